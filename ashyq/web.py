@@ -1,0 +1,59 @@
+"""The whole portal as one WSGI application: the API and office under ``/api`` and
+``/office``, the static site everywhere else, on one origin (``ashyq serve``)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.utils import redirect, send_from_directory
+from werkzeug.wrappers import Request, Response
+
+from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
+
+
+class StaticSite:
+    """Serves a built site. The output path is resolved on every request, so an atomic swap
+    of the ``output`` link takes effect at once and no request mixes two builds."""
+
+    def __init__(self, output: Path):
+        self.output = Path(output)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        root = os.path.realpath(self.output)
+        path = request.path
+        if path == "/":
+            lang = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+            response = redirect(f"/{lang}/", 302)
+            response.vary.add("Accept-Language")
+            return response(environ, start_response)
+        relative = path.lstrip("/")
+        if path.endswith("/"):
+            relative += "index.html"
+        elif os.path.isdir(os.path.join(root, relative)):
+            return redirect(path + "/", 301)(environ, start_response)
+        try:
+            response = send_from_directory(root, relative, environ, max_age=60)
+        except NotFound:
+            response = Response("404 Not Found", status=404, content_type="text/plain; charset=utf-8")
+        return response(environ, start_response)
+
+
+def portal_app(output: Path, api_config: dict | None = None):
+    """Static site at ``/``, the Flask service at ``/api`` (and later ``/office``)."""
+    from submit_api import create_app
+
+    api = create_app(api_config)
+    return DispatcherMiddleware(StaticSite(output), {"/api": _mounted(api, "/api")})
+
+
+def _mounted(app, prefix: str):
+    """Give the Flask app its full path back: its routes are declared with ``/api/...``."""
+    def wsgi(environ, start_response):
+        environ = dict(environ)
+        environ["PATH_INFO"] = prefix + environ.get("PATH_INFO", "")
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "")[: -len(prefix)] or ""
+        return app(environ, start_response)
+    return wsgi

@@ -1,0 +1,141 @@
+"""Kazakhstan working days: the one calendar every deadline of the Rules is counted on.
+
+Pure module: imports neither Pelican nor Flask, so the generator and the submission service
+share it. Public holidays and decree transfers come from ``holidays.KZ``; decrees newer than
+the installed package are added from an override file (``content/decrees.toml``).
+
+"A deadline counted 'within N working days' from a date D is the N-th working day after D"
+(RULES.md, Working days). That single definition serves:
+
+* R9, R10 - a discussion lasts at least 10 working days from the posting date;
+* R15 - the operator decides on a proposal within 2 working days;
+* R7 - audit results are published within 15 working days of receipt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import holidays
+
+#: R9, R10: minimum length of a public discussion, in working days.
+DISCUSSION_WORKING_DAYS = 10
+#: R15: the operator's deadline for a moderation decision, in working days.
+MODERATION_WORKING_DAYS = 2
+#: R7: audit results are published within this many working days of receipt.
+AUDIT_WORKING_DAYS = 15
+
+
+class CalendarError(ValueError):
+    "The decree override file is malformed"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A decree that moves a day off: ``day_off`` is rested, ``working_day`` is worked."""
+
+    day_off: dt.date
+    working_day: dt.date
+    decree: str = ""
+
+
+@dataclass
+class WorkingCalendar:
+    """Kazakhstan's working-day calendar with local decree overrides."""
+
+    transfers: list[Transfer] = field(default_factory=list)
+    extra_holidays: dict[dt.date, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._kz = holidays.KZ()
+        for t in self.transfers:
+            self._kz[t.day_off] = t.decree or "Day off (decree)"
+            self._kz.weekend_workdays.add(t.working_day)
+        for day, name in self.extra_holidays.items():
+            self._kz[day] = name
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """True when ``day`` is worked in Kazakhstan (weekday not a holiday, or a worked weekend)."""
+        return self._kz.is_working_day(day)
+
+    def working_days_after(self, start: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``start`` (``start`` itself is never counted)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        day, left = start, n
+        while left:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """How many working days fall after ``start`` up to and including ``end``."""
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def discussion_end(self, posted: dt.date, requested: dt.date | None = None) -> dt.date:
+        """R9, R10: the last day of a discussion posted on ``posted``.
+
+        The earliest allowed end is the 10th working day after the posting date; an editor may
+        set a later end (``requested``), never an earlier one (raises ``ValueError``).
+        """
+        earliest = self.working_days_after(posted, DISCUSSION_WORKING_DAYS)
+        if requested is None:
+            return earliest
+        if requested < earliest:
+            raise ValueError(
+                f"discussion_end {requested.isoformat()} is earlier than "
+                f"{earliest.isoformat()}, the {DISCUSSION_WORKING_DAYS}th working day after "
+                f"posting on {posted.isoformat()} (R9, R10)"
+            )
+        return requested
+
+    def moderation_due(self, submitted: dt.date) -> dt.date:
+        """R15: the operator decides within 2 working days of the proposal's submission."""
+        return self.working_days_after(submitted, MODERATION_WORKING_DAYS)
+
+    def audit_publication_due(self, received: dt.date) -> dt.date:
+        """R7: audit results are published within 15 working days of receipt."""
+        return self.working_days_after(received, AUDIT_WORKING_DAYS)
+
+
+def _date(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CalendarError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def load_calendar(override_file: Path | None = None) -> WorkingCalendar:
+    """A calendar from ``holidays.KZ`` plus the decrees listed in ``override_file`` (TOML).
+
+    The file holds ``[[transfer]]`` tables (``day_off``, ``working_day``, ``decree``) and
+    ``[[holiday]]`` tables (``date``, ``name``). A missing file means no overrides.
+    """
+    if override_file is None or not Path(override_file).exists():
+        return WorkingCalendar()
+    try:
+        data = tomllib.loads(Path(override_file).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CalendarError(f"{override_file}: {exc}") from exc
+    transfers = [
+        Transfer(
+            _date(t.get("day_off"), f"{override_file}: transfer {i + 1} day_off"),
+            _date(t.get("working_day"), f"{override_file}: transfer {i + 1} working_day"),
+            str(t.get("decree", "")),
+        )
+        for i, t in enumerate(data.get("transfer", []))
+    ]
+    extra = {
+        _date(h.get("date"), f"{override_file}: holiday {i + 1}"): str(h.get("name", "Holiday"))
+        for i, h in enumerate(data.get("holiday", []))
+    }
+    return WorkingCalendar(transfers, extra)

@@ -1,0 +1,129 @@
+"""Build orchestration: validate the content, run Pelican into a fresh directory, swap it in.
+
+Nothing half-built is ever served: each build writes a new directory beside the output, and
+the output path itself is a symbolic link that is replaced in one atomic ``rename`` only after
+the build has finished and passed its checks. A failed or killed build leaves the previous
+site serving.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.plugins.i18n_subsites import i18n_subsites
+from pelican.settings import read_settings
+
+from ashyq import clock
+from generator.content import SiteIndex, load_content
+from generator.manifest import MANIFEST_PATH
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
+KEEP_PREVIOUS_BUILDS = 2
+
+
+class BuildFailed(Exception):
+    "The build did not produce a complete site; the previous site is still served"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where the site went, what it holds, how long it took."""
+
+    output: Path
+    build_dir: Path
+    documents: int
+    pages: int
+    seconds: float
+
+
+def builds_dir(output: Path) -> Path:
+    """The folder that holds the real build directories ``output`` links to."""
+    return output.parent / f".{output.name}.builds"
+
+
+def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
+                     site_url: str | None = None) -> dict:
+    """Pelican settings from ``pelicanconf.py`` with this build's paths and index."""
+    overrides = {
+        "PATH": str(index.content_dir.resolve()),
+        "OUTPUT_PATH": str(build_dir),
+        "I18N_SUBSITES": {"ru": {"OUTPUT_PATH": str(build_dir)}},
+        "THEME": str(PROJECT_ROOT / "themes" / "ashyq"),
+        "CACHE_PATH": str(cache_dir / "pelican"),
+        "I18N_GETTEXT_LOCALEDIR": str(cache_dir / "locale"),
+        "ASHYQ_INDEX": index,
+    }
+    if site_url:
+        overrides["ASHYQ_SITE_URL"] = site_url
+    return read_settings(str(SETTINGS_FILE), override=overrides)
+
+
+def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | None = None) -> None:
+    """Run Pelican (kk main site, ru subsite) into ``build_dir``."""
+    settings = pelican_settings(index, build_dir, cache_dir, site_url)
+    i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
+    for name in ("pelican", "pelican.generators", "pelican.writers"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+    Pelican(settings).run()
+
+
+def swap_in(output: Path, build_dir: Path) -> None:
+    """Point ``output`` at ``build_dir`` in one atomic rename of a symbolic link."""
+    link = output.parent / f".{output.name}.swap-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(os.path.relpath(build_dir, output.parent))
+    if output.exists() and not output.is_symlink():
+        # A real directory from before: keep it as an old build (the one non-atomic step).
+        output.rename(builds_dir(output) / f"previous-{time.time_ns()}")
+    os.replace(link, output)
+
+
+def prune(output: Path) -> None:
+    """Delete old build directories, keeping the current one and a few before it."""
+    current = output.resolve()
+    olds = sorted((p for p in builds_dir(output).iterdir() if p.resolve() != current),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in olds[KEEP_PREVIOUS_BUILDS:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
+          today: dt.date | None = None, site_url: str | None = None) -> BuildResult:
+    """Validate ``content_dir``, build the whole site and swap it in at ``output``.
+
+    Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
+    (previous output untouched).
+    """
+    started = time.perf_counter()
+    output = Path(output).absolute()
+    cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
+    index = load_content(Path(content_dir), today or clock.today())
+    builds_dir(output).mkdir(parents=True, exist_ok=True)
+    build_dir = builds_dir(output) / f"build-{time.time_ns()}"
+    build_dir.mkdir()
+    try:
+        render(index, build_dir, cache_dir, site_url)
+        missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
+                   if not (build_dir / p).exists()]
+        if missing:
+            raise BuildFailed(f"the build wrote no {', '.join(missing)}")
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    swap_in(output, build_dir)
+    prune(output)
+    pages = sum(1 for _ in build_dir.rglob("*.html"))
+    seconds = time.perf_counter() - started
+    log.info("built %d pages of %d documents into %s in %.1f s",
+             pages, len(index.documents), output, seconds)
+    return BuildResult(output, build_dir, len(index.documents), pages, seconds)

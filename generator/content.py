@@ -1,0 +1,394 @@
+"""Read and validate the content tree into a :class:`SiteIndex`, without rendering Markdown.
+
+This pass reads only each file's metadata block and its ``##`` headings, so it is cheap. It
+checks everything a build must refuse (R3 both languages, R9/R10 discussion length, R14 part
+ids, required fields, administrators) and computes each discussion's end and status. The
+Pelican plugin renders the bodies; the manifest, feeds and lists are computed from this index.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ashyq.doctypes import (
+    BUDGET_TYPES, CITIZENS_BUDGET_STAGES, DOC_TYPES, LANGUAGES, PART_ID, UID, DocType,
+    discussion_status, document_urls, page_url,
+)
+from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
+
+log = logging.getLogger(__name__)
+
+ADMINISTRATORS_FILE = "administrators.toml"
+DECREES_FILE = "decrees.toml"
+ATTACHMENTS_DIR = "files"
+META_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:\s?(.*)$")
+PART_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
+PART_ID_SUFFIX = re.compile(r"\s*\{\s*#([^}\s]*)\s*\}\s*$")
+FENCE = re.compile(r"^(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the content cannot be built: where, which field, which rule, what is wrong."""
+
+    path: str
+    field: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message} [{self.rule}]"
+
+
+class ContentInvalid(Exception):
+    "The content tree has problems; nothing was built"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the content:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """A state body that administers budget programs (R8), with its report-delivery address."""
+
+    code: str
+    level: str
+    name: dict[str, str]
+    email: str
+    region: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A structural part of a passport or report (R14): a ``##`` section with a stable id."""
+
+    id: str
+    title: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A supporting file beside a document (R10), shared by both languages."""
+
+    name: str
+    caption: dict[str, str]
+    size: int
+
+
+@dataclass
+class Document:
+    """One document in both languages: metadata per language plus computed facts."""
+
+    uid: str
+    doc_type: DocType
+    sources: dict[str, Path]
+    meta: dict[str, dict[str, str]]
+    parts: list[Part] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    posted: dt.date | None = None
+    discussion_end: dt.date | None = None
+    status: str | None = None
+    generated: bool = False  # a press release the build wrote itself (R12)
+
+    @property
+    def type(self) -> str:
+        return self.doc_type.name
+
+    @property
+    def administrator(self) -> str | None:
+        return self.meta[LANGUAGES[0]].get("administrator") or None
+
+    @property
+    def date(self) -> dt.date:
+        """The date the document appears on the portal (posting date, or a release's date)."""
+        if self.posted:
+            return self.posted
+        return dt.date.fromisoformat(self.meta[LANGUAGES[0]]["date"])
+
+    def title(self, lang: str) -> str:
+        return self.meta[lang]["title"]
+
+    def url(self, lang: str) -> str:
+        return page_url(lang, self.doc_type.section, self.uid)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return document_urls(self.type, self.uid) if self.doc_type.discussion else {
+            lang: self.url(lang) for lang in LANGUAGES}
+
+
+@dataclass
+class SiteIndex:
+    """Everything the build knows before rendering: documents, administrators, the calendar."""
+
+    content_dir: Path
+    today: dt.date
+    calendar: WorkingCalendar
+    administrators: dict[str, Administrator]
+    documents: dict[str, Document]
+
+    def of_type(self, *types: str) -> list[Document]:
+        """Documents of the given types, newest first, then by uid (a stable order)."""
+        docs = [d for d in self.documents.values() if d.type in types]
+        return sorted(docs, key=lambda d: (-d.date.toordinal(), d.uid))
+
+    def in_section(self, section: str) -> list[Document]:
+        return self.of_type(*(n for n, t in DOC_TYPES.items() if t.section == section))
+
+    @property
+    def discussions(self) -> list[Document]:
+        return self.of_type(*(n for n, t in DOC_TYPES.items() if t.discussion))
+
+
+def read_header(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The metadata block (``key: value`` lines up to the first blank line) and the body lines."""
+    lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    meta: dict[str, str] = {}
+    last = None
+    for i, line in enumerate(lines):
+        if not line.strip():
+            return meta, lines[i + 1:]
+        match = META_LINE.match(line)
+        if match:
+            last = match.group(1).lower()
+            meta[last] = match.group(2).strip()
+        elif last and line[:1] in " \t":  # continuation line, as Markdown's meta extension
+            meta[last] = f"{meta[last]} {line.strip()}"
+        else:
+            return meta, lines[i:]
+    return meta, []
+
+
+def read_parts(body: list[str]) -> list[tuple[str | None, str, int]]:
+    """``(id, heading text, line number)`` of every ``##`` heading outside fenced code."""
+    parts, fenced = [], False
+    for number, line in enumerate(body, 1):
+        if FENCE.match(line.strip()):
+            fenced = not fenced
+            continue
+        match = None if fenced else PART_HEADING.match(line)
+        if match:
+            text = match.group(1)
+            suffix = PART_ID_SUFFIX.search(text)
+            part_id = suffix.group(1) if suffix else None
+            title = PART_ID_SUFFIX.sub("", text).strip().strip("#").strip()
+            parts.append((part_id, title, number))
+    return parts
+
+
+def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str, Administrator]:
+    """Administrators from ``administrators.toml`` (R8: code, kk/ru names, report e-mail)."""
+    path = content_dir / ADMINISTRATORS_FILE
+    if not path.exists():
+        problems.append(Problem(str(path), "administrator", "R8", "file is missing"))
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(str(path), "-", "R8", f"not valid TOML: {exc}"))
+        return {}
+    admins: dict[str, Administrator] = {}
+    for i, entry in enumerate(data.get("administrator", []), 1):
+        code = str(entry.get("code", ""))
+        where = f"{path} [administrator {i}]"
+        names = entry.get("name") or {}
+        missing = [f"name.{lang}" for lang in LANGUAGES if not names.get(lang)]
+        missing += [k for k in ("code", "email", "level") if not entry.get(k)]
+        if missing:
+            problems.append(Problem(where, ", ".join(missing), "R8", "required, missing"))
+            continue
+        if entry["level"] not in BUDGET_TYPES:
+            problems.append(Problem(where, "level", "R8", f"must be one of {BUDGET_TYPES}"))
+        if code in admins:
+            problems.append(Problem(where, "code", "R8", f"code {code} is listed twice"))
+        admins[code] = Administrator(code, entry["level"], dict(names), entry["email"],
+                                     dict(entry.get("region") or {}))
+    return admins
+
+
+def _language_of(path: Path) -> str | None:
+    suffixes = path.name.split(".")
+    return suffixes[-2] if len(suffixes) >= 3 and suffixes[-2] in LANGUAGES else None
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _attachments(doc_dir: Path, meta: dict[str, dict[str, str]], src: Path,
+                 problems: list[Problem]) -> list[Attachment]:
+    """Parse ``attachments: name | caption; ...`` per language; files live in ``files/``."""
+    per_lang = {}
+    for lang in LANGUAGES:
+        entries = [e.strip() for e in meta[lang].get("attachments", "").split(";") if e.strip()]
+        per_lang[lang] = [(n.strip(), c.strip()) for n, _, c in (e.partition("|") for e in entries)]
+    names = [n for n, _ in per_lang[LANGUAGES[0]]]
+    if names != [n for n, _ in per_lang[LANGUAGES[1]]]:
+        problems.append(Problem(str(src), "attachments", "R3",
+                                "the kk and ru files must list the same attachments"))
+        return []
+    result = []
+    for i, name in enumerate(names):
+        path = doc_dir / ATTACHMENTS_DIR / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            problems.append(Problem(str(src), "attachments", "R10",
+                                    f"{name!r} is not a file in {doc_dir / ATTACHMENTS_DIR}"))
+            continue
+        captions = {lang: per_lang[lang][i][1] or name for lang in LANGUAGES}
+        result.append(Attachment(name, captions, path.stat().st_size))
+    return result
+
+
+def _check_document(doc: Document, admins: dict[str, Administrator],
+                    calendar: WorkingCalendar, today: dt.date,
+                    parts_by_lang: dict[str, list], problems: list[Problem]) -> None:
+    t = doc.doc_type
+    for lang in LANGUAGES:
+        src = str(doc.sources[lang])
+        meta = doc.meta[lang]
+        for name in t.required:
+            if not meta.get(name):
+                problems.append(Problem(src, name, t.rule if name != "title" else "R3",
+                                        f"required for a {t.name}, missing"))
+        for name in t.dates:
+            if meta.get(name) and _parse_date(meta[name]) is None:
+                problems.append(Problem(src, name, t.rule,
+                                        f"{meta[name]!r} is not a date (YYYY-MM-DD)"))
+        code = meta.get("administrator")
+        if code and code not in admins:
+            problems.append(Problem(src, "administrator", "R8",
+                                    f"code {code} is not in {ADMINISTRATORS_FILE}"))
+        if t.discussion and meta.get("budget_type") and meta["budget_type"] not in BUDGET_TYPES:
+            problems.append(Problem(src, "budget_type", "R17", f"must be one of {BUDGET_TYPES}"))
+        if t.name == "citizens_budget" and meta.get("stage") not in (None, *CITIZENS_BUDGET_STAGES):
+            problems.append(Problem(src, "stage", "R6", f"must be one of {CITIZENS_BUDGET_STAGES}"))
+    first, second = (doc.meta[lang] for lang in LANGUAGES)
+    for name in t.shared:
+        if first.get(name, "") != second.get(name, ""):
+            problems.append(Problem(str(doc.sources[LANGUAGES[1]]), name, "R3",
+                                    f"{second.get(name, '')!r} differs from "
+                                    f"{first.get(name, '')!r} in the {LANGUAGES[0]} file"))
+    posted = _parse_date(first.get("posted", "")) if "posted" in t.required else None
+    doc.posted = posted
+    if not t.discussion:
+        return
+    # R14: every structural part carries a stable id, the same in both languages.
+    ids_by_lang = {}
+    for lang in LANGUAGES:
+        src = doc.sources[lang]
+        ids = []
+        for part_id, title, line in parts_by_lang[lang]:
+            if part_id is None:
+                problems.append(Problem(f"{src}:{line}", "part id", "R14",
+                                        f"heading '## {title}' needs a stable id: '## {title} {{#some-id}}'"))
+            elif not PART_ID.match(part_id):
+                problems.append(Problem(f"{src}:{line}", "part id", "R14",
+                                        f"{part_id!r} must be lower-case letters, digits and '-'"))
+            elif part_id in ids:
+                problems.append(Problem(f"{src}:{line}", "part id", "R14",
+                                        f"{part_id!r} is used twice"))
+            ids.append(part_id)
+        if not parts_by_lang[lang]:
+            problems.append(Problem(str(src), "parts", "R14",
+                                    "a passport or report needs '## ... {#id}' structural parts"))
+        ids_by_lang[lang] = ids
+    if ids_by_lang[LANGUAGES[0]] != ids_by_lang[LANGUAGES[1]]:
+        problems.append(Problem(str(doc.sources[LANGUAGES[1]]), "part id", "R14",
+                                f"parts {ids_by_lang[LANGUAGES[1]]} differ from "
+                                f"{ids_by_lang[LANGUAGES[0]]} in the {LANGUAGES[0]} file"))
+    else:
+        doc.parts = [
+            Part(pid, {lang: parts_by_lang[lang][i][1] for lang in LANGUAGES})
+            for i, pid in enumerate(ids_by_lang[LANGUAGES[0]]) if pid
+        ]
+    if posted is None:
+        return
+    requested = _parse_date(first.get("discussion_end", ""))
+    try:
+        doc.discussion_end = calendar.discussion_end(posted, requested)  # R9, R10
+    except ValueError as exc:
+        problems.append(Problem(str(doc.sources[LANGUAGES[0]]), "discussion_end", t.rule, str(exc)))
+        return
+    doc.status = discussion_status(posted, doc.discussion_end, today)
+
+
+def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
+    """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem."""
+    content_dir = Path(content_dir)
+    problems: list[Problem] = []
+    try:
+        calendar = load_calendar(content_dir / DECREES_FILE)
+    except CalendarError as exc:
+        raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
+    admins = load_administrators(content_dir, problems)
+    by_uid: dict[str, dict[str, tuple[Path, dict[str, str], list]]] = {}
+    for path in sorted(content_dir.rglob("*.md")):
+        lang = _language_of(path)
+        if lang is None:
+            problems.append(Problem(str(path), "file name", "R3",
+                                    "name it <name>.kk.md or <name>.ru.md"))
+            continue
+        meta, body = read_header(path)
+        uid = meta.get("uid", "")
+        if not uid or not UID.match(uid):
+            problems.append(Problem(str(path), "uid", "R3",
+                                    "required: letters, digits, '.', '_' or '-'" if uid else
+                                    "required, missing"))
+            continue
+        if meta.get("type") not in DOC_TYPES:
+            problems.append(Problem(str(path), "type", "R3",
+                                    f"{meta.get('type', '')!r} is not one of {sorted(DOC_TYPES)}"))
+            continue
+        versions = by_uid.setdefault(uid, {})
+        if lang in versions:
+            problems.append(Problem(str(path), "uid", "R3",
+                                    f"uid {uid} is also used by {versions[lang][0]}"))
+            continue
+        versions[lang] = (path, meta, read_parts(body) if DOC_TYPES[meta["type"]].discussion else [])
+    documents: dict[str, Document] = {}
+    for uid, versions in by_uid.items():
+        missing = [lang for lang in LANGUAGES if lang not in versions]
+        if missing:
+            (path, _, _), = versions.values()
+            problems.append(Problem(str(path), "language", "R3",
+                                    f"uid {uid} has no {'/'.join(missing)} version "
+                                    f"(every document is published in Kazakh and Russian)"))
+            continue
+        types = {versions[lang][1]["type"] for lang in LANGUAGES}
+        if len(types) > 1:
+            problems.append(Problem(str(versions[LANGUAGES[1]][0]), "type", "R3",
+                                    f"the kk and ru files of {uid} have different types"))
+            continue
+        doc = Document(uid, DOC_TYPES[types.pop()],
+                       {lang: versions[lang][0] for lang in LANGUAGES},
+                       {lang: versions[lang][1] for lang in LANGUAGES})
+        _check_document(doc, admins, calendar, today,
+                        {lang: versions[lang][2] for lang in LANGUAGES}, problems)
+        doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
+                                       doc.sources[LANGUAGES[0]], problems)
+        documents[uid] = doc
+    _check_links(documents, problems)
+    if problems:
+        raise ContentInvalid(problems)
+    log.info("content: %d documents, %d administrators", len(documents), len(admins))
+    return SiteIndex(content_dir, today, calendar, admins, documents)
+
+
+def _check_links(documents: dict[str, Document], problems: list[Problem]) -> None:
+    """A press release's ``document`` must name a passport or report (R12)."""
+    for doc in documents.values():
+        target = doc.meta[LANGUAGES[0]].get("document")
+        if doc.type == "press_release" and target:
+            linked = documents.get(target)
+            if linked is None or not linked.doc_type.discussion:
+                problems.append(Problem(str(doc.sources[LANGUAGES[0]]), "document", "R12",
+                                        f"{target!r} is not a passport or implementation report"))

@@ -1,0 +1,44 @@
+"""The manifest ``opendata/documents.json``: every passport and report, the API's contract.
+
+The submission service accepts a vote or proposal only for a document, part and date that
+this file allows (DESIGN.md, boundary 2). Field names are the contract.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ashyq.doctypes import LANGUAGES
+from generator.content import SiteIndex
+
+MANIFEST_PATH = "opendata/documents.json"
+
+
+def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
+    """The manifest as a dict: documents newest first, then by uid."""
+    documents = []
+    for doc in index.discussions:
+        admin = index.administrators[doc.administrator]
+        meta = doc.meta[LANGUAGES[0]]
+        documents.append({
+            "uid": doc.uid,
+            "type": doc.type,
+            "title": {lang: doc.title(lang) for lang in LANGUAGES},
+            "administrator": {"code": admin.code, "name": dict(admin.name)},
+            "program": meta["program"],
+            "budget_type": meta["budget_type"],
+            "period": meta["period"],
+            "head": {lang: doc.meta[lang]["head"] for lang in LANGUAGES},
+            "posted": doc.posted.isoformat(),
+            "discussion_end": doc.discussion_end.isoformat(),
+            "status": doc.status,
+            "parts": [{"id": p.id, "title": dict(p.title)} for p in doc.parts],
+            "attachments": [{"name": a.name, "caption": dict(a.caption),
+                             "url": f"/files/{doc.uid}/{a.name}"} for a in doc.attachments],
+            "url": doc.urls,
+        })
+    return {"generated": generated.isoformat(timespec="seconds"), "documents": documents}
+
+
+def manifest_json(index: SiteIndex, generated: dt.datetime) -> str:
+    return json.dumps(manifest(index, generated), ensure_ascii=False, indent=1) + "\n"

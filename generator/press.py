@@ -1,0 +1,46 @@
+"""R12: on a passport's or report's posting day the site carries a press release in both
+languages announcing the discussion dates - written by the editor, or generated here."""
+from __future__ import annotations
+
+import gettext
+
+from ashyq.doctypes import DOC_TYPES, LANGUAGES
+from generator.content import Document, SiteIndex
+from generator.i18n import date_long
+
+GENERATED_PREFIX = "PR-"
+
+
+def announcement(doc: Document, lang: str, catalog: gettext.NullTranslations) -> dict[str, str]:
+    """Title and text of the generated press release for ``doc`` in ``lang``."""
+    _ = catalog.gettext
+    values = {"title": doc.title(lang), "start": date_long(doc.posted, lang),
+              "end": date_long(doc.discussion_end, lang)}
+    kind = (_("Public discussion of the budget program passport “%(title)s”")
+            if doc.type == "passport" else
+            _("Public discussion of the report on the implementation of “%(title)s”"))
+    text = _("From %(start)s to %(end)s inclusive, everyone can read the document on the "
+             "Open Budgets portal, vote for or against it and, after signing in with an "
+             "electronic digital signature, send proposals on any of its parts.")
+    return {"title": kind % values, "text": text % values}
+
+
+def add_generated_press_releases(index: SiteIndex,
+                                 catalogs: dict[str, gettext.NullTranslations]) -> None:
+    """Add a generated press release for every discussion no committed release announces.
+
+    Idempotent: a generated release already in the index is left as it is.
+    """
+    announced = {d.meta[LANGUAGES[0]].get("document") for d in index.of_type("press_release")}
+    for doc in index.discussions:
+        uid = GENERATED_PREFIX + doc.uid
+        if doc.uid in announced or uid in index.documents:
+            continue
+        meta = {}
+        for lang in LANGUAGES:
+            words = announcement(doc, lang, catalogs[lang])
+            meta[lang] = {"uid": uid, "type": "press_release", "title": words["title"],
+                          "summary": words["text"], "date": doc.posted.isoformat(),
+                          "administrator": doc.administrator, "document": doc.uid}
+        index.documents[uid] = Document(uid, DOC_TYPES["press_release"], {}, meta,
+                                        generated=True)

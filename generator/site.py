@@ -1,0 +1,195 @@
+"""Pelican plugin: the Ashyq site generator.
+
+One :class:`SiteGenerator` runs in each language site (kk is the main site, ru the
+i18n_subsites subsite, both writing under one output root). It computes in
+``generate_context`` - the content index, each document's rendered parts - and writes in
+``generate_output``: pages, feeds, and (main language only) the manifest, the language chooser
+and attachments.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+from markupsafe import Markup
+from pelican import signals
+from pelican.contents import Page
+from pelican.generators import Generator
+
+from ashyq import clock
+from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES, MATERIAL_SECTIONS
+from generator.content import Document, SiteIndex, load_content
+from generator.feeds import Feed, FeedItem, render_feeds
+from generator.i18n import compile_catalogs, date_long, date_short, translations
+from generator.manifest import MANIFEST_PATH, manifest_json
+from generator.press import add_generated_press_releases
+
+log = logging.getLogger(__name__)
+
+H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>\s*', re.S)
+HOME_LIMIT = 5
+NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators")
+
+
+def split_parts(html: str) -> tuple[str, dict[str, str]]:
+    """Split a rendered document at its ``<h2 id>`` headings: (introduction, {part id: body})."""
+    pieces = H2.split(html)
+    intro, parts = pieces[0], {}
+    for i in range(1, len(pieces), 3):
+        parts[pieces[i]] = pieces[i + 2].strip()
+    return intro.strip(), parts
+
+
+def site_index(settings: dict) -> SiteIndex:
+    """The index the build orchestrator prepared, or one read now (plain ``pelican`` runs)."""
+    index = settings.get("ASHYQ_INDEX")
+    if index is None:
+        index = load_content(Path(settings["PATH"]), clock.today())
+        settings["ASHYQ_INDEX"] = index
+    catalogs = {lang: translations(str(locale_dir(settings)), lang) for lang in LANGUAGES}
+    add_generated_press_releases(index, catalogs)
+    return index
+
+
+def locale_dir(settings: dict) -> Path:
+    return Path(settings["I18N_GETTEXT_LOCALEDIR"])
+
+
+class SiteGenerator(Generator):
+    """Renders every Ashyq page of one language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lang = self.settings["DEFAULT_LANG"]
+        self.env.filters.update(date_long=date_long, date_short=date_short)
+        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
+
+    # -- compute -------------------------------------------------------------------------
+    def generate_context(self) -> None:
+        self.index = site_index(self.settings)
+        self.bodies: dict[str, dict] = {}
+        for doc in self.index.documents.values():
+            if doc.generated:
+                continue
+            source = doc.sources[self.lang]
+            page = self.readers.read_file(
+                base_path=self.path, path=str(source.relative_to(self.path)),
+                content_class=Page, context=self.context)
+            if not doc.doc_type.discussion:
+                self.bodies[doc.uid] = {"intro": Markup(page.content), "parts": {}}
+                continue
+            intro, parts = split_parts(page.content)
+            self.bodies[doc.uid] = {"intro": Markup(intro),
+                                    "parts": {k: Markup(v) for k, v in parts.items()}}
+        self.context["ashyq"] = self.index
+
+    # -- write ---------------------------------------------------------------------------
+    def _write(self, writer, path: str, template: str, **values) -> None:
+        """Write ``/{lang}/{path}`` with the common page context."""
+        name = f"{self.lang}/{path}index.html" if path.endswith("/") or not path else f"{self.lang}/{path}"
+        here = "/" + name.removesuffix("index.html")
+        writer.write_file(
+            name, self.get_template(template.removesuffix(".html")), self.context,
+            lang=self.lang, here=here,
+            alternates={lang: f"/{lang}/" + here.split("/", 2)[2] for lang in LANGUAGES},
+            index=self.index, today=self.index.today, **values)
+
+    def generate_output(self, writer) -> None:
+        index, lang = self.index, self.lang
+        visible_press = [d for d in index.of_type("press_release") if d.date <= index.today]
+        discussions = index.discussions
+        self._write(writer, "", "home.html",
+                    open_discussions=[d for d in discussions if d.status == "open"],
+                    press=visible_press[:HOME_LIMIT],
+                    citizens_budget=index.in_section("citizens-budget")[:1])
+        self._write(writer, "discussions/", "discussions.html", documents=discussions)
+        for doc in discussions:
+            self._write(writer, f"discussions/{doc.uid}/", "document.html", doc=doc,
+                        admin=index.administrators[doc.administrator],
+                        body=self.bodies[doc.uid], announcement=self._release_of(doc))
+        self._write(writer, "administrators/", "administrators.html",
+                    administrators=sorted(index.administrators.values(), key=lambda a: a.code))
+        for admin in index.administrators.values():
+            mine = [d for d in index.documents.values() if d.administrator == admin.code
+                    and not d.generated]
+            self._write(writer, f"administrators/{admin.code}/", "administrator.html",
+                        admin=admin,
+                        documents=[d for d in discussions if d.administrator == admin.code],
+                        materials=sorted((d for d in mine if not d.doc_type.discussion),
+                                         key=lambda d: (-d.date.toordinal(), d.uid)))
+        self._write(writer, "press/", "press_list.html", documents=visible_press)
+        for doc in visible_press:
+            linked = index.documents.get(doc.meta[lang].get("document") or "")
+            self._write(writer, f"press/{doc.uid}/", "press.html", doc=doc, linked=linked,
+                        body=self.bodies.get(doc.uid))
+        for section in MATERIAL_SECTIONS:
+            docs = index.in_section(section)
+            self._write(writer, f"{section}/", "materials.html", section=section, documents=docs)
+            for doc in docs:
+                self._write(writer, f"{section}/{doc.uid}/", "material.html", section=section,
+                            doc=doc, body=self.bodies[doc.uid],
+                            admin=index.administrators.get(doc.administrator or ""))
+        self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
+        if lang == DEFAULT_LANGUAGE:
+            self._write_shared(writer)
+
+    def _release_of(self, doc: Document) -> Document | None:
+        for release in self.index.of_type("press_release"):
+            if release.meta[self.lang].get("document") == doc.uid:
+                return release
+        return None
+
+    def _write_feeds(self, press: list[Document], discussions: list[Document]) -> None:
+        lang, site = self.lang, self.settings["ASHYQ_SITE_URL"].rstrip("/")
+        _ = translations(str(locale_dir(self.settings)), lang).gettext
+        feeds = {
+            "press": (Feed(_("Press releases") + " — " + _("Open Budgets"),
+                           _("Press releases of state bodies on public discussions (R12)"),
+                           f"{site}/{lang}/press/", f"{site}/{lang}/feeds/press", lang),
+                      [FeedItem(d.uid, d.title(lang), site + d.url(lang),
+                                d.meta[lang].get("summary", d.title(lang)), d.date)
+                       for d in press]),
+            "discussions": (Feed(_("Public discussions") + " — " + _("Open Budgets"),
+                                 _("New budget program passports and implementation reports "
+                                   "open for public discussion"),
+                                 f"{site}/{lang}/discussions/", f"{site}/{lang}/feeds/discussions",
+                                 lang),
+                            [FeedItem(d.uid, d.title(lang), site + d.url(lang),
+                                      _("Discussion from %(start)s to %(end)s") % {
+                                          "start": date_long(d.posted, lang),
+                                          "end": date_long(d.discussion_end, lang)},
+                                      d.posted)
+                             for d in discussions]),
+        }
+        for name, (feed, items) in feeds.items():
+            for suffix, data in render_feeds(feed, items).items():
+                path = Path(self.output_path) / lang / "feeds" / f"{name}{suffix}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+
+    def _write_shared(self, writer) -> None:
+        """Language-neutral files, written once by the main-language site."""
+        out = Path(self.output_path)
+        writer.write_file("index.html", self.get_template("choose_language"),
+                          self.context, lang=DEFAULT_LANGUAGE)
+        target = out / MANIFEST_PATH
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(manifest_json(self.index, clock.now()), encoding="utf-8")
+        for doc in self.index.documents.values():
+            for attachment in doc.attachments:
+                src = doc.sources[DEFAULT_LANGUAGE].parent / "files" / attachment.name
+                dest = out / "files" / doc.uid / attachment.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dest)
+
+
+def get_generators(pelican) -> type[Generator]:
+    compile_catalogs(locale_dir(pelican.settings))
+    return SiteGenerator
+
+
+def register() -> None:
+    signals.get_generators.connect(get_generators)
+

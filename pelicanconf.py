@@ -1,0 +1,43 @@
+"""Pelican settings for the Ashyq site. Settings only: the build (generator/build.py) fills in
+paths and the content index; the plugins hold the logic."""
+AUTHOR = "Ashyq"
+SITENAME = "Ashyq"
+SITEURL = ""
+ASHYQ_SITE_URL = "http://127.0.0.1:8000"  # absolute links in feeds
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "themes/ashyq"
+TIMEZONE = "Asia/Almaty"
+DEFAULT_LANG = "kk"
+
+# Set explicitly: installed pelican.plugins.* packages would load themselves otherwise.
+PLUGINS = ["pelican.plugins.i18n_subsites", "generator.site"]
+I18N_SUBSITES = {"ru": {"OUTPUT_PATH": OUTPUT_PATH}}  # both languages under one root: /kk/, /ru/
+I18N_TEMPLATES_LANG = "en"  # template msgids are English; kk and ru are both catalogs
+I18N_GETTEXT_LOCALEDIR = "var/cache/locale"
+JINJA_ENVIRONMENT = {"extensions": ["jinja2.ext.i18n"], "trim_blocks": True, "lstrip_blocks": True,
+                     "autoescape": True}
+
+# docutils has no kk locale; only Markdown is content here.
+READERS = {"rst": None, "htm": None, "html": None}
+MARKDOWN = {
+    "extension_configs": {"markdown.extensions.extra": {}, "markdown.extensions.meta": {}},
+    "output_format": "html5",
+}
+
+# The SiteGenerator reads and writes everything; Pelican's blog machinery stays idle.
+ARTICLE_PATHS: list[str] = []
+PAGE_PATHS: list[str] = []
+STATIC_PATHS: list[str] = []
+DIRECT_TEMPLATES: list[str] = []
+ARTICLE_SAVE_AS = PAGE_SAVE_AS = DRAFT_SAVE_AS = ""
+CATEGORY_SAVE_AS = TAG_SAVE_AS = AUTHOR_SAVE_AS = ""
+CATEGORIES_SAVE_AS = TAGS_SAVE_AS = AUTHORS_SAVE_AS = ARCHIVES_SAVE_AS = ""
+YEAR_ARCHIVE_SAVE_AS = MONTH_ARCHIVE_SAVE_AS = DAY_ARCHIVE_SAVE_AS = ""
+FEED_ALL_ATOM = FEED_ALL_RSS = CATEGORY_FEED_ATOM = TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "var/cache/pelican"
+THEME_STATIC_DIR = "theme"
+DELETE_OUTPUT_DIRECTORY = False

@@ -1,0 +1,127 @@
+"""Shared fixtures: small content trees written into temporary folders, real builds."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = ROOT / "content"
+DEMO_TODAY = dt.date(2026, 12, 1)  # the date the demo (make run) is pinned to
+
+ADMINISTRATORS = """\
+[[administrator]]
+code = "225"
+level = "republican"
+name.kk = "Оқу-ағарту министрлігі"
+name.ru = "Министерство просвещения"
+email = "budget225@edu.example"
+
+[[administrator]]
+code = "261"
+level = "local"
+name.kk = "Алматы қаласының білім басқармасы"
+name.ru = "Управление образования города Алматы"
+email = "budget261@almaty.example"
+"""
+
+PARTS = {
+    "kk": [("purpose", "Мақсаты"), ("objectives", "Міндеттері"), ("expenses", "Шығыстар")],
+    "ru": [("purpose", "Цель"), ("objectives", "Задачи"), ("expenses", "Расходы")],
+}
+
+
+def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: str = "2025-02-24",
+                  admin: str = "225", extra: dict | None = None, parts=None,
+                  drop: tuple[str, ...] = ()) -> str:
+    """A passport or report file in one language with the given metadata."""
+    title = {"kk": f"Бағдарлама {uid}", "ru": f"Программа {uid}"}[lang]
+    meta = {"uid": uid, "type": doc_type, "title": title, "administrator": admin,
+            "program": "001", "budget_type": "republican", "period": "2026-2028",
+            "head": {"kk": "Бағдарлама басшысы Ахметов А.", "ru": "Руководитель программы Ахметов А."}[lang],
+            "posted": posted}
+    meta.update(extra or {})
+    for key in drop:
+        meta.pop(key, None)
+    head = "".join(f"{k}: {v}\n" for k, v in meta.items())
+    body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
+    for pid, heading in parts or PARTS[lang]:
+        suffix = f" {{#{pid}}}" if pid else ""
+        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
+    return head + "\n" + body
+
+
+def write_document(content: Path, uid: str, folder: str = "discussions", **kwargs) -> Path:
+    base = content / folder / uid
+    base.mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        (base / f"{uid}.{lang}.md").write_text(document_text(uid, lang, **kwargs), encoding="utf-8")
+    return base
+
+
+def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: dict) -> None:
+    """A non-discussion item (press release, material...) in both languages."""
+    (content / folder).mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
+        head += "".join(f"{k}: {v}\n" for k, v in fields.items())
+        (content / folder / f"{uid}.{lang}.md").write_text(
+            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+
+
+@pytest.fixture
+def small_content(tmp_path: Path) -> Path:
+    """Two passports (one open, one closed on 2025-03-05), a report, a committed release."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "administrators.toml").write_text(ADMINISTRATORS, encoding="utf-8")
+    write_document(content, "BP-2026-225-001", posted="2025-02-24")
+    write_document(content, "BP-2026-261-002", posted="2025-01-03", admin="261",
+                   extra={"budget_type": "local"})
+    write_document(content, "IR-2024-225-001", doc_type="implementation_report",
+                   posted="2025-03-14", extra={"period": "2024"})
+    write_simple(content, "press", "PR-2025-001", "press_release",
+                 {"date": "2025-02-24", "document": "BP-2026-225-001", "administrator": "225"})
+    write_simple(content, "citizens-budget", "CB-2026", "citizens_budget",
+                 {"posted": "2025-01-15", "period": "2026", "stage": "planning"})
+    return content
+
+
+@pytest.fixture
+def build_site(tmp_path: Path):
+    """Build a content tree into ``tmp_path/out`` on a given day; returns the output path."""
+    from generator.build import build
+
+    def run(content: Path, today: dt.date = dt.date(2025, 3, 5), out: Path | None = None):
+        out = out or tmp_path / "out"
+        build(content, out, cache_dir=tmp_path / "cache", today=today,
+              site_url="https://budget.example")
+        return out
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The repository's sample content built once, on the demo's pinned day."""
+    from generator.build import build
+
+    base = tmp_path_factory.mktemp("sample")
+    out = base / "out"
+    build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY)
+    return out
+
+
+@pytest.fixture
+def no_pinned_clock(monkeypatch):
+    monkeypatch.delenv("ASHYQ_NOW", raising=False)
+
+
+def copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+os.environ.setdefault("ASHYQ_NOW", "2025-03-05T10:00:00+05:00")
