@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Everything else is a helper they use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The demo is pinned to a day on which it shows open and closed discussions (ASHYQ_NOW).
+DEMO_NOW ?= 2026-12-01T10:00:00+05:00
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install build serve bench clean
+
+run: install build
+	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: install
+	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build
+
+bench: install
+	$(BIN)/python bench/build.py
+
+clean:
+	rm -rf output .output.builds var/cache
