@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pelican import Pelican
+from pelican.log import console as pelican_console
 from pelican.plugins.i18n_subsites import i18n_subsites
 from pelican.settings import read_settings
 
@@ -73,7 +74,11 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
     i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
     for name in ("pelican", "pelican.generators", "pelican.writers"):
         logging.getLogger(name).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
-    Pelican(settings).run()
+    quiet, pelican_console.quiet = pelican_console.quiet, True  # no "Done: ..." line
+    try:
+        Pelican(settings).run()
+    finally:
+        pelican_console.quiet = quiet
 
 
 def swap_in(output: Path, build_dir: Path) -> None:

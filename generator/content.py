@@ -146,14 +146,15 @@ class SiteIndex:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.discussion))
 
 
-def read_header(path: Path) -> tuple[dict[str, str], list[str]]:
-    """The metadata block (``key: value`` lines up to the first blank line) and the body lines."""
+def read_header(path: Path) -> tuple[dict[str, str], list[str], int]:
+    """The metadata block (``key: value`` lines up to the first blank line), the body lines
+    and how many lines precede the body."""
     lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
     meta: dict[str, str] = {}
     last = None
     for i, line in enumerate(lines):
         if not line.strip():
-            return meta, lines[i + 1:]
+            return meta, lines[i + 1:], i + 1
         match = META_LINE.match(line)
         if match:
             last = match.group(1).lower()
@@ -161,14 +162,14 @@ def read_header(path: Path) -> tuple[dict[str, str], list[str]]:
         elif last and line[:1] in " \t":  # continuation line, as Markdown's meta extension
             meta[last] = f"{meta[last]} {line.strip()}"
         else:
-            return meta, lines[i:]
-    return meta, []
+            return meta, lines[i:], i
+    return meta, [], len(lines)
 
 
-def read_parts(body: list[str]) -> list[tuple[str | None, str, int]]:
+def read_parts(body: list[str], first_line: int = 1) -> list[tuple[str | None, str, int]]:
     """``(id, heading text, line number)`` of every ``##`` heading outside fenced code."""
     parts, fenced = [], False
-    for number, line in enumerate(body, 1):
+    for number, line in enumerate(body, first_line):
         if FENCE.match(line.strip()):
             fenced = not fenced
             continue
@@ -337,7 +338,7 @@ def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
             problems.append(Problem(str(path), "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
-        meta, body = read_header(path)
+        meta, body, offset = read_header(path)
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",
@@ -353,7 +354,7 @@ def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
             problems.append(Problem(str(path), "uid", "R3",
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
-        versions[lang] = (path, meta, read_parts(body) if DOC_TYPES[meta["type"]].discussion else [])
+        versions[lang] = (path, meta, read_parts(body, offset + 1) if DOC_TYPES[meta["type"]].discussion else [])
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
         missing = [lang for lang in LANGUAGES if lang not in versions]

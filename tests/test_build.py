@@ -1,0 +1,246 @@
+"""Real Pelican builds into temporary folders: pages, parity, press releases, feeds, manifest,
+atomic swap."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from generator.build import BuildFailed, build
+from generator.content import ContentInvalid
+from tests.conftest import ROOT, write_document, write_simple
+
+CHECK_SITE = ROOT.parent / "shared" / "tools" / "check_site.py"
+
+
+def read(path: Path) -> str:
+    """A page's text with Babel's no-break spaces made plain, for readable assertions."""
+    return path.read_text(encoding="utf-8").replace("\u202f", " ").replace("\xa0", " ")
+
+
+def html_pages(site: Path, lang: str) -> set[str]:
+    return {str(p.relative_to(site / lang)) for p in (site / lang).rglob("*.html")}
+
+
+def test_kk_and_ru_trees_are_twins(small_content, build_site):
+    site = build_site(small_content)
+    kk, ru = html_pages(site, "kk"), html_pages(site, "ru")
+    assert kk == ru and "discussions/BP-2026-225-001/index.html" in kk
+    for lang in ("kk", "ru"):
+        for page in kk:
+            html = (site / lang / page).read_text(encoding="utf-8")
+            assert f'<html lang="{lang}">' in html, page
+            other = "ru" if lang == "kk" else "kk"
+            here = "/" + page.removesuffix("index.html")
+            assert f'href="/{other}{here}" hreflang="{other}"' in html, page
+
+
+def test_document_page_shows_parts_dates_and_status(small_content, build_site):
+    site = build_site(small_content)
+    html = read(site / "ru/discussions/BP-2026-225-001/index.html")
+    for part_id, title in (("purpose", "Цель"), ("objectives", "Задачи"), ("expenses", "Расходы")):
+        assert re.search(rf'<h2 id="{part_id}">{title} <a class="anchor" href="#{part_id}"', html)
+        assert f'href="#{part_id}"' in html
+    assert "24 февраля 2025 г." in html and "11 марта 2025 г." in html  # Babel dates, ru
+    assert "На обсуждении" in html and "Уникальный номер" in html  # ru catalog
+    kk = read(site / "kk/discussions/BP-2026-225-001/index.html")
+    assert "2025 ж. 24 ақпан" in kk and "Талқылауда" in kk and "Бірегей нөмірі" in kk
+
+
+def test_status_follows_the_pinned_day(small_content, build_site):
+    early = build_site(small_content, today=dt.date(2025, 2, 20))
+    manifest = json.loads((early / "opendata/documents.json").read_text(encoding="utf-8"))
+    assert {d["uid"]: d["status"] for d in manifest["documents"]}["BP-2026-225-001"] == "scheduled"
+    late = build_site(small_content, today=dt.date(2025, 3, 12))
+    manifest = json.loads((late / "opendata/documents.json").read_text(encoding="utf-8"))
+    assert {d["uid"]: d["status"] for d in manifest["documents"]}["BP-2026-225-001"] == "closed"
+
+
+def test_manifest_lists_every_discussion_with_its_contract_fields(small_content, build_site):
+    site = build_site(small_content)
+    manifest = json.loads((site / "opendata/documents.json").read_text(encoding="utf-8"))
+    docs = {d["uid"]: d for d in manifest["documents"]}
+    assert set(docs) == {"BP-2026-225-001", "BP-2026-261-002", "IR-2024-225-001"}
+    doc = docs["BP-2026-225-001"]
+    assert doc == {
+        "uid": "BP-2026-225-001", "type": "passport",
+        "title": {"kk": "Бағдарлама BP-2026-225-001", "ru": "Программа BP-2026-225-001"},
+        "administrator": {"code": "225", "name": {"kk": "Оқу-ағарту министрлігі",
+                                                  "ru": "Министерство просвещения"}},
+        "program": "001", "budget_type": "republican", "period": "2026-2028",
+        "head": {"kk": "Бағдарлама басшысы Ахметов А.", "ru": "Руководитель программы Ахметов А."},
+        "posted": "2025-02-24", "discussion_end": "2025-03-11", "status": "open",
+        "parts": [{"id": "purpose", "title": {"kk": "Мақсаты", "ru": "Цель"}},
+                  {"id": "objectives", "title": {"kk": "Міндеттері", "ru": "Задачи"}},
+                  {"id": "expenses", "title": {"kk": "Шығыстар", "ru": "Расходы"}}],
+        "attachments": [],
+        "url": {"kk": "/kk/discussions/BP-2026-225-001/", "ru": "/ru/discussions/BP-2026-225-001/"},
+    }
+    assert docs["BP-2026-261-002"]["budget_type"] == "local"
+    assert docs["IR-2024-225-001"]["type"] == "implementation_report"
+    assert dt.datetime.fromisoformat(manifest["generated"]).utcoffset() == dt.timedelta(hours=5)
+
+
+def test_r12_press_release_generated_unless_committed(small_content, build_site):
+    site = build_site(small_content, today=dt.date(2025, 3, 14))
+    # Committed release for BP-2026-225-001: no generated twin.
+    assert not (site / "kk/press/PR-BP-2026-225-001").exists()
+    assert (site / "kk/press/PR-2025-001/index.html").exists()
+    for lang, words in (("kk", ("жария талқылауы", "2025 ж. 14 наурыз")),
+                        ("ru", ("Публичное обсуждение отчета", "14 марта 2025 г."))):
+        page = site / lang / "press/PR-IR-2024-225-001/index.html"
+        html = read(page)
+        assert all(w in html for w in words), lang
+        assert "/discussions/IR-2024-225-001/" in html
+        end = "2025 ж. 28 наурыз" if lang == "kk" else "28 марта 2025 г."  # 10th working day
+        assert end in html
+    doc = (site / "ru/discussions/IR-2024-225-001/index.html").read_text(encoding="utf-8")
+    assert 'href="/ru/press/PR-IR-2024-225-001/"' in doc
+
+
+def test_r12_press_release_waits_for_its_posting_day(small_content, build_site):
+    write_document(small_content, "BP-2026-225-020", posted="2025-03-20")
+    site = build_site(small_content, today=dt.date(2025, 3, 5))
+    assert not (site / "kk/press/PR-BP-2026-225-020").exists()
+    assert (site / "kk/discussions/BP-2026-225-020/index.html").exists()  # shown as scheduled
+    site = build_site(small_content, today=dt.date(2025, 3, 20))
+    assert (site / "kk/press/PR-BP-2026-225-020/index.html").exists()
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+@pytest.mark.parametrize("name", ["press", "discussions"])
+def test_feeds_parse_as_rss_and_atom(small_content, build_site, lang, name):
+    site = build_site(small_content)
+    rss = feedparser.parse((site / lang / "feeds" / f"{name}.xml").read_bytes())
+    atom = feedparser.parse((site / lang / "feeds" / f"{name}.atom").read_bytes())
+    assert not rss.bozo and not atom.bozo
+    assert rss.version == "rss20" and atom.version == "atom10"
+    assert rss.feed.language == lang and atom.feed.get("language", lang) == lang
+    for feed in (rss, atom):
+        assert feed.entries and all(e.link.startswith(f"https://budget.example/{lang}/")
+                                    for e in feed.entries)
+        published = [e.published_parsed for e in feed.entries]
+        assert published == sorted(published, reverse=True)  # newest first
+    assert "+0500" in (site / lang / "feeds" / f"{name}.xml").read_text(encoding="utf-8")
+    self_links = [link.href for link in atom.feed.links if link.rel == "self"]
+    assert self_links == [f"https://budget.example/{lang}/feeds/{name}.atom"]
+
+
+def test_discussion_feed_lists_posted_discussions_only(small_content, build_site):
+    write_document(small_content, "BP-2026-225-021", posted="2025-03-20")
+    site = build_site(small_content)
+    feed = feedparser.parse((site / "ru/feeds/discussions.xml").read_bytes())
+    links = {e.link for e in feed.entries}
+    assert "https://budget.example/ru/discussions/BP-2026-225-001/" in links
+    assert not any("BP-2026-225-021" in link for link in links)
+
+
+def test_feeds_are_reproducible(small_content, build_site, tmp_path):
+    first = build_site(small_content, out=tmp_path / "a")
+    second = build_site(small_content, out=tmp_path / "b")
+    for lang in ("kk", "ru"):
+        for name in ("press.xml", "press.atom", "discussions.xml", "discussions.atom"):
+            assert (first / lang / "feeds" / name).read_bytes() == \
+                (second / lang / "feeds" / name).read_bytes()
+
+
+def test_failed_validation_leaves_the_previous_site(small_content, build_site):
+    site = build_site(small_content)
+    before = site.resolve()
+    write_document(small_content, "BP-2026-225-030", drop=("head",))
+    with pytest.raises(ContentInvalid):
+        build_site(small_content)
+    assert site.resolve() == before and (site / "kk/index.html").exists()
+
+
+def test_build_crashing_mid_render_leaves_the_previous_site(small_content, build_site,
+                                                            monkeypatch):
+    site = build_site(small_content)
+    before = site.resolve()
+    page = (site / "kk/discussions/BP-2026-225-001/index.html").read_bytes()
+    from generator import site as plugin
+
+    def explode(self, writer):
+        (Path(self.output_path) / "kk").mkdir(parents=True, exist_ok=True)
+        (Path(self.output_path) / "kk" / "half.html").write_text("half")
+        raise RuntimeError("killed mid-build")
+    monkeypatch.setattr(plugin.SiteGenerator, "generate_output", explode)
+    with pytest.raises(RuntimeError):
+        build_site(small_content)
+    assert site.resolve() == before
+    assert (site / "kk/discussions/BP-2026-225-001/index.html").read_bytes() == page
+    assert not (site / "kk/half.html").exists()
+    monkeypatch.undo()
+    build_site(small_content)  # the next build in the same process works again
+    assert site.resolve() != before and (site / "kk/index.html").exists()
+
+
+def test_incomplete_output_is_never_swapped_in(small_content, build_site, monkeypatch):
+    site = build_site(small_content)
+    before = site.resolve()
+    from generator import build as builder
+    monkeypatch.setattr(builder, "MANIFEST_PATH", "opendata/not-written.json")
+    with pytest.raises(BuildFailed, match="not-written.json"):
+        build_site(small_content)
+    assert site.resolve() == before
+
+
+def test_attachments_are_published_beside_the_document(small_content, build_site):
+    base = write_document(small_content, "IR-2024-225-005", doc_type="implementation_report",
+                          posted="2025-03-14", extra={"attachments": "akt.txt | Акт"})
+    (base / "files").mkdir()
+    (base / "files" / "akt.txt").write_text("Акт ввода в эксплуатацию")
+    site = build_site(small_content)
+    assert (site / "files/IR-2024-225-005/akt.txt").read_text() == "Акт ввода в эксплуатацию"
+    html = (site / "ru/discussions/IR-2024-225-005/index.html").read_text(encoding="utf-8")
+    assert 'href="/files/IR-2024-225-005/akt.txt">Акт</a>' in html
+
+
+def test_materials_sections_and_administrator_pages(small_content, build_site):
+    write_simple(small_content, "audit", "AUD-2025-1", "audit_results",
+                 {"administrator": "225", "posted": "2025-02-03", "received": "2025-01-20",
+                  "audit_body": "ЖАП"})
+    site = build_site(small_content)
+    assert "AUD-2025-1 ru" in (site / "ru/audit/index.html").read_text(encoding="utf-8")
+    admin = (site / "ru/administrators/225/index.html").read_text(encoding="utf-8")
+    assert "BP-2026-225-001" in admin and "AUD-2025-1 ru" in admin
+    assert "BP-2026-261-002" not in admin
+    home = (site / "kk/index.html").read_text(encoding="utf-8")
+    assert "CB-2026 kk" in home and "BP-2026-225-001" in home  # citizen's budget, open discussion
+
+
+def test_language_chooser_at_root(small_content, build_site):
+    html = (build_site(small_content) / "index.html").read_text(encoding="utf-8")
+    assert 'location.replace("/kk/")' in html and 'href="/ru/"' in html
+
+
+def test_no_english_left_on_pages(small_content, build_site):
+    site = build_site(small_content)
+    for lang in ("kk", "ru"):
+        html = (site / lang / "discussions/index.html").read_text(encoding="utf-8")
+        for english in ("Public discussions", "Skip to content", "Open Budgets", "Posted"):
+            assert english not in html, (lang, english)
+
+
+def test_sample_site_passes_the_public_contract_check(sample_site):
+    if not CHECK_SITE.exists():
+        pytest.skip(f"{CHECK_SITE} not present")
+    result = subprocess.run([sys.executable, str(CHECK_SITE), str(sample_site)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("holds:")
+
+
+def test_sample_document_pages_stay_light(sample_site):
+    for page in (sample_site / "ru/discussions").glob("*/index.html"):
+        css = (sample_site / "theme/css/site.css").stat().st_size
+        js = (sample_site / "theme/js/filter.js").stat().st_size
+        assert page.stat().st_size + css + js <= 60_000, page
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html  # a document reads without JavaScript

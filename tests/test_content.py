@@ -1,0 +1,139 @@
+"""Validation of the content tree: every refusal names the file, the field and the rule."""
+import datetime as dt
+
+import pytest
+
+from generator.content import ContentInvalid, load_content
+from tests.conftest import PARTS, document_text, write_document, write_simple
+
+TODAY = dt.date(2025, 3, 5)
+
+
+def problems_of(content):
+    with pytest.raises(ContentInvalid) as info:
+        load_content(content, TODAY)
+    return info.value.problems
+
+
+def test_small_content_is_valid(small_content):
+    index = load_content(small_content, TODAY)
+    doc = index.documents["BP-2026-225-001"]
+    assert [p.id for p in doc.parts] == ["purpose", "objectives", "expenses"]
+    assert doc.parts[0].title == {"kk": "Мақсаты", "ru": "Цель"}
+    assert doc.discussion_end == dt.date(2025, 3, 11) and doc.status == "open"
+    assert index.documents["BP-2026-261-002"].status == "closed"
+
+
+@pytest.mark.parametrize("field, rule", [
+    ("head", "R9"), ("posted", "R9"), ("administrator", "R9"), ("period", "R9"),
+    ("budget_type", "R9"), ("program", "R9"), ("title", "R3"),
+])
+def test_missing_required_field_names_file_field_and_rule(small_content, field, rule):
+    write_document(small_content, "BP-2026-225-009", drop=(field,))
+    problem = next(p for p in problems_of(small_content) if p.field == field)
+    assert problem.path.endswith("BP-2026-225-009.kk.md") and problem.rule == rule
+    assert "missing" in problem.message
+
+
+def test_missing_language_is_refused_r3(small_content):
+    base = write_document(small_content, "BP-2026-225-010")
+    (base / "BP-2026-225-010.ru.md").unlink()
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("language", "R3")
+    assert "no ru version" in problem.message and problem.path.endswith(".kk.md")
+
+
+def test_r9_discussion_shorter_than_ten_working_days_is_refused(small_content):
+    write_document(small_content, "BP-2026-225-011", posted="2025-02-24",
+                   extra={"discussion_end": "2025-03-10"})
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("discussion_end", "R9")
+    assert "2025-03-11" in problem.message
+
+
+def test_r10_report_discussion_shorter_than_allowed_is_refused(small_content):
+    write_document(small_content, "IR-2024-225-002", doc_type="implementation_report",
+                   posted="2025-03-14", extra={"discussion_end": "2025-03-20"})
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("discussion_end", "R10")
+
+
+def test_r9_later_discussion_end_is_kept(small_content):
+    write_document(small_content, "BP-2026-225-012", extra={"discussion_end": "2025-04-30"})
+    assert load_content(small_content, TODAY).documents["BP-2026-225-012"].discussion_end == \
+        dt.date(2025, 4, 30)
+
+
+def test_r14_heading_without_stable_id_is_refused(small_content):
+    parts = [("purpose", "Мақсаты"), (None, "Міндеттері")]
+    base = write_document(small_content, "BP-2026-225-013")
+    (base / "BP-2026-225-013.kk.md").write_text(
+        document_text("BP-2026-225-013", "kk", parts=parts), encoding="utf-8")
+    found = problems_of(small_content)
+    assert any(p.rule == "R14" and p.field == "part id" and "Міндеттері" in p.message
+               and p.path.endswith(".kk.md:17") for p in found)
+
+
+def test_r14_part_ids_must_match_across_languages(small_content):
+    base = write_document(small_content, "BP-2026-225-014")
+    (base / "BP-2026-225-014.ru.md").write_text(
+        document_text("BP-2026-225-014", "ru", parts=PARTS["ru"][::-1]), encoding="utf-8")
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("part id", "R14")
+
+
+def test_shared_fields_must_agree_across_languages(small_content):
+    base = write_document(small_content, "BP-2026-225-015")
+    (base / "BP-2026-225-015.ru.md").write_text(
+        document_text("BP-2026-225-015", "ru", posted="2025-02-25"), encoding="utf-8")
+    (problem,) = problems_of(small_content)
+    assert problem.field == "posted" and problem.path.endswith(".ru.md")
+
+
+def test_unknown_administrator_is_refused(small_content):
+    write_document(small_content, "BP-2026-999-001", admin="999")
+    assert {(p.field, p.rule) for p in problems_of(small_content)} == {("administrator", "R8")}
+
+
+def test_r12_press_release_must_announce_a_real_discussion(small_content):
+    write_simple(small_content, "press", "PR-BAD", "press_release",
+                 {"date": "2025-02-24", "document": "NO-SUCH-DOC"})
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("document", "R12")
+
+
+def test_bad_date_is_refused(small_content):
+    write_document(small_content, "BP-2026-225-016", posted="24.02.2025")
+    assert any(p.field == "posted" and "not a date" in p.message for p in problems_of(small_content))
+
+
+def test_r10_attachment_must_exist(small_content):
+    write_document(small_content, "IR-2024-225-003", doc_type="implementation_report",
+                   posted="2025-03-14", extra={"attachments": "akt.pdf | Акт"})
+    (problem,) = problems_of(small_content)
+    assert (problem.field, problem.rule) == ("attachments", "R10")
+
+
+def test_all_problems_are_reported_at_once(small_content):
+    write_document(small_content, "BP-2026-225-017", drop=("head",))
+    write_document(small_content, "BP-2026-999-002", admin="999")
+    message = str(pytest.raises(ContentInvalid, load_content, small_content, TODAY).value)
+    assert "BP-2026-225-017.kk.md: head" in message and "code 999" in message
+
+
+def test_r14_part_ids_are_stable_when_text_is_edited(small_content):
+    before = load_content(small_content, TODAY).documents["BP-2026-225-001"].parts
+    path = small_content / "discussions" / "BP-2026-225-001" / "BP-2026-225-001.kk.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Мақсаты", "## Бағдарламаның мақсаты (жаңа редакция)")
+                    .replace("Мәтін / текст purpose kk.", "Мүлдем жаңа мәтін."), encoding="utf-8")
+    after = load_content(small_content, TODAY).documents["BP-2026-225-001"].parts
+    assert [p.id for p in after] == [p.id for p in before]
+    assert after[0].title["kk"] == "Бағдарламаның мақсаты (жаңа редакция)"
+
+
+def test_sample_content_is_valid():
+    from tests.conftest import DEMO_TODAY, SAMPLE_CONTENT
+    index = load_content(SAMPLE_CONTENT, DEMO_TODAY)
+    statuses = {d.status for d in index.discussions}
+    assert {"open", "closed"} <= statuses
