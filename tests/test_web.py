@@ -1,0 +1,58 @@
+"""The portal's single origin: static site, language choice at /, the API mounted at /api."""
+import pytest
+from werkzeug.test import Client
+
+from ashyq.web import portal_app
+
+
+class ClosingClient(Client):
+    """A test client that reads and closes every response (no file handle left open)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
+
+
+@pytest.fixture
+def client(small_content, build_site):
+    return ClosingClient(portal_app(build_site(small_content), {"TESTING": True}))
+
+
+@pytest.mark.parametrize("accept, lang", [
+    ("ru-RU,ru;q=0.9,en;q=0.8", "ru"), ("kk-KZ,kk;q=0.9", "kk"), ("en-US", "kk"), (None, "kk"),
+    ("en;q=0.9,ru;q=0.5", "ru"),
+])
+def test_root_chooses_language_kazakh_by_default(client, accept, lang):
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.get("/", headers=headers)
+    assert response.status_code == 302 and response.headers["Location"] == f"/{lang}/"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_pages_directories_and_missing_files(client):
+    page = client.get("/ru/discussions/BP-2026-225-001/")
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "Программа BP-2026-225-001" in page.get_data(as_text=True)
+    assert client.get("/ru/discussions").headers["Location"].endswith("/ru/discussions/")
+    assert client.get("/ru/no-such-page/").status_code == 404
+    assert client.get("/../etc/passwd").status_code == 404
+
+
+def test_a_new_build_is_served_at_once(small_content, build_site):
+    from tests.conftest import write_document
+    site = build_site(small_content)
+    client = ClosingClient(portal_app(site, {"TESTING": True}))
+    assert client.get("/kk/discussions/BP-2026-225-050/").status_code == 404
+    write_document(small_content, "BP-2026-225-050")
+    build_site(small_content)
+    assert client.get("/kk/discussions/BP-2026-225-050/").status_code == 200
+
+
+def test_api_is_mounted_under_api(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200 and response.json == {"ok": True}
+    missing = client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert set(missing.json) == {"ok", "status", "error", "errors"} and missing.json["ok"] is False
