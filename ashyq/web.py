@@ -37,8 +37,19 @@ class StaticSite:
         try:
             response = send_from_directory(root, relative, environ, max_age=60)
         except NotFound:
-            response = Response("404 Not Found", status=404, content_type="text/plain; charset=utf-8")
+            response = self.not_found(root, relative)
         return response(environ, start_response)
+
+    @staticmethod
+    def not_found(root: str, relative: str) -> Response:
+        """The site's own 404 page in the language of the address (Kazakh by default)."""
+        lang = relative.split("/", 1)[0]
+        page = os.path.join(root, lang if lang in LANGUAGES else DEFAULT_LANGUAGE, "404.html")
+        try:
+            with open(page, encoding="utf-8") as f:
+                return Response(f.read(), status=404, content_type="text/html; charset=utf-8")
+        except OSError:
+            return Response("404 Not Found", status=404, content_type="text/plain; charset=utf-8")
 
 
 def portal_app(output: Path, api_config: dict | None = None):

@@ -16,9 +16,7 @@ def announcement(doc: Document, lang: str, catalog: gettext.NullTranslations) ->
     _ = catalog.gettext
     values = {"title": doc.title(lang), "start": date_long(doc.posted, lang),
               "end": date_long(doc.discussion_end, lang)}
-    kind = (_("Public discussion of the budget program passport “%(title)s”")
-            if doc.type == "passport" else
-            _("Public discussion of the report on the implementation of “%(title)s”"))
+    kind = _("Public discussion: %(title)s")
     text = _("From %(start)s to %(end)s inclusive, everyone can read the document on the "
              "Open Budgets portal, vote for or against it and, after signing in with an "
              "electronic digital signature, send proposals on any of its parts.")

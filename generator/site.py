@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from html import unescape as html_unescape
 from pathlib import Path
 
 from markupsafe import Markup
@@ -29,6 +30,8 @@ from generator.press import add_generated_press_releases
 log = logging.getLogger(__name__)
 
 H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>\s*', re.S)
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+TAG = re.compile(r"<[^>]+>")
 HOME_LIMIT = 5
 NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators")
 
@@ -40,6 +43,12 @@ def split_parts(html: str) -> tuple[str, dict[str, str]]:
     for i in range(1, len(pieces), 3):
         parts[pieces[i]] = pieces[i + 2].strip()
     return intro.strip(), parts
+
+
+def first_paragraph(html: str) -> str:
+    """The text of the first paragraph, without markup: a summary for feeds."""
+    match = FIRST_PARAGRAPH.search(html)
+    return html_unescape(TAG.sub("", match.group(1))).strip() if match else ""
 
 
 def site_index(settings: dict) -> SiteIndex:
@@ -131,6 +140,7 @@ class SiteGenerator(Generator):
                 self._write(writer, f"{section}/{doc.uid}/", "material.html", section=section,
                             doc=doc, body=self.bodies[doc.uid],
                             admin=index.administrators.get(doc.administrator or ""))
+        self._write(writer, "404.html", "not_found.html")
         self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
         if lang == DEFAULT_LANGUAGE:
             self._write_shared(writer)
@@ -148,8 +158,7 @@ class SiteGenerator(Generator):
             "press": (Feed(_("Press releases") + " — " + _("Open Budgets"),
                            _("Press releases of state bodies on public discussions (R12)"),
                            f"{site}/{lang}/press/", f"{site}/{lang}/feeds/press", lang),
-                      [FeedItem(d.uid, d.title(lang), site + d.url(lang),
-                                d.meta[lang].get("summary", d.title(lang)), d.date)
+                      [FeedItem(d.uid, d.title(lang), site + d.url(lang), self._summary(d), d.date)
                        for d in press]),
             "discussions": (Feed(_("Public discussions") + " — " + _("Open Budgets"),
                                  _("New budget program passports and implementation reports "
@@ -168,6 +177,11 @@ class SiteGenerator(Generator):
                 path = Path(self.output_path) / lang / "feeds" / f"{name}{suffix}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
+
+    def _summary(self, doc: Document) -> str:
+        if doc.generated:
+            return doc.meta[self.lang]["summary"]
+        return first_paragraph(self.bodies[doc.uid]["intro"]) or doc.title(self.lang)
 
     def _write_shared(self, writer) -> None:
         """Language-neutral files, written once by the main-language site."""

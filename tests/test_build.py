@@ -92,8 +92,9 @@ def test_r12_press_release_generated_unless_committed(small_content, build_site)
     # Committed release for BP-2026-225-001: no generated twin.
     assert not (site / "kk/press/PR-BP-2026-225-001").exists()
     assert (site / "kk/press/PR-2025-001/index.html").exists()
-    for lang, words in (("kk", ("жария талқылауы", "2025 ж. 14 наурыз")),
-                        ("ru", ("Публичное обсуждение отчета", "14 марта 2025 г."))):
+    for lang, words in (("kk", ("Жария талқылау: Бағдарлама IR-2024-225-001", "2025 ж. 14 наурыз")),
+                        ("ru", ("Публичное обсуждение: Программа IR-2024-225-001",
+                                "14 марта 2025 г."))):
         page = site / lang / "press/PR-IR-2024-225-001/index.html"
         html = read(page)
         assert all(w in html for w in words), lang

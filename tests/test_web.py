@@ -36,7 +36,9 @@ def test_pages_directories_and_missing_files(client):
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     assert "Программа BP-2026-225-001" in page.get_data(as_text=True)
     assert client.get("/ru/discussions").headers["Location"].endswith("/ru/discussions/")
-    assert client.get("/ru/no-such-page/").status_code == 404
+    missing = client.get("/ru/no-such-page/")
+    assert missing.status_code == 404 and "Страница не найдена" in missing.get_data(as_text=True)
+    assert "Бет табылмады" in client.get("/nothing").get_data(as_text=True)
     assert client.get("/../etc/passwd").status_code == 404
 
 
