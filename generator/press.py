@@ -6,7 +6,7 @@ import gettext
 
 from ashyq.doctypes import DOC_TYPES, LANGUAGES
 from generator.content import Document, SiteIndex
-from generator.i18n import date_long
+from ashyq.i18n import date_long
 
 GENERATED_PREFIX = "PR-"
 

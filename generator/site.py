@@ -23,7 +23,7 @@ from ashyq import clock
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES, MATERIAL_SECTIONS
 from generator.content import Document, SiteIndex, load_content
 from generator.feeds import Feed, FeedItem, render_feeds
-from generator.i18n import compile_catalogs, date_long, date_short, translations
+from ashyq.i18n import compile_catalogs, date_long, date_short, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 

@@ -5,10 +5,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from generator.i18n import CATALOG_DIR, date_long
+from ashyq.i18n import CATALOG_DIR, date_long
 from tests.conftest import ROOT
 
-METHODS = [("generator/**.py", "python"), ("submit_api/**.py", "python"),
+METHODS = [("generator/**.py", "python"), ("ashyq/**.py", "python"), ("submit_api/**.py", "python"),
            ("themes/**/templates/**.html", "jinja2")]
 
 

@@ -14,7 +14,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGS = ROOT / "generator" / "translations"
+CATALOGS = ROOT / "ashyq" / "translations"
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """UI strings (Babel gettext catalogs, kk and ru) and dates formatted by Babel.
 
-The catalogs live as ``.po`` files in ``generator/translations/<lang>/LC_MESSAGES``; the build
+The catalogs live as ``.po`` files in ``ashyq/translations/<lang>/LC_MESSAGES``; the build
 compiles them to ``.mo`` beside its cache, so no binary file is committed. Template msgids are
 English; every language, Kazakh included, is a translation (``I18N_TEMPLATES_LANG = "en"``).
 """
