@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: run test install build serve bench clean
 
 run: install build
-	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq serve --host $(HOST) --port $(PORT)
+	ASHYQ_NOW=$(DEMO_NOW) ASHYQ_DEMO_SIGNER=true $(BIN)/ashyq serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

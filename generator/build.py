@@ -52,7 +52,7 @@ def builds_dir(output: Path) -> Path:
 
 
 def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
-                     site_url: str | None = None) -> dict:
+                     site_url: str | None = None, snapshot: Path | None = None) -> dict:
     """Pelican settings from ``pelicanconf.py`` with this build's paths and index."""
     overrides = {
         "PATH": str(index.content_dir.resolve()),
@@ -65,12 +65,15 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
     }
     if site_url:
         overrides["ASHYQ_SITE_URL"] = site_url
+    if snapshot:
+        overrides["ASHYQ_SNAPSHOT"] = str(snapshot)
     return read_settings(str(SETTINGS_FILE), override=overrides)
 
 
-def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | None = None) -> None:
+def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | None = None,
+           snapshot: Path | None = None) -> None:
     """Run Pelican (kk main site, ru subsite) into ``build_dir``."""
-    settings = pelican_settings(index, build_dir, cache_dir, site_url)
+    settings = pelican_settings(index, build_dir, cache_dir, site_url, snapshot)
     i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
     for name in ("pelican", "pelican.generators", "pelican.writers"):
         logging.getLogger(name).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
@@ -103,8 +106,12 @@ def prune(output: Path) -> None:
 
 
 def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
-          today: dt.date | None = None, site_url: str | None = None) -> BuildResult:
+          today: dt.date | None = None, site_url: str | None = None,
+          snapshot: Path | None = None) -> BuildResult:
     """Validate ``content_dir``, build the whole site and swap it in at ``output``.
+
+    ``snapshot`` is the submission service's public snapshot (JSON): published proposals,
+    answers and vote totals shown on the document pages.
 
     Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
     (previous output untouched).
@@ -117,7 +124,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     build_dir.mkdir()
     try:
-        render(index, build_dir, cache_dir, site_url)
+        render(index, build_dir, cache_dir, site_url, snapshot)
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
                    if not (build_dir / p).exists()]
         if missing:

@@ -26,6 +26,7 @@ from generator.feeds import Feed, FeedItem, render_feeds
 from ashyq.i18n import compile_catalogs, date_long, date_short, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
+from generator.public_state import load_public_state
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class SiteGenerator(Generator):
             intro, parts = split_parts(page.content)
             self.bodies[doc.uid] = {"intro": Markup(intro),
                                     "parts": {k: Markup(v) for k, v in parts.items()}}
+        self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
         self.context["ashyq"] = self.index
 
     # -- write ---------------------------------------------------------------------------
@@ -117,7 +119,9 @@ class SiteGenerator(Generator):
         for doc in discussions:
             self._write(writer, f"discussions/{doc.uid}/", "document.html", doc=doc,
                         admin=index.administrators[doc.administrator],
-                        body=self.bodies[doc.uid], announcement=self._release_of(doc))
+                        body=self.bodies[doc.uid], announcement=self._release_of(doc),
+                        votes=self.public.votes(doc.uid),
+                        proposals=self.public.proposals_of(doc.uid))
         self._write(writer, "administrators/", "administrators.html",
                     administrators=sorted(index.administrators.values(), key=lambda a: a.code))
         for admin in index.administrators.values():
@@ -141,6 +145,7 @@ class SiteGenerator(Generator):
                             doc=doc, body=self.bodies[doc.uid],
                             admin=index.administrators.get(doc.administrator or ""))
         self._write(writer, "404.html", "not_found.html")
+        self._write(writer, "me/", "me.html")
         self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
         if lang == DEFAULT_LANGUAGE:
             self._write_shared(writer)

@@ -119,6 +119,61 @@ def no_pinned_clock(monkeypatch):
     monkeypatch.delenv("ASHYQ_NOW", raising=False)
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """The test PKI: root, intermediate, AUTH/SIGN/expired/revoked leaves, CRLs."""
+    from submit_api.eds.testpki import make_test_pki
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def app_factory(tmp_path, small_content, build_site, pki):
+    """Apps over a real SQLite file and the manifest of a real build of ``small_content``."""
+    from submit_api import create_app
+
+    site = build_site(small_content)
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "ashyq.sqlite3"),
+            "MANIFEST": str(site / "opendata" / "documents.json"),
+            "LOCALE_DIR": str(tmp_path / "cache" / "locale"),
+            "DECREES": str(small_content / "decrees.toml"),
+            "EDS_TRUSTED_CERTS": str(pki.trusted_bundle),
+            "EDS_REVOCATION": "crl",
+            "EDS_CRLS": [str(p) for p in pki.crls],
+            "DEMO_PKI": str(tmp_path / "demo-pki"),
+        }
+        config.update(overrides)
+        return create_app(config)
+    return make
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sign_in(pki):
+    """Sign a test client in with a real signature over the server's challenge."""
+    def run(client, who: str = "auth") -> dict:
+        token = client.get("/api/csrf").get_json()["csrf_token"]
+        challenge = client.get("/api/auth/challenge").get_json()["challenge"]
+        signed = pki.sign_xml(challenge.encode("utf-8"), who=who).decode("utf-8")
+        response = client.post("/api/auth/eds", json={"signed_xml": signed},
+                               headers={"X-CSRFToken": token})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+    return run
+
+
 def copy_tree(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest)
     return dest

@@ -7,7 +7,8 @@ from tests.conftest import write_document
 
 def test_build_command_builds_and_reports(small_content, tmp_path):
     result = CliRunner().invoke(main, ["build", "--content", str(small_content),
-                                       "--out", str(tmp_path / "site")])
+                                       "--out", str(tmp_path / "site"),
+                                       "--database", str(tmp_path / "none.sqlite3")])
     assert result.exit_code == 0, result.output
     assert "built" in result.output and (tmp_path / "site/kk/index.html").exists()
 
@@ -15,7 +16,8 @@ def test_build_command_builds_and_reports(small_content, tmp_path):
 def test_build_command_prints_every_problem_with_rule(small_content, tmp_path):
     write_document(small_content, "BP-2026-225-040", drop=("head", "posted"))
     result = CliRunner().invoke(main, ["build", "--content", str(small_content),
-                                       "--out", str(tmp_path / "site")])
+                                       "--out", str(tmp_path / "site"),
+                                       "--database", str(tmp_path / "none.sqlite3")])
     assert result.exit_code == 1
     assert "BP-2026-225-040.kk.md: head: required for a passport, missing [R9]" in result.output
     assert "posted" in result.output and not (tmp_path / "site").exists()
@@ -24,7 +26,8 @@ def test_build_command_prints_every_problem_with_rule(small_content, tmp_path):
 def test_bad_pinned_clock_is_a_clear_error(small_content, tmp_path, monkeypatch):
     monkeypatch.setenv("ASHYQ_NOW", "tomorrow")
     result = CliRunner().invoke(main, ["build", "--content", str(small_content),
-                                       "--out", str(tmp_path / "site")])
+                                       "--out", str(tmp_path / "site"),
+                                       "--database", str(tmp_path / "none.sqlite3")])
     assert result.exit_code == 1 and "ASHYQ_NOW='tomorrow' is not an ISO date-time" in result.output
 
 

@@ -1,0 +1,226 @@
+"""Sign-in with an electronic digital signature (R13).
+
+1. ``GET /api/auth/challenge``: a one-time XML document (random nonce, issue time, audience).
+2. NCALayer on the citizen's computer signs it with their authentication key.
+3. ``POST /api/auth/eds``: the signature and certificate are checked (``submit_api.eds``), then
+   the nonce - read only from the verified content - must have come from this server, be under
+   5 minutes old and never used. The person is the keyed hash of the certificate's IIN.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import secrets
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask_wtf.csrf import generate_csrf
+
+from ashyq import clock
+from submit_api.db import get_db
+from submit_api.eds import SignatureRejected, make_checker
+from submit_api.errors import N_, ApiError
+from submit_api.identity import person_id
+from submit_api.limits import limiter, person_or_address, setting
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+CHALLENGE_NS = "urn:ashyq:sign-in:1"
+CHALLENGE_TAG = f"{{{CHALLENGE_NS}}}login"
+
+REJECTION_MESSAGES = {
+    "malformed": N_("The signed document could not be read. Sign in again."),
+    "no_signature": N_("The document is not signed. Sign in again with your key."),
+    "bad_signature": N_("The signature does not match the document. Sign in again."),
+    "wrapped": N_("The signed document has been altered. Sign in again."),
+    "untrusted_chain": N_("The certificate was not issued by a trusted certification authority (NCA RK)."),
+    "expired": N_("Your certificate has expired. Get a new one from the National Certification Authority."),
+    "not_yet_valid": N_("Your certificate is not valid yet."),
+    "revoked": N_("Your certificate has been revoked."),
+    "revocation_unknown": N_("We could not check whether your certificate is revoked. Try again later."),
+    "wrong_key_usage": N_("This is not an authentication key: choose the key whose name starts with AUTH (not RSA or GOST signing keys)."),
+    "no_iin": N_("The certificate has no IIN."),
+    "bad_iin": N_("The IIN in the certificate is not valid."),
+    "checker_unavailable": N_("The signature check service is unavailable. Try again later."),
+}
+
+
+def init_app(app: Flask) -> None:
+    config = app.config
+    if config["DEMO_SIGNER"]:
+        from submit_api.eds.testpki import make_test_pki
+        pki = make_test_pki(Path(config["DEMO_PKI"]))
+        app.extensions["ashyq_demo_pki"] = pki
+        if not config["EDS_TRUSTED_CERTS"]:
+            config["EDS_TRUSTED_CERTS"] = str(pki.trusted_bundle)
+            config["EDS_CRLS"] = [str(p) for p in pki.crls]
+        log.warning("DEMO SIGNER ENABLED: challenges can be signed without NCALayer "
+                    "by demo certificates (development only)")
+    if config["EDS_TRUSTED_CERTS"] or config["EDS_CHECKER"] != "xmldsig":
+        app.extensions["ashyq_checker"] = make_checker(config)
+
+
+def challenge_xml(nonce: str, issued: str, audience: str) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<login xmlns="{CHALLENGE_NS}">'
+            f"<nonce>{nonce}</nonce><issued>{issued}</issued>"
+            f"<audience>{escape(audience)}</audience></login>")
+
+
+@bp.get("/api/auth/challenge")
+@limiter.limit(setting("RATELIMIT_SIGN_IN"))
+def challenge():
+    nonce = secrets.token_hex(32)
+    now = time.time()
+    conn = get_db()
+    conn.execute("INSERT INTO challenges (nonce, issued_at) VALUES (?, ?)", (nonce, now))
+    conn.execute("DELETE FROM challenges WHERE issued_at < ?",
+                 (now - 24 * 3600,))  # old ones: keep a day for replay detection
+    issued = dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds")
+    return {"challenge": challenge_xml(nonce, issued, current_app.config["AUDIENCE"]),
+            "expires_in": current_app.config["CHALLENGE_TTL_SECONDS"]}
+
+
+def _read_challenge(root) -> tuple[str, str]:
+    """Nonce and audience from the *verified* content only."""
+    if root.tag != CHALLENGE_TAG:
+        raise ApiError(400, "not_a_challenge", N_("This is not a sign-in document of this portal."),
+                       rule="R13")
+    nonce = root.findtext(f"{{{CHALLENGE_NS}}}nonce") or ""
+    audience = root.findtext(f"{{{CHALLENGE_NS}}}audience") or ""
+    return nonce.strip(), audience.strip()
+
+
+def consume_nonce(nonce: str) -> None:
+    """Mark the nonce used; refuse a foreign, stale or replayed one (R13)."""
+    now = time.time()
+    ttl = current_app.config["CHALLENGE_TTL_SECONDS"]
+    conn = get_db()
+    updated = conn.execute(
+        "UPDATE challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND issued_at >= ?",
+        (now, nonce, now - ttl)).rowcount
+    if updated == 1:
+        return
+    row = conn.execute("SELECT issued_at, used_at FROM challenges WHERE nonce = ?", (nonce,)).fetchone()
+    if row is None:
+        raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
+    if row["used_at"] is not None:
+        raise ApiError(400, "replayed_nonce", N_("This sign-in document has already been used. Start again."), rule="R13")
+    raise ApiError(400, "stale_nonce", N_("The sign-in document is more than 5 minutes old. Start again."), rule="R13")
+
+
+def start_session(person: str, kind: str) -> None:
+    now = time.time()
+    conn = get_db()
+    stamp = clock.now().isoformat(timespec="seconds")
+    sid = secrets.token_urlsafe(32)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO people (id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
+                     (person, kind, stamp, stamp))
+        conn.execute("INSERT INTO sessions (id, person, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                     (sid, person, now, now + current_app.config["SESSION_HOURS"] * 3600))
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    session.clear()
+    session["sid"], session["person"] = sid, person
+    session.permanent = False
+
+
+def current_person() -> str | None:
+    """The keyed hash of the signed-in person, or None."""
+    sid = session.get("sid")
+    if not sid:
+        return None
+    row = get_db().execute("SELECT person FROM sessions WHERE id = ? AND expires_at > ?",
+                           (sid, time.time())).fetchone()
+    return row["person"] if row else None
+
+
+def signed_in(view):
+    """Views that need a signed-in person get it as ``person``; others get a 401 (R13)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        person = current_person()
+        if person is None:
+            raise ApiError(401, "sign_in_required",
+                           N_("Sign in with your electronic digital signature first (R13)."), rule="R13")
+        return view(*args, person=person, **kwargs)
+    return wrapper
+
+
+@bp.post("/api/auth/eds")
+@limiter.limit(setting("RATELIMIT_SIGN_IN"))
+def sign_in():
+    checker = current_app.extensions.get("ashyq_checker")
+    if checker is None:
+        raise ApiError(503, "eds_not_configured",
+                       N_("Sign-in is not configured on this server (no trusted certificates)."))
+    body = request.get_json(silent=True)
+    signed = body.get("signed_xml") if isinstance(body, dict) else None
+    if not isinstance(signed, str) or not signed.strip():
+        raise ApiError(400, "signed_xml_required", N_("Send the signed document as signed_xml."),
+                       field="signed_xml", rule="R13")
+    try:
+        verified = checker.check(signed.encode("utf-8"))
+    except SignatureRejected as exc:
+        log.info("sign-in refused: %s (%s)", exc.code, exc)
+        status = 503 if exc.code == "checker_unavailable" else 400
+        raise ApiError(status, exc.code, REJECTION_MESSAGES.get(exc.code, REJECTION_MESSAGES["bad_signature"]),
+                       rule="R13") from exc
+    nonce, audience = _read_challenge(verified.root)
+    if audience != current_app.config["AUDIENCE"]:
+        raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
+    consume_nonce(nonce)
+    person = person_id(verified.signer.iin, current_app.config["IDENTITY_KEY"])
+    start_session(person, verified.signer.kind)
+    return {"ok": True, "signed_in": True, "kind": verified.signer.kind,
+            "name": verified.signer.given_name or verified.signer.common_name,
+            "csrf_token": generate_csrf()}
+
+
+@bp.post("/api/auth/logout")
+def logout():
+    sid = session.get("sid")
+    if sid:
+        get_db().execute("DELETE FROM sessions WHERE id = ?", (sid,))
+    session.clear()
+    return {"ok": True, "signed_in": False}
+
+
+@bp.get("/api/me")
+def me():
+    person = current_person()
+    demo = bool(current_app.config["DEMO_SIGNER"])
+    if person is None:
+        return {"signed_in": False, "demo_signer": demo}
+    row = get_db().execute("SELECT kind FROM people WHERE id = ?", (person,)).fetchone()
+    return {"signed_in": True, "kind": row["kind"] if row else "individual", "demo_signer": demo}
+
+
+@bp.get("/api/csrf")
+def csrf():
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.post("/api/auth/demo-sign")
+@limiter.limit(setting("RATELIMIT_SIGN_IN"), key_func=person_or_address)
+def demo_sign():
+    """DEVELOPMENT ONLY: sign a challenge with a demo certificate, as NCALayer would."""
+    pki = current_app.extensions.get("ashyq_demo_pki")
+    if pki is None:
+        raise ApiError(404, "not_found", N_("Nothing here: check the address."))
+    body = request.get_json(silent=True) or {}
+    challenge_text = body.get("challenge") if isinstance(body, dict) else None
+    who = body.get("person", 1) if isinstance(body, dict) else 1
+    if not isinstance(challenge_text, str) or not isinstance(who, int) or not 1 <= who <= 5:
+        raise ApiError(400, "bad_request", N_("The request is malformed."))
+    return {"signed_xml": pki.sign_xml(challenge_text.encode("utf-8"), who=f"person{who}").decode("utf-8"),
+            "demo": True}

@@ -1,0 +1,103 @@
+"""Proposals (R14): at most 1000 characters, on a chosen structural part, during the
+discussion, from a signed-in person (R13). Each is screened for the operator and waits for
+moderation, due within 2 working days (R15).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from functools import lru_cache
+
+from flask import Blueprint, current_app, request
+
+from ashyq import clock
+from ashyq.workdays import WorkingCalendar, load_calendar
+from submit_api.auth import signed_in
+from submit_api.db import get_db
+from submit_api.errors import N_, ApiError
+from submit_api.limits import limiter, person_or_address, setting
+from submit_api.screening import bad_characters, screen, text_key
+from submit_api.votes import document_or_404, require_open
+
+bp = Blueprint("proposals", __name__)
+
+MAX_PROPOSAL_CHARS = 1000  # R14
+
+
+@lru_cache(maxsize=4)
+def calendar(decrees: str) -> WorkingCalendar:
+    return load_calendar(decrees)
+
+
+def proposal_text(raw: object) -> str:
+    """The text as stored: NFC-normalised, trimmed; refused when empty, too long or with
+    control characters (R14)."""
+    if not isinstance(raw, str):
+        raise ApiError(422, "text_required", N_("Write the text of your proposal."), field="text", rule="R14")
+    text = unicodedata.normalize("NFC", raw).strip()
+    if not text:
+        raise ApiError(422, "text_required", N_("Write the text of your proposal."), field="text", rule="R14")
+    if len(text) > MAX_PROPOSAL_CHARS:
+        raise ApiError(422, "text_too_long",
+                       N_("A proposal is at most %(max)s characters; this one has %(n)s."),
+                       field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
+    if found := bad_characters(text):
+        raise ApiError(422, "control_characters",
+                       N_("The text contains control characters (%(chars)s); remove them."),
+                       field="text", rule="R14", chars=", ".join(found))
+    return text
+
+
+@bp.post("/api/documents/<uid>/proposals")
+@limiter.limit(setting("RATELIMIT_PROPOSALS"), key_func=person_or_address)
+@signed_in
+def submit_proposal(uid: str, person: str):
+    doc = document_or_404(uid)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "json_required", N_("Send the proposal as JSON: part, text and lang."))
+    require_open(doc, rule="R14")
+    part = body.get("part")
+    if part not in doc.parts:
+        raise ApiError(422, "unknown_part",
+                       N_("Choose a part of the document: %(part)s is not one of its parts."),
+                       field="part", rule="R14", part=str(part))
+    lang = body.get("lang")
+    if lang not in ("kk", "ru"):
+        raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
+                       field="lang", rule="R3")
+    text = proposal_text(body.get("text"))
+    key = text_key(text)
+    conn = get_db()
+    now = clock.now()
+    due = calendar(current_app.config["DECREES"]).moderation_due(now.date())  # R15
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        flags = screen(text, conn, person)
+        cursor = conn.execute(
+            "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
+            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (uid, part, person, lang, text, key, json.dumps(flags, ensure_ascii=False),
+             now.isoformat(timespec="seconds"), due.isoformat()))
+        conn.execute("COMMIT")
+    except sqlite3.IntegrityError as exc:
+        conn.execute("ROLLBACK")
+        raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
+                       field="text", rule="R14") from exc
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {"ok": True, "id": cursor.lastrowid, "status": "pending",
+            "moderation_due": due.isoformat()}, 201
+
+
+@bp.get("/api/me/proposals")
+@signed_in
+def my_proposals(person: str):
+    """The person's own proposals, with what became of them (R15, R16)."""
+    rows = get_db().execute(
+        "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
+        "moderated_at, moderation_reason, answer_text, answered_at FROM proposals "
+        "WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
+    return {"proposals": [dict(row) for row in rows]}

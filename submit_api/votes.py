@@ -1,0 +1,126 @@
+"""Votes "for" and "against" (R11): one per signed-in person per document or published
+proposal, changeable while the discussion is open, refused before it opens and after it closes.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ashyq import clock
+from submit_api.auth import current_person, signed_in
+from submit_api.db import get_db
+from submit_api.errors import N_, ApiError
+from submit_api.limits import limiter, person_or_address, setting
+from submit_api.manifest import Manifest, ManifestDocument
+
+bp = Blueprint("votes", __name__)
+
+VOTE_VALUES = ("for", "against")
+PUBLIC_STATUSES = ("published", "accepted", "rejected")  # a proposal others can see and vote on
+
+
+def manifest() -> Manifest:
+    """The app's manifest reader (one per app, reloaded when the build changes)."""
+    ext = current_app.extensions
+    if "ashyq_manifest" not in ext:
+        ext["ashyq_manifest"] = Manifest(current_app.config["MANIFEST"])
+    return ext["ashyq_manifest"]
+
+
+def document_or_404(uid: str) -> ManifestDocument:
+    doc = manifest().get(uid)
+    if doc is None:
+        raise ApiError(404, "unknown_document",
+                       N_("There is no passport or report %(uid)s under discussion."), uid=uid)
+    return doc
+
+
+def require_open(doc: ManifestDocument, rule: str = "R11") -> None:
+    """Refuse with 409 and the reason unless the discussion is open today."""
+    status = doc.status()
+    if status == "scheduled":
+        raise ApiError(409, "discussion_not_open",
+                       N_("The discussion opens on %(start)s; it is not possible to take part before then."),
+                       rule=rule, start=doc.posted)
+    if status == "closed":
+        raise ApiError(409, "discussion_closed",
+                       N_("The discussion ended on %(end)s; votes and proposals are no longer accepted."),
+                       rule=rule, end=doc.discussion_end)
+
+
+def vote_value() -> str:
+    body = request.get_json(silent=True)
+    value = body.get("value") if isinstance(body, dict) else None
+    if value not in VOTE_VALUES:
+        raise ApiError(422, "bad_vote", N_('A vote is "for" or "against".'), field="value", rule="R11")
+    return value
+
+
+def cast_vote(target_type: str, target_id: str, person: str, value: str) -> None:
+    """Insert or change the person's vote (one per person per target, R11)."""
+    stamp = clock.now().isoformat(timespec="seconds")
+    get_db().execute(
+        "INSERT INTO votes (target_type, target_id, person, value, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target_type, target_id, person) "
+        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (target_type, target_id, person, value, stamp, stamp))
+
+
+def totals(target_type: str, target_id: str) -> dict[str, int]:
+    rows = get_db().execute("SELECT value, count(*) AS n FROM votes WHERE target_type = ? "
+                            "AND target_id = ? GROUP BY value", (target_type, target_id)).fetchall()
+    counts = {value: 0 for value in VOTE_VALUES}
+    counts.update({row["value"]: row["n"] for row in rows})
+    return counts
+
+
+def my_vote(target_type: str, target_id: str, person: str | None) -> str | None:
+    if person is None:
+        return None
+    row = get_db().execute("SELECT value FROM votes WHERE target_type = ? AND target_id = ? "
+                           "AND person = ?", (target_type, target_id, person)).fetchone()
+    return row["value"] if row else None
+
+
+@bp.post("/api/documents/<uid>/votes")
+@limiter.limit(setting("RATELIMIT_VOTES"), key_func=person_or_address)
+@signed_in
+def vote_on_document(uid: str, person: str):
+    doc = document_or_404(uid)
+    value = vote_value()
+    require_open(doc)
+    cast_vote("document", uid, person, value)
+    return {"ok": True, "value": value, "totals": totals("document", uid)}
+
+
+@bp.post("/api/proposals/<int:proposal_id>/votes")
+@limiter.limit(setting("RATELIMIT_VOTES"), key_func=person_or_address)
+@signed_in
+def vote_on_proposal(proposal_id: int, person: str):
+    row = get_db().execute("SELECT document, status FROM proposals WHERE id = ?",
+                           (proposal_id,)).fetchone()
+    if row is None or row["status"] not in PUBLIC_STATUSES:
+        raise ApiError(404, "unknown_proposal",
+                       N_("There is no published proposal number %(id)s."), id=proposal_id)
+    value = vote_value()
+    require_open(document_or_404(row["document"]))
+    cast_vote("proposal", str(proposal_id), person, value)
+    return {"ok": True, "value": value, "totals": totals("proposal", str(proposal_id))}
+
+
+@bp.get("/api/documents/<uid>/totals")
+def document_totals(uid: str):
+    """Live totals for the document and its published proposals, and the caller's own votes."""
+    doc = document_or_404(uid)
+    person = current_person()
+    rows = get_db().execute(
+        "SELECT p.id, v.value, count(v.person) AS n FROM proposals p "
+        "LEFT JOIN votes v ON v.target_type = 'proposal' AND v.target_id = CAST(p.id AS TEXT) "
+        "WHERE p.document = ? AND p.status IN ('published', 'accepted', 'rejected') "
+        "GROUP BY p.id, v.value", (uid,)).fetchall()
+    proposals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        entry = proposals.setdefault(str(row["id"]), {v: 0 for v in VOTE_VALUES})
+        if row["value"]:
+            entry[row["value"]] = row["n"]
+    return {"uid": uid, "status": doc.status(), "votes": totals("document", uid),
+            "my_vote": my_vote("document", uid, person), "proposals": proposals}
