@@ -78,18 +78,20 @@ class Row:
     n: int
     content_mb: float
     generate_seconds: float
-    ashyq_pages: int
-    ashyq_seconds: float
-    ashyq_peak_mb: float
-    ashyq_warm_seconds: float
-    ashyq_warm_peak_mb: float
+    ashyq_pages: int | None = None
+    ashyq_seconds: float | None = None
+    ashyq_peak_mb: float | None = None
+    ashyq_warm_seconds: float | None = None
+    ashyq_warm_peak_mb: float | None = None
     hugo_pages: int | None = None
     hugo_seconds: float | None = None
     hugo_peak_mb: float | None = None
 
     @property
     def ratio(self) -> float | None:
-        return self.ashyq_seconds / self.hugo_seconds if self.hugo_seconds else None
+        if self.ashyq_seconds is None or not self.hugo_seconds:
+            return None
+        return self.ashyq_seconds / self.hugo_seconds
 
 
 def run_child(cmd: list[str], cwd: Path, log: Path) -> Measure:
@@ -127,29 +129,33 @@ def tree_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def bench_size(n: int, work: Path, seed: int, hugo: bool) -> Row:
+def bench_size(n: int, work: Path, seed: int, *, ashyq: bool, warm: bool, hugo: bool) -> Row:
     started = time.perf_counter()
     content = work / "ashyq-content"
-    write_synthetic_content(content, n, seed)
+    if ashyq:
+        write_synthetic_content(content, n, seed)
     site = work / "hugo-site"
     if hugo:
         shutil.copytree(HUGO_SKELETON, site)
         write_hugo_content(site, n, seed, BENCH_TODAY)
     generated = time.perf_counter() - started
-    print(f"N={n}: content written in {generated:.1f} s ({tree_mb(content):.0f} MB per site)",
-          flush=True)
+    size = tree_mb(content if ashyq else site / "content")
+    print(f"N={n}: content written in {generated:.1f} s ({size:.0f} MB per site)", flush=True)
+    row = Row(n, size, generated)
 
-    cache, out = work / "ashyq-cache", work / "ashyq-out"
-    cold, result = ashyq_build(content, out, cache, work / "ashyq-cold.log")
-    pages = count_pages(out)
-    print(f"  ashyq cold: {cold.seconds:.1f} s, {cold.peak_mb:.0f} MB, {pages} pages "
-          f"(build() says {result['pages']} pages in {result['seconds']:.1f} s)", flush=True)
-    warm, _ = ashyq_build(content, out, cache, work / "ashyq-warm.log")
-    print(f"  ashyq warm: {warm.seconds:.1f} s, {warm.peak_mb:.0f} MB", flush=True)
-    row = Row(n, tree_mb(content), generated, pages, cold.seconds, cold.peak_mb,
-              warm.seconds, warm.peak_mb)
-    shutil.rmtree(work / "ashyq-out", ignore_errors=True)
-    shutil.rmtree(work / ".ashyq-out.builds", ignore_errors=True)
+    if ashyq:
+        cache, out = work / "ashyq-cache", work / "ashyq-out"
+        cold, result = ashyq_build(content, out, cache, work / "ashyq-cold.log")
+        row.ashyq_pages, row.ashyq_seconds, row.ashyq_peak_mb = (
+            count_pages(out), cold.seconds, cold.peak_mb)
+        print(f"  ashyq cold: {cold.seconds:.1f} s, {cold.peak_mb:.0f} MB, {row.ashyq_pages} pages "
+              f"(build() says {result['pages']} pages in {result['seconds']:.1f} s)", flush=True)
+        if warm:
+            again, _ = ashyq_build(content, out, cache, work / "ashyq-warm.log")
+            row.ashyq_warm_seconds, row.ashyq_warm_peak_mb = again.seconds, again.peak_mb
+            print(f"  ashyq warm: {again.seconds:.1f} s, {again.peak_mb:.0f} MB", flush=True)
+        out.unlink(missing_ok=True)  # the output is a symbolic link into .ashyq-out.builds/
+        shutil.rmtree(work / ".ashyq-out.builds", ignore_errors=True)
     if hugo:
         hugo_out = work / "hugo-out"
         measure = hugo_build(site, hugo_out, work / "hugo-cache", work / "hugo.log")
@@ -181,9 +187,10 @@ def table(rows: list[Row]) -> str:
             "| Hugo s | Hugo peak MB | Ashyq / Hugo time |\n"
             "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     return head + "".join(
-        f"| {r.n:,} | {r.ashyq_pages:,} / {fmt(r.hugo_pages, ',')} | {r.ashyq_seconds:.1f} "
-        f"| {r.ashyq_peak_mb:.0f} | {r.ashyq_warm_seconds:.1f} | {fmt(r.hugo_seconds, '.1f')} "
-        f"| {fmt(r.hugo_peak_mb, '.0f')} | {fmt(r.ratio, '.2f')}× |\n"
+        f"| {r.n:,} | {fmt(r.ashyq_pages, ',')} / {fmt(r.hugo_pages, ',')} "
+        f"| {fmt(r.ashyq_seconds, '.1f')} | {fmt(r.ashyq_peak_mb, '.0f')} "
+        f"| {fmt(r.ashyq_warm_seconds, '.1f')} | {fmt(r.hugo_seconds, '.1f')} "
+        f"| {fmt(r.hugo_peak_mb, '.0f')} | {fmt(r.ratio, '.2f')}{'×' if r.ratio else ''} |\n"
         for r in rows)
 
 
@@ -193,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="numbers of passports to build (each in kk and ru)")
     parser.add_argument("--hugo", action=argparse.BooleanOptionalAction, default=True,
                         help="also time the Hugo baseline (default: yes, when hugo is installed)")
+    parser.add_argument("--ashyq", action=argparse.BooleanOptionalAction, default=True,
+                        help="time the Ashyq build (--no-ashyq: the Hugo baseline only)")
+    parser.add_argument("--warm", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time a warm rebuild reusing the cold build's cache")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out-json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--workdir", type=Path, help="parent of the temporary folders")
@@ -212,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"ashyq-bench-{n}-", dir=args.workdir) as tmp:
-            rows.append(bench_size(n, Path(tmp), args.seed, hugo))
+            rows.append(bench_size(n, Path(tmp), args.seed, ashyq=args.ashyq,
+                                   warm=args.warm, hugo=hugo))
     print()
     print(table(rows))
     profile = None

@@ -42,7 +42,10 @@ def request_language() -> str:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         return lang
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except HTTPException:  # the body itself is the problem (413): judge by the headers
+        body = None
     if isinstance(body, dict) and body.get("lang") in LANGUAGES:
         return body["lang"]
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
