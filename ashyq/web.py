@@ -52,11 +52,11 @@ class StaticSite:
             return Response("404 Not Found", status=404, content_type="text/plain; charset=utf-8")
 
 
-def portal_app(output: Path, api_config: dict | None = None):
+def portal_app(output: Path, api_config: dict | None = None, api_app=None):
     """Static site at ``/``, the Flask service at ``/api`` (and later ``/office``)."""
     from submit_api import create_app
 
-    api = create_app(api_config)
+    api = api_app or create_app(api_config)
     return DispatcherMiddleware(StaticSite(output), {"/api": _mounted(api, "/api")})
 
 

@@ -52,7 +52,8 @@ def builds_dir(output: Path) -> Path:
 
 
 def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
-                     site_url: str | None = None, snapshot: Path | None = None) -> dict:
+                     site_url: str | None = None, snapshot: Path | None = None,
+                     extra: dict | None = None) -> dict:
     """Pelican settings from ``pelicanconf.py`` with this build's paths and index."""
     overrides = {
         "PATH": str(index.content_dir.resolve()),
@@ -67,13 +68,14 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
         overrides["ASHYQ_SITE_URL"] = site_url
     if snapshot:
         overrides["ASHYQ_SNAPSHOT"] = str(snapshot)
+    overrides.update(extra or {})
     return read_settings(str(SETTINGS_FILE), override=overrides)
 
 
 def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | None = None,
-           snapshot: Path | None = None) -> None:
+           snapshot: Path | None = None, extra: dict | None = None) -> None:
     """Run Pelican (kk main site, ru subsite) into ``build_dir``."""
-    settings = pelican_settings(index, build_dir, cache_dir, site_url, snapshot)
+    settings = pelican_settings(index, build_dir, cache_dir, site_url, snapshot, extra)
     i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
     for name in ("pelican", "pelican.generators", "pelican.writers"):
         logging.getLogger(name).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
@@ -107,11 +109,12 @@ def prune(output: Path) -> None:
 
 def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
           today: dt.date | None = None, site_url: str | None = None,
-          snapshot: Path | None = None) -> BuildResult:
+          snapshot: Path | None = None, settings: dict | None = None) -> BuildResult:
     """Validate ``content_dir``, build the whole site and swap it in at ``output``.
 
     ``snapshot`` is the submission service's public snapshot (JSON): published proposals,
-    answers and vote totals shown on the document pages.
+    answers and vote totals shown on the document pages. ``settings`` overrides Pelican
+    settings (e.g. ``NCALAYER_URL``).
 
     Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
     (previous output untouched).
@@ -124,7 +127,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     build_dir.mkdir()
     try:
-        render(index, build_dir, cache_dir, site_url, snapshot)
+        render(index, build_dir, cache_dir, site_url, snapshot, settings)
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
                    if not (build_dir / p).exists()]
         if missing:

@@ -361,3 +361,26 @@ def test_manifest_change_is_picked_up(app, client, sign_in, small_content, build
     write_document(small_content, "BP-2026-225-077")
     build_site(small_content)
     assert vote(client, "/api/documents/BP-2026-225-077", "for").status_code == 200
+
+
+def test_no_iin_or_name_reaches_the_built_site(client, sign_in, app, pki, small_content, tmp_path):
+    """DESIGN boundary 1: the snapshot and everything under output/ hold no personal data."""
+    from generator.build import build
+    import datetime as dt
+    sign_in(client, who="person2")
+    vote(client, f"/api/documents/{OPEN}", "against")
+    published = propose(client, "Публичное предложение гражданина").get_json()["id"]
+    propose(client, "Отклонённый текст, который не должен попасть на сайт")
+    publish(app, published)
+    snapshot = tmp_path / "snapshot.json"
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        snapshot.write_text(snapshot_json(conn), encoding="utf-8")
+    site = tmp_path / "site-with-snapshot"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+          snapshot=snapshot)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file()]
+    everything = "\n".join(texts)
+    assert "Публичное предложение гражданина" in everything
+    assert "Отклонённый текст" not in everything
+    for secret in (*pki.iins(), "ТЕСТОВ", "ТЕСТОВИЧ"):
+        assert secret not in everything

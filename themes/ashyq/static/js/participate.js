@@ -9,7 +9,6 @@
   var lang = document.documentElement.lang;
   var uid = root.getAttribute("data-uid");
   var open = root.getAttribute("data-status") === "open";
-  var NCALAYER = root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/";
   var MAX = 1000; // R14
   var csrfToken = null;
   var me = { signed_in: false };
@@ -64,7 +63,8 @@
         error.code = code;
         reject(error);
       }
-      try { socket = new WebSocket(NCALAYER); } catch (e) { fail("ncalayer_unavailable"); return; }
+      var address = root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/";
+      try { socket = new WebSocket(address); } catch (e) { fail("ncalayer_unavailable"); return; }
       socket.onerror = function () { fail("ncalayer_unavailable"); };
       socket.onclose = function () { fail("ncalayer_unavailable"); };
       socket.onopen = function () {

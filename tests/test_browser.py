@@ -1,0 +1,110 @@
+"""The citizen's journey in real Chromium (Debian's package, driven by Playwright): the page's
+own script signs in through an NCALayer double speaking NCALayer's protocol, votes, proposes."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from ashyq.web import portal_app
+from tests.ncalayer_double import NcaLayerDouble
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                                "(.ci/run installs it)")
+DOC = "BP-2026-225-001"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def ncalayer(pki):
+    with NcaLayerDouble(pki, who="person1") as double:
+        yield double
+
+
+@pytest.fixture
+def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
+    """The whole portal (static site + API) on a loopback port, built for the double."""
+    from generator.build import build
+    site = tmp_path / "browser-site"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+          settings={"NCALAYER_URL": ncalayer.url})
+    api = app_factory(DEMO_SIGNER=True, DEMO_PKI=str(ncalayer.pki.dest),
+                      MANIFEST=str(site / "opendata" / "documents.json"))
+    server = make_server("127.0.0.1", 0, portal_app(site, api_app=api), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.dialogs = dialogs
+        yield page
+        browser.close()
+
+
+def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalayer):
+    page.goto(f"{portal}/ru/discussions/{DOC}/")
+    panel = page.locator("[data-participation]")
+    panel.get_by_role("button", name="Войти с ЭЦП").click()
+    page.get_by_text("Вы вошли.").wait_for()
+    request = ncalayer.requests[0]
+    assert request["module"] == "kz.gov.pki.knca.basics" and request["args"]["format"] == "xml"
+    assert request["args"]["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"]
+
+    panel.get_by_role("button", name="За").click()
+    page.get_by_text("Ваш голос сохранен").wait_for()
+    page.wait_for_function("document.querySelector('[data-total=for]').textContent === '1'")
+    assert panel.get_by_role("button", name="За").get_attribute("aria-pressed") == "true"
+
+    area = page.locator("#proposal-purpose")
+    area.fill("а" * 999)
+    area.press("End")
+    page.keyboard.type("бв")  # one more than the limit: the field stops at 1000 (R14)
+    assert len(area.input_value()) == 1000
+    assert page.locator("#counter-purpose").inner_text() == "1000 из 1000 знаков"
+    page.locator("form[data-part=purpose]").get_by_role("button", name="Отправить на модерацию").click()
+    page.get_by_text("Предложение № 1 отправлено").wait_for()
+    assert area.input_value() == ""
+
+    page.goto(f"{portal}/ru/me/")
+    page.get_by_text("Ожидает модерации").wait_for()
+    assert "а" * 50 in page.locator("[data-my-list]").inner_text()
+    assert page.dialogs == []
+
+
+def test_clear_message_when_ncalayer_is_not_running(portal, page):
+    page.goto(f"{portal}/kk/discussions/{DOC}/")
+    page.evaluate("document.querySelector('[data-participation]')"
+                  ".setAttribute('data-ncalayer', 'ws://127.0.0.1:9/')")
+    page.get_by_role("button", name="ЭЦҚ арқылы кіру").click()
+    page.get_by_text("Бұл компьютерде NCALayer іске қосылмаған").wait_for()
+
+
+def test_demo_sign_in_is_marked_and_works_in_kazakh(portal, page):
+    page.goto(f"{portal}/kk/discussions/{DOC}/")
+    demo = page.get_by_role("button", name="Демо-кіру (тест куәлігі, NCALayer-сіз)")
+    demo.click()
+    page.get_by_text("Сіз кірдіңіз.").wait_for()
+    page.get_by_role("button", name="Қарсы").click()
+    page.wait_for_function("document.querySelector('[data-total=against]').textContent === '1'")
+
+
+def test_closed_discussion_offers_no_form(portal, page):
+    page.goto(f"{portal}/ru/discussions/BP-2026-261-002/")
+    page.locator("[data-participation]").wait_for(state="visible")
+    assert page.locator("form.propose").count() == 0
+    assert page.get_by_role("button", name="За").is_disabled()
