@@ -7,26 +7,31 @@ DEMO_NOW ?= 2026-12-01T10:00:00+05:00
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install build serve bench clean
+.PHONY: run test install install-test build serve bench clean
 
 run: install build
 	ASHYQ_NOW=$(DEMO_NOW) ASHYQ_DEMO_SIGNER=true $(BIN)/ashyq serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 build: install
 	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build
 
-bench: install
+bench: install-test
 	$(BIN)/python bench/build.py
 
 clean:
