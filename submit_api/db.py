@@ -70,6 +70,68 @@ MIGRATIONS: list[str] = [
     CREATE INDEX proposals_document ON proposals(document, status);
     CREATE INDEX proposals_text_key ON proposals(text_key);
     """,
+    # 2: back office - staff roles (R8), audit log, site changes for the rebuild worker,
+    #    final reports (R17) and their delivery
+    """
+    CREATE TABLE staff_roles (
+        id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,           -- keyed hash of the IIN
+        role TEXT NOT NULL CHECK (role IN ('operator', 'lead', 'employee')),
+        administrator TEXT,             -- code, for lead and employee
+        granted_by TEXT NOT NULL,       -- person hash, or 'cli'
+        granted_at TEXT NOT NULL,
+        revoked_by TEXT,
+        revoked_at TEXT,
+        CHECK ((role = 'operator') = (administrator IS NULL))
+    );
+    CREATE UNIQUE INDEX staff_roles_active ON staff_roles(person, role, coalesce(administrator, ''))
+        WHERE revoked_at IS NULL;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,            -- person hash, or 'cli' / 'system'
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        before TEXT,                    -- JSON
+        after TEXT,                     -- JSON
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE site_changes (
+        id INTEGER PRIMARY KEY,
+        document TEXT NOT NULL,
+        kind TEXT NOT NULL,             -- vote | moderation | answer | report
+        at REAL NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        generated_at TEXT NOT NULL,
+        data TEXT NOT NULL,             -- the report as JSON (public data only)
+        files TEXT NOT NULL,            -- JSON {relative path: sha256}
+        sha256 TEXT NOT NULL,           -- of the canonical JSON data: the frozen report
+        superseded_at TEXT,
+        UNIQUE (document, version)
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        report INTEGER NOT NULL UNIQUE REFERENCES reports(id),
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        message_id TEXT NOT NULL,
+        sent_at TEXT
+    );
+    ALTER TABLE proposals ADD COLUMN moderated_by TEXT;
+    ALTER TABLE proposals ADD COLUMN answered_by TEXT;
+    """,
 ]
 
 
