@@ -80,5 +80,117 @@ def serve(host: str, port: int, output: Path) -> None:
     run_simple(host, port, portal_app(output, api_config), threaded=True, use_reloader=False)
 
 
+def _service():
+    """The submission service's app (its configuration: ASHYQ_* variables and defaults)."""
+    from submit_api import create_app
+    return create_app()
+
+
+@main.group()
+def staff() -> None:
+    """Staff rights (R8): bootstrap the operator and the administrators' leads."""
+
+
+def _role_args(func):
+    func = click.option("--administrator", "administrator", default=None,
+                        help="Administrator code (for lead and employee).")(func)
+    func = click.argument("role", type=click.Choice(["operator", "lead", "employee"]))(func)
+    return click.argument("iin")(func)
+
+
+@staff.command("grant")
+@_role_args
+def staff_grant(iin: str, role: str, administrator: str | None) -> None:
+    """Give the holder of IIN a role."""
+    _staff_change(iin, role, administrator, grant=True)
+
+
+@staff.command("revoke")
+@_role_args
+def staff_revoke(iin: str, role: str, administrator: str | None) -> None:
+    """Take a role away from the holder of IIN."""
+    _staff_change(iin, role, administrator, grant=False)
+
+
+def _staff_change(iin: str, role: str, administrator: str | None, grant: bool) -> None:
+    from submit_api import staff as rights
+    from submit_api.db import connect
+    from submit_api.eds import iin_is_valid
+    from submit_api.identity import person_id
+
+    if not iin_is_valid(iin):
+        raise click.ClickException(f"{iin!r} is not a valid IIN (12 digits with a valid check digit)")
+    app = _service()
+    conn = connect(app.config["DATABASE"])
+    try:
+        person = person_id(iin, app.config["IDENTITY_KEY"])
+        if grant:
+            rights.grant(conn, rights.CLI_ACTOR, person, role, administrator)
+            click.echo(f"granted {role}{' of ' + administrator if administrator else ''} "
+                       f"to person {person[:12]}…")
+        elif rights.revoke(conn, rights.CLI_ACTOR, person, role, administrator):
+            click.echo(f"revoked {role} from person {person[:12]}…")
+        else:
+            raise click.ClickException("that person does not have that role")
+    except rights.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        conn.close()
+
+
+@staff.command("list")
+@click.option("--administrator", default=None, help="Only this administrator's staff.")
+def staff_list(administrator: str | None) -> None:
+    """Active roles. People appear as the start of their keyed hash: the IIN is not kept."""
+    from submit_api import staff as rights
+    from submit_api.db import connect
+
+    conn = connect(_service().config["DATABASE"])
+    try:
+        rows = rights.staff_list(conn, administrator)
+    finally:
+        conn.close()
+    for row in rows:
+        click.echo(f"{row['person'][:12]}…  {row['role']:<8} {row['administrator'] or '-':<5} "
+                   f"since {row['granted_at']} (by {row['granted_by'][:12]})")
+    if not rows:
+        click.echo("no staff")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 at the first entry that was edited, removed or reordered."""
+    from submit_api import audit as log
+    from submit_api.db import connect
+
+    conn = connect(_service().config["DATABASE"])
+    try:
+        report = log.verify(conn)
+    finally:
+        conn.close()
+    if not report.ok:
+        raise click.ClickException(f"audit log broken at entry {report.broken_at}: {report.problem}")
+    click.echo(f"audit log intact: {report.entries} entries")
+
+
+@audit.command("export")
+@click.argument("target", type=click.File("w", encoding="utf-8"), default="-")
+def audit_export(target) -> None:
+    """Write the whole log as CSV (with hashes, so the copy can be checked)."""
+    from submit_api import audit as log
+    from submit_api.db import connect
+
+    conn = connect(_service().config["DATABASE"])
+    try:
+        target.write(log.export_csv(conn))
+    finally:
+        conn.close()
+
+
 if __name__ == "__main__":
     main()

@@ -39,6 +39,7 @@ DEFAULTS = {
     "EDS_TRUSTED_CERTS": None,             # PEM bundle: NCA roots and intermediates
     "EDS_REVOCATION": "crl",               # crl | ocsp | off
     "EDS_CRLS": "",
+    "EDS_ALLOWED_KINDS": "individual,legal",  # legal-entity keys: staff only (R8, R13)
     "NCANODE_URL": None,
     "DEMO_SIGNER": False,                  # development only: sign challenges without NCALayer
     "DEMO_PKI": str(ROOT / "var" / "demo-pki"),
@@ -93,9 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)
     limiter.init_app(app)
 
-    from submit_api import auth, proposals, schema, votes
+    from submit_api import auth, office_api, proposals, schema, votes
     auth.init_app(app)
-    for module in (auth, votes, proposals, schema):
+    for module in (auth, votes, proposals, office_api, schema):
         app.register_blueprint(module.bp)
 
     @app.get("/api/health")

@@ -25,6 +25,7 @@ from submit_api.eds import SignatureRejected, make_checker
 from submit_api.errors import N_, ApiError
 from submit_api.identity import person_id
 from submit_api.limits import limiter, person_or_address, setting
+from submit_api.staff import roles_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -180,6 +181,10 @@ def sign_in():
         raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
     consume_nonce(nonce)
     person = person_id(verified.signer.iin, current_app.config["IDENTITY_KEY"])
+    if verified.signer.kind == "legal" and not roles_of(get_db(), person):
+        raise ApiError(403, "legal_entity_key",
+                       N_("Citizens sign in with the authentication key of an individual; keys of legal entities are for the staff of state bodies."),
+                       rule="R13")
     start_session(person, verified.signer.kind)
     return {"ok": True, "signed_in": True, "kind": verified.signer.kind,
             "name": verified.signer.given_name or verified.signer.common_name,
@@ -201,8 +206,11 @@ def me():
     demo = bool(current_app.config["DEMO_SIGNER"])
     if person is None:
         return {"signed_in": False, "demo_signer": demo}
-    row = get_db().execute("SELECT kind FROM people WHERE id = ?", (person,)).fetchone()
-    return {"signed_in": True, "kind": row["kind"] if row else "individual", "demo_signer": demo}
+    conn = get_db()
+    row = conn.execute("SELECT kind FROM people WHERE id = ?", (person,)).fetchone()
+    roles = [{"role": r.role, "administrator": r.administrator} for r in roles_of(conn, person)]
+    return {"signed_in": True, "kind": row["kind"] if row else "individual", "demo_signer": demo,
+            "staff": roles}
 
 
 @bp.get("/api/csrf")

@@ -132,6 +132,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE proposals ADD COLUMN moderated_by TEXT;
     ALTER TABLE proposals ADD COLUMN answered_by TEXT;
     """,
+    # 3: the catalogue code of the operator's reason (R15)
+    """
+    ALTER TABLE proposals ADD COLUMN moderation_code TEXT;
+    CREATE INDEX proposals_status_due ON proposals(status, moderation_due);
+    """,
 ]
 
 

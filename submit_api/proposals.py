@@ -15,8 +15,9 @@ from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
 from submit_api.db import get_db
-from submit_api.errors import N_, ApiError
+from submit_api.errors import N_, ApiError, request_language
 from submit_api.limits import limiter, person_or_address, setting
+from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
 from submit_api.votes import document_or_404, require_open
 
@@ -96,8 +97,16 @@ def submit_proposal(uid: str, person: str):
 @signed_in
 def my_proposals(person: str):
     """The person's own proposals, with what became of them (R15, R16)."""
+    lang = request_language()
+    catalogue = reasons()
     rows = get_db().execute(
         "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
-        "moderated_at, moderation_reason, answer_text, answered_at FROM proposals "
-        "WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
-    return {"proposals": [dict(row) for row in rows]}
+        "moderated_at, moderation_code, moderation_reason, answer_text, answered_at "
+        "FROM proposals WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
+    items = []
+    for row in rows:
+        item = dict(row)
+        reason = catalogue.get(item["moderation_code"] or "")
+        item["moderation_reason_label"] = reason.label[lang] if reason else None
+        items.append(item)
+    return {"proposals": items}

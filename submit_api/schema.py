@@ -87,6 +87,38 @@ PATHS = {
             "id": {"type": "integer"}, "status": {"const": "pending"},
             "moderation_due": {"type": "string", "format": "date"}}}),
         [UID], status="201", rule="R14"),
+    "/api/office/queue": {"get": {
+        "summary": "Staff queues: pending proposals for the operator (due in 2 working days, R15); "
+                   "published proposals on one's administrator's documents (due by discussion end, R16)",
+        "parameters": [{"name": "answered", "in": "query", "schema": {"enum": ["1"]},
+                        "description": "Include answered proposals"}],
+        "responses": {"200": _ok("Queues"), "401": ERROR, "403": ERROR}}},
+    "/api/office/reasons": {"get": {"summary": "The catalogue of standard reasons (kk, ru)",
+                                    "responses": {"200": _ok("Reasons")}}},
+    "/api/office/proposals/{proposal_id}/moderation": _post(
+        "Operator: publish or refuse a pending proposal, with a reason (catalogue code or text)",
+        _body({"decision": {"enum": ["publish", "refuse"]}, "reason": {"type": "string"},
+               "text": {"type": "string"}}, ["decision", "reason"]),
+        _ok("Decided"), [PROPOSAL_ID], rule="R15"),
+    "/api/office/proposals/{proposal_id}/answer": _post(
+        "Administrator staff: accept or reject a published proposal, with a justification",
+        _body({"decision": {"enum": ["accept", "reject"]}, "text": {"type": "string"}},
+              ["decision", "text"]),
+        _ok("Answered"), [PROPOSAL_ID], rule="R16"),
+    "/api/office/staff": {
+        "get": {"summary": "Active staff roles (a lead: its own administrator's)", "x-rule": "R8",
+                "responses": {"200": _ok("Staff"), "401": ERROR, "403": ERROR}},
+        **_post("Lead: grant an employee role for its administrator", _body(
+            {"iin": {"type": "string", "pattern": "^[0-9]{12}$"}, "role": {"const": "employee"},
+             "administrator": {"type": "string"}}, ["iin", "role", "administrator"]),
+            _ok("Granted"), status="201", rule="R8")},
+    "/api/office/staff/revoke": _post("Lead: revoke an employee role", _body(
+        {"iin": {"type": "string"}, "role": {"type": "string"}, "administrator": {"type": "string"}},
+        ["iin", "role"]), _ok("Revoked"), rule="R8"),
+    "/api/office/audit": {"get": {"summary": "The audit log, newest first, and the chain check",
+                                  "responses": {"200": _ok("Entries"), "401": ERROR, "403": ERROR}}},
+    "/api/office/audit.csv": {"get": {"summary": "The whole audit log as CSV",
+                                      "responses": {"200": {"description": "CSV"}}}},
     "/api/proposals/{proposal_id}/votes": _post("Vote for or against a published proposal", VOTE,
                                                 _ok("Vote recorded"), [PROPOSAL_ID], rule="R11"),
 }

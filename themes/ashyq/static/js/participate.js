@@ -215,7 +215,8 @@
         item.appendChild(link);
         item.appendChild(text);
         item.appendChild(state);
-        [[T.reason, p.moderation_reason], [T.answer, p.answer_text]].forEach(function (pair) {
+        var reason = [p.moderation_reason_label, p.moderation_reason].filter(Boolean).join(". ");
+        [[T.reason, reason], [T.answer, p.answer_text]].forEach(function (pair) {
           if (!pair[1]) return;
           var extra = document.createElement("p");
           extra.textContent = pair[0] + ": " + pair[1];

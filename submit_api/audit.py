@@ -1,0 +1,95 @@
+"""The audit log: every grant, revocation, moderation and answer, with the actor (a keyed
+hash), the time, and the state before and after. Append-only (triggers refuse UPDATE and
+DELETE) and tamper-evident: each entry carries the hash of the previous one, so an edited,
+removed or reordered row breaks the chain that :func:`verify` walks.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ashyq import clock
+
+GENESIS = "0" * 64
+
+
+def _canonical(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                                  separators=(",", ":"))
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str,
+               before: str | None, after: str | None) -> str:
+    payload = json.dumps([prev_hash, at, actor, action, target, before, after],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(conn: sqlite3.Connection, actor: str, action: str, target: str,
+           before=None, after=None) -> str:
+    """Append an entry; call inside the transaction that makes the change it records."""
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    prev = row[0] if row else GENESIS
+    at = clock.now().isoformat(timespec="seconds")
+    b, a = _canonical(before), _canonical(after)
+    digest = entry_hash(prev, at, actor, action, target, b, a)
+    conn.execute("INSERT INTO audit_log (at, actor, action, target, before, after, prev_hash, hash) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, action, target, b, a, prev, digest))
+    return digest
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of walking the chain: how many entries, and the first broken one."""
+
+    entries: int
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(conn: sqlite3.Connection) -> ChainReport:
+    """Recompute every hash and link; stop at the first entry that does not fit."""
+    prev, count = GENESIS, 0
+    for row in conn.execute("SELECT id, at, actor, action, target, before, after, prev_hash, hash "
+                            "FROM audit_log ORDER BY id"):
+        count += 1
+        entry_id, at, actor, action, target, before, after, prev_hash, digest = row
+        if prev_hash != prev:
+            return ChainReport(count, entry_id, "does not follow the entry before it "
+                                                "(an entry was removed or reordered)")
+        if entry_hash(prev_hash, at, actor, action, target, before, after) != digest:
+            return ChainReport(count, entry_id, "its content does not match its hash (edited)")
+        prev = digest
+    return ChainReport(count)
+
+
+COLUMNS = ("id", "at", "actor", "action", "target", "before", "after", "prev_hash", "hash")
+
+
+def entries(conn: sqlite3.Connection, limit: int = 200, offset: int = 0,
+            action: str | None = None) -> list[dict]:
+    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
+    params: list = []
+    if action:
+        sql += " WHERE action = ?"
+        params.append(action)
+    sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
+    return [dict(zip(COLUMNS, row)) for row in conn.execute(sql, [*params, limit, offset])]
+
+
+def export_csv(conn: sqlite3.Connection) -> str:
+    """The whole log as CSV, oldest first, with the hashes so a copy can be verified."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY id"):
+        writer.writerow(row)
+    return out.getvalue()
