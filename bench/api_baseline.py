@@ -2,9 +2,12 @@
 endpoint that upserts a vote into SQLite. No sign-in, no CSRF, no rate limit, no manifest, no
 validation: only what any Flask + SQLite vote endpoint must do.
 
-It follows the Flask tutorial's pattern, as the submission service does: one connection per
-request on ``g``, closed at teardown, autocommit (one transaction per statement), WAL set once
-at start, ``PRAGMA synchronous`` per connection from ``BENCH_SQLITE_SYNCHRONOUS``.
+Autocommit (one transaction per statement), WAL set once at start, ``PRAGMA synchronous`` per
+connection from ``BENCH_SQLITE_SYNCHRONOUS``. ``BENCH_CONNECTION`` chooses how connections live:
+
+* ``thread`` (default): one connection per server thread, opened on its first request and kept;
+* ``request``: the Flask tutorial's pattern, which the submission service follows: a new
+  connection per request on ``g``, closed at teardown.
 
     BENCH_DATABASE=/tmp/b.sqlite3 gunicorn -k gthread -w 2 --threads 8 --pythonpath bench api_baseline:app
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 
 from flask import Flask, g, request
@@ -20,6 +24,10 @@ DATABASE = os.environ["BENCH_DATABASE"]
 SYNCHRONOUS = os.environ.get("BENCH_SQLITE_SYNCHRONOUS", "FULL")
 if SYNCHRONOUS not in ("FULL", "NORMAL"):
     raise SystemExit(f"BENCH_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {SYNCHRONOUS!r}")
+CONNECTION = os.environ.get("BENCH_CONNECTION", "thread")
+if CONNECTION not in ("thread", "request"):
+    raise SystemExit(f"BENCH_CONNECTION must be thread or request, not {CONNECTION!r}")
+_local = threading.local()
 
 UPSERT = ("INSERT INTO votes (target_id, person, value, updated_at) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (target_id, person) DO UPDATE SET value = excluded.value, "
@@ -37,10 +45,20 @@ def init_db(path: str = DATABASE) -> None:
         conn.close()
 
 
+def connect() -> sqlite3.Connection:
+    conn = sqlite3.connect(DATABASE, timeout=10, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+    return conn
+
+
 def get_db() -> sqlite3.Connection:
+    if CONNECTION == "thread":
+        conn = getattr(_local, "db", None)
+        if conn is None:
+            conn = _local.db = connect()
+        return conn
     if "db" not in g:
-        g.db = sqlite3.connect(DATABASE, timeout=10, isolation_level=None, check_same_thread=False)
-        g.db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+        g.db = connect()
     return g.db
 
 

@@ -324,7 +324,7 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
 
 def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem."""
-    content_dir = Path(content_dir)
+    content_dir = Path(content_dir).resolve()
     problems: list[Problem] = []
     try:
         calendar = load_calendar(content_dir / DECREES_FILE)

@@ -71,7 +71,9 @@ class SiteGenerator(Generator):
     """Renders every Ashyq page of one language."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        # A reader-level cache: unchanged Markdown files are not rendered again (each language
+        # site has its own CACHE_PATH).
+        super().__init__(*args, readers_cache_name="AshyqSite-Readers", **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
         self.env.filters.update(date_long=date_long, date_short=date_short)
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
@@ -81,31 +83,49 @@ class SiteGenerator(Generator):
         self.index = site_index(self.settings)
         self.bodies: dict[str, dict] = {}
         for doc in self.index.documents.values():
-            if doc.generated:
-                continue
-            source = doc.sources[self.lang]
-            page = self.readers.read_file(
-                base_path=self.path, path=str(source.relative_to(self.path)),
-                content_class=Page, context=self.context)
-            if not doc.doc_type.discussion:
-                self.bodies[doc.uid] = {"intro": Markup(page.content), "parts": {}}
-                continue
-            intro, parts = split_parts(page.content)
-            self.bodies[doc.uid] = {"intro": Markup(intro),
-                                    "parts": {k: Markup(v) for k, v in parts.items()}}
+            if not doc.generated:
+                self.bodies[doc.uid] = self.read_body(doc)
+        self.readers.save_cache()
         self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
+        self.releases = {d.meta[self.lang].get("document"): d
+                         for d in self.index.of_type("press_release")}
         self.context["ashyq"] = self.index
 
-    # -- write ---------------------------------------------------------------------------
-    def _write(self, writer, path: str, template: str, **values) -> None:
-        """Write ``/{lang}/{path}`` with the common page context."""
+    def read_body(self, doc: Document) -> dict:
+        """The rendered Markdown of ``doc`` in this language, split into its parts (R14)."""
+        source = doc.sources[self.lang]
+        page = self.readers.read_file(
+            base_path=self.path, path=str(source.relative_to(self.path)),
+            content_class=Page, context=self.context)
+        if not doc.doc_type.discussion:
+            return {"intro": Markup(page.content), "parts": {}}
+        intro, parts = split_parts(page.content)
+        return {"intro": Markup(intro), "parts": {k: Markup(v) for k, v in parts.items()}}
+
+    # -- pages ---------------------------------------------------------------------------
+    def page(self, path: str, template: str, **values) -> tuple[str, str, dict]:
+        """``(output name, template, values)`` of the page at ``/{lang}/{path}``."""
         name = f"{self.lang}/{path}index.html" if path.endswith("/") or not path else f"{self.lang}/{path}"
         here = "/" + name.removesuffix("index.html")
-        writer.write_file(
-            name, self.get_template(template.removesuffix(".html")), self.context,
-            lang=self.lang, here=here,
-            alternates={lang: f"/{lang}/" + here.split("/", 2)[2] for lang in LANGUAGES},
-            index=self.index, today=self.index.today, **values)
+        common = {"lang": self.lang, "here": here, "index": self.index, "today": self.index.today,
+                  "alternates": {lang: f"/{lang}/" + here.split("/", 2)[2] for lang in LANGUAGES}}
+        return name, template.removesuffix(".html"), {**common, **values}
+
+    def document_page(self, doc: Document, body: dict | None = None) -> tuple[str, str, dict]:
+        """A passport's or report's page: parts, votes, published proposals and answers."""
+        return self.page(f"discussions/{doc.uid}/", "document.html", doc=doc,
+                         admin=self.index.administrators[doc.administrator],
+                         body=body or self.bodies[doc.uid], announcement=self.releases.get(doc.uid),
+                         votes=self.public.votes(doc.uid),
+                         proposals=self.public.proposals_of(doc.uid))
+
+    def render(self, template: str, values: dict) -> str:
+        """The page as the writer would write it (the incremental path uses this too)."""
+        return self.get_template(template).render({**self.context, **values})
+
+    def _write(self, writer, path: str, template: str, **values) -> None:
+        name, template, values = self.page(path, template, **values)
+        writer.write_file(name, self.get_template(template), self.context, **values)
 
     def generate_output(self, writer) -> None:
         index, lang = self.index, self.lang
@@ -117,16 +137,16 @@ class SiteGenerator(Generator):
                     citizens_budget=index.in_section("citizens-budget")[:1])
         self._write(writer, "discussions/", "discussions.html", documents=discussions)
         for doc in discussions:
-            self._write(writer, f"discussions/{doc.uid}/", "document.html", doc=doc,
-                        admin=index.administrators[doc.administrator],
-                        body=self.bodies[doc.uid], announcement=self._release_of(doc),
-                        votes=self.public.votes(doc.uid),
-                        proposals=self.public.proposals_of(doc.uid))
+            name, template, values = self.document_page(doc)
+            writer.write_file(name, self.get_template(template), self.context, **values)
         self._write(writer, "administrators/", "administrators.html",
                     administrators=sorted(index.administrators.values(), key=lambda a: a.code))
+        by_admin: dict[str, list[Document]] = {}
+        for doc in index.documents.values():
+            if doc.administrator and not doc.generated:
+                by_admin.setdefault(doc.administrator, []).append(doc)
         for admin in index.administrators.values():
-            mine = [d for d in index.documents.values() if d.administrator == admin.code
-                    and not d.generated]
+            mine = by_admin.get(admin.code, [])
             self._write(writer, f"administrators/{admin.code}/", "administrator.html",
                         admin=admin,
                         documents=[d for d in discussions if d.administrator == admin.code],
@@ -149,12 +169,6 @@ class SiteGenerator(Generator):
         self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
         if lang == DEFAULT_LANGUAGE:
             self._write_shared(writer)
-
-    def _release_of(self, doc: Document) -> Document | None:
-        for release in self.index.of_type("press_release"):
-            if release.meta[self.lang].get("document") == doc.uid:
-                return release
-        return None
 
     def _write_feeds(self, press: list[Document], discussions: list[Document]) -> None:
         lang, site = self.lang, self.settings["ASHYQ_SITE_URL"].rstrip("/")
