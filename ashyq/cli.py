@@ -34,6 +34,8 @@ def build(content_dir: Path, output: Path, site_url: str | None, database: Path)
     from generator.build import BuildFailed, build as build_site
     from generator.content import ContentInvalid
 
+    from ashyq.worker import export_snapshot
+
     snapshot = export_snapshot(database, database.parent / "snapshot.json")
     try:
         result = build_site(content_dir, output, site_url=site_url, snapshot=snapshot)
@@ -43,41 +45,31 @@ def build(content_dir: Path, output: Path, site_url: str | None, database: Path)
                f"into {output} in {result.seconds:.1f} s")
 
 
-def export_snapshot(database: Path, target: Path) -> Path | None:
-    """Write the public snapshot of ``database`` to ``target`` (None when there is no database)."""
-    import sqlite3
-
-    from submit_api.snapshot import snapshot_json
-
-    if not database.exists():
-        return None
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        text = snapshot_json(conn)
-    finally:
-        conn.close()
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
               show_default=True, help="The built site to serve.")
-def serve(host: str, port: int, output: Path) -> None:
-    """Serve the whole portal: the static site and the API (/api/) on one origin."""
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "content", show_default=True, help="Content folder (for rebuilds).")
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Run the rebuild worker that brings decisions into the static pages.")
+def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -> None:
+    """Serve the whole portal: the static site, the API (/api/) and the rebuild worker."""
     from werkzeug.serving import run_simple
 
     from ashyq.web import portal_app
+    from ashyq.worker import RebuildWorker
+    from submit_api import create_app
 
     if not (output / "index.html").exists():
         raise click.ClickException(f"no site at {output}: run 'ashyq build' first")
+    api = create_app({"MANIFEST": str(output / "opendata" / "documents.json")})
+    if worker:
+        RebuildWorker(Path(api.config["DATABASE"]), content_dir, output,
+                      ROOT / "var" / "cache").start()
     click.echo(f"Ashyq at http://{host}:{port}/ (Ctrl+C stops)")
-    api_config = {"MANIFEST": str(output / "opendata" / "documents.json")}
-    run_simple(host, port, portal_app(output, api_config), threaded=True, use_reloader=False)
+    run_simple(host, port, portal_app(output, api_app=api), threaded=True, use_reloader=False)
 
 
 def _service():

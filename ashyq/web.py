@@ -30,6 +30,8 @@ class StaticSite:
             response.vary.add("Accept-Language")
             return response(environ, start_response)
         relative = path.lstrip("/")
+        if any(part.startswith(".") for part in relative.split("/")):
+            return self.not_found(root, relative)(environ, start_response)  # build state, temp files
         if path.endswith("/"):
             relative += "index.html"
         elif os.path.isdir(os.path.join(root, relative)):

@@ -8,6 +8,7 @@ site serving.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -29,6 +30,21 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
 KEEP_PREVIOUS_BUILDS = 2
+#: Which submission-service changes a build (or the rebuild worker since) has shown.
+BUILD_STATE = ".ashyq-build.json"
+
+
+def read_build_state(build_dir: Path) -> dict:
+    path = Path(build_dir) / BUILD_STATE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"changes_upto": 0}
+
+
+def write_build_state(build_dir: Path, changes_upto: int) -> None:
+    """Record (atomically) that the site shows every change up to ``changes_upto``."""
+    path = Path(build_dir) / BUILD_STATE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"changes_upto": changes_upto}) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 class BuildFailed(Exception):
@@ -132,6 +148,8 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                    if not (build_dir / p).exists()]
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
+        shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+        write_build_state(build_dir, int(shown.get("changes_upto", 0)))
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise

@@ -15,22 +15,46 @@ PUBLIC_STATUSES = ("published", "accepted", "rejected")
 SNAPSHOT_VERSION = 1
 
 
-def _totals(conn: sqlite3.Connection, target_type: str) -> dict[str, dict[str, int]]:
+def _totals(conn: sqlite3.Connection, target_type: str,
+            targets: list[str] | None = None) -> dict[str, dict[str, int]]:
+    sql = "SELECT target_id, value, count(*) FROM votes WHERE target_type = ?"
+    params: list = [target_type]
+    if targets is not None:
+        sql += f" AND target_id IN ({','.join('?' * len(targets))})"
+        params += targets
     totals: dict[str, dict[str, int]] = {}
-    for row in conn.execute("SELECT target_id, value, count(*) FROM votes WHERE target_type = ? "
-                            "GROUP BY target_id, value ORDER BY target_id", (target_type,)):
+    for row in conn.execute(sql + " GROUP BY target_id, value ORDER BY target_id", params):
         totals.setdefault(row[0], {"for": 0, "against": 0})[row[1]] = row[2]
     return totals
 
 
-def public_snapshot(conn: sqlite3.Connection) -> dict:
-    """The public state of every discussion, deterministic for the same data."""
-    proposal_votes = _totals(conn, "proposal")
+def document_totals(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Vote totals of every document (R11)."""
+    return _totals(conn, "document")
+
+
+def public_snapshot(conn: sqlite3.Connection, documents: list[str] | None = None) -> dict:
+    """The public state of every discussion (or of ``documents``), deterministic for the same
+    data, read in one transaction so totals, proposals and ``changes_upto`` agree."""
+    conn.execute("BEGIN")
+    try:
+        return _snapshot(conn, documents)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _snapshot(conn: sqlite3.Connection, documents: list[str] | None) -> dict:
+    changes_upto = conn.execute("SELECT coalesce(max(id), 0) FROM site_changes").fetchone()[0]
+    where, params = "status IN (?, ?, ?)", list(PUBLIC_STATUSES)
+    if documents is not None:
+        where += f" AND document IN ({','.join('?' * len(documents))})"
+        params += documents
+    rows = conn.execute(
+        "SELECT id, document, part, lang, text, status, created_at, moderated_at, "
+        f"answer_text, answered_at FROM proposals WHERE {where} ORDER BY id", params).fetchall()
+    proposal_votes = _totals(conn, "proposal", None if documents is None else [str(r[0]) for r in rows])
     proposals = []
-    for row in conn.execute(
-            "SELECT id, document, part, lang, text, status, created_at, moderated_at, "
-            "answer_text, answered_at FROM proposals WHERE status IN (?, ?, ?) ORDER BY id",
-            PUBLIC_STATUSES):
+    for row in rows:
         answered = row[5] in ("accepted", "rejected")
         proposals.append({
             "id": row[0], "document": row[1], "part": row[2], "lang": row[3], "text": row[4],
@@ -41,7 +65,8 @@ def public_snapshot(conn: sqlite3.Connection) -> dict:
         })
     return {"version": SNAPSHOT_VERSION,
             "generated": clock.now().isoformat(timespec="seconds"),
-            "documents": _totals(conn, "document"),
+            "changes_upto": changes_upto,
+            "documents": _totals(conn, "document", documents),
             "proposals": proposals}
 
 

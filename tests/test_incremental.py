@@ -1,0 +1,68 @@
+"""Incremental publishing: a decision re-renders only the document's pages, and the result is
+byte-identical to a full build of the same state."""
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import json
+import sqlite3
+from pathlib import Path
+
+from generator.build import build
+from generator.incremental import IncrementalSite
+from submit_api.snapshot import public_snapshot
+from tests.test_api import OPEN, propose
+from tests.test_office_api import answer, moderate, office  # noqa: F401 - fixture
+
+TODAY = dt.date(2025, 3, 5)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def full_build(content, out, cache, snapshot_dict, tmp_path):
+    path = tmp_path / f"snapshot-{out.name}.json"
+    path.write_text(json.dumps(snapshot_dict, ensure_ascii=False), encoding="utf-8")
+    build(content, out, cache_dir=cache, today=TODAY, snapshot=path)
+    return out
+
+
+def test_incremental_output_equals_a_full_build(office, app, small_content, tmp_path):  # noqa: F811
+    db = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
+    citizen, operator, employee = office("person1"), office("person2"), office("person3")
+    first = propose(citizen, "Первое предложение: уточнить цель.").get_json()["id"]
+    moderate(operator, first)
+    before = public_snapshot(db)
+    live = full_build(small_content, tmp_path / "live", tmp_path / "cache-live", before, tmp_path)
+    untouched = {name: data for name, data in tree(live).items() if f"/{OPEN}/" not in name}
+
+    # Decisions after the build: an answer, a second published proposal, votes on both.
+    answer(employee, first, "reject", "Цель уже закреплена законом.")
+    second = propose(citizen, "Второе предложение: задачи по регионам.", part="objectives").get_json()["id"]
+    moderate(operator, second)
+    site = IncrementalSite(live, small_content, tmp_path / "cache-live", TODAY)
+    changed = [r[0] for r in db.execute("SELECT DISTINCT document FROM site_changes WHERE id > ?",
+                                        (site.changes_upto,))]
+    assert changed == [OPEN]
+    written = site.render_documents(changed, public_snapshot(db, changed))
+    assert sorted(p.relative_to(live.resolve()).as_posix() for p in written) == [
+        f"kk/discussions/{OPEN}/index.html", f"ru/discussions/{OPEN}/index.html"]
+
+    fresh = full_build(small_content, tmp_path / "fresh", tmp_path / "cache-fresh",
+                       public_snapshot(db), tmp_path)
+    assert tree(live) == tree(fresh)  # byte for byte, the state file included
+    page = (live / f"ru/discussions/{OPEN}/index.html").read_text(encoding="utf-8")
+    assert "Цель уже закреплена законом." in page and "Второе предложение" in page
+    assert {n: d for n, d in tree(live).items() if f"/{OPEN}/" not in n and "ashyq-build" not in n} \
+        == {n: d for n, d in untouched.items() if "ashyq-build" not in n}
+
+
+def test_a_new_full_build_is_noticed(small_content, tmp_path):
+    live = tmp_path / "site"
+    build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
+    site = IncrementalSite(live, small_content, tmp_path / "cache", TODAY)
+    assert site.current and site.changes_upto == 0
+    build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
+    assert not site.current
+    assert filecmp.cmp(live / "kk/index.html", site.build_dir / "kk/index.html", shallow=False)

@@ -1,0 +1,67 @@
+"""The rebuild worker: decisions reach the static page; votes refresh totals; a new day
+triggers a full build."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+
+from ashyq.worker import RebuildWorker, export_snapshot
+from generator.build import build
+from tests.test_api import OPEN, propose, vote
+from tests.test_office_api import answer, moderate, office  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def served(app, small_content, tmp_path):
+    """A site built from the app's database, and a worker watching it."""
+    database = Path(app.config["DATABASE"])
+    site = tmp_path / "served"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+          snapshot=export_snapshot(database, tmp_path / "snapshot.json"))
+    worker = RebuildWorker(database, small_content, site, tmp_path / "cache", debounce=0.05,
+                           totals_every=0)
+    return site, worker
+
+
+def page(site: Path, lang: str = "ru") -> str:
+    return (site / lang / "discussions" / OPEN / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_decision_reaches_the_static_page(office, served):  # noqa: F811
+    site, worker = served
+    citizen, operator, employee = office("person1"), office("person2"), office("person3")
+    pid = propose(citizen, "Опубликуйте меня, пожалуйста.").get_json()["id"]
+    worker.tick()  # loads the site; a pending proposal changes nothing public
+    assert "Опубликуйте меня" not in page(site)
+    moderate(operator, pid)
+    assert worker.tick() == []  # inside the debounce window: wait for more
+    time.sleep(0.06)
+    assert worker.tick() == [OPEN]
+    assert "Опубликуйте меня, пожалуйста." in page(site) and "Опубликуйте меня" in page(site, "kk")
+    answer(employee, pid, "accept", "Принято к исполнению.")
+    time.sleep(0.06)
+    worker.tick()
+    assert "Принято к исполнению." in page(site)
+    assert worker.tick() == []  # nothing new
+
+
+def test_vote_totals_are_refreshed(office, served):  # noqa: F811
+    site, worker = served
+    worker.tick()  # first pass remembers the totals
+    citizen = office("person1")
+    vote(citizen, f"/api/documents/{OPEN}", "for")
+    assert worker.tick() == [OPEN]
+    assert 'data-total="for">1<' in page(site)
+
+
+def test_a_new_day_rebuilds_the_site(served, monkeypatch):
+    site, worker = served
+    worker.tick()
+    first = site.resolve()
+    assert "На обсуждении" in page(site)
+    monkeypatch.setenv("ASHYQ_NOW", "2025-03-12T08:00:00+05:00")  # after the discussion end
+    worker.tick()
+    assert site.resolve() != first and "Обсуждение завершено" in page(site)
