@@ -67,6 +67,18 @@ def locale_dir(settings: dict) -> Path:
     return Path(settings["I18N_GETTEXT_LOCALEDIR"])
 
 
+def page_spec(lang: str, index: SiteIndex, path: str, template: str,
+              **values) -> tuple[str, str, dict]:
+    """``(output name, template, values)`` of the page at ``/{lang}/{path}``, with the values
+    every page template uses (``lang``, ``here``, ``alternates``, ``index``, ``today``).
+    Other plugins use it so their pages share the layout's language switch and menus."""
+    name = f"{lang}/{path}index.html" if path.endswith("/") or not path else f"{lang}/{path}"
+    here = "/" + name.removesuffix("index.html")
+    common = {"lang": lang, "here": here, "index": index, "today": index.today,
+              "alternates": {other: f"/{other}/" + here.split("/", 2)[2] for other in LANGUAGES}}
+    return name, template.removesuffix(".html"), {**common, **values}
+
+
 class SiteGenerator(Generator):
     """Renders every Ashyq page of one language."""
 
@@ -104,12 +116,7 @@ class SiteGenerator(Generator):
 
     # -- pages ---------------------------------------------------------------------------
     def page(self, path: str, template: str, **values) -> tuple[str, str, dict]:
-        """``(output name, template, values)`` of the page at ``/{lang}/{path}``."""
-        name = f"{self.lang}/{path}index.html" if path.endswith("/") or not path else f"{self.lang}/{path}"
-        here = "/" + name.removesuffix("index.html")
-        common = {"lang": self.lang, "here": here, "index": self.index, "today": self.index.today,
-                  "alternates": {lang: f"/{lang}/" + here.split("/", 2)[2] for lang in LANGUAGES}}
-        return name, template.removesuffix(".html"), {**common, **values}
+        return page_spec(self.lang, self.index, path, template, **values)
 
     def document_page(self, doc: Document, body: dict | None = None) -> tuple[str, str, dict]:
         """A passport's or report's page: parts, votes, published proposals and answers."""
