@@ -72,6 +72,29 @@ def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -
     run_simple(host, port, portal_app(output, api_app=api), threaded=True, use_reloader=False)
 
 
+@main.command()
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "content", show_default=True, help="Content folder.")
+@click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
+def check(content_dir: Path, show_all: bool) -> None:
+    """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
+    from ashyq import clock
+    from generator import compliance
+    from generator.content import ContentInvalid, load_content
+
+    try:
+        index = load_content(content_dir, clock.today())
+    except ContentInvalid as exc:
+        raise click.ClickException(str(exc)) from exc
+    checks = compliance.check(index)
+    bad = compliance.violations(checks)
+    for item in checks if show_all else bad:
+        click.echo(("ok   " if item.ok else "FAIL ") + item.describe())
+    click.echo(f"{len(checks)} checks on {index.today.isoformat()}, {len(bad)} violation(s)")
+    if bad:
+        raise SystemExit(1)
+
+
 def _service():
     """The submission service's app (its configuration: ASHYQ_* variables and defaults)."""
     from submit_api import create_app

@@ -21,6 +21,8 @@ from pelican.generators import Generator
 
 from ashyq import clock
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES, MATERIAL_SECTIONS
+from generator import compliance
+from generator.calendar_feed import discussions_calendar
 from generator.content import Document, SiteIndex, load_content
 from generator.feeds import Feed, FeedItem, render_feeds
 from ashyq.i18n import compile_catalogs, date_long, date_short, translations
@@ -34,7 +36,7 @@ H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>\s*', re.S)
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 HOME_LIMIT = 5
-NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators")
+NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators", "compliance")
 
 
 def split_parts(html: str) -> tuple[str, dict[str, str]]:
@@ -171,6 +173,14 @@ class SiteGenerator(Generator):
                 self._write(writer, f"{section}/{doc.uid}/", "material.html", section=section,
                             doc=doc, body=self.bodies[doc.uid],
                             admin=index.administrators.get(doc.administrator or ""))
+        checks = compliance.check(index)
+        grouped = compliance.by_administrator(checks)
+        admins = sorted(index.administrators.values(), key=lambda a: a.code)
+        self._write(writer, "compliance/", "compliance.html", checks=checks, grouped=grouped,
+                    administrators=admins)
+        for admin in admins:
+            self._write(writer, f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
+                        checks=grouped.get(admin.code, []))
         self._write(writer, "404.html", "not_found.html")
         self._write(writer, "me/", "me.html")
         self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
@@ -198,6 +208,9 @@ class SiteGenerator(Generator):
                                       d.posted)
                              for d in discussions]),
         }
+        ics = Path(self.output_path) / lang / "feeds" / "discussions.ics"
+        ics.parent.mkdir(parents=True, exist_ok=True)
+        ics.write_bytes(discussions_calendar(self.index.discussions, lang, site, _("Public discussions")))
         for name, (feed, items) in feeds.items():
             for suffix, data in render_feeds(feed, items).items():
                 path = Path(self.output_path) / lang / "feeds" / f"{name}{suffix}"

@@ -1,0 +1,154 @@
+"""The compliance checker: every dated rule of the Rules held against the content and the
+Kazakhstan working-day calendar. Pure over a :class:`SiteIndex`: the ``ashyq check`` command
+prints the results, the compliance pages publish them.
+
+* R5  consolidated financial statements of republican administrators by 5 July
+* R7  audit results within 15 working days of receipt
+* R9  a passport's discussion lasts at least 10 working days
+* R10 implementation reports by 1 April of the next year, at least 10 working days of
+      discussion, with supporting materials for budget investment projects attached
+* R12 a press release on the posting day, published by the administrator
+* R3  both languages (checked when the content is read; a missing language stops the build)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ashyq.doctypes import LANGUAGES
+from ashyq.workdays import DISCUSSION_WORKING_DAYS
+from generator.content import Document, SiteIndex
+
+STATEMENTS_DUE = (7, 5)      # R5: 5 July of the year after the financial year
+REPORTS_DUE = (4, 1)         # R10: 1 April of the year after the reporting year
+NO_INVESTMENT_PROJECTS = "none"  # an implementation report may declare it had none (R10)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule held against one document (or one expected document): passed or not."""
+
+    rule: str
+    kind: str                    # what was checked, a key for the pages' wording
+    administrator: str | None
+    ok: bool
+    document: str | None = None
+    due: dt.date | None = None
+    done: dt.date | None = None  # when it was done (posted), if it was
+    detail: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """A plain English line for the command line."""
+        where = self.document or f"administrator {self.administrator}"
+        dates = ", ".join(f"{k} {v.isoformat()}" for k, v in (("due", self.due), ("done", self.done)) if v)
+        extra = ", ".join(f"{k} {v}" for k, v in self.detail.items())
+        return f"[{self.rule}] {where}: {self.kind.replace('_', ' ')}" + \
+            (f" ({'; '.join(x for x in (dates, extra) if x)})" if dates or extra else "")
+
+
+def _statements(index: SiteIndex) -> list[Check]:
+    """R5: each republican administrator's statements for each finished financial year."""
+    checks = []
+    published: dict[tuple[str, int], Document] = {}
+    for doc in index.of_type("financial_statements"):
+        year = int(doc.meta[LANGUAGES[0]]["period"][:4])
+        published[(doc.administrator, year)] = doc
+        due = dt.date(year + 1, *STATEMENTS_DUE)
+        checks.append(Check("R5", "statements_published", doc.administrator, doc.posted <= due,
+                            doc.uid, due, doc.posted))
+    last_due_year = index.today.year - 1 if index.today > dt.date(index.today.year, *STATEMENTS_DUE) \
+        else index.today.year - 2
+    years = {y for _, y in published} | {last_due_year}
+    for admin in index.administrators.values():
+        if admin.level != "republican":
+            continue
+        for year in sorted(y for y in years if y <= last_due_year):
+            if (admin.code, year) not in published:
+                checks.append(Check("R5", "statements_missing", admin.code, False, None,
+                                    dt.date(year + 1, *STATEMENTS_DUE), None, {"year": year}))
+    return checks
+
+
+def _audits(index: SiteIndex) -> list[Check]:
+    """R7: audit results published within 15 working days of receipt."""
+    checks = []
+    for doc in index.of_type("audit_results"):
+        received = dt.date.fromisoformat(doc.meta[LANGUAGES[0]]["received"])
+        due = index.calendar.audit_publication_due(received)
+        checks.append(Check("R7", "audit_published", doc.administrator, doc.posted <= due, doc.uid,
+                            due, doc.posted, {"received": received.isoformat()}))
+    return checks
+
+
+def _discussions(index: SiteIndex) -> list[Check]:
+    """R9, R10: discussion length; R10: report deadline and supporting materials."""
+    checks = []
+    for doc in index.discussions:
+        rule = "R9" if doc.type == "passport" else "R10"
+        days = index.calendar.working_days_between(doc.posted, doc.discussion_end)
+        checks.append(Check(rule, "discussion_length", doc.administrator,
+                            days >= DISCUSSION_WORKING_DAYS, doc.uid, None, None,
+                            {"working_days": days}))
+        if doc.type != "implementation_report":
+            continue
+        year = int(doc.meta[LANGUAGES[0]]["period"][:4])
+        due = dt.date(year + 1, *REPORTS_DUE)
+        checks.append(Check("R10", "report_posted", doc.administrator, doc.posted <= due, doc.uid,
+                            due, doc.posted))
+        declared_none = doc.meta[LANGUAGES[0]].get("investment_projects", "").strip().lower() \
+            == NO_INVESTMENT_PROJECTS
+        checks.append(Check("R10", "supporting_materials", doc.administrator,
+                            bool(doc.attachments) or declared_none, doc.uid,
+                            detail={"attachments": len(doc.attachments)}))
+    return checks
+
+
+def _press_releases(index: SiteIndex) -> list[Check]:
+    """R12: the administrator's own press release on the posting day."""
+    releases: dict[str, list[Document]] = {}
+    for release in index.of_type("press_release"):
+        target = release.meta[LANGUAGES[0]].get("document")
+        if target and not release.generated:
+            releases.setdefault(target, []).append(release)
+    checks = []
+    for doc in index.discussions:
+        if doc.posted > index.today:
+            continue
+        own = releases.get(doc.uid, [])
+        on_day = [r for r in own if r.date == doc.posted]
+        if on_day:
+            checks.append(Check("R12", "press_release", doc.administrator, True, doc.uid,
+                                doc.posted, on_day[0].date))
+        elif own:
+            checks.append(Check("R12", "press_release_late", doc.administrator, False, doc.uid,
+                                doc.posted, min(r.date for r in own)))
+        else:
+            checks.append(Check("R12", "press_release_missing", doc.administrator, False, doc.uid,
+                                doc.posted, None))
+    return checks
+
+
+def _languages(index: SiteIndex) -> list[Check]:
+    """R3: every document in Kazakh and Russian (the build refuses otherwise; recorded here)."""
+    return [Check("R3", "both_languages", doc.administrator, set(doc.meta) >= set(LANGUAGES),
+                  doc.uid) for doc in index.documents.values() if not doc.generated]
+
+
+def check(index: SiteIndex) -> list[Check]:
+    """Every check, in rule order, then by administrator and document."""
+    checks = (_languages(index) + _statements(index) + _audits(index) + _discussions(index)
+              + _press_releases(index))
+    order = {"R3": 3, "R5": 5, "R7": 7, "R9": 9, "R10": 10, "R12": 12}
+    return sorted(checks, key=lambda c: (order[c.rule], c.administrator or "", c.document or "", c.kind))
+
+
+def violations(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if not c.ok]
+
+
+def by_administrator(checks: list[Check]) -> dict[str, list[Check]]:
+    grouped: dict[str, list[Check]] = {}
+    for c in checks:
+        if c.administrator:
+            grouped.setdefault(c.administrator, []).append(c)
+    return grouped

@@ -1,0 +1,135 @@
+"""The compliance checker: each dated rule catches a planted violation and passes a compliant
+example, on dates around Kazakhstan holidays (Nauryz 2025: 21-25 March; 10 March 2025 off)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from ashyq.cli import main as cli
+from generator.compliance import check, violations
+from generator.content import load_content
+from tests.conftest import write_document, write_simple
+
+
+def checks_for(content, rule, today=dt.date(2025, 12, 1)):
+    return [c for c in check(load_content(content, today)) if c.rule == rule]
+
+
+def result(content, rule, document=None, kind=None, today=dt.date(2025, 12, 1)):
+    found = [c for c in checks_for(content, rule, today)
+             if (document is None or c.document == document) and (kind is None or c.kind == kind)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize("posted, ok", [("2025-04-01", True), ("2025-04-02", False)])
+def test_r7_audit_results_within_15_working_days(small_content, posted, ok):
+    # received Wed 5 March 2025: 10 March and 21-25 March (Nauryz) are off -> due 1 April
+    write_simple(small_content, "audit", "AUD-1", "audit_results",
+                 {"administrator": "225", "received": "2025-03-05", "posted": posted,
+                  "audit_body": "ЖАП"})
+    c = result(small_content, "R7", "AUD-1")
+    assert c.ok is ok and c.due == dt.date(2025, 4, 1) and c.done == dt.date.fromisoformat(posted)
+
+
+@pytest.mark.parametrize("posted, ok", [("2025-07-04", True), ("2025-07-05", True), ("2025-07-07", False)])
+def test_r5_statements_by_5_july(small_content, posted, ok):
+    write_simple(small_content, "statements", "FS-2024-225", "financial_statements",
+                 {"administrator": "225", "posted": posted, "period": "2024"})
+    c = result(small_content, "R5", "FS-2024-225")
+    assert c.ok is ok and c.due == dt.date(2025, 7, 5)
+
+
+def test_r5_missing_statements_of_a_republican_body(small_content):
+    missing = result(small_content, "R5", kind="statements_missing")
+    assert missing.administrator == "225" and missing.detail == {"year": 2024} and not missing.ok
+    # on 5 July the 2024 statements are not late yet; local bodies (261) are not bound by R5
+    early = checks_for(small_content, "R5", today=dt.date(2025, 7, 5))
+    assert [c.detail["year"] for c in early] == [2023] and {c.administrator for c in early} == {"225"}
+
+
+@pytest.mark.parametrize("posted, ok", [("2025-04-01", True), ("2025-04-02", False)])
+def test_r10_report_by_1_april(small_content, posted, ok):
+    write_document(small_content, "IR-2024-261-009", doc_type="implementation_report",
+                   posted=posted, admin="261", extra={"period": "2024", "budget_type": "local",
+                                                      "investment_projects": "none"})
+    c = result(small_content, "R10", "IR-2024-261-009", "report_posted")
+    assert c.ok is ok and c.due == dt.date(2025, 4, 1)
+
+
+def test_r10_supporting_materials(small_content):
+    bad = result(small_content, "R10", "IR-2024-225-001", "supporting_materials")
+    assert not bad.ok
+    base = write_document(small_content, "IR-2024-225-002", doc_type="implementation_report",
+                          posted="2025-03-14", extra={"period": "2024", "attachments": "akt.txt | Акт"})
+    (base / "files").mkdir()
+    (base / "files" / "akt.txt").write_text("акт")
+    assert result(small_content, "R10", "IR-2024-225-002", "supporting_materials").ok
+
+
+def test_r9_r10_discussion_length(small_content):
+    c = result(small_content, "R9", "BP-2026-225-001", "discussion_length")
+    assert c.ok and c.detail == {"working_days": 10}
+
+
+def test_r12_press_release_on_the_posting_day(small_content):
+    assert result(small_content, "R12", "BP-2026-225-001").kind == "press_release"
+    assert result(small_content, "R12", "BP-2026-261-002").kind == "press_release_missing"
+    write_simple(small_content, "press", "PR-LATE", "press_release",
+                 {"date": "2025-01-06", "document": "BP-2026-261-002"})  # posted Fri 3 Jan 2025
+    late = result(small_content, "R12", "BP-2026-261-002")
+    assert late.kind == "press_release_late" and not late.ok and late.done == dt.date(2025, 1, 6)
+
+
+def compliant_content(tmp_path):
+    from tests.conftest import ADMINISTRATORS
+    content = tmp_path / "compliant"
+    content.mkdir()
+    (content / "administrators.toml").write_text(ADMINISTRATORS, encoding="utf-8")
+    write_document(content, "BP-2026-261-001", admin="261", posted="2025-02-24",
+                   extra={"budget_type": "local"})
+    write_simple(content, "press", "PR-1", "press_release",
+                 {"date": "2025-02-24", "document": "BP-2026-261-001"})
+    write_simple(content, "statements", "FS-2024-225", "financial_statements",
+                 {"administrator": "225", "posted": "2025-06-30", "period": "2024"})
+    return content
+
+
+def test_check_command_exit_status(small_content, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASHYQ_NOW", "2025-12-01T10:00:00+05:00")
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["check", "--content", str(compliant_content(tmp_path))])
+    assert ok.exit_code == 0, ok.output
+    assert "0 violation(s)" in ok.output
+    bad = runner.invoke(cli, ["check", "--content", str(small_content)])
+    assert bad.exit_code == 1
+    assert "FAIL [R12] BP-2026-261-002: press release missing (due 2025-01-03)" in bad.output
+    assert "FAIL [R5] administrator 225: statements missing" in bad.output
+
+
+def test_r3_missing_language_fails_the_check(small_content, monkeypatch):
+    base = write_document(small_content, "BP-2026-225-099")
+    (base / "BP-2026-225-099.kk.md").unlink()
+    result_ = CliRunner().invoke(cli, ["check", "--content", str(small_content)])
+    assert result_.exit_code == 1 and "[R3]" in result_.output and "no kk version" in result_.output
+
+
+def test_compliance_pages_and_calendar_feed(small_content, build_site):
+    site = build_site(small_content, today=dt.date(2025, 12, 1))
+    overview = (site / "ru/compliance/index.html").read_text(encoding="utf-8")
+    assert "Нарушение" in overview and "/ru/compliance/225/" in overview
+    admin = (site / "kk/compliance/261/index.html").read_text(encoding="utf-8")
+    assert "BP-2026-261-002" in admin and "12-тармағы" in admin
+    ics = (site / "kk/feeds/discussions.ics").read_text(encoding="utf-8")
+    from icalendar import Calendar
+    events = {str(e["uid"]): e for e in Calendar.from_ical(ics).walk("VEVENT")}
+    event = events["BP-2026-225-001@ashyq"]
+    assert event.decoded("dtstart") == dt.date(2025, 2, 24)
+    assert event.decoded("dtend") == dt.date(2025, 3, 12)  # exclusive: the last day is 11 March
+    assert "IR-2024-225-001@ashyq" in events
+
+
+def test_violations_helper(small_content):
+    assert all(not c.ok for c in violations(check(load_content(small_content, dt.date(2025, 12, 1)))))
