@@ -6,6 +6,11 @@ SITEURL = ""
 ASHYQ_SITE_URL = "http://127.0.0.1:8000"  # absolute links in feeds
 ASHYQ_SNAPSHOT = None  # the public snapshot (JSON) of the submission service, if any
 NCALAYER_URL = "wss://127.0.0.1:13579/"  # NCALayer on the citizen's own computer (R13)
+# Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
+# Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+                           "object-src 'none'")
 PATH = "content"
 OUTPUT_PATH = "output"
 THEME = "themes/ashyq"
@@ -13,7 +18,8 @@ TIMEZONE = "Asia/Almaty"
 DEFAULT_LANG = "kk"
 
 # Set explicitly: installed pelican.plugins.* packages would load themselves otherwise.
-PLUGINS = ["pelican.plugins.i18n_subsites", "generator.site"]
+PLUGINS = ["pelican.plugins.i18n_subsites", "generator.site", "generator.budget_pages",
+           "generator.search"]
 I18N_SUBSITES = {"ru": {"OUTPUT_PATH": OUTPUT_PATH}}  # both languages under one root: /kk/, /ru/
 I18N_TEMPLATES_LANG = "en"  # template msgids are English; kk and ru are both catalogs
 I18N_GETTEXT_LOCALEDIR = "var/cache/locale"

@@ -13,12 +13,39 @@ from werkzeug.wrappers import Request, Response
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 
 
+#: Sent with every static page (the pages also carry it as a <meta>); frame-ancestors works
+#: only as a header.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def site_csp(ncalayer_url: str | None = None) -> str:
+    """The policy the pages carry (pelicanconf.CONTENT_SECURITY_POLICY, one source of truth),
+    letting scripts connect to this origin and to NCALayer."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "ashyq_pelicanconf", Path(__file__).resolve().parent.parent / "pelicanconf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return (f"{module.CONTENT_SECURITY_POLICY}; connect-src 'self' "
+            f"{ncalayer_url or module.NCALAYER_URL}")
+
+
+DEFAULT_CSP = site_csp()
+
+
 class StaticSite:
     """Serves a built site. The output path is resolved on every request, so an atomic swap
     of the ``output`` link takes effect at once and no request mixes two builds."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, csp: str | None = None):
         self.output = Path(output)
+        self.headers = dict(SECURITY_HEADERS)
+        if csp:
+            self.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -40,6 +67,7 @@ class StaticSite:
             response = send_from_directory(root, relative, environ, max_age=60)
         except NotFound:
             response = self.not_found(root, relative)
+        response.headers.update(self.headers)
         return response(environ, start_response)
 
     @staticmethod
@@ -54,12 +82,14 @@ class StaticSite:
             return Response("404 Not Found", status=404, content_type="text/plain; charset=utf-8")
 
 
-def portal_app(output: Path, api_config: dict | None = None, api_app=None):
-    """Static site at ``/``, the Flask service at ``/api`` (and later ``/office``)."""
+def portal_app(output: Path, api_config: dict | None = None, api_app=None,
+               csp: str | None = DEFAULT_CSP):
+    """Static site at ``/``, the Flask service at ``/api`` and its back office at ``/office``."""
     from submit_api import create_app
 
     api = api_app or create_app(api_config)
-    return DispatcherMiddleware(StaticSite(output), {"/api": _mounted(api, "/api")})
+    return DispatcherMiddleware(StaticSite(output, csp), {"/api": _mounted(api, "/api"),
+                                                     "/office": _mounted(api, "/office")})
 
 
 def _mounted(app, prefix: str):

@@ -7,9 +7,10 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
+from ashyq.web import portal_app, site_csp
 from tests.ncalayer_double import NcaLayerDouble
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -35,7 +36,8 @@ def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
           settings={"NCALAYER_URL": ncalayer.url})
     api = app_factory(DEMO_SIGNER=True, DEMO_PKI=str(ncalayer.pki.dest),
                       MANIFEST=str(site / "opendata" / "documents.json"))
-    server = make_server("127.0.0.1", 0, portal_app(site, api_app=api), threaded=True)
+    server = make_server("127.0.0.1", 0, portal_app(site, api_app=api, csp=site_csp(ncalayer.url)),
+                         threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -67,7 +69,7 @@ def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalaye
 
     panel.get_by_role("button", name="За").click()
     page.get_by_text("Ваш голос сохранен").wait_for()
-    page.wait_for_function("document.querySelector('[data-total=for]').textContent === '1'")
+    expect(page.locator("[data-total=for]")).to_have_text("1")
     assert panel.get_by_role("button", name="За").get_attribute("aria-pressed") == "true"
 
     area = page.locator("#proposal-purpose")
@@ -100,7 +102,7 @@ def test_demo_sign_in_is_marked_and_works_in_kazakh(portal, page):
     demo.click()
     page.get_by_text("Сіз кірдіңіз.").wait_for()
     page.get_by_role("button", name="Қарсы").click()
-    page.wait_for_function("document.querySelector('[data-total=against]').textContent === '1'")
+    expect(page.locator("[data-total=against]")).to_have_text("1")
 
 
 def test_closed_discussion_offers_no_form(portal, page):

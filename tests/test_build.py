@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from html import unescape
+
 import feedparser
 import pytest
 
@@ -217,8 +219,20 @@ def test_materials_sections_and_administrator_pages(small_content, build_site):
 
 
 def test_language_chooser_at_root(small_content, build_site):
-    html = (build_site(small_content) / "index.html").read_text(encoding="utf-8")
-    assert 'location.replace("/kk/")' in html and 'href="/ru/"' in html
+    site = build_site(small_content)
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert '<script src="/theme/js/choose-language.js"></script>' in html and 'href="/ru/"' in html
+    assert 'location.replace("/kk/")' in (site / "theme/js/choose-language.js").read_text()
+
+
+def test_pages_carry_a_content_security_policy_without_inline_code(small_content, build_site):
+    site = build_site(small_content)
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "script-src 'self'" in unescape(html), page
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page  # no inline script
+        assert " style=" not in html and "<style" not in html, page
+        assert not re.search(r"\son[a-z]+=", html), page  # no inline event handlers
 
 
 def test_no_english_left_on_pages(small_content, build_site):

@@ -58,3 +58,11 @@ def test_api_is_mounted_under_api(client):
     missing = client.get("/api/nothing-here")
     assert missing.status_code == 404
     assert set(missing.json) == {"ok", "status", "error", "errors"} and missing.json["ok"] is False
+
+
+def test_static_pages_carry_security_headers(client):
+    response = client.get("/ru/discussions/BP-2026-225-001/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/.output.builds/").status_code == 404
