@@ -5,10 +5,12 @@ SITENAME = "Ashyq"
 SITEURL = ""
 ASHYQ_SITE_URL = "http://127.0.0.1:8000"  # absolute links in feeds
 ASHYQ_SNAPSHOT = None  # the public snapshot (JSON) of the submission service, if any
+ASHYQ_REPORTS = None  # the folder of frozen final reports (R17), if any
 NCALAYER_URL = "wss://127.0.0.1:13579/"  # NCALayer on the citizen's own computer (R13)
 # Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
 # Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+# 'wasm-unsafe-eval' lets the search page run Pagefind's WebAssembly; it allows no JavaScript eval.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
                            "img-src 'self' data:; base-uri 'none'; form-action 'self'; "
                            "object-src 'none'")
 PATH = "content"

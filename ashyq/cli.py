@@ -37,8 +37,10 @@ def build(content_dir: Path, output: Path, site_url: str | None, database: Path)
     from ashyq.worker import export_snapshot
 
     snapshot = export_snapshot(database, database.parent / "snapshot.json")
+    reports = database.parent / "reports"
     try:
-        result = build_site(content_dir, output, site_url=site_url, snapshot=snapshot)
+        result = build_site(content_dir, output, site_url=site_url, snapshot=snapshot,
+                            settings={"ASHYQ_REPORTS": str(reports)} if reports.is_dir() else None)
     except (ContentInvalid, BuildFailed, ClockError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"built {result.pages} pages for {result.documents} documents "
@@ -60,14 +62,17 @@ def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -
 
     from ashyq.web import portal_app
     from ashyq.worker import RebuildWorker
-    from submit_api import create_app
+    from submit_api import create_app, ingest
 
     if not (output / "index.html").exists():
         raise click.ClickException(f"no site at {output}: run 'ashyq build' first")
     api = create_app({"MANIFEST": str(output / "opendata" / "documents.json")})
     if worker:
-        RebuildWorker(Path(api.config["DATABASE"]), content_dir, output,
-                      ROOT / "var" / "cache").start()
+        RebuildWorker(Path(api.config["DATABASE"]), content_dir, output, ROOT / "var" / "cache",
+                      reports_dir=Path(api.config["REPORTS_DIR"]),
+                      rebuild_flag=Path(api.config.get("INGEST_REBUILD_FLAG")
+                                        or ingest.DEFAULTS["INGEST_REBUILD_FLAG"]),
+                      mail_config={k: v for k, v in api.config.items() if k.startswith("MAIL_")}).start()
     click.echo(f"Ashyq at http://{host}:{port}/ (Ctrl+C stops)")
     run_simple(host, port, portal_app(output, api_app=api), threaded=True, use_reloader=False)
 
@@ -205,6 +210,46 @@ def audit_export(target) -> None:
         target.write(log.export_csv(conn))
     finally:
         conn.close()
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "content", show_default=True, help="Content folder.")
+@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "var" / "ingest-archive", show_default=True,
+              help="Where received files are kept as they came.")
+@click.option("--build/--no-build", "rebuild", default=True, show_default=True,
+              help="Build the whole site after a successful import.")
+@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
+              show_default=True, help="Where the site goes (with --build).")
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
+              default=ROOT / "var" / "ashyq.sqlite3", show_default=True,
+              help="The submission service's database (its public snapshot goes into the site).")
+@click.pass_context
+def import_(ctx: click.Context, file: Path, content_dir: Path, archive_dir: Path, rebuild: bool,
+            output: Path, database: Path) -> None:
+    """Import budget reporting (R4): a CSV, XLSX or JSON file of budget execution.
+
+    The whole file is refused when any row is wrong; nothing is published then."""
+    from ashyq.budget import BudgetFileInvalid, import_budget_file, read_administrators
+
+    try:
+        administrators = read_administrators(content_dir)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the administrators of {content_dir}: {exc}") from exc
+    try:
+        result = import_budget_file(file, file.name, content_dir, archive_dir, administrators,
+                                    system="cli")
+    except BudgetFileInvalid as exc:
+        raise click.ClickException(f"{file}: refused, nothing was published.\n{exc}") from exc
+    click.echo(f"imported {result.period}: {result.rows} rows of {result.administrators} "
+               f"administrators into {result.dataset_path}"
+               f"{' (replacing the earlier dataset)' if result.replaced else ''}; "
+               f"file kept as {result.archive_path}")
+    if rebuild:
+        ctx.invoke(build, content_dir=content_dir, output=output, site_url=None,
+                   database=database)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +33,7 @@ def compile_catalogs(locale_dir: Path) -> Path:
         mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as src:
             catalog = read_po(src, locale=lang)
-        tmp = mo.with_suffix(".tmp")
+        tmp = mo.with_name(f".{mo.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # no race
         with tmp.open("wb") as out:
             write_mo(out, catalog)
         tmp.replace(mo)

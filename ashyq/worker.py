@@ -8,6 +8,7 @@ new day (statuses change) triggers a full build.
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -42,10 +43,19 @@ class RebuildWorker:
 
     def __init__(self, database: Path, content_dir: Path, output: Path, cache_dir: Path, *,
                  site_url: str | None = None, settings: dict | None = None, poll: float = 0.1,
-                 debounce: float = 0.15, max_wait: float = 1.0, totals_every: float = 30.0):
+                 debounce: float = 0.15, max_wait: float = 1.0, totals_every: float = 30.0,
+                 reports_dir: Path | None = None, mail_config: dict | None = None,
+                 reports_every: float = 60.0, rebuild_flag: Path | None = None):
         self.database, self.content_dir = Path(database), Path(content_dir)
         self.output, self.cache_dir = Path(output), Path(cache_dir)
-        self.site_url, self.settings = site_url, settings
+        self.site_url = site_url
+        self.reports_dir = Path(reports_dir) if reports_dir else None
+        self.settings = dict(settings or {})
+        if self.reports_dir:
+            self.settings["ASHYQ_REPORTS"] = str(self.reports_dir)
+        self.mail_config = dict(mail_config or {})
+        self.reports_every, self.reports_checked = reports_every, float("-inf")
+        self.rebuild_flag = Path(rebuild_flag) if rebuild_flag else None
         self.poll, self.debounce, self.max_wait, self.totals_every = poll, debounce, max_wait, totals_every
         self.site = None
         self.last_totals: dict[str, tuple] | None = None
@@ -61,6 +71,8 @@ class RebuildWorker:
         conn = sqlite3.connect(str(self.database), timeout=10, isolation_level=None)
         try:
             site = self._site()
+            if self.reports_dir and time.monotonic() - self.reports_checked >= self.reports_every:
+                self._reports(conn)
             rendered = self._decisions(conn, site)
             if time.monotonic() - self.totals_checked >= self.totals_every:
                 rendered += self._totals(conn, site)
@@ -72,7 +84,13 @@ class RebuildWorker:
         from generator.incremental import IncrementalSite
 
         today = clock.today()
-        if self.site is not None and self.site.current and self.site.today != today:
+        if self.rebuild_flag and self.rebuild_flag.exists():
+            # New content arrived (budget reporting ingest, R8): a full build. The flag goes
+            # first, so data arriving during the build asks for another one.
+            log.info("content changed (%s): full build", self.rebuild_flag)
+            self.rebuild_flag.unlink(missing_ok=True)
+            self.full_build()
+        elif self.site is not None and self.site.current and self.site.today != today:
             log.info("a new day (%s): full build, statuses change", today)
             self.full_build()
         if self.site is None or not self.site.current or self.site.today != today:
@@ -92,6 +110,20 @@ class RebuildWorker:
             return []  # more may be coming: wait a little (but never longer than max_wait)
         return self._render(conn, site, [r[0] for r in conn.execute(
             "SELECT DISTINCT document FROM site_changes WHERE id > ? ORDER BY document", (upto,))])
+
+    def _reports(self, conn: sqlite3.Connection) -> None:
+        """R17: generate the reports of discussions that have ended, and e-mail them once."""
+        from submit_api.reports.mail import deliver_pending, load_administrator_emails
+        from submit_api.reports.store import generate_due_reports
+
+        self.reports_checked = time.monotonic()
+        manifest = json.loads((self.output / "opendata" / "documents.json").read_text(encoding="utf-8"))
+        emails = load_administrator_emails(self.content_dir / "administrators.toml")
+        created = generate_due_reports(conn, manifest["documents"], clock.today(),
+                                       self.reports_dir, emails)
+        if created:
+            log.info("generated %d final report(s)", len(created))
+        deliver_pending(conn, self.reports_dir, self.mail_config, emails)
 
     def _totals(self, conn: sqlite3.Connection, site) -> list[str]:
         """Re-render documents whose vote totals (or their proposals' totals) changed."""
@@ -116,6 +148,7 @@ class RebuildWorker:
 
         known = [uid for uid in documents if uid in site.index.documents]
         site.render_documents(known, public_snapshot(conn, known))
+        site.refresh_open_data(public_snapshot(conn))  # proposals, answers, totals as open data
         return known
 
     def full_build(self):

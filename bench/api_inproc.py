@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.requests):
         call(i)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    out = {"app": args.app, "requests": args.requests, "statuses": statuses,
+    out = {"app": args.app, "requests": args.requests, "statuses": dict(statuses),
            "us_per_request": 1e6 * wall / args.requests, "cpu_us_per_request": 1e6 * cpu / args.requests}
     if args.cprofile:
         prof = cProfile.Profile()

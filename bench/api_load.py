@@ -8,36 +8,44 @@ In a temporary folder the script
 
 1. writes a small content tree (one open passport, one closed) and builds it with
    ``generator.build.build`` on a pinned day, for the manifest ``opendata/documents.json``;
-   makes a test PKI with ``--clients`` persons; ``ASHYQ_NOW`` pins the clock so the passport's
-   discussion is open;
-2. for each ``--synchronous`` mode (FULL is the app's default, NORMAL the faster one):
+   makes a test PKI with ``--clients`` persons (at least 50); ``ASHYQ_NOW`` pins the clock so
+   the passport's discussion is open;
+2. for each ``--synchronous`` mode (FULL is the app's default, NORMAL the faster one) and each
+   of ``--rounds`` rounds:
 
-   * raw SQLite: single-row upserts into the app's ``votes`` table in-process, one
-     connection, one row per transaction, the app's own ``connect()`` (WAL, same PRAGMAs);
-   * baseline: ``bench/api_baseline.py`` (POST /votes/<uid>/<person>, one upsert, nothing
-     else) under ``gunicorn -k gthread -w W --threads T``;
+   * raw SQLite (first round only): single-row upserts into the app's ``votes`` table
+     in-process, one connection, one row per transaction, the app's own ``connect()`` (WAL,
+     same PRAGMAs);
+   * baselines: ``bench/api_baseline.py`` (POST /votes/<uid>/<person>, one upsert, nothing
+     else) under ``gunicorn -k gthread -w W --threads T``, with one SQLite connection per
+     server thread (the reference for the ratio) and with one per request (the Flask
+     tutorial's pattern, which the app follows);
    * ashyq: ``bench/api_wsgi.py`` (``submit_api.create_app()`` configured by ``ASHYQ_*``
      variables, production mode, rate limits raised so they never refuse) under the same
      gunicorn command. The database is created and migrated, and the catalogs compiled, once
-     before gunicorn starts (``create_app`` in each worker would race on both, see
-     docs/benchmarks.md). The clients sign in for real (csrf, challenge, XML signature with
-     the test PKI, ``POST /api/auth/eds``) and keep their session cookie and CSRF token;
+     before gunicorn starts (``create_app`` in several workers at once races on both). The
+     clients sign in for real (csrf, challenge, XML signature with the test PKI,
+     ``POST /api/auth/eds``) and keep their session cookie and CSRF token;
 
    each server gets the same load: ``--clients`` threads, one keep-alive ``http.client``
    connection each, POSTing votes alternating for/against without pause; requests completed in
    ``--duration`` seconds after ``--warmup`` seconds are measured. After the run the server
    is stopped and the SQLite file is read directly: every client's last acknowledged vote must
-   be the row in the database, and there must be exactly one row per voter;
-3. prints one table (scenario, synchronous, workers x threads, requests, votes/s, p50, p99,
-   errors, ratio to the baseline, CPU used) as Markdown, and with ``--profile`` (``auto``:
-   only when a target is missed) samples a single-worker ashyq server with py-spy under the
-   same load and prints the hotspots.
+   be its row in the database, one row per voter, no other row (``--seed-votes N`` first adds
+   N votes by other voters, to see the cost of a well-voted passport);
+3. measures the CPU cost of one vote inside each WSGI app on one thread without a server
+   (bench/api_inproc.py), with a cProfile of the ashyq app;
+4. prints the table (scenario, synchronous, workers x threads, requests, votes/s, p50, p99,
+   errors, ratio to the baseline, CPU used, votes kept; medians when ``--rounds`` > 1) as
+   Markdown, the verdicts against the target, and with ``--profile`` (``auto``: when a target
+   is missed) samples a single-worker ashyq server with py-spy under the same load and prints
+   the hotspots.
 
     .venv/bin/python bench/api_load.py                       # 2 workers x 8 threads, 10 s
-    .venv/bin/python bench/api_load.py -w 2 -t 8 --duration 20 --out-json var/bench-api.json
+    .venv/bin/python bench/api_load.py -w 2 -t 8 --rounds 3 --out-json var/bench-api.json
 
 Needs gunicorn (and py-spy for the profile) in the venv. Every server listens on 127.0.0.1 and
-is stopped before the script exits.
+is stopped before the script exits; the exit status is 1 if an acknowledged vote was lost.
 """
 from __future__ import annotations
 
@@ -170,6 +178,26 @@ def import_module_once(module: str, env: dict[str, str]) -> None:
                    timeout=300, stdout=subprocess.DEVNULL)
 
 
+def seed_votes(database: Path, n: int, ashyq: bool) -> None:
+    """Add ``n`` votes by other (``seed-``) voters on the open passport before the load."""
+    if n <= 0:
+        return
+    conn = sqlite3.connect(database, timeout=10, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        if ashyq:
+            conn.executemany("INSERT INTO votes (target_type, target_id, person, value, created_at, "
+                             "updated_at) VALUES ('document', ?, ?, ?, ?, ?)",
+                             ((OPEN_UID, f"seed-{i:08d}", ("for", "against")[i % 2], PINNED_NOW,
+                               PINNED_NOW) for i in range(n)))
+        else:
+            conn.executemany("INSERT INTO votes (target_id, person, value, updated_at) VALUES (?, ?, ?, 0)",
+                             ((OPEN_UID, f"seed-{i:08d}", ("for", "against")[i % 2]) for i in range(n)))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def read_rows(database: Path, sql: str, params: tuple) -> dict[str, str]:
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
     try:
@@ -208,7 +236,7 @@ def raw_sqlite(database: Path, synchronous: str, seconds: float, persons: int,
     conn.close()
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q / 100 * len(latencies)))]  # noqa: E731
-    return {"scenario": "raw sqlite", "synchronous": synchronous, "shape": "1 conn",
+    return {"scenario": "raw SQLite upsert, in-process", "synchronous": synchronous, "shape": "1 conn",
             "requests": n, "votes_per_s": n / elapsed, "p50_ms": pick(50), "p99_ms": pick(99),
             "errors": 0}
 
@@ -246,12 +274,14 @@ def run_baseline(tmp: Path, synchronous: str, args, round_no: int, connection: s
     env = baseline_env(database, synchronous)
     env["BENCH_CONNECTION"] = connection
     import_module_once("api_baseline", env)
+    seed_votes(database, args.seed_votes, ashyq=False)
     clients = [Client(i, f"/votes/{OPEN_UID}/p{i}", f"p{i}") for i in range(args.clients)]
     with Gunicorn("api_baseline:app", env, workers=args.workers, threads=args.threads,
                   log_dir=tmp, health="/health", name=name) as server:
         command = server.command
         result, cores = measure(server, clients, args)
-    rows = read_rows(database, "SELECT person, value FROM votes WHERE target_id = ?", (OPEN_UID,))
+    rows = read_rows(database, "SELECT person, value FROM votes WHERE target_id = ? "
+                     "AND person NOT LIKE 'seed-%'", (OPEN_UID,))
     row = summarize(BASELINE_NAMES[connection], synchronous, args, result, cores,
                     check_votes(clients, rows))
     row["command"] = f"BENCH_CONNECTION={connection} {command}"
@@ -264,6 +294,7 @@ def start_ashyq(tmp: Path, synchronous: str, args, pki, name: str, workers: int)
     database = tmp / f"{name}.sqlite3"
     env = ashyq_env(tmp, args.manifest, pki, database, synchronous, args.secret, args.identity_key)
     import_module_once(args.app_module.split(":")[0], env)
+    seed_votes(database, args.seed_votes, ashyq=True)
     server = Gunicorn(args.app_module, env, workers=workers, threads=args.threads, log_dir=tmp,
                       health="/api/health", name=name)
     server.start()
@@ -289,7 +320,7 @@ def run_ashyq(tmp: Path, synchronous: str, args, pki, round_no: int) -> dict:
     finally:
         server.stop()
     rows = read_rows(database, "SELECT person, value FROM votes WHERE target_type = 'document' "
-                     "AND target_id = ?", (OPEN_UID,))
+                     "AND target_id = ? AND person NOT LIKE 'seed-%'", (OPEN_UID,))
     row = summarize("ashyq (signed-in vote)", synchronous, args, result, cores,
                     check_votes(clients, rows))
     row["command"] = command
@@ -441,6 +472,38 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def combine_rounds(rows: list[dict]) -> list[dict]:
+    """One row per (scenario, synchronous): medians of votes/s, p50 and p99 over the rounds,
+    requests and errors summed, votes kept only if kept in every round; ratios of medians."""
+    import statistics
+
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["scenario"], r["synchronous"]), []).append(r)
+    out = []
+    for (_scenario, _sync), group in groups.items():
+        row = dict(group[0])
+        row["rounds"] = len(group)
+        if len(group) > 1:
+            for key in ("votes_per_s", "p50_ms", "p99_ms", "server_cores", "client_cores"):
+                if key in row:
+                    row[key] = statistics.median(g[key] for g in group)
+            row["requests"] = sum(g["requests"] for g in group)
+            row["errors"] = sum(g["errors"] for g in group)
+            row["votes_per_s_rounds"] = [round(g["votes_per_s"]) for g in group]
+            row["p99_ms_rounds"] = [round(g["p99_ms"], 1) for g in group]
+            if "check" in row:
+                row["check"] = dict(group[0]["check"], ok=all(g["check"]["ok"] for g in group),
+                                    lost=sum(g["check"]["lost"] for g in group))
+        out.append(row)
+    for row in out:
+        reference = next((r for r in out if r["scenario"] == row.get("reference")
+                          and r["synchronous"] == row["synchronous"]), None)
+        if reference and reference["votes_per_s"]:
+            row["ratio"] = row["votes_per_s"] / reference["votes_per_s"]
+    return out
+
+
 def verdicts(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
@@ -500,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="baselines to run; the first is the reference for the ratio")
     parser.add_argument("--app-module", default="api_wsgi:app",
                         help="WSGI app gunicorn serves as ashyq (to try a variant; default api_wsgi:app)")
+    parser.add_argument("--seed-votes", type=int, default=0,
+                        help="votes by other voters already on the passport (default 0)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat baseline + ashyq N times")
     parser.add_argument("--sqlite-seconds", type=float, default=3.0, help="raw SQLite run (0: skip)")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
@@ -518,7 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from submit_api.eds.testpki import make_test_pki
 
-        print(f"preparing in {tmp}", flush=True)
+        load_before = os.getloadavg()
+        print(f"preparing in {tmp}; load average {load_before[0]:.2f} {load_before[1]:.2f} "
+              f"{load_before[2]:.2f}", flush=True)
         args.manifest = prepare_site(tmp)
         pki = make_test_pki(tmp / "pki", persons=max(50, args.clients))
         args.secret = "bench-" + secrets.token_hex(16)
@@ -556,14 +623,24 @@ def main(argv: list[str] | None = None) -> int:
                 for connection in args.baseline_connections:
                     inproc_rows.append(inproc(tmp, args, pki, sync, "baseline", connection))
         info = machine()
+        info["loadavg_before"] = [round(x, 2) for x in load_before]
+        info["loadavg_after_load_runs"] = [round(x, 2) for x in os.getloadavg()]
         print(f"\n{info['nproc']} × {info['cpu']}, {info['ram_gib']} GiB, Python {info['python']}, "
               f"SQLite {info['sqlite']}, gunicorn {info['gunicorn']}; {args.clients} clients, "
-              f"{args.warmup:g} s warm-up + {args.duration:g} s measured\n")
-        print(table(rows))
+              f"{args.warmup:g} s warm-up + {args.duration:g} s measured; load average before "
+              f"{info['loadavg_before'][0]:.2f}, after the load runs {info['loadavg_after_load_runs'][0]:.2f} "
+              "(this script's own load included)\n")
+        summary = combine_rounds(rows)
+        if args.rounds > 1:
+            print(f"medians over {args.rounds} rounds (votes/s, p50, p99, CPU); requests and errors summed:\n")
+        print(table(summary))
+        if args.rounds > 1:
+            print("\nround by round:\n")
+            print(table(rows))
         if inproc_rows:
             print()
             print(inproc_table(inproc_rows))
-        lines = verdicts(rows)
+        lines = verdicts(summary)
         print("\n" + "\n".join(lines))
         missed = any("MISSES" in line for line in lines)
         profile = None
@@ -582,8 +659,9 @@ def main(argv: list[str] | None = None) -> int:
                 {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": info,
                  "settings": {k: v for k, v in vars(args).items()
                               if k in ("workers", "threads", "clients", "duration", "warmup",
-                                       "synchronous", "rounds", "baseline_connections")},
-                 "rows": rows, "inproc": [{k: v for k, v in r.items() if not k.startswith("by_")}
+                                       "synchronous", "rounds", "baseline_connections",
+                                       "seed_votes", "app_module")},
+                 "summary": summary, "rows": rows, "inproc": [{k: v for k, v in r.items() if not k.startswith("by_")}
                                           for r in inproc_rows],
                  "verdicts": lines, "profile": profile},
                 indent=2, default=str), encoding="utf-8")

@@ -24,6 +24,8 @@ from pelican.settings import read_settings
 from ashyq import clock
 from generator.content import SiteIndex, load_content
 from generator.manifest import MANIFEST_PATH
+from generator.opendata import write_open_data
+from generator.search import SearchIndexFailed, index_site
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,10 @@ def builds_dir(output: Path) -> Path:
 def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
                      site_url: str | None = None, snapshot: Path | None = None,
                      extra: dict | None = None) -> dict:
-    """Pelican settings from ``pelicanconf.py`` with this build's paths and index."""
+    """Pelican settings from ``pelicanconf.py`` with this build's paths and index.
+
+    ``extra`` may set ``ASHYQ_REPORTS`` (the folder of frozen final reports, R17).
+    """
     overrides = {
         "PATH": str(index.content_dir.resolve()),
         "OUTPUT_PATH": str(build_dir),
@@ -149,6 +154,11 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+        write_open_data(build_dir, index, shown, clock.now())
+        try:
+            index_site(build_dir)  # the search index of both languages, before the swap
+        except SearchIndexFailed as exc:
+            raise BuildFailed(str(exc)) from exc
         write_build_state(build_dir, int(shown.get("changes_upto", 0)))
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)

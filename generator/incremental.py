@@ -20,6 +20,7 @@ from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs
 from generator.build import pelican_settings, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
+from generator.opendata import write_open_data
 from generator.public_state import public_state
 from generator.site import SiteGenerator, locale_dir, site_index
 
@@ -83,7 +84,16 @@ class IncrementalSite:
                 path = self.build_dir / name
                 atomic_write(path, gen.render(template, values))
                 written.append(path)
+                if report := gen.report_page(doc):  # R17: a report generated since the build
+                    name, template, values, version_dir = report
+                    gen.publish_report(version_dir, doc)
+                    atomic_write(self.build_dir / name, gen.render(template, values))
+                    written.append(self.build_dir / name)
         if "changes_upto" in snapshot:
             write_build_state(self.build_dir, max(self.changes_upto, int(snapshot["changes_upto"])))
         log.info("re-rendered %d pages for %s", len(written), ", ".join(uids))
         return written
+
+    def refresh_open_data(self, snapshot: dict) -> None:
+        """Rewrite ``/opendata/`` from the whole public snapshot, as a full build would."""
+        write_open_data(self.build_dir, self.index, snapshot)

@@ -8,6 +8,7 @@ and attachments.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import shutil
@@ -29,6 +30,7 @@ from ashyq.i18n import compile_catalogs, date_long, date_short, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
+from generator.reports import current_version, load_report, publish_files
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,8 @@ class SiteGenerator(Generator):
         # site has its own CACHE_PATH).
         super().__init__(*args, readers_cache_name="AshyqSite-Readers", **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
-        self.env.filters.update(date_long=date_long, date_short=date_short)
+        self.env.filters.update(date_long=date_long, date_short=date_short,
+                                iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
 
     # -- compute -------------------------------------------------------------------------
@@ -126,7 +129,30 @@ class SiteGenerator(Generator):
                          admin=self.index.administrators[doc.administrator],
                          body=body or self.bodies[doc.uid], announcement=self.releases.get(doc.uid),
                          votes=self.public.votes(doc.uid),
-                         proposals=self.public.proposals_of(doc.uid))
+                         proposals=self.public.proposals_of(doc.uid),
+                         has_report=current_version(self.settings.get("ASHYQ_REPORTS"), doc.uid) is not None)
+
+    def report_page(self, doc: Document) -> tuple[str, str, dict, Path] | None:
+        """R17: the final report's page, from the frozen report of the newest version."""
+        version_dir = current_version(self.settings.get("ASHYQ_REPORTS"), doc.uid)
+        if version_dir is None:
+            return None
+        from ashyq import annex
+        report = load_report(version_dir, self.lang)
+        files = [(name, (version_dir / self.lang / name).stat().st_size)
+                 for name in ("report.pdf", "report.xlsx", "report.csv", "report.json")
+                 if (version_dir / self.lang / name).exists()]
+        name, template, values = self.page(
+            f"discussions/{doc.uid}/report/", "report.html", doc=doc, report=report,
+            form=annex.annex(doc.type), version=int(version_dir.name[1:]), files=files,
+            budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
+            decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
+            no_answer=annex.text("no_answer", self.lang))
+        return name, template, values, version_dir
+
+    def publish_report(self, version_dir: Path, doc: Document) -> None:
+        publish_files(version_dir, self.lang,
+                      Path(self.output_path) / self.lang / "discussions" / doc.uid / "report")
 
     def render(self, template: str, values: dict) -> str:
         """The page as the writer would write it (the incremental path uses this too)."""
@@ -148,6 +174,10 @@ class SiteGenerator(Generator):
         for doc in discussions:
             name, template, values = self.document_page(doc)
             writer.write_file(name, self.get_template(template), self.context, **values)
+            if report := self.report_page(doc):
+                name, template, values, version_dir = report
+                writer.write_file(name, self.get_template(template), self.context, **values)
+                self.publish_report(version_dir, doc)
         self._write(writer, "administrators/", "administrators.html",
                     administrators=sorted(index.administrators.values(), key=lambda a: a.code))
         by_admin: dict[str, list[Document]] = {}

@@ -43,6 +43,9 @@ DEFAULTS = {
     "NCANODE_URL": None,
     "DEMO_SIGNER": False,                  # development only: sign challenges without NCALayer
     "DEMO_PKI": str(ROOT / "var" / "demo-pki"),
+    "REPORTS_DIR": str(ROOT / "var" / "reports"),   # frozen final reports (R17)
+    "ADMINISTRATORS": str(ROOT / "content" / "administrators.toml"),
+    "MAIL_OUTBOX": str(ROOT / "var" / "outbox"),     # .eml files when no MAIL_HOST is set
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -94,10 +97,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)
     limiter.init_app(app)
 
-    from submit_api import auth, office_api, proposals, schema, votes
+    from submit_api import auth, ingest, office_api, proposals, schema, votes
     auth.init_app(app)
-    for module in (auth, votes, proposals, office_api, schema):
+    for module in (auth, votes, proposals, office_api, ingest, schema):
         app.register_blueprint(module.bp)
+    from submit_api.office import bp as office_bp
+    app.register_blueprint(office_bp)  # the server-rendered back office at /office/
 
     @app.get("/api/health")
     def health():

@@ -6,8 +6,10 @@ nothing leaves it except through :func:`submit_api.snapshot.public_snapshot`.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import sqlite_utils
@@ -169,20 +171,36 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 def init_db(path: str | Path) -> None:
-    """Create the folder, enable WAL (persistent, so once at start) and migrate."""
+    """Create the folder, enable WAL (persistent, so once at start) and migrate.
+
+    Several server processes may start at once: a lock file lets one migrate at a time (the
+    others then find the schema current)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        migrate(conn)
-    finally:
-        conn.close()
+    with open(f"{path}.migrate-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn)
+        finally:
+            conn.close()
+
+
+_threads = threading.local()
 
 
 def get_db() -> sqlite3.Connection:
-    """The request's connection, opened on first use."""
+    """The request's connection: each server thread keeps one open and reuses it.
+
+    Opening a connection per request costs more than the vote it serves (schema parse, and a
+    WAL checkpoint whenever the last connection closes: bench/api_load.py); a connection is
+    still never shared between threads, and no transaction outlives its request."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"], current_app.config["SQLITE_SYNCHRONOUS"])
+        key = (current_app.config["DATABASE"], current_app.config["SQLITE_SYNCHRONOUS"])
+        pool = _threads.__dict__.setdefault("connections", {})
+        if key not in pool:
+            pool[key] = connect(*key)
+        g.db = pool[key]
     return g.db
 
 
@@ -192,9 +210,10 @@ def get_utils_db() -> sqlite_utils.Database:
 
 
 def close_db(_exc: BaseException | None = None) -> None:
+    """End of request: the connection stays with its thread, an unfinished transaction does not."""
     conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+    if conn is not None and conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def init_app(app: Flask) -> None:

@@ -121,6 +121,27 @@ PATHS = {
                                       "responses": {"200": {"description": "CSV"}}}},
     "/api/proposals/{proposal_id}/votes": _post("Vote for or against a published proposal", VOTE,
                                                 _ok("Vote recorded"), [PROPOSAL_ID], rule="R11"),
+    "/api/ingest/budget-reporting": {"post": {
+        "summary": "Central body's systems: send budget execution (CSV, XLSX or JSON file as the "
+                   "body); refused whole, with every row's problem, or archived and published",
+        "description": "Authorization: Bearer <the sending system's token> (ASHYQ_INGEST_TOKENS). "
+                       "No CSRF token. Columns: period, administrator, program, subprogram, "
+                       "specific, approved, adjusted, executed (thousand tenge), optional "
+                       "name_kk, name_ru.",
+        "x-rule": "R4, R8",
+        "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"},
+                        "description": "The file's name, kept with the archived file"}],
+        "requestBody": {"required": True, "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            JSON: {"schema": {"type": "object", "required": ["period", "rows"]}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"201": _ok("Imported; a full rebuild of the site is pending", {
+            "type": "object", "properties": {
+                "period": {"type": "string"}, "rows": {"type": "integer"},
+                "administrators": {"type": "integer"}, "replaced": {"type": "boolean"},
+                "sha256": {"type": "string"}, "archived": {"type": "string"}}}),
+            "400": ERROR, "401": ERROR, "413": ERROR, "415": ERROR, "422": ERROR, "429": ERROR}}},
 }
 
 OPENAPI = {

@@ -89,7 +89,7 @@ def vote_on_document(uid: str, person: str):
     value = vote_value()
     require_open(doc)
     cast_vote("document", uid, person, value)
-    return {"ok": True, "value": value, "totals": totals("document", uid)}
+    return {"ok": True, "value": value}
 
 
 @bp.post("/api/proposals/<int:proposal_id>/votes")
@@ -104,7 +104,7 @@ def vote_on_proposal(proposal_id: int, person: str):
     value = vote_value()
     require_open(document_or_404(row["document"]))
     cast_vote("proposal", str(proposal_id), person, value)
-    return {"ok": True, "value": value, "totals": totals("proposal", str(proposal_id))}
+    return {"ok": True, "value": value}
 
 
 @bp.get("/api/documents/<uid>/totals")

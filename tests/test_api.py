@@ -128,10 +128,14 @@ def vote(client, target: str, value: str, lang="ru"):
 
 def test_r11_one_vote_per_person_changeable(client, sign_in):
     sign_in(client, who="person1")
-    assert vote(client, f"/api/documents/{OPEN}", "for").get_json()["totals"] == {"for": 1, "against": 0}
-    assert vote(client, f"/api/documents/{OPEN}", "for").get_json()["totals"] == {"for": 1, "against": 0}
-    changed = vote(client, f"/api/documents/{OPEN}", "against").get_json()
-    assert changed["totals"] == {"for": 0, "against": 1}
+    def live():
+        return client.get(f"/api/documents/{OPEN}/totals").get_json()["votes"]
+    assert vote(client, f"/api/documents/{OPEN}", "for").get_json() == {"ok": True, "value": "for"}
+    assert live() == {"for": 1, "against": 0}
+    vote(client, f"/api/documents/{OPEN}", "for")
+    assert live() == {"for": 1, "against": 0}
+    assert vote(client, f"/api/documents/{OPEN}", "against").get_json()["value"] == "against"
+    assert live() == {"for": 0, "against": 1}
     totals = client.get(f"/api/documents/{OPEN}/totals").get_json()
     assert totals["votes"] == {"for": 0, "against": 1} and totals["my_vote"] == "against"
 
@@ -282,7 +286,7 @@ def test_r11_votes_on_published_proposals_only(client, sign_in, app):
     pid = propose(client, "Предложение для голосования").get_json()["id"]
     assert vote(client, f"/api/proposals/{pid}", "for").status_code == 404  # pending: invisible
     publish(app, pid)
-    assert vote(client, f"/api/proposals/{pid}", "for").get_json()["totals"] == {"for": 1, "against": 0}
+    assert vote(client, f"/api/proposals/{pid}", "for").get_json() == {"ok": True, "value": "for"}
     totals = client.get(f"/api/documents/{OPEN}/totals").get_json()
     assert totals["proposals"] == {str(pid): {"for": 1, "against": 0}}
 

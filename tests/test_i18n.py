@@ -9,13 +9,15 @@ from ashyq.i18n import CATALOG_DIR, date_long
 from tests.conftest import ROOT
 
 METHODS = [("generator/**.py", "python"), ("ashyq/**.py", "python"), ("submit_api/**.py", "python"),
-           ("themes/**/templates/**.html", "jinja2")]
+           ("themes/**/templates/**.html", "jinja2"), ("submit_api/templates/**.html", "jinja2")]
 
 
 def used_msgids() -> set[str]:
     found = set()
     for _, _, message, _, _ in extract_from_dir(
             str(ROOT), METHODS, options_map={"themes/**/templates/**.html":
+                                             {"extensions": "jinja2.ext.i18n"},
+                                             "submit_api/templates/**.html":
                                              {"extensions": "jinja2.ext.i18n"}}):
         found.add(message if isinstance(message, str) else message[0])
     return found

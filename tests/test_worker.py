@@ -65,3 +65,58 @@ def test_a_new_day_rebuilds_the_site(served, monkeypatch):
     monkeypatch.setenv("ASHYQ_NOW", "2025-03-12T08:00:00+05:00")  # after the discussion end
     worker.tick()
     assert site.resolve() != first and "Обсуждение завершено" in page(site)
+
+
+def test_r17_report_generated_published_and_mailed_once(office, app, small_content, tmp_path,  # noqa: F811
+                                                        monkeypatch):
+    database = Path(app.config["DATABASE"])
+    citizen, operator, employee = office("person1"), office("person2"), office("person3")
+    pid = propose(citizen, "Предложение в итоговый отчет.").get_json()["id"]
+    moderate(operator, pid)
+    answer(employee, pid, "reject", "Отклонено: средства не предусмотрены.")
+    vote(citizen, f"/api/documents/{OPEN}", "against")
+    site = tmp_path / "served"
+    reports, outbox = tmp_path / "reports", tmp_path / "outbox"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+          snapshot=export_snapshot(database, tmp_path / "snapshot.json"))
+    worker = RebuildWorker(database, small_content, site, tmp_path / "cache", debounce=0,
+                           reports_dir=reports, reports_every=0,
+                           mail_config={"MAIL_OUTBOX": str(outbox)})
+    worker.tick()
+    assert not (site / "ru/discussions" / OPEN / "report").exists()  # still open: no report
+
+    monkeypatch.setenv("ASHYQ_NOW", "2025-03-12T08:00:00+05:00")  # the discussion has ended
+    worker.tick()  # a new day: full build; the report is generated and queued for mail
+    worker.tick()  # the report's page and files come in
+    report_dir = site / "ru/discussions" / OPEN / "report"
+    html = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "Предложение в итоговый отчет." in html and "Отклонено: средства не предусмотрены." in html
+    assert "BP-2026-225-001" in html
+    assert {p.name for p in report_dir.iterdir()} == {"index.html", "report.csv", "report.xlsx",
+                                                      "report.pdf", "report.json"}
+    assert (site / "kk/discussions" / OPEN / "report/report.pdf").read_bytes().startswith(b"%PDF")
+    assert 'href="report/"' in (site / "ru/discussions" / OPEN / "index.html").read_text(encoding="utf-8")
+    mails = sorted(p.name for p in outbox.glob("*.eml"))  # both closed discussions, once each
+    assert mails == ["report-BP-2026-225-001-v1.eml", "report-BP-2026-261-002-v1.eml"]
+    worker.tick()
+    assert sorted(p.name for p in outbox.glob("*.eml")) == mails  # never sent twice
+    # A full build of the same state shows the same report page, byte for byte.
+    again = tmp_path / "again"
+    build(small_content, again, cache_dir=tmp_path / "cache2",
+          snapshot=export_snapshot(database, tmp_path / "snapshot2.json"),
+          settings={"ASHYQ_REPORTS": str(reports)})
+    assert (again / "ru/discussions" / OPEN / "report/index.html").read_bytes() == \
+        (report_dir / "index.html").read_bytes()
+
+
+def test_r8_ingested_content_triggers_a_full_build(app, small_content, tmp_path):
+    database = Path(app.config["DATABASE"])
+    site = tmp_path / "served"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5))
+    flag = tmp_path / "rebuild-needed"
+    worker = RebuildWorker(database, small_content, site, tmp_path / "cache", rebuild_flag=flag)
+    worker.tick()
+    first = site.resolve()
+    flag.write_text("{}")
+    worker.tick()
+    assert site.resolve() != first and not flag.exists()

@@ -1,0 +1,532 @@
+"""Open data at ``/opendata/`` (R3; DESIGN.md, boundary 1): the documents under discussion,
+their structural parts, published proposals, the state bodies' answers, vote totals and budget
+execution figures, each as CSV and JSON, described by a Frictionless Data Package
+(``datapackage.json``) and listed on a bilingual page (``index.html``).
+
+Everything comes from the content index and the *public snapshot*; rows are built field by
+field from an allow-list, so nothing the snapshot might carry beyond its public fields (a
+person, a pending or refused proposal) can reach a file. Pure writers: the same inputs give the
+same bytes, the package is dated from the data, never from the clock, and each file is
+replaced atomically - the full build (``generator.build``) and the rebuild worker both call
+:func:`write_open_data`.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ashyq import budget
+from ashyq.clock import ALMATY
+from ashyq.doctypes import LANGUAGES
+from ashyq.i18n import CATALOG_DIR, DOMAIN, date_long
+from generator.content import SiteIndex
+from generator.manifest import MANIFEST_PATH
+
+log = logging.getLogger(__name__)
+
+OPENDATA_DIR = "opendata"
+PACKAGE = "datapackage.json"
+PAGE = "index.html"
+PACKAGE_NAME = "ashyq-open-budgets"
+LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+           "title": "Creative Commons Attribution 4.0 International"}
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "themes" / "ashyq" / "templates"
+SETTINGS = ROOT / "pelicanconf.py"
+STRICT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'"
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # 2026-03-02T12:00:00+05:00, as the snapshot writes
+
+
+def N_(message: str) -> str:
+    """Mark a UI string for the catalogs; translated when written (kk and ru side by side)."""
+    return message
+
+
+# -- tables ------------------------------------------------------------------------------
+def _f(name: str, type_: str, description: str, **extra) -> dict:
+    return {"name": name, "type": type_, "description": description, **extra}
+
+
+DOCUMENT = _f("document", "string", N_("Unique number of the document"),
+              constraints={"required": True})
+PART = _f("part", "string", N_("Identifier of the structural part"),
+          constraints={"required": True})
+VOTES = (_f("votes_for", "integer", N_("Votes for"), constraints={"minimum": 0}),
+         _f("votes_against", "integer", N_("Votes against"), constraints={"minimum": 0}))
+
+
+@dataclass(frozen=True)
+class Table:
+    """One dataset, written as ``{name}.csv`` and ``{name}.json`` with one schema."""
+
+    name: str
+    title: str  # English msgid; kk and ru in the files
+    description: str
+    fields: tuple[dict, ...]
+    rows: list[dict]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[dict, ...] = ()
+    #: The JSON twin; the documents' JSON is the manifest ``documents.json`` (a contract).
+    json: bool = True
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return ("csv", "json") if self.json else ("csv",)
+
+    def schema(self, tr) -> dict:
+        fields = [{**f, "description": tr(f["description"])} for f in self.fields]
+        schema: dict = {"fields": fields}
+        if self.primary_key:
+            schema["primaryKey"] = list(self.primary_key)
+        if self.foreign_keys:
+            schema["foreignKeys"] = list(self.foreign_keys)
+        return schema
+
+
+def _fk(fields: list[str], resource: str, reference: list[str]) -> dict:
+    return {"fields": fields, "reference": {"resource": resource, "fields": reference}}
+
+
+def _moment(value: str | None) -> str | None:
+    """An ISO date-time from the snapshot, in Almaty time, to the second (None stays None)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ALMATY)
+    return moment.astimezone(ALMATY).isoformat(timespec="seconds")
+
+
+def _totals(votes: dict | None) -> dict:
+    votes = votes or {}
+    return {"votes_for": int(votes.get("for", 0)), "votes_against": int(votes.get("against", 0))}
+
+
+def document_table(index: SiteIndex, snapshot: dict) -> Table:
+    totals = snapshot.get("documents") or {}
+    rows = []
+    for doc in index.discussions:
+        admin = index.administrators[doc.administrator]
+        meta = doc.meta[LANGUAGES[0]]
+        rows.append({
+            "uid": doc.uid, "type": doc.type,
+            **{f"title_{lang}": doc.title(lang) for lang in LANGUAGES},
+            "administrator": admin.code,
+            **{f"administrator_name_{lang}": admin.name[lang] for lang in LANGUAGES},
+            "program": meta["program"], "budget_type": meta["budget_type"],
+            "period": meta["period"], "posted": doc.posted.isoformat(),
+            "discussion_end": doc.discussion_end.isoformat(), "status": doc.status,
+            **_totals(totals.get(doc.uid)),
+            **{f"url_{lang}": doc.urls[lang] for lang in LANGUAGES},
+        })
+    fields = (
+        _f("uid", "string", N_("Unique number of the document"),
+           constraints={"required": True, "unique": True}),
+        _f("type", "string", N_("Document type: passport or implementation_report"),
+           constraints={"enum": ["passport", "implementation_report"]}),
+        _f("title_kk", "string", N_("Title in Kazakh")),
+        _f("title_ru", "string", N_("Title in Russian")),
+        _f("administrator", "string", N_("Code of the budget program administrator")),
+        _f("administrator_name_kk", "string", N_("Name of the administrator in Kazakh")),
+        _f("administrator_name_ru", "string", N_("Name of the administrator in Russian")),
+        _f("program", "string", N_("Budget program code")),
+        _f("budget_type", "string", N_("Budget type: republican or local"),
+           constraints={"enum": ["republican", "local"]}),
+        _f("period", "string", N_("Period covered")),
+        _f("posted", "date", N_("Date posted for public discussion")),
+        _f("discussion_end", "date", N_("Last day of the public discussion")),
+        _f("status", "string",
+           N_("Status of the discussion on the data date: scheduled, open or closed"),
+           constraints={"enum": ["scheduled", "open", "closed"]}),
+        *VOTES,
+        _f("url_kk", "string", N_("Page in Kazakh")),
+        _f("url_ru", "string", N_("Page in Russian")),
+    )
+    return Table("documents", N_("Documents under public discussion"),
+                 N_("Budget program passports and implementation reports with their discussion "
+                    "dates and vote totals"), fields, rows, ("uid",), json=False)
+
+
+def part_table(index: SiteIndex) -> Table:
+    rows = [{"document": doc.uid, "part": part.id, "position": n,
+             **{f"title_{lang}": part.title[lang] for lang in LANGUAGES}}
+            for doc in index.discussions for n, part in enumerate(doc.parts, 1)]
+    fields = (DOCUMENT, PART,
+              _f("position", "integer", N_("Order of the part in the document"),
+                 constraints={"minimum": 1}),
+              _f("title_kk", "string", N_("Title in Kazakh")),
+              _f("title_ru", "string", N_("Title in Russian")))
+    return Table("parts", N_("Structural parts of the documents"),
+                 N_("The parts of each document that proposals are attached to (R14)"),
+                 fields, rows, ("document", "part"),
+                 (_fk(["document"], "documents", ["uid"]),))
+
+
+def public_proposals(index: SiteIndex, snapshot: dict) -> list[dict]:
+    """The snapshot's published proposals on parts the site shows, by number."""
+    parts = {(doc.uid, p.id) for doc in index.discussions for p in doc.parts}
+    shown = []
+    for item in snapshot.get("proposals") or []:
+        if not item.get("published"):
+            continue  # never public: the snapshot holds only published ones anyway
+        if (item.get("document"), item.get("part")) not in parts:
+            log.warning("open data: proposal %s is on no known part (%s, %s); left out",
+                        item.get("id"), item.get("document"), item.get("part"))
+            continue
+        shown.append(item)
+    return sorted(shown, key=lambda item: int(item["id"]))
+
+
+def proposal_table(proposals: list[dict]) -> Table:
+    rows = []
+    for item in proposals:
+        answer = item.get("answer") or {}
+        status = {"accept": "accepted", "reject": "rejected"}.get(answer.get("decision"),
+                                                                  "published")
+        rows.append({"id": int(item["id"]), "document": item["document"], "part": item["part"],
+                     "lang": item.get("lang"), "text": item.get("text") or "",
+                     "submitted": _moment(item.get("submitted")),
+                     "published": _moment(item.get("published")), "status": status,
+                     **_totals(item.get("votes"))})
+    fields = (
+        _f("id", "integer", N_("Proposal number"), constraints={"required": True, "unique": True}),
+        DOCUMENT, PART,
+        _f("lang", "string", N_("Language of the proposal: kk or ru"),
+           constraints={"enum": list(LANGUAGES)}),
+        _f("text", "string", N_("Text of the proposal as published")),
+        _f("submitted", "datetime", N_("Submitted at"), format=DATETIME_FORMAT),
+        _f("published", "datetime", N_("Published after moderation at"), format=DATETIME_FORMAT),
+        _f("status", "string",
+           N_("Status: published (waiting for the state body's answer), accepted or rejected"),
+           constraints={"enum": ["published", "accepted", "rejected"]}),
+        *VOTES,
+    )
+    return Table("proposals", N_("Published proposals"),
+                 N_("Citizens' proposals on the parts of the documents, as published after "
+                    "moderation (R14, R15), with their vote totals"), fields, rows, ("id",),
+                 (_fk(["document", "part"], "parts", ["document", "part"]),))
+
+
+def answer_table(proposals: list[dict]) -> Table:
+    rows = [{"proposal": int(item["id"]), "document": item["document"],
+             "decision": item["answer"]["decision"], "text": item["answer"].get("text") or "",
+             "date": _moment(item["answer"].get("date"))}
+            for item in proposals if item.get("answer")]
+    fields = (
+        _f("proposal", "integer", N_("Proposal number"),
+           constraints={"required": True, "unique": True}),
+        DOCUMENT,
+        _f("decision", "string", N_("Decision of the state body: accept or reject"),
+           constraints={"enum": ["accept", "reject"]}),
+        _f("text", "string", N_("Justification of the state body")),
+        _f("date", "datetime", N_("Answered at"), format=DATETIME_FORMAT),
+    )
+    return Table("answers", N_("Answers of the state bodies"),
+                 N_("The administrators' decisions on published proposals, with their "
+                    "justification (R16)"), fields, rows, ("proposal",),
+                 (_fk(["proposal"], "proposals", ["id"]),
+                  _fk(["document"], "documents", ["uid"])))
+
+
+def budget_table(index: SiteIndex) -> Table | None:
+    """Budget execution (R4) of every period in ``content/reporting/data/*.json`` (the
+    datasets ``ashyq.budget`` imports); None when there is none."""
+    folder = index.content_dir / budget.DATA_DIR
+    rows = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            dataset = budget.load_dataset(path, index.administrators)
+        except budget.BudgetFileInvalid as exc:  # the budget pages refuse the build for it
+            log.warning("open data: %s left out: %s", path, exc)
+            continue
+        for row in dataset.rows:
+            rows.append({"period": dataset.period, "administrator": row.administrator,
+                         "program": row.program, "subprogram": row.subprogram or None,
+                         "specific": row.specific or None, "approved_plan": row.approved,
+                         "adjusted_plan": row.adjusted, "executed": row.executed,
+                         **{f"name_{lang}": row.name.get(lang) or None for lang in LANGUAGES}})
+    if not rows:
+        return None
+    code = {"pattern": "[0-9]{3}"}
+    fields = (
+        _f("period", "string", N_("Reporting period: YYYY-MM (as of the 1st of that month) or "
+                                  "YYYY"), constraints={"required": True}),
+        _f("administrator", "string", N_("Code of the budget program administrator"),
+           constraints={"required": True, **code}),
+        _f("program", "string", N_("Budget program code"), constraints={"required": True, **code}),
+        _f("subprogram", "string", N_("Budget subprogram code; empty in a program's total row"),
+           constraints=code),
+        _f("specific", "string", N_("Specific of the economic classification of expenses; "
+                                    "empty in a total row"), constraints=code),
+        _f("approved_plan", "number", N_("Approved plan, thousand tenge")),
+        _f("adjusted_plan", "number", N_("Adjusted plan, thousand tenge")),
+        _f("executed", "number", N_("Executed, thousand tenge")),
+        _f("name_kk", "string", N_("Name in Kazakh")),
+        _f("name_ru", "string", N_("Name in Russian")),
+    )
+    return Table("budget_execution", N_("Budget execution"),
+                 N_("Approved and adjusted plans and execution by administrator, program, "
+                    "subprogram and specific, in thousand tenge, as of each reporting date "
+                    "(R4)"), fields, rows,
+                 ("period", "administrator", "program", "subprogram", "specific"))
+
+
+def tables(index: SiteIndex, snapshot: dict | None) -> list[Table]:
+    snapshot = snapshot or {}
+    proposals = public_proposals(index, snapshot)
+    found = [document_table(index, snapshot), part_table(index), proposal_table(proposals),
+             answer_table(proposals), budget_table(index)]
+    return [t for t in found if t is not None]
+
+
+# -- serialisation -----------------------------------------------------------------------
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return budget.plain(value)
+    return str(value)
+
+
+def table_csv(table: Table) -> bytes:
+    """RFC 4180 CSV, UTF-8 without BOM, a header row, CRLF line ends."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    names = [f["name"] for f in table.fields]
+    writer.writerow(names)
+    for row in table.rows:
+        writer.writerow([_cell(row[name]) for name in names])
+    return out.getvalue().encode("utf-8")
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return budget.json_number(value)
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1, default=_number)
+            + "\n").encode("utf-8")
+
+
+def table_json(table: Table) -> bytes:
+    names = [f["name"] for f in table.fields]
+    return _json([{name: row[name] for name in names} for row in table.rows])
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _catalog(lang: str) -> dict[str, str]:
+    with (CATALOG_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        return {m.id: m.string for m in read_po(po, locale=lang) if m.id and m.string}
+
+
+def gettext(lang: str):
+    """A ``_(message, **values)`` for one language, straight from the ``.po`` catalog."""
+    catalog = _catalog(lang)
+
+    def _(message: str, **values) -> str:
+        text = catalog.get(message, message)
+        return text % values if values else text
+    return _
+
+
+def bilingual(message: str) -> str:
+    """"Kazakh / Russian" for the one-language text fields of the Data Package."""
+    return " / ".join(gettext(lang)(message) for lang in LANGUAGES)
+
+
+def data_date(index: SiteIndex, snapshot: dict | None) -> dt.datetime:
+    """The moment the data describes: the latest decision in the snapshot, or the build day
+    (statuses are computed for it) - never the clock, so a rebuild gives the same bytes."""
+    latest = dt.datetime.combine(index.today, dt.time(), ALMATY)
+    for item in (snapshot or {}).get("proposals") or []:
+        for stamp in (item.get("submitted"), item.get("published"),
+                      (item.get("answer") or {}).get("date")):
+            if stamp:
+                latest = max(latest, dt.datetime.fromisoformat(_moment(stamp)))
+    return latest
+
+
+def _integrity(data: bytes) -> dict:
+    return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+
+
+PACKAGE_TITLE = N_("Open Budgets of Kazakhstan: open data")
+PACKAGE_DESCRIPTION = N_(
+    "Budget program passports and implementation reports under public discussion, their "
+    "structural parts, citizens' published proposals, the state bodies' answers, vote totals "
+    "and budget execution figures. No personal data: no names, identity numbers or "
+    "unpublished proposals.")
+MANIFEST_TITLE = N_("Manifest of the documents under discussion")
+MANIFEST_DESCRIPTION = N_(
+    "Every passport and report with its parts and discussion window, in the nested form the "
+    "submission service checks votes and proposals against")
+PACKAGE_FILE_DESCRIPTION = N_("Description of every file: fields, types and keys "
+                              "(Frictionless Data Package)")
+
+
+def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
+            files: dict[str, bytes], manifest: bytes | None) -> dict:
+    """The Data Package descriptor of the tables ``found``, written as ``files``."""
+    resources = []
+    if manifest is not None:
+        resources.append({
+            "name": "documents-manifest", "path": Path(MANIFEST_PATH).name,
+            "profile": "data-resource", "title": bilingual(MANIFEST_TITLE),
+            "description": bilingual(MANIFEST_DESCRIPTION), "format": "json",
+            "mediatype": "application/json", "encoding": "utf-8", **_integrity(manifest)})
+    for table in found:
+        # frictionless (5.x) reads no table from an empty JSON array: an empty table's JSON
+        # twin ("[]") is written and listed, but only its CSV twin is described.
+        for suffix in table.formats if table.rows else ("csv",):
+            mediatype = {"csv": "text/csv", "json": "application/json"}[suffix]
+            path = f"{table.name}.{suffix}"
+            resources.append({
+                "name": table.name if suffix == "csv" else f"{table.name}-json",
+                "path": path, "profile": "tabular-data-resource",
+                "title": bilingual(table.title), "description": bilingual(table.description),
+                "format": suffix, "mediatype": mediatype, "encoding": "utf-8",
+                # frictionless (5.x) cannot count the bytes of a JSON table it reads, so a
+                # JSON twin carries no size or hash for it to check; its CSV twin does.
+                **(_integrity(files[path]) if suffix == "csv" else {}),
+                "schema": table.schema(bilingual)})
+    return {
+        "profile": "data-package",
+        "name": PACKAGE_NAME,
+        "title": bilingual(PACKAGE_TITLE),
+        "description": "\n\n".join(gettext(lang)(PACKAGE_DESCRIPTION) for lang in LANGUAGES),
+        "version": "1.0.0",
+        "created": data_date(index, snapshot).isoformat(timespec="seconds"),
+        "keywords": ["budget", "Kazakhstan", "open budgets", "бюджет", "Қазақстан"],
+        "licenses": [LICENSE],
+        "sources": [{"title": "Ashyq — " + bilingual(N_("Open Budgets"))}],
+        "resources": resources,
+    }
+
+
+def _size(n: int) -> str:
+    """A size as both languages write it: "512 Б", "4,2 КБ"."""
+    if n < 1024:
+        return f"{n} Б"
+    return f"{n / 1024:.1f} КБ".replace(".", ",")
+
+
+@lru_cache(maxsize=1)
+def page_policy() -> str:
+    """The Content-Security-Policy the site's pages carry (``pelicanconf.py``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ashyq_opendata_pelicanconf", SETTINGS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, "CONTENT_SECURITY_POLICY", STRICT_POLICY)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update({lang: gettext(lang) for lang in LANGUAGES})
+    env.filters["date_long"] = date_long
+    return env
+
+
+OTHER_FILES = {"budget-reporting": N_("Budget execution as of %(period)s, in the import "
+                                      "format of the Ministry of Finance")}
+OTHER_FILE = N_("A further file of the open data")
+
+
+def _other(path: str, lang: str) -> str:
+    """The description of a file another part of the build put under ``/opendata/``."""
+    folder, _, name = path.rpartition("/")
+    message = OTHER_FILES.get(folder.split("/")[0], OTHER_FILE)
+    return gettext(lang)(message, period=name.split(".")[0])
+
+
+def page(descriptor: dict, found: list[Table], files: dict[str, bytes],
+         manifest: bytes | None, others: dict[str, int]) -> bytes:
+    """``/opendata/index.html``: one page in both languages (Kazakh, with Russian marked),
+    listing every file with its format, size and description; ``others`` are the files
+    (path -> size) that other parts of the build write in subfolders."""
+    def entry(path: str, size: int, message: str) -> dict:
+        return {"path": path, "format": path.rpartition(".")[2].upper(), "size": _size(size),
+                "description": {lang: gettext(lang)(message) for lang in LANGUAGES}}
+
+    listed = [entry(PACKAGE, len(files[PACKAGE]), PACKAGE_FILE_DESCRIPTION)]
+    if manifest is not None:
+        listed.append(entry(Path(MANIFEST_PATH).name, len(manifest), MANIFEST_TITLE))
+    listed += [entry(f"{t.name}.{suffix}", len(files[f"{t.name}.{suffix}"]), t.title)
+               for t in found for suffix in t.formats]
+    for path, size in sorted(others.items()):
+        listed.append({**entry(path, size, OTHER_FILE),
+                       "description": {lang: _other(path, lang) for lang in LANGUAGES}})
+    created = dt.datetime.fromisoformat(descriptor["created"])
+    html = _environment().get_template("opendata.html").render(
+        files=listed, created=created, license=LICENSE, package=descriptor,
+        policy=page_policy())
+    return html.encode("utf-8")
+
+
+# -- writing -----------------------------------------------------------------------------
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` in one rename; False when it already holds them."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
+                    others: dict[str, int] | None = None) -> dict[str, bytes]:
+    """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
+    bytes of ``documents.json``, ``others`` the files of other writers (path -> size)."""
+    found = tables(index, snapshot)
+    files: dict[str, bytes] = {}
+    for table in found:
+        files[f"{table.name}.csv"] = table_csv(table)
+        if table.json:
+            files[f"{table.name}.json"] = table_json(table)
+    descriptor = package(index, snapshot, found, files, manifest)
+    files[PACKAGE] = _json(descriptor)
+    files[PAGE] = page(descriptor, found, files, manifest, others or {})
+    return files
+
+
+def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
+                    generated: dt.datetime | None = None) -> dict[str, Path]:
+    """Write ``/opendata/`` into ``build_dir`` (beside the manifest the site wrote there).
+
+    ``snapshot`` is the whole public snapshot (``submit_api.snapshot.public_snapshot``), not
+    one document's. ``generated`` is when the caller took it: only logged - the files are
+    dated from the data (:func:`data_date`), so a full build and the rebuild worker write the
+    same bytes for the same state. Returns the files by name.
+    """
+    folder = Path(build_dir) / OPENDATA_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_file = Path(build_dir) / MANIFEST_PATH
+    manifest = manifest_file.read_bytes() if manifest_file.exists() else None
+    others = {p.relative_to(folder).as_posix(): p.stat().st_size
+              for p in folder.glob("*/**/*") if p.is_file() and not p.name.startswith(".")}
+    written = {}
+    files = open_data_files(index, snapshot, manifest, others)
+    for name, data in files.items():
+        atomic_write(folder / name, data)
+        written[name] = folder / name
+    log.debug("open data: %d files in %s (snapshot of %s)", len(files), folder,
+              generated.isoformat() if generated else "unknown time")
+    return written

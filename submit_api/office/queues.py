@@ -1,0 +1,178 @@
+"""The work queues: the operator moderates pending proposals (R15: within 2 working days, with
+a reason from the catalogue); the administrator's staff answer published ones on their own
+documents (R16: until the discussion ends, with a justification)."""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from flask import flash, redirect, request, url_for
+
+from ashyq import clock
+from submit_api.db import get_db
+from submit_api.errors import N_
+from submit_api.manifest import ManifestUnavailable
+from submit_api.moderation import (
+    DECISIONS, MAX_ANSWER_CHARS, MAX_REASON_CHARS, AlreadyDecided, AnswerWindowClosed,
+    ProposalNotFound, ReasonRequired, answer, answer_queue, moderate, moderation_queue, reasons,
+)
+from submit_api.office import bp
+from submit_api.office.base import _, lang, render_page, staff_page
+from submit_api.staff import NotAllowed, answering_codes, is_operator
+from submit_api.votes import manifest
+
+QUEUE_LIMIT = 1000
+FLAG_LABELS = {  # the screening flags (submit_api.screening), as badges
+    "obscene": N_("Obscene words or insults"),
+    "link": N_("Link"),
+    "phone": N_("Phone number"),
+    "repeated": N_("Repeated text"),
+}
+FILTERS = ("document", "flag", "overdue", "answered")
+
+
+# --- what the manifest says about documents -------------------------------------------------
+
+@lru_cache(maxsize=2)
+def _read_documents(path: str, stamp: int) -> dict[str, dict]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {d["uid"]: {"title": d["title"], "administrator": d["administrator"],
+                       "parts": {p["id"]: p["title"] for p in d["parts"]}, "url": d.get("url") or {},
+                       "discussion_end": d["discussion_end"]}
+            for d in data["documents"]}
+
+
+def documents() -> dict[str, dict]:
+    """Titles of the build's documents and of their parts (the manifest), in both languages."""
+    path = manifest().path
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return {}
+    return _read_documents(str(path), stamp)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def filters() -> dict[str, str]:
+    """The queue's filters from the query string (kept across a form's round trip)."""
+    return {k: request.args[k] for k in FILTERS if request.args.get(k)}
+
+
+def reason_options() -> list[dict]:
+    """The operator's catalogue of reasons (R15), labelled in the page's language."""
+    return [{"code": r.code, "decision": r.decision, "label": r.label[lang()]}
+            for r in reasons().values()]
+
+
+def _filtered(items: list[dict], chosen: dict[str, str]) -> list[dict]:
+    if chosen.get("document"):
+        items = [i for i in items if i["document"] == chosen["document"]]
+    if chosen.get("flag"):
+        items = [i for i in items if any(f["flag"] == chosen["flag"] for f in i["flags"])]
+    if chosen.get("overdue") == "1":
+        items = [i for i in items if i["overdue"]]
+    return items
+
+
+def render_queue(roles, status: int = 200, problem: dict | None = None):
+    conn, today = get_db(), clock.today()
+    chosen = filters()
+    context = {"today": today.isoformat(), "problem": problem, "filters": chosen,
+               "docs": documents(), "FLAG_LABELS": FLAG_LABELS, "reasons": reason_options(),
+               "moderation": None, "answers": None, "answered": None,
+               "MAX_REASON_CHARS": MAX_REASON_CHARS, "MAX_ANSWER_CHARS": MAX_ANSWER_CHARS}
+    if is_operator(roles):
+        pending = moderation_queue(conn, today, limit=QUEUE_LIMIT)
+        context.update(moderation=_filtered(pending, chosen), pending_total=len(pending),
+                       overdue_total=sum(i["overdue"] for i in pending),
+                       queue_documents=sorted({i["document"] for i in pending}))
+    codes = answering_codes(roles)
+    if codes:
+        try:
+            items = answer_queue(conn, codes, manifest(), today,
+                                 include_answered=chosen.get("answered") == "1")
+        except ManifestUnavailable:
+            context["no_manifest"] = True
+        else:
+            context["answers"] = [i for i in items if i["status"] == "published"]
+            if chosen.get("answered") == "1":
+                context["answered"] = [i for i in items if i["status"] != "published"]
+    return render_page("office/queue.html", status, **context)
+
+
+@bp.get("/")
+@staff_page
+def dashboard(person: str, roles):
+    return render_queue(roles)
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+def _refusal(exc: Exception, form: str) -> tuple[int, str, str | None]:
+    """A refused decision as an HTTP status, a sentence in the page language and the rule."""
+    if isinstance(exc, NotAllowed):
+        return 403, _("Your role or administrator code does not allow this (R8)."), "R8"
+    if isinstance(exc, ProposalNotFound):
+        return 404, _("There is no such proposal in your queue."), None
+    if isinstance(exc, AlreadyDecided):
+        return 409, _("This proposal has already been decided."), "R15"
+    if isinstance(exc, AnswerWindowClosed):
+        return 409, _("The discussion has ended: answers are no longer taken (R16)."), "R16"
+    values = request.form
+    text = values.get("text", "").strip()
+    if form == "moderation":
+        if values.get("decision") not in DECISIONS:
+            return 422, _("Choose whether to publish the proposal or to refuse publication (R15)."), "R15"
+        if len(text) > MAX_REASON_CHARS:
+            return 422, _("The justification is at most %(max)s characters (R15).", max=MAX_REASON_CHARS), "R15"
+        if values.get("reason") == "other":
+            return 422, _("You chose “Other justification”: write the justification in your own words (R15)."), "R15"
+        return 422, _("Choose a reason from the catalogue that fits the decision: the operator "
+                      "justifies every decision (R15)."), "R15"
+    if values.get("decision") not in ("accept", "reject"):
+        return 422, _("Choose whether to accept or to reject the proposal (R16)."), "R16"
+    if len(text) > MAX_ANSWER_CHARS:
+        return 422, _("The justification is at most %(max)s characters (R16).", max=MAX_ANSWER_CHARS), "R16"
+    return 422, _("Write a justification: the state body justifies every answer (R16)."), "R16"
+
+
+def _refused(roles, proposal_id: int, form: str, exc: Exception):
+    status, message, rule = _refusal(exc, form)
+    return render_queue(roles, status, {"id": proposal_id, "form": form, "message": message,
+                                        "rule": rule, "values": request.form})
+
+
+@bp.post("/proposals/<int:proposal_id>/moderation")
+@staff_page
+def moderate_proposal(proposal_id: int, person: str, roles):
+    """R15: publish or refuse, with a catalogue reason (and own words for "other")."""
+    form = request.form
+    try:
+        done = moderate(get_db(), proposal_id, person, roles, form.get("decision", ""),
+                        form.get("reason", ""), form.get("text", ""))
+    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
+        return _refused(roles, proposal_id, "moderation", exc)
+    if done["status"] == "published":
+        flash(_("Proposal No. %(id)s is published.", id=proposal_id))
+    else:
+        flash(_("Publication of proposal No. %(id)s is refused.", id=proposal_id))
+    return redirect(url_for(".dashboard", **filters()) + "#queue", 303)
+
+
+@bp.post("/proposals/<int:proposal_id>/answer")
+@staff_page
+def answer_proposal(proposal_id: int, person: str, roles):
+    """R16: accept or reject a published proposal, with a justification."""
+    form = request.form
+    try:
+        answer(get_db(), proposal_id, person, roles, form.get("decision", ""),
+               form.get("text", ""), manifest())
+    except (NotAllowed, ProposalNotFound, AnswerWindowClosed, ReasonRequired) as exc:
+        return _refused(roles, proposal_id, "answer", exc)
+    except ManifestUnavailable:
+        return _refused(roles, proposal_id, "answer", ProposalNotFound(proposal_id))
+    flash(_("Your answer to proposal No. %(id)s is saved.", id=proposal_id))
+    return redirect(url_for(".dashboard", **filters()) + "#answers", 303)

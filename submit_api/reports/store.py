@@ -1,0 +1,278 @@
+"""Final reports frozen in the database and on disk, with versions (R17).
+
+When a discussion has ended (``discussion_end < today``) its report is generated once: the data
+(:func:`submit_api.reports.data.report_data`) is stored as canonical JSON with its SHA-256 in
+``reports``, the files are written to ``<reports_dir>/<uid>/v<version>/<lang>/report.*`` with a
+SHA-256 each, and in the same transaction a ``site_changes`` row tells the rebuild worker and a
+``deliveries`` row queues the e-mail to the administrator (:mod:`submit_api.reports.mail`).
+
+A stored report never changes: later votes or answers do not touch it. A person may
+:func:`regenerate` it, which makes version N+1, marks the old one superseded and keeps its files.
+:func:`verify_report` recomputes the hashes.
+
+Files are rendered into a temporary folder outside any write transaction (a big report takes
+seconds and must not hold the database's write lock); the row is then inserted and the folder
+renamed into place under ``BEGIN IMMEDIATE``. Two workers racing on one document both render,
+and the second finds the row and throws its folder away.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ashyq import clock
+from ashyq.annex import ANNEX_TYPES
+from ashyq.doctypes import LANGUAGES
+from submit_api.reports.data import canonical_json, report_data
+from submit_api.reports.render import render_report
+
+log = logging.getLogger(__name__)
+
+MESSAGE_DOMAIN = "ashyq.portal"
+
+
+class ReportError(Exception):
+    "A final report cannot be made or found"
+
+
+class NoReport(ReportError):
+    "The document has no final report yet"
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """One row of ``reports``, its JSON decoded."""
+
+    id: int
+    document: str
+    version: int
+    generated_at: str
+    data: dict
+    files: dict[str, str]
+    sha256: str
+    superseded_at: str | None
+
+    def folder(self, reports_dir: Path) -> Path:
+        return version_folder(reports_dir, self.document, self.version)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A difference between a frozen report and what is on disk or in the row."""
+
+    path: str          # file path relative to the version folder, or "data"
+    problem: str       # missing | changed | unexpected | data changed
+    expected: str | None = None
+    actual: str | None = None
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def message_id(uid: str, version: int) -> str:
+    """The e-mail Message-ID of a report's delivery: the same for every attempt."""
+    return f"<report-{uid}-v{version}@{MESSAGE_DOMAIN}>"
+
+
+def version_folder(reports_dir: Path, uid: str, version: int) -> Path:
+    return Path(reports_dir) / uid / f"v{version}"
+
+
+def is_due(document: Mapping, today: dt.date) -> bool:
+    """R17: a passport or implementation report whose discussion ended before today."""
+    return (document.get("type") in ANNEX_TYPES
+            and dt.date.fromisoformat(str(document["discussion_end"])) < today)
+
+
+def _stored(row: sqlite3.Row | tuple) -> StoredReport:
+    rid, document, version, generated_at, data, files, sha, superseded = tuple(row)
+    return StoredReport(rid, document, version, generated_at, json.loads(data), json.loads(files),
+                        sha, superseded)
+
+
+_COLUMNS = "id, document, version, generated_at, data, files, sha256, superseded_at"
+
+
+def current_report(conn: sqlite3.Connection, uid: str) -> StoredReport | None:
+    """The newest version not superseded, or None when the document has no report."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE document = ? AND superseded_at IS "
+                       "NULL ORDER BY version DESC LIMIT 1", (uid,)).fetchone()
+    return _stored(row) if row else None
+
+
+def report_versions(conn: sqlite3.Connection, uid: str) -> list[StoredReport]:
+    return [_stored(r) for r in conn.execute(
+        f"SELECT {_COLUMNS} FROM reports WHERE document = ? ORDER BY version", (uid,))]
+
+
+def report_files(conn: sqlite3.Connection, reports_dir: Path,
+                 uid: str) -> dict[str, dict[str, Path]]:
+    """The current version's files: ``{lang: {"report.pdf": path, ...}}``."""
+    report = current_report(conn, uid)
+    if report is None:
+        raise NoReport(f"{uid} has no final report yet")
+    folder = report.folder(reports_dir)
+    files: dict[str, dict[str, Path]] = {lang: {} for lang in LANGUAGES}
+    for relpath in sorted(report.files):
+        lang, name = relpath.split("/", 1)
+        files.setdefault(lang, {})[name] = folder / relpath
+    return files
+
+
+def _find(documents: Iterable[Mapping], uid: str) -> Mapping:
+    for document in documents:
+        if document.get("uid") == uid:
+            return document
+    raise ReportError(f"{uid} is not in the manifest")
+
+
+def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports_dir: Path,
+            version: int, administrators: Mapping[str, str] | None, deliver: bool) -> int | None:
+    """Render version ``version`` and record it; None when another worker recorded it first."""
+    uid = document["uid"]
+    if conn.in_transaction:
+        raise ReportError("generate reports outside of an open transaction")
+    data = report_data(conn, document, today, version)
+    data_text = canonical_json(data)
+    base = Path(reports_dir) / uid
+    tmp = base / f".tmp-v{version}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        written = render_report(data, tmp)
+        files = {rel: sha256_file(path) for rel, path in sorted(written.items())}
+        final = version_folder(reports_dir, uid, version)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            latest = conn.execute("SELECT max(version) FROM reports WHERE document = ?",
+                                  (uid,)).fetchone()[0] or 0
+            if latest != version - 1:
+                conn.execute("ROLLBACK")
+                return None
+            if final.exists():   # left by a crash before a commit: no row refers to it
+                shutil.rmtree(final)
+            tmp.rename(final)
+            stamp = clock.now().isoformat(timespec="seconds")
+            if version > 1:
+                conn.execute("UPDATE reports SET superseded_at = ? WHERE document = ? AND "
+                             "superseded_at IS NULL", (stamp, uid))
+            report_id = conn.execute(
+                "INSERT INTO reports (document, version, generated_at, data, files, sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (uid, version, stamp, data_text, json.dumps(files, sort_keys=True),
+                 sha256_text(data_text))).lastrowid
+            conn.execute("INSERT INTO site_changes (document, kind, at) VALUES (?, 'report', ?)",
+                         (uid, time.time()))
+            if deliver:
+                code = str(document["administrator"]["code"])
+                conn.execute("INSERT INTO deliveries (report, recipient, message_id) "
+                             "VALUES (?, ?, ?)",
+                             (report_id, (administrators or {}).get(code, ""),
+                              message_id(uid, version)))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if final.exists() and not tmp.exists():
+                final.rename(tmp)
+            raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    log.info("R17: report on %s generated, version %d", uid, version)
+    return report_id
+
+
+def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[Mapping],
+                         today: dt.date, reports_dir: Path,
+                         administrators: Mapping[str, str] | None = None) -> list[int]:
+    """R17: generate the report of every discussion that ended before ``today`` and has none.
+
+    Idempotent: a document with a report (of any version) is skipped. ``administrators`` maps
+    administrator codes to e-mail addresses for the delivery rows; without it the address is
+    resolved when the report is sent. A document whose report fails is logged and skipped, so
+    the others still get theirs; with no row recorded it is tried again on the next run.
+    """
+    done = {row[0] for row in conn.execute("SELECT DISTINCT document FROM reports")}
+    created = []
+    for document in manifest_documents:
+        if document["uid"] in done or not is_due(document, today):
+            continue
+        try:
+            report_id = _create(conn, document, today, reports_dir, 1, administrators, True)
+        except (OSError, ValueError, KeyError, sqlite3.Error, ReportError):
+            log.exception("R17: the report on %s could not be generated", document["uid"])
+            continue
+        if report_id is not None:
+            created.append(report_id)
+    return created
+
+
+def regenerate(conn: sqlite3.Connection, uid: str, manifest_documents: Iterable[Mapping],
+               today: dt.date, reports_dir: Path, administrators: Mapping[str, str] | None = None,
+               deliver: bool = True) -> int:
+    """Make version N+1 of a report from the database as it is now; the old version is marked
+    superseded and its files are kept. The new version is delivered again unless ``deliver`` is
+    false. For a person's decision (a wrong manifest, a correction), never automatic."""
+    document = _find(manifest_documents, uid)
+    if document.get("type") not in ANNEX_TYPES:
+        raise ReportError(f"{uid}: a {document.get('type')} has no final report (R17)")
+    latest = conn.execute("SELECT max(version) FROM reports WHERE document = ?",
+                          (uid,)).fetchone()[0]
+    if not latest:
+        raise NoReport(f"{uid} has no report to regenerate; "
+                       "it is generated when its discussion ends")
+    report_id = _create(conn, document, today, reports_dir, latest + 1, administrators, deliver)
+    if report_id is None:
+        raise ReportError(f"{uid}: another version was recorded at the same time; try again")
+    return report_id
+
+
+def verify_report(conn: sqlite3.Connection, reports_dir: Path, uid: str,
+                  version: int | None = None) -> list[Mismatch]:
+    """Recompute the hashes of a stored report (the current one unless ``version``): the data
+    against its SHA-256, each file against the recorded one. An empty list means intact."""
+    if version is None:
+        report = current_report(conn, uid)
+    else:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE document = ? AND version = ?",
+                           (uid, version)).fetchone()
+        report = _stored(row) if row else None
+    if report is None:
+        raise NoReport(f"{uid} has no final report" + (f" version {version}" if version else ""))
+    problems = []
+    stored_text = conn.execute("SELECT data FROM reports WHERE id = ?", (report.id,)).fetchone()[0]
+    if sha256_text(stored_text) != report.sha256 or canonical_json(report.data) != stored_text:
+        problems.append(Mismatch("data", "data changed", report.sha256, sha256_text(stored_text)))
+    folder = report.folder(reports_dir)
+    for relpath, expected in sorted(report.files.items()):
+        path = folder / relpath
+        if not path.is_file():
+            problems.append(Mismatch(relpath, "missing", expected))
+            continue
+        actual = sha256_file(path)
+        if actual != expected:
+            problems.append(Mismatch(relpath, "changed", expected, actual))
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relpath = path.relative_to(folder).as_posix()
+            if relpath not in report.files:
+                problems.append(Mismatch(relpath, "unexpected", None, sha256_file(path)))
+    return problems

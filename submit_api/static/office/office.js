@@ -1,0 +1,141 @@
+// The staff office: sign-in with an electronic digital signature through NCALayer (R13; staff
+// may use a legal entity's key), the reason list that follows the chosen decision (R15), a
+// confirmation before revoking a role (R8). Every form also works without this script.
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang;
+
+  function $all(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
+
+  // --- sign-in ------------------------------------------------------------------------------
+  var box = document.querySelector("[data-office-signin]");
+  var T = box ? JSON.parse(box.getAttribute("data-i18n")) : {};
+  var csrfToken = null;
+
+  function say(text, bad) {
+    var el = box.querySelector("[data-signin-status]");
+    el.textContent = text || "";
+    el.classList.toggle("bad", !!bad);
+  }
+
+  function api(method, path, body) {
+    var headers = { "Accept": "application/json", "Accept-Language": lang };
+    var init = { method: method, headers: headers, credentials: "same-origin" };
+    var ready = Promise.resolve();
+    if (method !== "GET") {
+      ready = (csrfToken ? Promise.resolve(csrfToken) : fetch("/api/csrf", { credentials: "same-origin" })
+        .then(function (r) { return r.json(); }).then(function (d) { csrfToken = d.csrf_token; return csrfToken; }))
+        .then(function (token) { headers["X-CSRFToken"] = token; });
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body || {});
+    }
+    return ready.then(function () { return fetch(path, init); }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error(data.error || T.failed);
+        return data;
+      });
+    });
+  }
+
+  // NCALayer: a WebSocket server on the employee's computer (module kz.gov.pki.knca.basics),
+  // the same protocol as the public pages (themes/ashyq/static/js/participate.js).
+  function ncalayerSign(xml) {
+    return new Promise(function (resolve, reject) {
+      var socket, settled = false;
+      function fail(code, message) {
+        if (settled) return;
+        settled = true;
+        try { socket.close(); } catch (e) { /* already closed */ }
+        reject(new Error(message || T[code] || T.failed));
+      }
+      try { socket = new WebSocket(box.getAttribute("data-ncalayer")); } catch (e) { fail("ncalayer_unavailable"); return; }
+      socket.onerror = function () { fail("ncalayer_unavailable"); };
+      socket.onclose = function () { fail("ncalayer_unavailable"); };
+      socket.onopen = function () {
+        socket.send(JSON.stringify({
+          module: "kz.gov.pki.knca.basics", method: "sign",
+          args: {
+            allowedStorages: null, format: "xml", data: xml, signingParams: {},
+            // any authentication key: an individual's or, for staff, a legal entity's (R8, R13)
+            signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"] },
+            locale: lang === "kk" ? "kk" : "ru"
+          }
+        }));
+      };
+      socket.onmessage = function (event) {
+        var message;
+        try { message = JSON.parse(event.data); } catch (e) { fail("ncalayer_error"); return; }
+        if (message.result && message.result.version) return; // greeting of older versions
+        if (message.status === true && message.body && message.body.result) {
+          settled = true;
+          socket.close();
+          var result = message.body.result;
+          resolve(Array.isArray(result) ? result[0] : result);
+        } else if (message.status === true) {
+          fail("cancelled");
+        } else {
+          fail("ncalayer_error", T.ncalayer_error + " " + (message.message || message.code || ""));
+        }
+      };
+    });
+  }
+
+  function signIn(demoPerson) {
+    say(T.signing);
+    api("GET", "/api/auth/challenge").then(function (data) {
+      if (demoPerson) {
+        return api("POST", "/api/auth/demo-sign", { challenge: data.challenge, person: demoPerson })
+          .then(function (signed) { return signed.signed_xml; });
+      }
+      return ncalayerSign(data.challenge);
+    }).then(function (signedXml) {
+      return api("POST", "/api/auth/eds", { signed_xml: signedXml });
+    }).then(function () {
+      say(T.signed_in);
+      window.location.assign(window.location.pathname + "?lang=" + encodeURIComponent(lang));
+    }).catch(function (error) { say(error.message, true); });
+  }
+
+  if (box) {
+    $all("[data-action=sign-in]", box).forEach(function (b) {
+      b.addEventListener("click", function () { signIn(null); });
+    });
+    $all("[data-action=demo-sign-in]", box).forEach(function (b) {
+      b.addEventListener("click", function () {
+        signIn(parseInt(box.querySelector("[data-demo-person]").value, 10));
+      });
+    });
+  }
+
+  // --- moderation: only the reasons that fit the chosen decision (R15) -------------------------
+  $all("form[data-moderation]").forEach(function (form) {
+    var select = form.querySelector("select[name=reason]");
+    var text = form.querySelector("textarea[name=text]");
+    function update() {
+      var checked = form.querySelector("input[name=decision]:checked");
+      var decision = checked ? checked.value : null;
+      $all("option[data-decision]", select).forEach(function (option) {
+        var fits = !decision || option.getAttribute("data-decision") === decision ||
+          option.getAttribute("data-decision") === "both";
+        option.disabled = !fits;
+        option.hidden = !fits;
+        if (!fits && option.selected) select.value = "";
+      });
+      text.required = select.value === "other";
+    }
+    $all("input[name=decision]", form).forEach(function (r) { r.addEventListener("change", update); });
+    select.addEventListener("change", update);
+    update();
+  });
+
+  // --- confirm before revoking ------------------------------------------------------------
+  $all("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // --- after a refused form, put the reader on the explanation ----------------------------
+  var problem = document.getElementById("problem");
+  if (problem) problem.focus();
+})();

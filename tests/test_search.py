@@ -1,0 +1,261 @@
+"""Site search: a Pagefind index per language built before the swap, a search form on every
+page that works without script, and real searches in headless Chromium on the sample site."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.test import Client
+
+from ashyq.web import StaticSite
+from generator.build import BuildFailed
+from generator.search import search_policy
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: A sample passport and a word of its title in each language.
+SAMPLE_DOC = "BP-2027-225-040"
+WORDS = {"kk": "Инклюзивті", "ru": "инклюзивного"}
+
+
+class Forms(HTMLParser):
+    """The search forms of a page: their attributes, inputs and labels."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self.labels: dict[str, str] = {}
+        self.main: dict | None = None
+        self._label: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("role") == "search":
+            self.forms.append({**attrs, "inputs": []})
+        elif tag == "input" and self.forms:
+            self.forms[-1]["inputs"].append(attrs)
+        elif tag == "label":
+            self._label = attrs.get("for")
+            self.labels[self._label] = ""
+        elif tag == "main":
+            self.main = attrs
+
+    def handle_data(self, data):
+        if self._label:
+            self.labels[self._label] += data
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._label = None
+
+
+def parse(html: str) -> Forms:
+    forms = Forms()
+    forms.feed(html)
+    return forms
+
+
+def test_search_form_on_every_page_works_without_script(small_content, build_site):
+    site = build_site(small_content)
+    for lang, word in (("kk", "Іздеу"), ("ru", "Поиск")):
+        pages = sorted((site / lang).rglob("*.html"))
+        kinds = {p.relative_to(site / lang).parts[0] for p in pages}
+        assert {"index.html", "discussions", "press", "administrators", "search",
+                "404.html", "me"} <= kinds
+        for page in pages:
+            parsed = parse(page.read_text(encoding="utf-8"))
+            header = parsed.forms[0]
+            assert header["action"] == f"/{lang}/search/", page
+            assert header["method"] == "get", page  # a plain GET: no script needed
+            (field,) = [i for i in header["inputs"] if i.get("name") == "q"]
+            assert field["type"] == "search" and parsed.labels[field["id"]].strip() == word, page
+    client = Client(StaticSite(site))
+    response = client.get("/ru/search/?q=" + quote("Программа"))
+    html = response.get_data(as_text=True)
+    response.close()
+    assert response.status_code == 200
+    assert '<html lang="ru">' in html and 'name="q"' in html
+    assert '<script src="/theme/js/search.js" defer></script>' in html
+    assert "<noscript>" in html  # says what to do without script
+
+
+def test_search_index_per_language_is_built_before_the_swap(small_content, build_site):
+    site = build_site(small_content)
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {"kk", "ru"}
+    assert all(info["page_count"] > 0 for info in entry["languages"].values())
+    assert (site / "pagefind/pagefind.js").exists()
+    assert (site / "theme/js/search.js").exists()
+
+
+def test_index_depends_on_the_content_alone(small_content, tmp_path):
+    """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
+    worker shows without re-indexing, do not change the index."""
+    from generator.build import build
+    from tests.test_public_state import SNAPSHOT
+
+    def index_of(name: str, snapshot: dict | None) -> dict[str, bytes]:
+        path = None
+        if snapshot is not None:
+            path = tmp_path / f"{name}.json"
+            path.write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+        out = tmp_path / name
+        build(small_content, out, cache_dir=tmp_path / f"cache-{name}", snapshot=path,
+              today=dt.date(2025, 3, 7))
+        bundle = out / "pagefind"
+        return {p.relative_to(bundle).as_posix(): p.read_bytes()
+                for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+    first = index_of("first", None)
+    assert first == index_of("second", None)
+    assert first == index_of("decided", SNAPSHOT)
+    page = (tmp_path / "decided/ru/discussions/BP-2026-225-001/index.html").read_text("utf-8")
+    assert "Принято, задача будет добавлена." in page  # shown on the page, not indexed
+
+
+def test_only_content_pages_are_indexed(small_content, build_site):
+    site = build_site(small_content)
+    for lang in ("kk", "ru"):
+        for path, indexed in (("discussions/BP-2026-225-001/index.html", True),
+                              ("press/PR-2025-001/index.html", True),
+                              ("administrators/225/index.html", True),
+                              ("index.html", False), ("discussions/index.html", False),
+                              ("search/index.html", False), ("404.html", False)):
+            main = parse((site / lang / path).read_text(encoding="utf-8")).main
+            assert ("data-pagefind-body" in main) is indexed, (lang, path)
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    indexed = sum(1 for p in (site / "kk").rglob("*.html")
+                  if "data-pagefind-body" in p.read_text(encoding="utf-8"))
+    assert entry["languages"]["kk"]["page_count"] == indexed
+
+
+def test_pagefind_loads_on_the_search_page_only(small_content, build_site):
+    from generator.opendata import page_policy
+
+    site = build_site(small_content)
+    everywhere = "'wasm-unsafe-eval'" in page_policy()  # the site-wide policy may allow it
+    for page in site.rglob("*.html"):
+        if "pagefind" in page.parts:
+            continue
+        html = page.read_text(encoding="utf-8")
+        is_search = page.parent.name == "search"
+        assert ("search.js" in html) is is_search, page
+        assert "pagefind.js" not in html and "pagefind-ui" not in html, page
+        # WebAssembly (Pagefind) is allowed on the search page (only, unless site-wide).
+        wasm = "'wasm-unsafe-eval'" in html.replace("&#39;", "'")
+        assert wasm is (is_search or everywhere), page
+
+
+def test_search_policy_adds_webassembly_to_scripts_only():
+    policy = "default-src 'self'; script-src 'self'; style-src 'self'"
+    assert search_policy(policy) == ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+                                     "style-src 'self'")
+    assert search_policy(search_policy(policy)) == search_policy(policy)
+    assert search_policy("default-src 'self'").endswith("script-src 'self' 'wasm-unsafe-eval'")
+
+
+def test_a_failed_index_fails_the_build_and_keeps_the_site(small_content, build_site,
+                                                           monkeypatch, tmp_path):
+    site = build_site(small_content)
+    before = site.resolve()
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'pagefind exploded' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    with pytest.raises(BuildFailed, match="pagefind exploded"):
+        build_site(small_content)
+    assert site.resolve() == before and (site / "pagefind/pagefind.js").exists()
+    leftovers = [p for p in before.parent.iterdir() if p.resolve() != before]
+    assert all(p.name.startswith("build-") for p in leftovers)  # old builds kept only
+
+
+# -- real searches in Chromium -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served(sample_site):
+    """The sample site on a loopback port; the search page's own policy as the header."""
+    from ashyq.web import DEFAULT_CSP
+
+    server = make_server("127.0.0.1", 0, StaticSite(sample_site, search_policy(DEFAULT_CSP)),
+                         threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith(
+        "Failed to load resource") and page.errors.append(msg.text))
+    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+            and page.errors.append(f"{r.status} {r.url}"))
+    yield page
+    context.close()
+
+
+def result_links(page) -> list[str]:
+    page.locator("[data-search-results] li a").first.wait_for(timeout=15_000)
+    return page.locator("[data-search-results] li a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_search_finds_a_passport_by_a_word_of_its_title(served, page, lang):
+    # From the header form of the home page, as a person would: type, press Enter.
+    page.goto(f"{served}/{lang}/")
+    page.get_by_role("search").get_by_role("searchbox").fill(WORDS[lang])
+    page.get_by_role("search").get_by_role("searchbox").press("Enter")
+    page.wait_for_url(re.compile(rf"/{lang}/search/\?q="))
+    links = result_links(page)
+    assert f"/{lang}/discussions/{SAMPLE_DOC}/" in links
+    assert all(link.startswith(f"/{lang}/") for link in links)  # each language its own index
+    status = page.locator("[data-search-status]").inner_text()
+    assert re.search(r"\d+$", status), status
+    first = page.locator("[data-search-results] li").first
+    assert first.locator("mark").count() >= 1  # the hit is highlighted in the excerpt
+    assert page.errors == []
+
+
+def test_search_in_place_and_nothing_found(served, page):
+    page.goto(f"{served}/ru/search/")
+    box = page.locator("#search-q")
+    box.fill("qwertyzzz")
+    box.press("Enter")
+    page.get_by_text("Ничего не найдено").wait_for()
+    assert page.locator("[data-search-results] li").count() == 0
+    box.fill(WORDS["ru"])
+    page.get_by_role("button", name="Найти").last.click()
+    assert f"/ru/discussions/{SAMPLE_DOC}/" in result_links(page)
+    assert "q=" in page.url  # the address keeps the query, for sharing and going back
+    assert page.errors == []
+
+
+def test_document_pages_stay_light_with_the_search_box(sample_site):
+    for page in Path(sample_site, "kk/discussions").glob("*/index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'role="search"' in html and "/pagefind/" not in html
