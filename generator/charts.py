@@ -157,3 +157,37 @@ def hbar_chart(bars: list[Bar], *, chart_id: str, title: str, desc: str, axis_la
                    + _text(value_x + 5, value_y + BAR - 3, number(bar.value) + note, bold=True))
     out.append("</svg>")
     return Markup("\n".join(out))
+
+
+SINGLE_GROUP = 34  # vertical room of one category in a one-series chart
+
+
+def value_chart(items: list[tuple[str, Decimal]], *, chart_id: str, title: str, desc: str,
+                number: Callable[[Decimal], str]) -> Markup:
+    """A horizontal bar chart of one series (a table's first numeric column), with the
+    same accessible frame as :func:`hbar_chart`: role, title, description, value labels."""
+    plot = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
+    height = 12 + SINGLE_GROUP * len(items) + 12
+    top_value = max([v for _, v in items] or [Decimal(0)]) or Decimal(1)
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+           f'aria-labelledby="{title_id} {desc_id}" width="{WIDTH}" height="{height}" '
+           f'viewBox="0 0 {WIDTH} {height}" font-size="{FONT}" fill="{INK}">',
+           f'<title id="{title_id}">{escape(title)}</title>',
+           f'<desc id="{desc_id}">{escape(desc)}</desc>',
+           f'<line x1="{LABEL_WIDTH}" y1="8" x2="{LABEL_WIDTH}" y2="{height - 8}" stroke="{MUTED}"/>']
+    for i, (label, value) in enumerate(items):
+        top = 12 + SINGLE_GROUP * i
+        lines = wrap_label(label)
+        if len(lines) > 2:
+            lines = [lines[0], lines[1][:LABEL_CHARS - 1].rstrip() + "…"]
+        first = top + SINGLE_GROUP / 2 - (len(lines) - 1) * 7 + 4
+        spans = "".join(f'<tspan x="{LABEL_WIDTH - 8}" y="{_n(first + 14 * k)}">{escape(line)}'
+                        f"</tspan>" for k, line in enumerate(lines))
+        out.append(f'<text text-anchor="end">{spans}</text>')
+        width = max(float(value / top_value) * plot, 1)
+        bar_y = top + (SINGLE_GROUP - BAR) / 2
+        out.append(_rect(LABEL_WIDTH, bar_y, width, BAR, fill=EXECUTED_FILL)
+                   + _text(LABEL_WIDTH + width + 5, bar_y + BAR - 3, number(value), bold=True))
+    out.append("</svg>")
+    return Markup("\n".join(out))

@@ -31,6 +31,7 @@ from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
 from generator.reports import current_version, load_report, publish_files
+from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,10 @@ class SiteGenerator(Generator):
             base_path=self.path, path=str(source.relative_to(self.path)),
             content_class=Page, context=self.context)
         if not doc.doc_type.discussion:
-            return {"intro": Markup(page.content), "parts": {}}
+            html = page.content
+            if doc.type in CHARTED_TYPES:  # R5, R6: tables explained with pictures
+                html = add_charts(html, doc.uid, self.lang)
+            return {"intro": Markup(html), "parts": {}}
         intro, parts = split_parts(page.content)
         return {"intro": Markup(intro), "parts": {k: Markup(v) for k, v in parts.items()}}
 

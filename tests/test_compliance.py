@@ -3,6 +3,7 @@ example, on dates around Kazakhstan holidays (Nauryz 2025: 21-25 March; 10 March
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -133,3 +134,16 @@ def test_compliance_pages_and_calendar_feed(small_content, build_site):
 
 def test_violations_helper(small_content):
     assert all(not c.ok for c in violations(check(load_content(small_content, dt.date(2025, 12, 1)))))
+
+
+def test_r6_citizens_budget_tables_get_accessible_charts(sample_site):
+    for lang in ("kk", "ru"):
+        page = next((sample_site / lang / "citizens-budget").glob("*/index.html"))
+        html = page.read_text(encoding="utf-8")
+        charts = re.findall(r'<svg[^>]*role="img"[^>]*aria-labelledby="([^" ]+) ([^"]+)"', html)
+        assert len(charts) == 2, page
+        for title_id, desc_id in charts:
+            assert f'<title id="{title_id}">' in html and f'<desc id="{desc_id}">' in html
+        assert html.count("<table>") >= 2  # the data stays beside each chart
+    statements = (sample_site / "ru/statements/FS-2025-225/index.html").read_text(encoding="utf-8")
+    assert 'role="img"' in statements
