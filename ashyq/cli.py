@@ -177,6 +177,33 @@ def staff_list(administrator: str | None) -> None:
         click.echo("no staff")
 
 
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Copy the database to TARGET while the portal runs (SQLite online backup)."""
+    from submit_api.backup import BackupError, backup
+
+    try:
+        backup(Path(_service().config["DATABASE"]), target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Replace the database with the backup SOURCE (stop `ashyq serve` first)."""
+    from submit_api.backup import BackupError, restore
+
+    database = Path(_service().config["DATABASE"])
+    try:
+        restore(source, database)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {database} from {source}")
+
+
 @main.group()
 def audit() -> None:
     """The tamper-evident audit log."""

@@ -1,0 +1,64 @@
+"""Online backup and restore of the database (SQLite's backup API: a consistent copy while the
+service keeps writing)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from submit_api.db import BUSY_TIMEOUT_SECONDS
+
+
+class BackupError(Exception):
+    "The backup could not be made or the file to restore is not a sound Ashyq database"
+
+
+def _check(path: Path) -> None:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path}: not an SQLite database ({exc})") from exc
+    finally:
+        conn.close()
+    if result != "ok":
+        raise BackupError(f"{path}: integrity check failed: {result}")
+    if version < 1:
+        raise BackupError(f"{path}: not an Ashyq database (schema version {version})")
+
+
+def backup(database: Path, target: Path) -> Path:
+    """Copy ``database`` to ``target`` online; the copy is checked before it is kept."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    dest = sqlite3.connect(tmp)
+    try:
+        source.backup(dest, pages=1024)
+    finally:
+        dest.close()
+        source.close()
+    try:
+        _check(tmp)
+    except BackupError:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)
+    return target
+
+
+def restore(source: Path, database: Path) -> None:
+    """Replace ``database`` with the backup ``source`` (stop the service first). The current
+    database is kept beside it as ``<name>.before-restore``."""
+    _check(Path(source))
+    database = Path(database)
+    if database.exists():
+        backup(database, database.with_name(database.name + ".before-restore"))
+    live = sqlite3.connect(database, timeout=BUSY_TIMEOUT_SECONDS)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        src.backup(live)
+    finally:
+        src.close()
+        live.close()
