@@ -3,7 +3,6 @@ own script signs in through an NCALayer double speaking NCALayer's protocol, vot
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import threading
 
 import pytest
@@ -11,14 +10,12 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from ashyq.web import portal_app, site_csp
+from tests.conftest import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                                 "(.ci/run installs it)")
 DOC = "BP-2026-225-001"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -43,19 +40,6 @@ def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.dialogs = dialogs
-        yield page
-        browser.close()
 
 
 def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalayer):
