@@ -9,8 +9,9 @@ ASHYQ_REPORTS = None  # the folder of frozen final reports (R17), if any
 NCALAYER_URL = "wss://127.0.0.1:13579/"  # NCALayer on the citizen's own computer (R13)
 # Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
 # Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.
-# 'wasm-unsafe-eval' lets the search page run Pagefind's WebAssembly; it allows no JavaScript eval.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+# The search page alone needs 'wasm-unsafe-eval' (Pagefind's WebAssembly): `ashyq serve` sends
+# it in that page's header (generator.search.search_policy); the page carries no <meta> policy.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; base-uri 'none'; form-action 'self'; "
                            "object-src 'none'")
 PATH = "content"

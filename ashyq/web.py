@@ -37,6 +37,9 @@ def site_csp(ncalayer_url: str | None = None) -> str:
 DEFAULT_CSP = site_csp()
 
 
+SEARCH_PATHS = tuple(f"{lang}/search/" for lang in LANGUAGES) + ("pagefind/",)
+
+
 class StaticSite:
     """Serves a built site. The output path is resolved on every request, so an atomic swap
     of the ``output`` link takes effect at once and no request mixes two builds."""
@@ -44,8 +47,12 @@ class StaticSite:
     def __init__(self, output: Path, csp: str | None = None):
         self.output = Path(output)
         self.headers = dict(SECURITY_HEADERS)
+        self.search_headers = dict(SECURITY_HEADERS)
         if csp:
+            from generator.search import search_policy
             self.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
+            self.search_headers["Content-Security-Policy"] = \
+                f"{search_policy(csp)}; frame-ancestors 'none'"
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -67,7 +74,8 @@ class StaticSite:
             response = send_from_directory(root, relative, environ, max_age=60)
         except NotFound:
             response = self.not_found(root, relative)
-        response.headers.update(self.headers)
+        searching = relative.startswith(SEARCH_PATHS)  # Pagefind runs WebAssembly there
+        response.headers.update(self.search_headers if searching else self.headers)
         return response(environ, start_response)
 
     @staticmethod

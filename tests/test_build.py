@@ -229,7 +229,8 @@ def test_pages_carry_a_content_security_policy_without_inline_code(small_content
     site = build_site(small_content)
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        assert "script-src 'self'" in unescape(html), page
+        if page.parent.name != "search":  # the search page's policy is a header (test_search)
+            assert "script-src 'self'" in unescape(html), page
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page  # no inline script
         assert " style=" not in html and "<style" not in html, page
         assert not re.search(r"\son[a-z]+=", html), page  # no inline event handlers
