@@ -71,7 +71,12 @@ class StaticSite:
         elif os.path.isdir(os.path.join(root, relative)):
             return redirect(path + "/", 301)(environ, start_response)
         try:
-            response = send_from_directory(root, relative, environ, max_age=60)
+            # Pages change when decisions are published: browsers revalidate them (ETag) every
+            # time; theme files and downloads may be cached for an hour.
+            html = relative.endswith(".html")
+            response = send_from_directory(root, relative, environ, max_age=0 if html else 3600)
+            if html:
+                response.cache_control.no_cache = True
         except NotFound:
             response = self.not_found(root, relative)
         searching = relative.startswith(SEARCH_PATHS)  # Pagefind runs WebAssembly there

@@ -66,3 +66,10 @@ def test_static_pages_carry_security_headers(client):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/.output.builds/").status_code == 404
+
+
+def test_pages_are_revalidated_assets_cached(client):
+    page = client.get("/ru/discussions/BP-2026-225-001/")
+    assert "no-cache" in page.headers["Cache-Control"] and page.headers.get("ETag")
+    css = client.get("/theme/css/site.css")
+    assert "max-age=3600" in css.headers["Cache-Control"]
