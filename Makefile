@@ -32,7 +32,8 @@ build: install
 	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build
 
 bench: install-test
-	$(BIN)/python bench/build.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf output .output.builds var/cache
