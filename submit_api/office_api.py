@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ashyq import clock
 from submit_api import audit
-from submit_api.auth import current_person
+from submit_api.auth import signed_in
 from submit_api.db import get_db
 from submit_api.eds import iin_is_valid
 from submit_api.identity import person_id
@@ -30,11 +30,8 @@ bp = Blueprint("office_api", __name__)
 def staff_only(view):
     """Signed in (R13) and holding at least one staff role (R8); passes person and roles."""
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        person = current_person()
-        if person is None:
-            raise ApiError(401, "sign_in_required",
-                           N_("Sign in with your electronic digital signature first (R13)."), rule="R13")
+    @signed_in
+    def wrapper(*args, person: str, **kwargs):
         roles = roles_of(get_db(), person)
         if not roles:
             raise ApiError(403, "not_staff", N_("This is for the staff of the operator and of state bodies."), rule="R8")
