@@ -179,6 +179,32 @@ def copy_tree(src: Path, dest: Path) -> Path:
     return dest
 
 
+# person1: citizen; person2: operator; person3: employee of 225; person4: employee of 261;
+# person5: lead of 225 (OPEN belongs to administrator 225).
+ROLES = {"person2": ("operator", None), "person3": ("employee", "225"),
+         "person4": ("employee", "261"), "person5": ("lead", "225")}
+
+
+@pytest.fixture
+def office(app, pki, sign_in):
+    """Signed-in test clients by person, with the staff ROLES granted."""
+    import sqlite3
+
+    from submit_api.identity import person_id
+    from submit_api.staff import CLI_ACTOR, grant
+
+    conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
+    for who, (role, code) in ROLES.items():
+        grant(conn, CLI_ACTOR, person_id(pki.leaf(who).iin, app.config["IDENTITY_KEY"]), role, code)
+    conn.close()
+
+    def client_for(who: str):
+        client = app.test_client()
+        sign_in(client, who=who)
+        return client
+    return client_for
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -14,7 +14,7 @@ from html import unescape
 import feedparser
 import pytest
 
-from generator.build import BuildFailed, build
+from generator.build import BuildFailed
 from generator.content import ContentInvalid
 from tests.conftest import ROOT, write_document, write_simple
 

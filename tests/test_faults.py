@@ -15,7 +15,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.test_api import OPEN

@@ -12,7 +12,7 @@ from generator.build import build
 from generator.incremental import IncrementalSite
 from submit_api.snapshot import public_snapshot
 from tests.test_api import OPEN, propose
-from tests.test_office_api import answer, moderate, office  # noqa: F401 - fixture
+from tests.test_office_api import answer, moderate
 
 TODAY = dt.date(2025, 3, 5)
 
@@ -28,7 +28,7 @@ def full_build(content, out, cache, snapshot_dict, tmp_path):
     return out
 
 
-def test_incremental_output_equals_a_full_build(office, app, small_content, tmp_path):  # noqa: F811
+def test_incremental_output_equals_a_full_build(office, app, small_content, tmp_path):
     db = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
     citizen, operator, employee = office("person1"), office("person2"), office("person3")
     first = propose(citizen, "Первое предложение: уточнить цель.").get_json()["id"]

@@ -20,7 +20,7 @@ from ashyq.worker import RebuildWorker
 from generator.build import build
 from tests.conftest import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
-from tests.test_office_api import ROLES
+from tests.conftest import ROLES
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 DOC = "BP-2026-225-001"

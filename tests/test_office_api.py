@@ -12,26 +12,6 @@ from submit_api.identity import person_id
 from submit_api.staff import CLI_ACTOR, grant
 from tests.test_api import OPEN, csrf, propose
 
-# person1: citizen; person2: operator; person3: employee of 225; person4: employee of 261;
-# person5: lead of 225 (OPEN belongs to administrator 225).
-ROLES = {"person2": ("operator", None), "person3": ("employee", "225"),
-         "person4": ("employee", "261"), "person5": ("lead", "225")}
-
-
-@pytest.fixture
-def office(app, pki, sign_in):
-    conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
-    for who, (role, code) in ROLES.items():
-        grant(conn, CLI_ACTOR, person_id(pki.leaf(who).iin, app.config["IDENTITY_KEY"]), role, code)
-    conn.close()
-
-    def client_for(who: str):
-        client = app.test_client()
-        sign_in(client, who=who)
-        return client
-    return client_for
-
-
 def post(client, path, body):
     return client.post(path, json=body, headers={"X-CSRFToken": csrf(client)})
 

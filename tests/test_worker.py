@@ -11,7 +11,7 @@ import pytest
 from ashyq.worker import RebuildWorker, export_snapshot
 from generator.build import build
 from tests.test_api import OPEN, propose, vote
-from tests.test_office_api import answer, moderate, office  # noqa: F401 - fixture
+from tests.test_office_api import answer, moderate
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def page(site: Path, lang: str = "ru") -> str:
     return (site / lang / "discussions" / OPEN / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_decision_reaches_the_static_page(office, served):  # noqa: F811
+def test_a_decision_reaches_the_static_page(office, served):
     site, worker = served
     citizen, operator, employee = office("person1"), office("person2"), office("person3")
     pid = propose(citizen, "Опубликуйте меня, пожалуйста.").get_json()["id"]
@@ -48,7 +48,7 @@ def test_a_decision_reaches_the_static_page(office, served):  # noqa: F811
     assert worker.tick() == []  # nothing new
 
 
-def test_vote_totals_are_refreshed(office, served):  # noqa: F811
+def test_vote_totals_are_refreshed(office, served):
     site, worker = served
     worker.tick()  # first pass remembers the totals
     citizen = office("person1")
@@ -67,7 +67,7 @@ def test_a_new_day_rebuilds_the_site(served, monkeypatch):
     assert site.resolve() != first and "Обсуждение завершено" in page(site)
 
 
-def test_r17_report_generated_published_and_mailed_once(office, app, small_content, tmp_path,  # noqa: F811
+def test_r17_report_generated_published_and_mailed_once(office, app, small_content, tmp_path,
                                                         monkeypatch):
     database = Path(app.config["DATABASE"])
     citizen, operator, employee = office("person1"), office("person2"), office("person3")
