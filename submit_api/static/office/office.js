@@ -37,47 +37,11 @@
     });
   }
 
-  // NCALayer: a WebSocket server on the employee's computer (module kz.gov.pki.knca.basics),
-  // the same protocol as the public pages (themes/ashyq/static/js/participate.js).
+  // NCALayer (/theme/js/ncalayer.js): any authentication key, an individual's or, for staff,
+  // a legal entity's (R8, R13).
   function ncalayerSign(xml) {
-    return new Promise(function (resolve, reject) {
-      var socket, settled = false;
-      function fail(code, message) {
-        if (settled) return;
-        settled = true;
-        try { socket.close(); } catch (e) { /* already closed */ }
-        reject(new Error(message || T[code] || T.failed));
-      }
-      try { socket = new WebSocket(box.getAttribute("data-ncalayer")); } catch (e) { fail("ncalayer_unavailable"); return; }
-      socket.onerror = function () { fail("ncalayer_unavailable"); };
-      socket.onclose = function () { fail("ncalayer_unavailable"); };
-      socket.onopen = function () {
-        socket.send(JSON.stringify({
-          module: "kz.gov.pki.knca.basics", method: "sign",
-          args: {
-            allowedStorages: null, format: "xml", data: xml, signingParams: {},
-            // any authentication key: an individual's or, for staff, a legal entity's (R8, R13)
-            signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"] },
-            locale: lang === "kk" ? "kk" : "ru"
-          }
-        }));
-      };
-      socket.onmessage = function (event) {
-        var message;
-        try { message = JSON.parse(event.data); } catch (e) { fail("ncalayer_error"); return; }
-        if (message.result && message.result.version) return; // greeting of older versions
-        if (message.status === true && message.body && message.body.result) {
-          settled = true;
-          socket.close();
-          var result = message.body.result;
-          resolve(Array.isArray(result) ? result[0] : result);
-        } else if (message.status === true) {
-          fail("cancelled");
-        } else {
-          fail("ncalayer_error", T.ncalayer_error + " " + (message.message || message.code || ""));
-        }
-      };
-    });
+    return window.AshyqNcaLayer.sign(box.getAttribute("data-ncalayer"), xml,
+      { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"], messages: T });
   }
 
   function signIn(demoPerson) {

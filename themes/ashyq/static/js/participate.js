@@ -51,53 +51,10 @@
       .then(function (data) { csrfToken = data.csrf_token; return csrfToken; });
   }
 
-  // NCALayer: a WebSocket server on the citizen's own computer (module kz.gov.pki.knca.basics).
+  // NCALayer (ncalayer.js): an individual's authentication key (R13).
   function ncalayerSign(xml) {
-    return new Promise(function (resolve, reject) {
-      var socket, settled = false;
-      function fail(code, message) {
-        if (settled) return;
-        settled = true;
-        try { socket.close(); } catch (e) { /* already closed */ }
-        var error = new Error(message || T[code] || T.failed);
-        error.code = code;
-        reject(error);
-      }
-      var address = root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/";
-      try { socket = new WebSocket(address); } catch (e) { fail("ncalayer_unavailable"); return; }
-      socket.onerror = function () { fail("ncalayer_unavailable"); };
-      socket.onclose = function () { fail("ncalayer_unavailable"); };
-      socket.onopen = function () {
-        socket.send(JSON.stringify({
-          module: "kz.gov.pki.knca.basics",
-          method: "sign",
-          args: {
-            allowedStorages: null,
-            format: "xml",
-            data: xml,
-            signingParams: {},
-            // an individual's authentication key (R13)
-            signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"] },
-            locale: lang === "kk" ? "kk" : "ru"
-          }
-        }));
-      };
-      socket.onmessage = function (event) {
-        var message;
-        try { message = JSON.parse(event.data); } catch (e) { fail("ncalayer_error"); return; }
-        if (message.result && message.result.version) return; // greeting of older versions
-        if (message.status === true && message.body && message.body.result) {
-          settled = true;
-          socket.close();
-          var result = message.body.result;
-          resolve(Array.isArray(result) ? result[0] : result);
-        } else if (message.status === true) {
-          fail("cancelled");
-        } else {
-          fail("ncalayer_error", T.ncalayer_error + " " + (message.message || message.code || ""));
-        }
-      };
-    });
+    return window.AshyqNcaLayer.sign(root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/",
+      xml, { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"], messages: T });
   }
 
   function signIn(useDemo) {
