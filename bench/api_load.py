@@ -78,23 +78,8 @@ OPEN_UID = "BP-2026-225-001"
 TARGET_RATIO, TARGET_P99_MS = 0.80, 50.0
 NO_LIMIT = "1000000000 per minute"
 
-ADMINISTRATORS = """\
-[[administrator]]
-code = "225"
-level = "republican"
-name.kk = "Оқу-ағарту министрлігі"
-name.ru = "Министерство просвещения"
-email = "budget225@edu.example"
-
-[[administrator]]
-code = "261"
-level = "local"
-name.kk = "Алматы қаласының білім басқармасы"
-name.ru = "Управление образования города Алматы"
-email = "budget261@almaty.example"
-"""
-PARTS = {"kk": [("purpose", "Мақсаты"), ("objectives", "Міндеттері"), ("expenses", "Шығыстар")],
-         "ru": [("purpose", "Цель"), ("objectives", "Задачи"), ("expenses", "Расходы")]}
+# The same small content tree the tests build (one open passport of administrator 225).
+from tests.conftest import ADMINISTRATORS, PARTS  # noqa: E402
 
 
 # --- preparation ---------------------------------------------------------------------------
