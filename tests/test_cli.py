@@ -34,3 +34,15 @@ def test_bad_pinned_clock_is_a_clear_error(small_content, tmp_path, monkeypatch)
 def test_serve_refuses_without_a_site(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--out", str(tmp_path / "none")])
     assert result.exit_code == 1 and "run 'ashyq build' first" in result.output
+
+
+def test_every_command_is_documented_in_the_readme():
+    import click
+
+    from tests.conftest import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        subcommands = command.commands if isinstance(command, click.Group) else {}
+        for sub in subcommands or [None]:
+            words = f"ashyq {name}" if sub is None else f"{name} {sub}"
+            assert words in readme, f"README does not document '{words}'"
