@@ -83,9 +83,3 @@ def discussion_status(posted: dt.date, discussion_end: dt.date, today: dt.date) 
 def page_url(lang: str, section: str, uid: str | None = None) -> str:
     """Root-relative URL of a section (or of one item in it) in one language."""
     return f"/{lang}/{section}/{uid}/" if uid else f"/{lang}/{section}/"
-
-
-def document_urls(doc_type: str, uid: str) -> dict[str, str]:
-    """The kk and ru page URLs of a document: the manifest's ``url`` field."""
-    section = DOC_TYPES[doc_type].section
-    return {lang: page_url(lang, section, uid) for lang in LANGUAGES}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ashyq.doctypes import (
     BUDGET_TYPES, CITIZENS_BUDGET_STAGES, DOC_TYPES, LANGUAGES, PART_ID, UID, DocType,
-    discussion_status, document_urls, page_url,
+    discussion_status, page_url,
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 
@@ -119,8 +119,7 @@ class Document:
 
     @property
     def urls(self) -> dict[str, str]:
-        return document_urls(self.type, self.uid) if self.doc_type.discussion else {
-            lang: self.url(lang) for lang in LANGUAGES}
+        return {lang: self.url(lang) for lang in LANGUAGES}
 
 
 @dataclass

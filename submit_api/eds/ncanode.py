@@ -48,7 +48,7 @@ from asn1crypto import x509 as asn1_x509
 
 from .identity import check_iin
 from .model import SignatureRejected, Signer, VerifiedDocument
-from .xmlsafe import enveloped_signature, leaf_certificate_der, parse_xml, without_signature
+from .xmlsafe import read_enveloped, without_signature
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,7 @@ class NcaNodeChecker:
 
     def check(self, signed_xml: bytes) -> VerifiedDocument:
         """Verify through NCANode; return the signed content and its signer (R13)."""
-        if isinstance(signed_xml, str):
-            signed_xml = signed_xml.encode("utf-8")
-        root = parse_xml(signed_xml)
-        signature = enveloped_signature(root)
-        der = leaf_certificate_der(signature)
+        signed_xml, root, signature, der = read_enveloped(signed_xml)
         try:
             text = signed_xml.decode("utf-8")
         except UnicodeDecodeError:

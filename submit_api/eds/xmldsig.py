@@ -30,7 +30,7 @@ from signxml.exceptions import SignXMLException
 from .crls import CrlSources
 from .identity import check_key_purpose, signer_from_certificate
 from .model import SignatureRejected, VerifiedDocument
-from .xmlsafe import enveloped_signature, leaf_certificate_der, parse_xml, safe_parser
+from .xmlsafe import read_enveloped, safe_parser
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,7 @@ class XmlDsigChecker:
 
     def check(self, signed_xml: bytes) -> VerifiedDocument:
         """Verify the signature and certificate; return the signed content and its signer (R13)."""
-        if isinstance(signed_xml, str):
-            signed_xml = signed_xml.encode("utf-8")
-        root = parse_xml(signed_xml)
-        signature = enveloped_signature(root)
-        der = leaf_certificate_der(signature)
+        signed_xml, root, signature, der = read_enveloped(signed_xml)
         try:
             leaf_asn1 = asn1_x509.Certificate.load(der)
             leaf_asn1.native  # noqa: B018 - full parse, junk fails here

@@ -86,6 +86,16 @@ def leaf_certificate_der(signature: etree._Element) -> bytes:
         raise SignatureRejected("bad_signature", "The X509Certificate is not valid base64.")
 
 
+def read_enveloped(signed_xml: bytes | str) -> tuple[bytes, etree._Element, etree._Element, bytes]:
+    """The first steps of every checker: the document as bytes, its root, its one root-level
+    signature (structure checked) and the leaf certificate as DER."""
+    if isinstance(signed_xml, str):
+        signed_xml = signed_xml.encode("utf-8")
+    root = parse_xml(signed_xml)
+    signature = enveloped_signature(root)
+    return signed_xml, root, signature, leaf_certificate_der(signature)
+
+
 def without_signature(root: etree._Element, signature: etree._Element) -> etree._Element:
     """A canonical copy of the document with the signature removed and no comments.
 
