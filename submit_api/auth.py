@@ -13,6 +13,7 @@ import functools
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -71,9 +72,8 @@ def challenge_xml(nonce: str, issued: str, audience: str) -> str:
             f"<audience>{escape(audience)}</audience></login>")
 
 
-@bp.get("/api/auth/challenge")
-@limiter.limit(setting("RATELIMIT_SIGN_IN"))
-def challenge():
+def new_challenge() -> tuple[str, str]:
+    """Issue a one-time challenge: ``(nonce, xml)`` (R13). Every sign-in path signs one."""
     nonce = secrets.token_hex(32)
     now = time.time()
     conn = get_db()
@@ -81,7 +81,13 @@ def challenge():
     conn.execute("DELETE FROM challenges WHERE issued_at < ?",
                  (now - 24 * 3600,))  # old ones: keep a day for replay detection
     issued = dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds")
-    return {"challenge": challenge_xml(nonce, issued, current_app.config["AUDIENCE"]),
+    return nonce, challenge_xml(nonce, issued, current_app.config["AUDIENCE"])
+
+
+@bp.get("/api/auth/challenge")
+@limiter.limit(setting("RATELIMIT_SIGN_IN"))
+def challenge():
+    return {"challenge": new_challenge()[1],
             "expires_in": current_app.config["CHALLENGE_TTL_SECONDS"]}
 
 
@@ -157,27 +163,37 @@ def signed_in(view):
     return wrapper
 
 
-@bp.post("/api/auth/eds")
-@limiter.limit(setting("RATELIMIT_SIGN_IN"))
-def sign_in():
+@dataclass(frozen=True)
+class SignedIn:
+    "Who signed a challenge of this portal: the keyed hash of the IIN, the key kind, a name"
+    person: str
+    kind: str
+    name: str
+    nonce: str
+
+
+def check_signed_challenge(signed: bytes, expected_nonce: str | None = None) -> SignedIn:
+    """The one check of a signed sign-in challenge, whichever way it was signed (NCALayer on a
+    computer, eGov mobile / eGov Business on a phone): signature, chain, key usage and
+    revocation (``submit_api.eds``), then this portal's challenge, fresh and unused (R13).
+
+    ``expected_nonce``: the eGov mobile path signs the challenge of one operation; a document
+    signed for another challenge is refused before the nonce is spent."""
     checker = current_app.extensions.get("ashyq_checker")
     if checker is None:
         raise ApiError(503, "eds_not_configured",
                        N_("Sign-in is not configured on this server (no trusted certificates)."))
-    body = request.get_json(silent=True)
-    signed = body.get("signed_xml") if isinstance(body, dict) else None
-    if not isinstance(signed, str) or not signed.strip():
-        raise ApiError(400, "signed_xml_required", N_("Send the signed document as signed_xml."),
-                       field="signed_xml", rule="R13")
     try:
-        verified = checker.check(signed.encode("utf-8"))
+        verified = checker.check(signed)
     except SignatureRejected as exc:
-        log.info("sign-in refused: %s (%s)", exc.code, exc)
+        log.info("sign-in refused: %s", exc.code)
         status = 503 if exc.code == "checker_unavailable" else 400
         raise ApiError(status, exc.code, REJECTION_MESSAGES.get(exc.code, REJECTION_MESSAGES["bad_signature"]),
                        rule="R13") from exc
     nonce, audience = _read_challenge(verified.root)
     if audience != current_app.config["AUDIENCE"]:
+        raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
+    if expected_nonce is not None and not secrets.compare_digest(nonce, expected_nonce):
         raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
     consume_nonce(nonce)
     person = person_id(verified.signer.iin, current_app.config["IDENTITY_KEY"])
@@ -185,10 +201,26 @@ def sign_in():
         raise ApiError(403, "legal_entity_key",
                        N_("Citizens sign in with the authentication key of an individual; keys of legal entities are for the staff of state bodies."),
                        rule="R13")
-    start_session(person, verified.signer.kind)
-    return {"ok": True, "signed_in": True, "kind": verified.signer.kind,
-            "name": verified.signer.given_name or verified.signer.common_name,
+    return SignedIn(person, verified.signer.kind,
+                    verified.signer.given_name or verified.signer.common_name or "", nonce)
+
+
+def signed_in_answer(who: SignedIn) -> dict:
+    """Start the session and answer as every sign-in path does (new CSRF token)."""
+    start_session(who.person, who.kind)
+    return {"ok": True, "signed_in": True, "kind": who.kind, "name": who.name,
             "csrf_token": generate_csrf()}
+
+
+@bp.post("/api/auth/eds")
+@limiter.limit(setting("RATELIMIT_SIGN_IN"))
+def sign_in():
+    body = request.get_json(silent=True)
+    signed = body.get("signed_xml") if isinstance(body, dict) else None
+    if not isinstance(signed, str) or not signed.strip():
+        raise ApiError(400, "signed_xml_required", N_("Send the signed document as signed_xml."),
+                       field="signed_xml", rule="R13")
+    return signed_in_answer(check_signed_challenge(signed.encode("utf-8")))
 
 
 @bp.post("/api/auth/logout")

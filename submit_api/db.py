@@ -139,6 +139,63 @@ MIGRATIONS: list[str] = [
     ALTER TABLE proposals ADD COLUMN moderation_code TEXT;
     CREATE INDEX proposals_status_due ON proposals(status, moderation_due);
     """,
+    # egov branch: eGov mobile sign-in operations (R13) and e-mail follow (issue 14)
+    """
+    CREATE TABLE egov_operations (
+        id TEXT PRIMARY KEY,            -- random; in the QR code / deep link of the operation
+        nonce TEXT NOT NULL,             -- the challenge's (R13)
+        challenge TEXT NOT NULL,        -- the XML the app signs
+        mode TEXT NOT NULL CHECK (mode IN ('direct', 'broker')),
+        status TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (status IN ('waiting', 'fetched', 'signed', 'refused', 'done')),
+        person TEXT,                    -- keyed hash of the IIN once signed (R13)
+        kind TEXT,
+        name TEXT,                      -- given name for the greeting; cleared once used
+        error TEXT,                     -- JSON {status, code, message, rule} when refused
+        broker TEXT,                    -- JSON: the broker's data and sign URLs (broker mode)
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE follows (
+        id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,           -- keyed hash of the IIN
+        email TEXT NOT NULL,            -- only here: never in logs, pages or open data
+        target_type TEXT NOT NULL CHECK (target_type IN ('document', 'administrator')),
+        target_id TEXT NOT NULL,
+        lang TEXT NOT NULL CHECK (lang IN ('kk', 'ru')),
+        token_hash TEXT NOT NULL UNIQUE, -- sha256 of the secret in the confirm/unsubscribe links
+        created_at TEXT NOT NULL,
+        confirm_sent_at TEXT,
+        confirmed_at TEXT,
+        unsubscribed_at TEXT,
+        UNIQUE (person, target_type, target_id)
+    );
+    CREATE TABLE follow_events (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,       -- open:UID | close:UID | published:N | answered:N | report:UID:V
+        kind TEXT NOT NULL,
+        document TEXT NOT NULL,
+        administrator TEXT NOT NULL,
+        at TEXT NOT NULL,               -- when it happened (ISO, Asia/Almaty)
+        data TEXT NOT NULL DEFAULT '{}' -- public data only (titles, ids)
+    );
+    CREATE TABLE follow_mails (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('confirm', 'event', 'digest')),
+        follow INTEGER REFERENCES follows(id),
+        event INTEGER REFERENCES follow_events(id),
+        digest_key TEXT,                -- digest:<recipient group>:<date>
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        message_id TEXT NOT NULL UNIQUE,
+        last_error TEXT,
+        sent_at TEXT,
+        UNIQUE (kind, follow, event),
+        UNIQUE (digest_key)
+    );
+    """,
 ]
 
 

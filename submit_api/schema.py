@@ -144,6 +144,53 @@ PATHS = {
             "400": ERROR, "401": ERROR, "413": ERROR, "415": ERROR, "422": ERROR, "429": ERROR}}},
 }
 
+OP_ID = {"name": "op_id", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "The eGov mobile operation, from the QR code or deep link"}
+EGOV_DOCUMENTS = {"type": "object", "required": ["documentsToSign"], "properties": {
+    "signMethod": {"const": "XML"},
+    "documentsToSign": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "nameKz": {"type": "string"}, "nameRu": {"type": "string"},
+        "nameEn": {"type": "string"}, "meta": {"type": "array"},
+        "documentXml": {"type": "string"}}}}}}
+EGOV_APP_ERRORS = {"400": ERROR, "404": ERROR, "409": ERROR, "410": ERROR, "429": ERROR}
+# egov branch: eGov mobile sign-in (R13; submit_api/egov)
+PATHS.update({
+    "/api/auth/egov/start": _post(
+        "Start signing in with eGov mobile / eGov Business: a QR code (computers) and deep links "
+        "(phones) for the one-time challenge", None,
+        _ok("Operation started", {"type": "object", "properties": {
+            "qr": {"type": "string", "description": "data: URL of the QR code image"},
+            "qr_text": {"type": ["string", "null"]},
+            "links": {"type": "object", "properties": {"mobile": {"type": "string"},
+                                                       "business": {"type": "string"}}},
+            "expires_in": {"type": "integer"}, "poll_every": {"type": "integer"}}}),
+        rule="R13"),
+    "/api/auth/egov/poll": {"post": {
+        "summary": "The browser that started the operation: signed in yet? 202 while waiting; "
+                   "200 signed in (new CSRF token); the refusal of the signature otherwise",
+        "x-rule": "R13", "parameters": [CSRF],
+        "responses": {"200": _ok("Signed in; a session cookie is set"), "202": _ok("Waiting"),
+                      "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "410": ERROR,
+                      "429": ERROR}}},
+    "/api/auth/egov/{op_id}": {"get": {
+        "summary": "eGov mobile API No.1 (the app): the description of the signing and the "
+                   "address of the document", "parameters": [OP_ID], "x-rule": "R13",
+        "responses": {"200": _ok("Description"), **EGOV_APP_ERRORS}}},
+    "/api/auth/egov/{op_id}/document": {
+        "get": {"summary": "eGov mobile API No.2 (the app): the challenge to sign (XML)",
+                "parameters": [OP_ID], "x-rule": "R13",
+                "responses": {"200": _ok("Documents to sign", EGOV_DOCUMENTS), **EGOV_APP_ERRORS}},
+        "put": {"summary": "eGov mobile API No.2 (the app): the signed challenge; checked as "
+                           "NCALayer's (chain, key usage, revocation, nonce). No CSRF token.",
+                "parameters": [OP_ID], "x-rule": "R13",
+                "requestBody": {"required": True, "content": {JSON: {"schema": EGOV_DOCUMENTS}}},
+                "responses": {"200": _ok("Accepted"), "403": ERROR, **EGOV_APP_ERRORS}},
+        "post": {"summary": "The same as PUT, for apps that POST", "parameters": [OP_ID],
+                 "x-rule": "R13",
+                 "requestBody": {"required": True, "content": {JSON: {"schema": EGOV_DOCUMENTS}}},
+                 "responses": {"200": _ok("Accepted"), "403": ERROR, **EGOV_APP_ERRORS}}},
+})
+
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Ashyq submission service", "version": "1",
