@@ -68,14 +68,18 @@
       return ncalayerSign(data.challenge);
     }).then(function (signedXml) {
       return api("POST", "/api/auth/eds", { signed_xml: signedXml });
-    }).then(function (data) {
-      csrfToken = data.csrf_token || null;
-      me = { signed_in: true, demo_signer: me.demo_signer };
-      try { sessionStorage.setItem("ashyq-name", data.name || ""); } catch (e) { /* private mode */ }
-      say(status, T.signed_in + (data.name ? " " + data.name : ""));
-      render();
-    }).catch(function (error) { say(status, error.message, true); });
+    }).then(signedIn).catch(function (error) { say(status, error.message, true); });
   }
+
+  // Every sign-in path ends here: NCALayer above, eGov mobile (egov.js, event "ashyq:signed-in").
+  function signedIn(data) {
+    csrfToken = data.csrf_token || null;
+    me = { signed_in: true, demo_signer: me.demo_signer };
+    try { sessionStorage.setItem("ashyq-name", data.name || ""); } catch (e) { /* private mode */ }
+    say($("[data-signin-status]", root), T.signed_in + (data.name ? " " + data.name : ""));
+    render();
+  }
+  document.addEventListener("ashyq:signed-in", function (event) { signedIn(event.detail || {}); });
 
   function signOut() {
     return api("POST", "/api/auth/logout").then(function () {
