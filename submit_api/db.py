@@ -163,7 +163,7 @@ MIGRATIONS: list[str] = [
         target_type TEXT NOT NULL CHECK (target_type IN ('document', 'administrator')),
         target_id TEXT NOT NULL,
         lang TEXT NOT NULL CHECK (lang IN ('kk', 'ru')),
-        token_hash TEXT NOT NULL UNIQUE, -- sha256 of the secret in the confirm/unsubscribe links
+        token TEXT NOT NULL UNIQUE,     -- the secret in its confirm / unsubscribe links
         created_at TEXT NOT NULL,
         confirm_sent_at TEXT,
         confirmed_at TEXT,
@@ -185,6 +185,8 @@ MIGRATIONS: list[str] = [
         follow INTEGER REFERENCES follows(id),
         event INTEGER REFERENCES follow_events(id),
         digest_key TEXT,                -- digest:<recipient group>:<date>
+        recipient TEXT,                 -- digests only: a state body's or the operators' address
+        data TEXT,                      -- digests only: the frozen content (JSON, public ids)
         status TEXT NOT NULL DEFAULT 'pending'
             CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'dropped')),
         attempts INTEGER NOT NULL DEFAULT 0,

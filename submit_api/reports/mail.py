@@ -137,6 +137,15 @@ def _write_eml(msg: EmailMessage, outbox: Path) -> Path:
     return path
 
 
+def send_message(msg: EmailMessage, mail_config: Mapping) -> None:
+    """The one mail path: SMTP when ``MAIL_HOST`` is set, else an ``.eml`` in ``MAIL_OUTBOX``
+    (the reports here, e-mail follow in submit_api/follow)."""
+    if mail_config.get("MAIL_HOST"):
+        _send_smtp(msg, mail_config)
+    else:
+        _write_eml(msg, Path(mail_config.get("MAIL_OUTBOX") or DEFAULT_OUTBOX))
+
+
 def _claim(conn: sqlite3.Connection, now: float, skip: set[int]) -> sqlite3.Row | None:
     """Atomically move one due row to ``sending`` (attempts + 1); None when none is due."""
     conn.execute("BEGIN IMMEDIATE")
@@ -189,10 +198,7 @@ def deliver_pending(conn: sqlite3.Connection, reports_dir: Path, mail_config: Ma
                                     + ", ".join(f"{m.path} {m.problem}" for m in broken))
             msg = build_message(mid, data, reports_dir,
                                 mail_config.get("MAIL_FROM") or DEFAULT_FROM, recipient)
-            if mail_config.get("MAIL_HOST"):
-                _send_smtp(msg, mail_config)
-            else:
-                _write_eml(msg, Path(mail_config.get("MAIL_OUTBOX") or DEFAULT_OUTBOX))
+            send_message(msg, mail_config)
         except (OSError, smtplib.SMTPException, DeliveryError, ValueError) as exc:
             wait = backoff(attempts + 1)
             conn.execute("UPDATE deliveries SET status = 'failed', last_error = ?, "
