@@ -10,20 +10,12 @@ from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
 from submit_api.limits import limiter, person_or_address, setting
-from submit_api.manifest import Manifest, ManifestDocument
+from submit_api.manifest import ManifestDocument, manifest
 
 bp = Blueprint("votes", __name__)
 
 VOTE_VALUES = ("for", "against")
 PUBLIC_STATUSES = ("published", "accepted", "rejected")  # a proposal others can see and vote on
-
-
-def manifest() -> Manifest:
-    """The app's manifest reader (one per app, reloaded when the build changes)."""
-    ext = current_app.extensions
-    if "ashyq_manifest" not in ext:
-        ext["ashyq_manifest"] = Manifest(current_app.config["MANIFEST"])
-    return ext["ashyq_manifest"]
 
 
 def document_or_404(uid: str) -> ManifestDocument:
