@@ -86,6 +86,18 @@ SETTINGS: dict[str, Setting] = {
     "DEMO_SIGNER": _s(False, "Development only: a marked demo sign-in signs challenges with a "
                       "test certificate. Refused in production."),
     "DEMO_PKI": _s(str(VAR / "demo-pki"), "Where the demo signer's test PKI is generated."),
+    # -- eGov mobile sign-in (R13; egov branch, submit_api/egov) ----------------------------
+    "EGOV_MODE": _s("direct", "`direct`: this portal is the eGov mobile signing endpoint "
+                    "(QR / deep links to /api/auth/egov/...); `broker`: a SIGEX-like broker "
+                    "at `EGOV_BROKER_URL` holds the operation."),
+    "EGOV_BROKER_URL": _s(None, "The broker's base address (`POST /api/egovQr`), with "
+                          "`EGOV_MODE=broker`."),
+    "EGOV_BROKER_TIMEOUT": _s(30, "Seconds each long-poll request to the broker may wait."),
+    "EGOV_PUBLIC_URL": _s(None, "This portal's address as the phone reaches it (in the QR "
+                          "code); default: the address of the browser's request."),
+    "EGOV_ORGANISATION": _s({"nameKz": "Ашық бюджеттер", "nameRu": "Открытые бюджеты",
+                             "nameEn": "Open Budgets", "bin": ""},
+                            "Who asks for the signature, as the app shows it (JSON)."),
     # -- mail (final reports, R17) ---------------------------------------------------------
     "MAIL_HOST": _s(None, "SMTP server; without it mail goes to `MAIL_OUTBOX`."),
     "MAIL_PORT": _s(None, "SMTP port (25, or 465 with `MAIL_SSL`)."),
@@ -95,6 +107,9 @@ SETTINGS: dict[str, Setting] = {
     "MAIL_STARTTLS": _s(False, "Upgrade the SMTP connection with STARTTLS."),
     "MAIL_SSL": _s(False, "SMTP over TLS from the start (port 465)."),
     "MAIL_TIMEOUT": _s(30, "Seconds to wait for the SMTP server."),
+    "MAIL_OPERATORS": _s(None, "The operators' addresses (comma-separated) for the daily "
+                         "digest of new and overdue proposals (R15); state bodies get theirs "
+                         "at the address in administrators.toml (R16)."),
     # -- machine interface (R8) ------------------------------------------------------------
     "INGEST_TOKENS": _s({}, "Bearer tokens of the systems allowed to send budget reporting, "
                         "as JSON `{\"system\": \"token\"}`."),
@@ -110,6 +125,13 @@ SETTINGS: dict[str, Setting] = {
     "RATELIMIT_VOTES": _s("60 per minute", "Votes per signed-in person."),
     "RATELIMIT_PROPOSALS": _s("5 per minute; 30 per day", "Proposals per signed-in person."),
     "RATELIMIT_SIGN_IN": _s("20 per minute", "Sign-in attempts per client address."),
+    "RATELIMIT_EGOV_APP": _s("30 per minute", "eGov mobile's requests (API No.1/No.2) per "
+                             "client address."),
+    "RATELIMIT_EGOV_POLL": _s("120 per minute", "A browser's polling for its eGov mobile "
+                              "signature, per client address."),
+    "RATELIMIT_FOLLOW": _s("10 per hour", "E-mail follow requests per signed-in person."),
+    "RATELIMIT_FOLLOW_LINKS": _s("30 per minute", "Confirm / unsubscribe links opened, per "
+                                 "client address."),
     # -- Flask details ---------------------------------------------------------------------
     "WTF_CSRF_TIME_LIMIT": _s(None, "CSRF token lifetime (none: as long as the session)."),
     "WTF_CSRF_SSL_STRICT": _s(False, "Referrer check of Flask-WTF (same-origin is enforced "

@@ -68,7 +68,8 @@ class RebuildWorker:
                  site_url: str | None = None, settings: dict | None = None, poll: float = 0.1,
                  debounce: float = 0.15, max_wait: float = 1.0, totals_every: float = 30.0,
                  reports_dir: Path | None = None, mail_config: dict | None = None,
-                 reports_every: float = 60.0, rebuild_flag: Path | None = None):
+                 reports_every: float = 60.0, rebuild_flag: Path | None = None,
+                 follow_every: float = 60.0):
         self.database, self.content_dir = Path(database), Path(content_dir)
         self.output, self.cache_dir = Path(output), Path(cache_dir)
         self.site_url = site_url
@@ -77,6 +78,7 @@ class RebuildWorker:
         if self.reports_dir:
             self.settings["ASHYQ_REPORTS"] = str(self.reports_dir)
         self.mail_config = dict(mail_config or {})
+        self.follow_every, self.follow_checked = follow_every, float("-inf")
         self.reports_every, self.reports_checked = reports_every, float("-inf")
         self.rebuild_flag = Path(rebuild_flag) if rebuild_flag else None
         self.poll, self.debounce, self.max_wait, self.totals_every = poll, debounce, max_wait, totals_every
@@ -107,6 +109,8 @@ class RebuildWorker:
             site = self._site()
             if self.reports_dir and time.monotonic() - self.reports_checked >= self.reports_every:
                 self._reports(conn)
+            if self.mail_config and time.monotonic() - self.follow_checked >= self.follow_every:
+                self._follow(conn)
             rendered = self._decisions(conn, site)
             if time.monotonic() - self.totals_checked >= self.totals_every:
                 rendered += self._totals(conn, site)
@@ -158,6 +162,17 @@ class RebuildWorker:
         if created:
             log.info("generated %d final report(s)", len(created))
         deliver_pending(conn, self.reports_dir, self.mail_config, emails)
+
+    def _follow(self, conn: sqlite3.Connection) -> None:
+        """E-mail follow (issue 14): events, follower mails and the staff digest."""
+        from submit_api.follow.run import run
+
+        self.follow_checked = time.monotonic()
+        documents = [d.entry for d in read_manifest(self.output).values()]
+        run(conn, documents, mail_config=self.mail_config,
+            base_url=self.site_url or self.mail_config.get("SITE_URL") or "http://127.0.0.1:8000",
+            locale_dir=self.cache_dir / "locale",
+            administrators_file=self.content_dir / "administrators.toml")
 
     def _totals(self, conn: sqlite3.Connection, site) -> list[str]:
         """Re-render documents whose vote totals (or their proposals' totals) changed."""

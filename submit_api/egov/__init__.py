@@ -32,23 +32,11 @@ from submit_api.limits import limiter, setting
 log = logging.getLogger(__name__)
 bp = Blueprint("egov", __name__)
 
-DEFAULTS = {
-    "EGOV_MODE": "direct",                 # direct | broker
-    "EGOV_BROKER_URL": None,               # SIGEX-like broker (broker mode)
-    "EGOV_PUBLIC_URL": None,               # this portal's address for the app; default: the request's
-    "EGOV_ORGANISATION": {"nameKz": "Ашық бюджеттер", "nameRu": "Открытые бюджеты",
-                          "nameEn": "Open Budgets", "bin": ""},
-    "EGOV_BROKER_TIMEOUT": 30,             # seconds per long-poll request to the broker
-    "RATELIMIT_EGOV_APP": "30 per minute",  # the app's requests, per address
-    "RATELIMIT_EGOV_POLL": "120 per minute",  # the browser's polling, per address
-}
 DESCRIPTION = "Ашық бюджеттер порталына кіру / Вход на портал «Открытые бюджеты»"
 SESSION_KEY = "egov_op"
 
 
 def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     if app.config["EGOV_MODE"] not in ("direct", "broker"):
         raise ValueError("ASHYQ_EGOV_MODE must be direct or broker")
     csrf = app.extensions.get("csrf")

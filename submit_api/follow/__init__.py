@@ -26,7 +26,6 @@ from submit_api.limits import limiter, person_or_address, setting
 
 bp = Blueprint("follow", __name__)
 
-DEFAULTS = {"RATELIMIT_FOLLOW": "10 per hour", "RATELIMIT_FOLLOW_LINKS": "30 per minute"}
 EMAIL = re.compile(r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 PAGES = {
@@ -41,8 +40,6 @@ PAGES = {
 
 
 def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # e-mail links: the token in the address is the credential
         csrf.exempt(confirm_link)
@@ -54,7 +51,7 @@ def _now() -> str:
 
 
 def _target_exists(target_type: str, target_id: str) -> bool:
-    from submit_api.votes import manifest
+    from submit_api.manifest import manifest
     documents = manifest().documents()
     if target_type == "document":
         return target_id in documents

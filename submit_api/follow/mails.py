@@ -37,7 +37,6 @@ def _headers(msg: EmailMessage, message_id: str, sender: str, recipient: str, la
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = lang
 
 
 def follower_mail(kind: str, *, gettext, lang: str, message_id: str, sender: str, recipient: str,
@@ -61,6 +60,7 @@ def follower_mail(kind: str, *, gettext, lang: str, message_id: str, sender: str
             lines.append(_(PROPOSAL) % {"id": data["proposal"], "part": data.get("part", "")})
         lines += ["", page_url, "", _(UNSUBSCRIBE), unsubscribe]
     msg.set_content("\n".join(lines) + "\n")
+    msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
     return msg
 
 
@@ -85,4 +85,5 @@ def digest_mail(*, gettexts: dict, message_id: str, sender: str, recipient: str,
         lines += [_(DIGEST_LINK), f"{base_url}/office/?lang={lang}"]
         bodies.append("\n".join(lines))
     msg.set_content("\n\n— — —\n\n".join(bodies) + "\n")
+    msg["Content-Language"] = ", ".join(gettexts)
     return msg
