@@ -191,6 +191,39 @@ PATHS.update({
                  "responses": {"200": _ok("Accepted"), "403": ERROR, **EGOV_APP_ERRORS}}},
 })
 
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "The secret of one follow, from its e-mail"}
+FOLLOW_TARGET = {"target_type": {"enum": ["document", "administrator"]},
+                 "target_id": {"type": "string"}}
+HTML_PAGE = {"description": "A page for people", "content": {"text/html": {"schema": {"type": "string"}}}}
+# egov branch: e-mail follow (issue 14; submit_api/follow)
+PATHS.update({
+    "/api/follows": {
+        "get": {"summary": "The caller's e-mail follows (no addresses)",
+                "responses": {"200": _ok("Follows"), "401": ERROR}},
+        **_post("Follow a discussion or a state body by e-mail; a confirmation link is sent",
+                _body({**FOLLOW_TARGET, "email": {"type": "string", "format": "email",
+                                                  "maxLength": 254},
+                       "lang": {"enum": ["kk", "ru"]}}, ["target_type", "target_id", "email"]),
+                _ok("Confirmation queued"), status="202")},
+    "/api/follows/stop": _post("Stop following", _body(FOLLOW_TARGET, ["target_type", "target_id"]),
+                               _ok("Stopped")),
+    "/api/follows/confirm/{token}": {
+        "get": {"summary": "The confirmation link: a page with a button (mail scanners confirm "
+                           "nothing)", "parameters": [TOKEN],
+                "responses": {"200": HTML_PAGE, "404": HTML_PAGE, "429": ERROR}},
+        "post": {"summary": "Confirm the follow. No CSRF token: the link's secret is the "
+                            "credential", "parameters": [TOKEN],
+                 "responses": {"200": HTML_PAGE, "404": HTML_PAGE, "429": ERROR}}},
+    "/api/follows/unsubscribe/{token}": {
+        "get": {"summary": "The List-Unsubscribe address: a page with a button",
+                "parameters": [TOKEN],
+                "responses": {"200": HTML_PAGE, "404": HTML_PAGE, "429": ERROR}},
+        "post": {"summary": "One-click unsubscribe (RFC 8058, body List-Unsubscribe=One-Click)",
+                 "parameters": [TOKEN],
+                 "responses": {"200": HTML_PAGE, "404": HTML_PAGE, "429": ERROR}}},
+})
+
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Ashyq submission service", "version": "1",

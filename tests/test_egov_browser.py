@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app, site_csp
+from portal.web import portal_app, site_csp
 from generator.build import build
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.egov_double import EgovMobileApp
@@ -78,6 +78,12 @@ def test_phone_signs_in_with_egov_mobile_and_votes(portal, pki, lang):
             part.get_by_role("button", name=_("For")).tap()
             expect(part.locator("[data-total=for]")).to_have_text("1")
             expect(part.get_by_text(_("Your vote is saved. You can change it until the discussion ends."))).to_be_visible()
+            # Follow the discussion by e-mail (the round trip is in tests/test_follow.py).
+            follow = page.locator("[data-follow]")
+            follow.get_by_label(_("Your e-mail address")).fill("phone.user@example.kz")
+            follow.get_by_role("button", name=_("Follow by e-mail")).tap()
+            expect(follow.locator("[data-follow-status]")).to_have_text(
+                _("We have sent a letter with a confirmation link to this address. Nothing else is sent until you open it."))
             assert page.problems == [], page.problems
         finally:
             browser.close()

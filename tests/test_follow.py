@@ -75,7 +75,7 @@ def test_follow_confirm_event_unsubscribe_round_trip(office, app, worker, smtp, 
     event = letters[1]
     ru = translations(app.config["LOCALE_DIR"], "ru").gettext
     assert event["Subject"].startswith(ru(SUBJECTS["published"]).split("%")[0])
-    assert ru(PROPOSAL) % {"id": pid, "part": "purpose"} in event.get_content()
+    assert ru(PROPOSAL) % {"id": pid, "part": "Цель"} in event.get_content()
     unsubscribe = event["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith("https://budget.example/api/follows/unsubscribe/")
     assert event["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -137,11 +137,15 @@ def _message(row: dict, texts: dict, by_uid: Mapping, admin_names: Mapping, send
         title = f"{event_doc['title'][lang]} ({title})"
     if row["event_kind"] == "report":
         page_url = page_url.rstrip("/") + "/report/"
+    data = json.loads(row["event_data"]) if row["event_data"] else None
+    if data and event_doc is not None and "part" in data:  # the part's title, not its id
+        titles = {part["id"]: part["title"] for part in event_doc.get("parts", [])}
+        data["part"] = titles.get(data["part"], {}).get(lang, data["part"])
     return mails.follower_mail(
         "confirm" if row["kind"] == "confirm" else row["event_kind"], gettext=texts[lang],
         lang=lang, message_id=row["message_id"], sender=sender, recipient=row["email"],
         title=title, page_url=page_url, base_url=base_url, token=row["token"],
-        event_data=json.loads(row["event_data"]) if row["event_data"] else None)
+        event_data=data)
 
 
 def run(conn: sqlite3.Connection, documents: list[Mapping], *, mail_config: Mapping,

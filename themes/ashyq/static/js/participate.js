@@ -68,10 +68,13 @@
       return ncalayerSign(data.challenge);
     }).then(function (signedXml) {
       return api("POST", "/api/auth/eds", { signed_xml: signedXml });
-    }).then(signedIn).catch(function (error) { say(status, error.message, true); });
+    }).then(function (data) {
+      document.dispatchEvent(new CustomEvent("ashyq:signed-in", { detail: data }));
+    }).catch(function (error) { say(status, error.message, true); });
   }
 
-  // Every sign-in path ends here: NCALayer above, eGov mobile (egov.js, event "ashyq:signed-in").
+  // Every sign-in path ends here, through the event "ashyq:signed-in" (NCALayer above,
+  // eGov mobile in egov.js); follow.js hears it too.
   function signedIn(data) {
     csrfToken = data.csrf_token || null;
     me = { signed_in: true, demo_signer: me.demo_signer };
@@ -88,6 +91,7 @@
       try { sessionStorage.removeItem("ashyq-name"); } catch (e) { /* private mode */ }
       say($("[data-signin-status]", root), T.signed_out);
       render();
+      document.dispatchEvent(new CustomEvent("ashyq:signed-out"));
     });
   }
 
