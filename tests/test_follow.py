@@ -177,3 +177,19 @@ def test_failures_back_off_and_never_log_the_address(office, app, small_content,
     assert status == "failed" and ADDRESS not in (error or "") and due == 1060.0
     assert not [r for r in caplog.records if ADDRESS in r.getMessage()]
     conn.close()
+
+
+def test_link_pages_are_valid_html(office, app, tmp_path):
+    from tests.test_html_valid import JAVA, check
+    if JAVA is None:
+        pytest.skip("no Java runtime")
+    follow(office("person1"))
+    token = sqlite3.connect(app.config["DATABASE"]).execute("SELECT token FROM follows").fetchone()[0]
+    files = []
+    for name, path in (("confirm", f"/api/follows/confirm/{token}"),
+                       ("unsubscribe", f"/api/follows/unsubscribe/{token}"),
+                       ("unknown", "/api/follows/unsubscribe/nonsense")):
+        target = tmp_path / f"{name}.html"
+        target.write_bytes(app.test_client().get(path).get_data())
+        files.append(target)
+    assert not check(files)
