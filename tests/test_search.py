@@ -101,7 +101,7 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
     worker shows without re-indexing, do not change the index."""
     from generator.build import build
-    from tests.test_public_state import SNAPSHOT
+    from tests.helpers import SNAPSHOT
 
     def index_of(name: str, snapshot: dict | None) -> dict[str, bytes]:
         path = None
