@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from submit_api import ConfigurationError, create_app
-from submit_api.snapshot import snapshot_json
+from submit_api.public import snapshot_json
 from tests.conftest import write_document
 
 OPEN, CLOSED, SCHEDULED = "BP-2026-225-001", "BP-2026-261-002", "IR-2024-225-001"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.build import build
 from generator.incremental import IncrementalSite
-from submit_api.snapshot import public_snapshot
+from submit_api.public import public_snapshot
 from tests.test_api import OPEN, propose
 from tests.test_office_api import answer, moderate
 
