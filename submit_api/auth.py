@@ -116,7 +116,8 @@ def start_session(person: str, kind: str) -> None:
     sid = secrets.token_urlsafe(32)
     with transaction(conn):
         people.seen(conn, person, kind, stamp)
-        people.open_session(conn, sid, person, now, now + current_app.config["SESSION_HOURS"] * 3600)
+        people.open_session(conn, sid, person, now,
+                            now + current_app.config["SESSION_HOURS"] * 3600)
     session.clear()
     session["sid"], session["person"] = sid, person
     session.permanent = False

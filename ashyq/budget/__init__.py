@@ -4,8 +4,9 @@ Pure: no Flask, no Pelican. :mod:`.model` (rows, totals, the dataset), :mod:`.re
 XLSX, JSON), :mod:`.checks` (the R4 rules), :mod:`.storage` (archive, dataset files).
 
 The Ministry of Finance (the central body) publishes budget reporting (R4) through the editor
-workstation or from its own systems (R8); both ways end in :func:`import_budget_file`, which refuses a file *as a whole* when any row is wrong, keeps the
-file exactly as received and writes the normalized dataset the site generator reads.
+workstation or from its own systems (R8); both ways end in :func:`import_budget_file`, which
+refuses a file *as a whole* when any row is wrong, keeps the file exactly as received and writes
+the normalized dataset the site generator reads.
 
 One row per (period, administrator, program, subprogram, specific), amounts in thousand tenge:
 

@@ -15,8 +15,8 @@ def last_hash(conn: sqlite3.Connection) -> str | None:
 
 def append(conn: sqlite3.Connection, at: str, actor: str, action: str, target: str,
            before: str | None, after: str | None, prev_hash: str, digest: str) -> None:
-    conn.execute("INSERT INTO audit_log (at, actor, action, target, before, after, prev_hash, hash) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO audit_log (at, actor, action, target, before, after, prev_hash, "
+                 "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  (at, actor, action, target, before, after, prev_hash, digest))
 
 

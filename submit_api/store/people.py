@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlite3
 
 
-def add_challenge(conn: sqlite3.Connection, nonce: str, issued_at: float, forget_before: float) -> None:
+def add_challenge(conn: sqlite3.Connection, nonce: str, issued_at: float,
+                  forget_before: float) -> None:
     """Store a new challenge; challenges issued before ``forget_before`` are dropped."""
     conn.execute("INSERT INTO challenges (nonce, issued_at) VALUES (?, ?)", (nonce, issued_at))
     conn.execute("DELETE FROM challenges WHERE issued_at < ?", (forget_before,))
