@@ -3,14 +3,14 @@ proposal, changeable while the discussion is open, refused before it opens and a
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ashyq import clock
 from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
 from submit_api.limits import limiter, person_or_address, setting
-from submit_api.manifest import Manifest, ManifestDocument
+from submit_api.manifest import ManifestDocument, manifest
 from submit_api.public import PUBLIC_STATUSES
 from submit_api.store import proposals as proposal_store
 from submit_api.store import votes as store
@@ -18,14 +18,6 @@ from submit_api.store import votes as store
 bp = Blueprint("votes", __name__)
 
 VOTE_VALUES = ("for", "against")
-
-
-def manifest() -> Manifest:
-    """The app's manifest reader (one per app, reloaded when the build changes)."""
-    ext = current_app.extensions
-    if "ashyq_manifest" not in ext:
-        ext["ashyq_manifest"] = Manifest(current_app.config["MANIFEST"])
-    return ext["ashyq_manifest"]
 
 
 def document_or_404(uid: str) -> ManifestDocument:

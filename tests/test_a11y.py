@@ -7,7 +7,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
+from portal.web import portal_app
 from tests.conftest import CHROMIUM
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")

@@ -6,7 +6,7 @@ import threading
 
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from tests.test_api import OPEN, vote
 
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app, site_csp
+from portal.web import portal_app, site_csp
 from tests.conftest import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
 

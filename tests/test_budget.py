@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ashyq.budget import (
     BudgetFileInvalid, dataset_path, import_budget_file, parse_budget_file, read_administrators,
 )
-from ashyq.cli import main
+from portal.cli import main
 from generator.charts import Bar, choose_unit, hbar_chart, nice_ticks
 from generator.content import ContentInvalid
 

@@ -1,7 +1,7 @@
 """The ashyq command: thin edges, clear errors."""
 from click.testing import CliRunner
 
-from ashyq.cli import main
+from portal.cli import main
 from tests.conftest import write_document
 
 

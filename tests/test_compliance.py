@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from generator.compliance import check, violations
 from generator.content import load_content
 from tests.conftest import write_document, write_simple

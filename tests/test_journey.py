@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app, site_csp
-from ashyq.worker import RebuildWorker
+from portal.web import portal_app, site_csp
+from portal.worker import RebuildWorker
 from generator.build import build
 from tests.conftest import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble

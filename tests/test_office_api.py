@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from submit_api import audit
 from submit_api.identity import person_id
 from submit_api.staff import CLI_ACTOR, grant

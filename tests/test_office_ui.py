@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from ashyq.web import portal_app
+from portal.web import portal_app
 from submit_api import audit
 from submit_api.identity import person_id
 from tests.ncalayer_double import NcaLayerDouble

@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.test import Client
 
-from ashyq.web import portal_app
+from portal.web import portal_app
 
 
 class ClosingClient(Client):

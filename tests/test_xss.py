@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
-from ashyq.worker import export_snapshot
+from portal.web import portal_app
+from portal.worker import export_snapshot
 from generator.build import build
 from tests.conftest import CHROMIUM, ROLES
 from tests.test_api import OPEN, csrf

@@ -15,7 +15,9 @@ import threading
 import time
 from pathlib import Path
 
+from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
 from ashyq import clock
+from ashyq.manifest import read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +34,32 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
     finally:
         conn.close()
     target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
     return target
+
+
+def site_settings(config: dict) -> dict:
+    """The Pelican settings a build takes from the portal's settings."""
+    settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
+    if Path(config["REPORTS_DIR"]).is_dir():
+        settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    return settings
+
+
+def build_site(config: dict, today=None):
+    """A full build from the portal's settings (:func:`ashyq.settings.load`): the public
+    snapshot of ``DATABASE`` and the frozen reports go in, ``OUTPUT`` is swapped."""
+    from generator.build import build
+
+    cache = Path(config["CACHE_DIR"])
+    cache.mkdir(parents=True, exist_ok=True)
+    snapshot = export_snapshot(Path(config["DATABASE"]), cache / "snapshot.json")
+    return build(Path(config["CONTENT"]), Path(config["OUTPUT"]), cache_dir=cache, today=today,
+                 site_url=config.get("SITE_URL"), snapshot=snapshot,
+                 settings=site_settings(config))
 
 
 class RebuildWorker:
@@ -62,6 +86,17 @@ class RebuildWorker:
         self.totals_checked = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, config: dict, **options) -> "RebuildWorker":
+        """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
+        return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
+                   Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   reports_dir=Path(config["REPORTS_DIR"]),
+                   rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
+                   mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
+                   **options)
 
     # -- one pass --------------------------------------------------------------------------
     def tick(self) -> list[str]:
@@ -117,9 +152,9 @@ class RebuildWorker:
         from submit_api.reports.store import generate_due_reports
 
         self.reports_checked = time.monotonic()
-        manifest = json.loads((self.output / "opendata" / "documents.json").read_text(encoding="utf-8"))
-        emails = load_administrator_emails(self.content_dir / "administrators.toml")
-        created = generate_due_reports(conn, manifest["documents"], clock.today(),
+        manifest = read_manifest(self.output)
+        emails = load_administrator_emails(self.content_dir / ADMINISTRATORS_FILE)
+        created = generate_due_reports(conn, [d.entry for d in manifest.values()], clock.today(),
                                        self.reports_dir, emails)
         if created:
             log.info("generated %d final report(s)", len(created))
@@ -150,7 +185,7 @@ class RebuildWorker:
         """Export the snapshot and rebuild the whole site (a content change, a new day)."""
         from generator.build import build
 
-        snapshot = export_snapshot(self.database, self.database.parent / "snapshot.json")
+        snapshot = export_snapshot(self.database, self.cache_dir / "snapshot.json")
         result = build(self.content_dir, self.output, cache_dir=self.cache_dir,
                        site_url=self.site_url, snapshot=snapshot, settings=self.settings)
         self.site = None
