@@ -15,8 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
 from ashyq import clock
+from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
 from ashyq.manifest import read_manifest
 
 log = logging.getLogger(__name__)
