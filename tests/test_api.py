@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 
 from submit_api import ConfigurationError, create_app
-from submit_api.snapshot import snapshot_json
+from submit_api.public import snapshot_json
 from tests.helpers import CLOSED, OPEN, SCHEDULED, csrf, flags_of, post_signed, propose, publish, signed_challenge, vote, write_document
 
 

@@ -126,8 +126,8 @@ def test_r4_xlsx_with_a_bad_row_is_refused_with_its_row_number(tmp_path):
 
 
 def test_r4_xlsx_too_large_once_unpacked_is_refused_before_reading(monkeypatch):
-    from ashyq import budget
-    monkeypatch.setattr(budget, "MAX_XLSX_UNPACKED", 2000)
+    from ashyq.budget import readers
+    monkeypatch.setattr(readers, "MAX_XLSX_UNPACKED", 2000)
     assert refused(xlsx([HEADER.strip().split(",")]), "x.xlsx")[0].code == "too_large"
 
 

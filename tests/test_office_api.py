@@ -67,7 +67,7 @@ def test_refused_text_stays_private(office, app):
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Сукажан").get_json()["id"]
     moderate(operator, pid, "refuse", "obscene")
-    from submit_api.snapshot import snapshot_json
+    from submit_api.public import snapshot_json
     with db(app) as conn:
         assert "Сукажан" not in snapshot_json(conn)
     mine = citizen.get("/api/me/proposals").get_json()["proposals"][0]
