@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import os
-import threading
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 DOMAIN = "messages"
@@ -30,13 +30,11 @@ def compile_catalogs(locale_dir: Path) -> Path:
         mo = Path(locale_dir) / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
-        mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as src:
             catalog = read_po(src, locale=lang)
-        tmp = mo.with_name(f".{mo.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # no race
-        with tmp.open("wb") as out:
-            write_mo(out, catalog)
-        tmp.replace(mo)
+        out = io.BytesIO()
+        write_mo(out, catalog)
+        atomic_write(mo, out.getvalue())  # parallel builds never see half a catalog
     return Path(locale_dir)
 
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ashyq import clock
+from ashyq.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,8 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
         text = snapshot_json(conn)
     finally:
         conn.close()
-    target = Path(target)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    atomic_write(target, text)
+    return Path(target)
 
 
 class RebuildWorker:

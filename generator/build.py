@@ -22,6 +22,7 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 from pelican.settings import read_settings
 
 from ashyq import clock
+from ashyq.files import atomic_write
 from generator.content import SiteIndex, load_content
 from generator.manifest import MANIFEST_PATH
 from generator.opendata import write_open_data
@@ -43,10 +44,7 @@ def read_build_state(build_dir: Path) -> dict:
 
 def write_build_state(build_dir: Path, changes_upto: int) -> None:
     """Record (atomically) that the site shows every change up to ``changes_upto``."""
-    path = Path(build_dir) / BUILD_STATE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"changes_upto": changes_upto}) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(Path(build_dir) / BUILD_STATE, json.dumps({"changes_upto": changes_upto}) + "\n")
 
 
 class BuildFailed(Exception):

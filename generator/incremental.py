@@ -17,6 +17,7 @@ from pathlib import Path
 from pelican.plugins.i18n_subsites import i18n_subsites
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 from ashyq.i18n import compile_catalogs
 from generator.build import pelican_settings, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
@@ -25,13 +26,6 @@ from generator.public_state import public_state
 from generator.site import SiteGenerator, locale_dir, site_index
 
 log = logging.getLogger(__name__)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` in one rename, so a reader never sees half a page."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class IncrementalSite:

@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ashyq import budget
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 from ashyq.i18n import CATALOG_DIR, DOMAIN, date_long
 from generator.content import SiteIndex
 from generator.manifest import MANIFEST_PATH
@@ -481,16 +481,6 @@ def page(descriptor: dict, found: list[Table], files: dict[str, bytes],
 
 
 # -- writing -----------------------------------------------------------------------------
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` in one rename; False when it already holds them."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
-
-
 def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
                     others: dict[str, int] | None = None) -> dict[str, bytes]:
     """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
@@ -525,7 +515,7 @@ def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
     written = {}
     files = open_data_files(index, snapshot, manifest, others)
     for name, data in files.items():
-        atomic_write(folder / name, data)
+        atomic_write(folder / name, data, unchanged_ok=True)
         written[name] = folder / name
     log.debug("open data: %d files in %s (snapshot of %s)", len(files), folder,
               generated.isoformat() if generated else "unknown time")

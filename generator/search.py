@@ -28,6 +28,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 from ashyq.i18n import date_long, date_short
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,8 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES) -> dict:
     entry = json.loads(entry_file.read_text(encoding="utf-8"))
     # Pagefind lists the languages in no fixed order: sort them, so that the same site gives
     # the same bytes (the rest of the bundle already does).
-    tmp = entry_file.with_name(f".{entry_file.name}.tmp")
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-                   encoding="utf-8")
-    os.replace(tmp, entry_file)
+    atomic_write(entry_file, json.dumps(entry, ensure_ascii=False, separators=(",", ":"),
+                                        sort_keys=True))
     missing = [lang for lang in languages
                if not entry.get("languages", {}).get(lang, {}).get("page_count")]
     if missing:
