@@ -497,6 +497,12 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
     return files
 
 
+def open_data_names(index: SiteIndex, snapshot: dict | None) -> list[str]:
+    """The names of the files :func:`open_data_files` makes, without making them."""
+    return [f"{t.name}.{suffix}" for t in tables(index, snapshot) for suffix in t.formats] \
+        + [PACKAGE, PAGE]
+
+
 def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
                     generated: dt.datetime | None = None) -> dict[str, Path]:
     """Write ``/opendata/`` into ``build_dir`` (beside the manifest the site wrote there).
