@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ class RenderPath:
                 self._carry(output.path)
             else:
                 dirty.append(output)
-        if len(dirty) >= PARALLEL_FROM and self.workers > 1:
+        # Forking is safe only without other threads (a server's threads may hold locks).
+        if len(dirty) >= PARALLEL_FROM and self.workers > 1 and threading.active_count() == 1:
             self._render_parallel(dirty)
         else:
             for output in dirty:

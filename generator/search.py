@@ -167,17 +167,18 @@ def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
     return True
 
 
-def start_background_index(build_dir: Path) -> subprocess.Popen:
-    """Index ``build_dir`` in a process of its own (it outlives this call)."""
+def start_background_index(build_dir: Path) -> None:
+    """Index ``build_dir`` in a process of its own, detached (``setsid -f``): it outlives
+    this call and the caller never has to wait for it."""
     import sys
 
     root = Path(__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
     with open(build_dir.parent / "search.log", "ab") as log_file:
-        return subprocess.Popen([sys.executable, "-m", "generator.search", str(build_dir)],
-                                cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        subprocess.run(["setsid", "-f", sys.executable, "-m", "generator.search", str(build_dir)],
+                       cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                       stderr=subprocess.STDOUT, check=True)
 
 
 def search_pending(build_dir: Path) -> bool:
