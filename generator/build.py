@@ -118,9 +118,12 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
 
 
 def global_key(site_url: str | None, settings: dict | None, reports: str | None) -> str:
-    """What makes every page change: code, templates, catalogs and the build's settings."""
-    return digest(code_digest(), site_url, {k: v for k, v in (settings or {}).items()
-                                             if k != "ASHYQ_REPORTS"}, reports)
+    """What makes every page change: code, templates, catalogs and the build's settings (a
+    theme given in ``settings`` counts with its files)."""
+    settings = {k: v for k, v in (settings or {}).items() if k != "ASHYQ_REPORTS"}
+    theme = settings.get("THEME")
+    return digest(code_digest(), site_url, settings, reports,
+                  tree_digest(Path(theme), ("templates", "static")) if theme else None)
 
 
 @lru_cache(maxsize=1)
