@@ -37,6 +37,17 @@ class ManifestDocument:
         return discussion_status(self.posted, self.discussion_end, today or clock.today())
 
 
+def read_documents(data: bytes) -> dict[str, ManifestDocument]:
+    """The documents of a manifest file's bytes; ValueError, KeyError or TypeError if broken."""
+    return {
+        d["uid"]: ManifestDocument(
+            d["uid"], d["type"], d["administrator"]["code"],
+            dt.date.fromisoformat(d["posted"]), dt.date.fromisoformat(d["discussion_end"]),
+            tuple(p["id"] for p in d["parts"]), d["title"])
+        for d in json.loads(data.decode("utf-8"))["documents"]
+    }
+
+
 class Manifest:
     """The documents of the current build, reloaded when the file changes."""
 
@@ -55,14 +66,11 @@ class Manifest:
         if stamp == self._stamp:
             return self._documents
         with self._lock:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self._documents = {
-                d["uid"]: ManifestDocument(
-                    d["uid"], d["type"], d["administrator"]["code"],
-                    dt.date.fromisoformat(d["posted"]), dt.date.fromisoformat(d["discussion_end"]),
-                    tuple(p["id"] for p in d["parts"]), d["title"])
-                for d in data["documents"]
-            }
+            try:
+                self._documents = read_documents(self.path.read_bytes())
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                # half-written or broken: unavailable until a build writes a good one (503)
+                raise ManifestUnavailable(f"{self.path}: {type(exc).__name__}: {exc}") from exc
             self._stamp = stamp
         return self._documents
 

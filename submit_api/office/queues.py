@@ -16,10 +16,12 @@ from submit_api.errors import N_
 from submit_api.manifest import ManifestUnavailable
 from submit_api.moderation import (
     DECISIONS, MAX_ANSWER_CHARS, MAX_REASON_CHARS, AlreadyDecided, AnswerWindowClosed,
-    ProposalNotFound, ReasonRequired, answer, answer_queue, moderate, moderation_queue, reasons,
+    BadCharacters, ProposalNotFound, ReasonRequired, answer, answer_queue, moderate,
+    moderation_queue, reasons,
 )
 from submit_api.office import bp
 from submit_api.office.base import _, lang, render_page, staff_page
+from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import NotAllowed, answering_codes, is_operator
 from submit_api.votes import manifest
 
@@ -37,7 +39,14 @@ FILTERS = ("document", "flag", "overdue", "answered")
 
 @lru_cache(maxsize=2)
 def _read_documents(path: str, stamp: int) -> dict[str, dict]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return _titles(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # half-written: no titles
+        return {}
+
+
+def _titles(data: dict) -> dict[str, dict]:
     return {d["uid"]: {"title": d["title"], "administrator": d["administrator"],
                        "parts": {p["id"]: p["title"] for p in d["parts"]}, "url": d.get("url") or {},
                        "discussion_end": d["discussion_end"]}
@@ -121,6 +130,8 @@ def _refusal(exc: Exception, form: str) -> tuple[int, str, str | None]:
         return 409, _("This proposal has already been decided."), "R15"
     if isinstance(exc, AnswerWindowClosed):
         return 409, _("The discussion has ended: answers are no longer taken (R16)."), "R16"
+    if isinstance(exc, BadCharacters):
+        return 422, _(CONTROL_MESSAGE, chars=", ".join(exc.chars)), "R14"
     values = request.form
     text = values.get("text", "").strip()
     if form == "moderation":
