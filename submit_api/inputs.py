@@ -14,7 +14,7 @@ from submit_api.errors import N_, ApiError
 
 JSON_MESSAGES = {
     "json_malformed": N_("The request body is not valid JSON in UTF-8."),
-    "json_too_deep": N_("The JSON of the request is nested too deeply: at most %(limit)s levels."),
+    "json_too_deep": N_("The JSON is nested too deeply: at most %(limit)s levels."),
 }
 TYPE_MESSAGES = {
     str: N_("%(name)s must be text."),
