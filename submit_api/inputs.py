@@ -17,10 +17,8 @@ JSON_MESSAGES = {
     "json_too_deep": N_("The JSON is nested too deeply: at most %(limit)s levels."),
 }
 TYPE_MESSAGES = {
-    str: N_("%(name)s must be text."),
-    int: N_("%(name)s must be a whole number."),
-    list: N_("%(name)s must be a list."),
-    dict: N_("%(name)s must be an object."),
+    str: N_("“%(name)s” must be text."),
+    int: N_("“%(name)s” must be a whole number."),
 }
 
 
@@ -52,7 +50,7 @@ def field(body: dict, name: str, kind: type = str, default=None):
         raise _wrong_type(name, kind)
     if kind is str and not is_unicode(value):
         raise ApiError(400, "invalid_unicode",
-                       N_("%(name)s contains a broken character (a lone surrogate)."),
+                       N_("“%(name)s” contains a broken character (a lone surrogate)."),
                        field=name, name=name)
     return value
 
