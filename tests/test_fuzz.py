@@ -11,7 +11,7 @@ import pytest
 
 from submit_api.identity import person_id
 from submit_api.staff import CLI_ACTOR, grant
-from tests.test_api import OPEN
+from tests.helpers import OPEN
 
 SKIPPED_TO_THE_END = {"/api/auth/logout", "/office/sign-out"}  # they end the session
 FIELDS = ("signed_xml", "challenge", "person", "value", "part", "text", "lang", "decision",

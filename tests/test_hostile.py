@@ -1,13 +1,16 @@
 """Hostile input (issue 13): every refusal is a 4xx in the one error shape, never a 500, and
 every response of the portal carries the security headers. One test per finding; the fuzz
-loop at the end throws hostile bodies at every POST route."""
+loop is tests/test_fuzz.py."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from ashyq.web import portal_app
-from tests.test_web import ClosingClient
+from werkzeug.test import Client
+
+from ashyq.budget import BudgetFileInvalid, parse_budget_file
+from portal.web import portal_app
+from tests.helpers import GOOD_CSV, OPEN, csrf, propose, xlsx
 
 ERROR_KEYS = {"ok", "status", "error", "errors"}
 
@@ -20,6 +23,16 @@ def assert_refused(response, status: int, code: str | None = None) -> dict:
     if code:
         assert body["errors"][0]["code"] == code, body
     return body
+
+
+class ClosingClient(Client):
+    """Reads and closes every response (no file handle left open)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
 
 
 # --- security headers on every response (static side and Flask side) ------------------------
@@ -81,8 +94,6 @@ def test_an_unsatisfiable_range_is_416_and_a_good_one_206(portal):
 
 
 # --- one JSON-reading helper: depth, decoding, type ------------------------------------------
-
-from tests.test_api import OPEN, csrf, propose  # noqa: E402
 
 DEEP = "[" * 30_000 + "]" * 30_000
 
@@ -274,7 +285,13 @@ def test_r17_temporary_folders_of_dead_processes_are_removed_on_the_next_run(tmp
 
 # --- R4 imports: sizes and depths capped, with a clear message ---------------------------------
 
-from tests.test_budget import ADMINS, GOOD_CSV, HEADER, refused, xlsx  # noqa: E402
+ADMINS = {"225": {"kk": "Оқу-ағарту министрлігі"}, "261": {"kk": "Білім басқармасы"}}
+
+
+def refused(data: bytes | str, name: str) -> list:
+    with pytest.raises(BudgetFileInvalid) as info:
+        parse_budget_file(data.encode("utf-8") if isinstance(data, str) else data, name, ADMINS)
+    return info.value.problems
 
 
 def with_entry(workbook: bytes, name: str, size: int) -> bytes:
@@ -335,7 +352,7 @@ def test_r4_deeply_nested_budget_json_is_refused_with_a_clear_problem():
 def test_r4_deeply_nested_json_from_the_import_command_is_a_message_not_a_traceback(tmp_path):
     from click.testing import CliRunner
 
-    from ashyq.cli import main
+    from portal.cli import main
     path = tmp_path / "deep.json"
     path.write_text("[" * 30_000 + "]" * 30_000, encoding="utf-8")
     content = tmp_path / "content"
