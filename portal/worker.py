@@ -1,14 +1,13 @@
 """The rebuild worker: brings the submission service's public state into the static site.
 
 It joins the two sides at their boundaries only: it reads the public snapshot
-(``submit_api.snapshot``) and hands it to the generator (full build, or the incremental path
+(``submit_api.public``) and hands it to the generator (full build, or the incremental path
 for single pages). Decisions and answers are noticed through ``site_changes`` and shown after
 a short debounce; vote totals are refreshed periodically (the page also shows live totals); a
 new day (statuses change) triggers a full build.
 """
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 from ashyq import clock
+from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
+from ashyq.files import atomic_write
 from ashyq.manifest import read_manifest
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def export_snapshot(database: Path, target: Path) -> Path | None:
     """Write the public snapshot of ``database`` to ``target`` (None when there is no database)."""
-    from submit_api.snapshot import snapshot_json
+    from submit_api.public import snapshot_json
 
     if not Path(database).exists():
         return None
@@ -32,12 +33,8 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
         text = snapshot_json(conn)
     finally:
         conn.close()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    atomic_write(target, text)
+    return Path(target)
 
 
 def site_settings(config: dict) -> dict:
@@ -138,16 +135,16 @@ class RebuildWorker:
         return self.site
 
     def _decisions(self, conn: sqlite3.Connection, site) -> list[str]:
+        from submit_api.public import changed_documents, pending_changes
+
         upto = site.changes_upto
-        pending = conn.execute("SELECT count(*), min(at), max(at) FROM site_changes WHERE id > ?",
-                               (upto,)).fetchone()
-        if not pending[0]:
+        count, first, last = pending_changes(conn, upto)
+        if not count:
             return []
         now = time.time()
-        if now - pending[2] < self.debounce and now - pending[1] < self.max_wait:
+        if now - last < self.debounce and now - first < self.max_wait:
             return []  # more may be coming: wait a little (but never longer than max_wait)
-        return self._render(conn, site, [r[0] for r in conn.execute(
-            "SELECT DISTINCT document FROM site_changes WHERE id > ? ORDER BY document", (upto,))])
+        return self._render(conn, site, changed_documents(conn, upto))
 
     def _reports(self, conn: sqlite3.Connection) -> None:
         """R17: generate the reports of discussions that have ended, and e-mail them once."""
@@ -156,7 +153,7 @@ class RebuildWorker:
 
         self.reports_checked = time.monotonic()
         manifest = read_manifest(self.output)
-        emails = load_administrator_emails(self.content_dir / "administrators.toml")
+        emails = load_administrator_emails(self.content_dir / ADMINISTRATORS_FILE)
         created = generate_due_reports(conn, [d.entry for d in manifest.values()], clock.today(),
                                        self.reports_dir, emails)
         if created:
@@ -176,15 +173,10 @@ class RebuildWorker:
 
     def _totals(self, conn: sqlite3.Connection, site) -> list[str]:
         """Re-render documents whose vote totals (or their proposals' totals) changed."""
+        from submit_api.public import vote_fingerprints
+
         self.totals_checked = time.monotonic()
-        current: dict[str, list] = {}
-        for target_type, target, value, n in conn.execute(
-                "SELECT v.target_type, coalesce(p.document, v.target_id), v.value, count(*) "
-                "FROM votes v LEFT JOIN proposals p ON v.target_type = 'proposal' "
-                "AND p.id = CAST(v.target_id AS INTEGER) GROUP BY 1, 2, v.target_id, 3 "
-                "ORDER BY 1, 2, v.target_id, 3"):
-            current.setdefault(target, []).append((target_type, value, n))
-        totals = {doc: tuple(items) for doc, items in current.items()}
+        totals = vote_fingerprints(conn)
         previous, self.last_totals = self.last_totals, totals
         if previous is None:
             return []
@@ -193,7 +185,7 @@ class RebuildWorker:
         return self._render(conn, site, changed) if changed else []
 
     def _render(self, conn: sqlite3.Connection, site, documents: list[str]) -> list[str]:
-        from submit_api.snapshot import public_snapshot
+        from submit_api.public import public_snapshot
 
         known = [uid for uid in documents if uid in site.index.documents]
         site.render_documents(known, public_snapshot(conn, known))

@@ -7,7 +7,7 @@ import threading
 from click.testing import CliRunner
 
 from portal.cli import main as cli
-from tests.test_api import OPEN, vote
+from tests.helpers import OPEN, vote
 
 
 def test_online_backup_and_restore(app, client, sign_in, tmp_path, monkeypatch):

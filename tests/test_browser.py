@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal.web import portal_app, site_csp
-from tests.conftest import CHROMIUM
+from tests.helpers import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "

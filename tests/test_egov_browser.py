@@ -120,8 +120,11 @@ def test_computer_shows_ncalayer_and_a_qr_code(portal, pki):
         try:
             page.goto(f"{base}/ru/discussions/{DOC}/")
             part = page.locator("[data-participation]")
-            expect(part.get_by_role("button", name=_("Sign in with EDS"))).to_be_visible()
+            nca = part.get_by_role("button", name=_("Sign in with EDS"))
+            expect(nca).to_be_visible()
             assert "NCALayer" in part.inner_text()
+            egov = part.get_by_role("button", name=_("Sign in with eGov mobile"))
+            assert nca.bounding_box()["y"] < egov.bounding_box()["y"]  # NCALayer first here
             with page.expect_response("**/api/auth/egov/start") as started:
                 part.get_by_role("button", name=_("Sign in with eGov mobile")).click()
             qr_text = started.value.json()["qr_text"]

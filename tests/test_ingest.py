@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_budget import GOOD_CSV, xlsx
+from tests.helpers import GOOD_CSV, xlsx
 
 URL = "/api/ingest/budget-reporting"
 TOKEN = "minfin-ais-0f7c2b9e4d1a"

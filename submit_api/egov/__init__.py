@@ -23,7 +23,8 @@ import time
 
 from flask import Blueprint, Flask, current_app, request, session
 
-from submit_api.auth import check_signed_challenge, new_challenge, signed_in_answer, SignedIn
+from submit_api.auth import (SignedIn, check_signed_challenge, new_challenge, require_checker,
+                              signed_in_answer)
 from submit_api.db import get_db
 from submit_api.egov import protocol, store
 from submit_api.errors import N_, ApiError
@@ -90,9 +91,7 @@ def _open_operation(op_id: str) -> store.Operation:
 @bp.post("/api/auth/egov/start")
 @limiter.limit(setting("RATELIMIT_SIGN_IN"))
 def start():
-    if current_app.extensions.get("ashyq_checker") is None:
-        raise ApiError(503, "eds_not_configured",
-                       N_("Sign-in is not configured on this server (no trusted certificates)."))
+    require_checker()
     config = current_app.config
     nonce, challenge = new_challenge()
     ttl = config["CHALLENGE_TTL_SECONDS"]

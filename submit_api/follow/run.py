@@ -21,6 +21,7 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs, translations
+from submit_api.db import transaction
 from submit_api.follow import mails, store
 from submit_api.reports.mail import DEFAULT_FROM, DeliveryError, backoff, send_message
 
@@ -161,14 +162,9 @@ def run(conn: sqlite3.Connection, documents: list[Mapping], *, mail_config: Mapp
     names = {str(a["code"]): dict(a.get("name", {})) for a in admins}
     emails = load_administrator_emails(administrators_file)
     operators = [a.strip() for a in str(mail_config.get("MAIL_OPERATORS") or "").split(",") if a.strip()]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         new_events = collect(conn, documents, today)
         queued = store.queue_event_mails(conn)
         digests = queue_digests(conn, documents, today, emails, operators)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     counts = deliver(conn, documents, mail_config, base_url.rstrip("/"), locale_dir, names, now)
     return {"events": new_events, "queued": queued, "digests": digests, **counts}

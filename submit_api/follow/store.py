@@ -20,6 +20,8 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 
+from submit_api.db import transaction
+
 TARGETS = ("document", "administrator")
 
 
@@ -52,13 +54,11 @@ def start(conn: sqlite3.Connection, person: str, email: str, target_type: str, t
           lang: str, now: str) -> tuple[Follow, bool]:
     """Follow (or follow again with another address); a confirmation mail is queued unless the
     same address already follows. Returns the follow and whether a confirmation was queued."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         row = conn.execute(f"SELECT {FOLLOW_COLUMNS} FROM follows WHERE person = ? AND "
                            "target_type = ? AND target_id = ?",
                            (person, target_type, target_id)).fetchone()
         if row is not None and _follow(row).active and _follow(row).confirmed and row[1] == email:
-            conn.execute("COMMIT")
             return _follow(row), False
         token = secrets.token_urlsafe(32)
         if row is None:
@@ -75,10 +75,6 @@ def start(conn: sqlite3.Connection, person: str, email: str, target_type: str, t
                                       (token,)).fetchone())
         conn.execute("INSERT INTO follow_mails (kind, follow, message_id) VALUES ('confirm', ?, ?)",
                      (follow.id, _message_id()))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return follow, True
 
 
@@ -194,8 +190,7 @@ MAIL_COLUMNS = ("m.id, m.kind, m.attempts, m.message_id, m.recipient, m.data, f.
 
 def claim(conn: sqlite3.Connection, now: float, skip: set[int]) -> dict | None:
     """Atomically move one due mail to ``sending`` (attempts + 1)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         skipped = f"AND m.id NOT IN ({','.join('?' * len(skip))}) " if skip else ""
         row = conn.execute(
             f"SELECT {MAIL_COLUMNS} FROM follow_mails m LEFT JOIN follows f ON f.id = m.follow "
@@ -205,10 +200,6 @@ def claim(conn: sqlite3.Connection, now: float, skip: set[int]) -> dict | None:
         if row is not None:
             conn.execute("UPDATE follow_mails SET status = 'sending', attempts = attempts + 1 "
                          "WHERE id = ? AND status IN ('pending', 'failed')", (row[0],))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     if row is None:
         return None
     names = [c.strip().split(".")[1] for c in MAIL_COLUMNS.split(",")]

@@ -19,6 +19,7 @@ from submit_api.db import get_db
 from submit_api.errors import CSRF_MESSAGE, HTTP_MESSAGES, N_
 from submit_api.office import bp
 from submit_api.staff import Role, answering_codes, is_operator, lead_codes, roles_of
+from submit_api.store import people
 
 LANG_KEY = "office_lang"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -188,7 +189,7 @@ def sign_out():
     """End the session here (as ``POST /api/auth/logout`` does) and show the sign-in page."""
     sid = session.get("sid")
     if sid:
-        get_db().execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        people.close_session(get_db(), sid)
     chosen = lang()
     session.clear()
     session[LANG_KEY] = chosen

@@ -41,6 +41,9 @@
   }
 
   panels.forEach(function (panel) {
+    // Computers: NCALayer first, the eGov QR code after it; phones: eGov mobile first.
+    var nca = panel.nextElementSibling;
+    if (!phone && nca && nca.querySelector("[data-action=sign-in]")) panel.parentNode.insertBefore(nca, panel);
     var root = panel.closest("[data-participation]");
     var T = root ? JSON.parse(root.getAttribute("data-i18n")) : {};
     var button = $("[data-action=egov-start]", panel);
