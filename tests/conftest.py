@@ -160,3 +160,19 @@ def page():
 
 
 os.environ.setdefault("ASHYQ_NOW", "2025-03-05T10:00:00+05:00")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it accepts."""
+    from aiosmtpd.controller import Controller
+
+    from tests.helpers import Recorder, free_port
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.config = {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": controller.port,
+                      "MAIL_FROM": "Ashyq <reports@budget.example>", "MAIL_TIMEOUT": 5}
+    yield handler
+    controller.stop()
+

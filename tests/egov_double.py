@@ -177,7 +177,7 @@ class SigexBrokerDouble:
             "eGovBusinessLaunchLink": f"https://egovbusiness.page.link/?link={quote(app_url, safe='')}",
         })
 
-    def __enter__(self) -> "SigexBrokerDouble":
+    def __enter__(self) -> SigexBrokerDouble:
         self.thread.start()
         return self
 

@@ -3,11 +3,14 @@ citizen and as staff, the sample data of the report and budget tests, the page t
 from __future__ import annotations
 
 import datetime as dt
+import email
 import io
 import json
 import shutil
+import socket
 import sqlite3
 import subprocess
+from email import policy
 from pathlib import Path
 
 from submit_api.db import connect, init_db
@@ -292,3 +295,30 @@ def add_votes(conn, target_type, target_id, n_for, n_against, tag=""):
             conn.execute("INSERT INTO votes VALUES (?, ?, ?, ?, '2025-03-01T10:00:00+05:00', "
                          "'2025-03-01T10:00:00+05:00')",
                          (target_type, str(target_id), f"{PERSON}-{value}-{k}{tag}", value))
+
+
+# -- a real SMTP server (aiosmtpd) for mail tests: the ``smtp`` fixture in conftest -------
+
+class Recorder:
+    """An SMTP handler that keeps what it accepts and can refuse the next N messages with 451."""
+
+    def __init__(self):
+        self.accepted: list = []
+        self.refuse = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 Try again later"
+        self.accepted.append(envelope)
+        return "250 2.0.0 OK"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(e.original_content or e.content, policy=policy.default)
+                for e in self.accepted]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -6,58 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import email
 import shutil
-import socket
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from submit_api.db import connect
 from submit_api.reports.mail import (backoff, deliver_pending, load_administrator_emails,
                                      requeue, stuck_deliveries)
 from submit_api.reports.store import generate_due_reports
-from tests.helpers import ROOT
+from tests.helpers import ROOT, free_port
 from tests.helpers import REPORT_ADMINISTRATORS as ADMINISTRATORS, DOCUMENT, GENERATED, UID, make_example
 
 MESSAGE_ID = f"<report-{UID}-v1@ashyq.portal>"
 ATTACHMENTS = {f"{UID}-v1-{lang}.{ext}" for lang in ("kk", "ru") for ext in ("pdf", "xlsx")}
 T0 = 1_750_000_000.0   # a fixed "now" for the state machine
-
-
-class Recorder:
-    """An SMTP handler that keeps what it accepts and can refuse the next N messages with 451."""
-
-    def __init__(self):
-        self.accepted: list = []
-        self.refuse = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            self.refuse -= 1
-            return "451 4.3.0 Try again later"
-        self.accepted.append(envelope)
-        return "250 2.0.0 OK"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.original_content or e.content, policy=policy.default)
-                for e in self.accepted]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.config = {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": controller.port,
-                      "MAIL_FROM": "Ashyq <reports@budget.example>", "MAIL_TIMEOUT": 5}
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture(scope="module")

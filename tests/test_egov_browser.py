@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from portal.web import portal_app, site_csp
 from generator.build import build
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from portal.web import portal_app, site_csp
 from tests.egov_double import EgovMobileApp
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 DOC = "BP-2026-225-001"

@@ -17,9 +17,7 @@ from portal.worker import RebuildWorker
 from submit_api.follow import store
 from submit_api.follow.mails import DIGEST_SUBJECT, PROPOSAL, SUBJECTS
 from submit_api.follow.run import deliver
-from tests.test_api import OPEN, csrf, propose
-from tests.test_delivery import smtp  # noqa: F401 - the aiosmtpd fixture
-from tests.test_office_api import answer, moderate
+from tests.helpers import OPEN, answer, csrf, moderate, propose
 
 ADDRESS = "citizen.follows@example.kz"
 
@@ -31,7 +29,7 @@ def follow(client, target_type="document", target_id=OPEN, email=ADDRESS, lang="
 
 
 @pytest.fixture
-def worker(app, small_content, tmp_path, smtp):  # noqa: F811
+def worker(app, small_content, tmp_path, smtp):
     config = dict(smtp.config, MAIL_OPERATORS="operators@budget.example")
     return RebuildWorker(Path(app.config["DATABASE"]), small_content, tmp_path / "out",
                          tmp_path / "cache", site_url="https://budget.example",
@@ -44,11 +42,11 @@ def link_path(text: str, kind: str) -> str:
     return found.group(1)
 
 
-def mails_to(smtp, address):  # noqa: F811
+def mails_to(smtp, address):
     return [m for m in smtp.messages() if address in m["To"]]
 
 
-def test_follow_confirm_event_unsubscribe_round_trip(office, app, worker, smtp, monkeypatch,  # noqa: F811
+def test_follow_confirm_event_unsubscribe_round_trip(office, app, worker, smtp, monkeypatch,
                                                      caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
     citizen, operator, employee = office("person1"), office("person2"), office("person3")
@@ -102,7 +100,7 @@ def test_follow_confirm_event_unsubscribe_round_trip(office, app, worker, smtp, 
             assert ADDRESS not in path.read_text(encoding="utf-8", errors="ignore"), path
 
 
-def test_state_body_follow_gets_its_documents_events(office, app, worker, smtp, monkeypatch):  # noqa: F811
+def test_state_body_follow_gets_its_documents_events(office, app, worker, smtp, monkeypatch):
     citizen, operator = office("person1"), office("person2")
     assert follow(citizen, "administrator", "225", lang="kk").status_code == 202
     worker.tick()
@@ -130,7 +128,7 @@ def test_refusals_are_4xx_in_the_one_shape(office, app, client):
     assert app.test_client().get("/api/follows/unsubscribe/nonsense").status_code == 404
 
 
-def test_a_crash_mid_send_does_not_send_twice(office, app, worker, smtp):  # noqa: F811
+def test_a_crash_mid_send_does_not_send_twice(office, app, worker, smtp):
     citizen = office("person1")
     follow(citizen)
     conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
@@ -142,7 +140,7 @@ def test_a_crash_mid_send_does_not_send_twice(office, app, worker, smtp):  # noq
     conn.close()
 
 
-def test_staff_digest_once_a_day(office, app, worker, smtp, monkeypatch):  # noqa: F811
+def test_staff_digest_once_a_day(office, app, worker, smtp, monkeypatch):
     citizen, operator = office("person1"), office("person2")
     first = propose(citizen, "Первое предложение о цели программы.").get_json()["id"]
     second = propose(citizen, "Второе предложение о задачах программы.", part="objectives").get_json()["id"]
@@ -180,7 +178,7 @@ def test_failures_back_off_and_never_log_the_address(office, app, small_content,
 
 
 def test_link_pages_are_valid_html(office, app, tmp_path):
-    from tests.test_html_valid import JAVA, check
+    from tests.helpers import JAVA, check
     if JAVA is None:
         pytest.skip("no Java runtime")
     follow(office("person1"))

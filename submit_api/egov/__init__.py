@@ -23,8 +23,13 @@ import time
 
 from flask import Blueprint, Flask, current_app, request, session
 
-from submit_api.auth import (SignedIn, check_signed_challenge, new_challenge, require_checker,
-                              signed_in_answer)
+from submit_api.auth import (
+    SignedIn,
+    check_signed_challenge,
+    new_challenge,
+    require_checker,
+    signed_in_answer,
+)
 from submit_api.db import get_db
 from submit_api.egov import protocol, store
 from submit_api.errors import N_, ApiError

@@ -83,7 +83,7 @@ def _until_done(method: str, url: str, body: dict | None, deadline: float, timeo
             raise TimeoutError("the operation expired")
         try:
             return _call(method, url, body, timeout=min(timeout, left))
-        except (socket.timeout, TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             if isinstance(exc, urllib.error.URLError) and not isinstance(
                     exc.reason, (socket.timeout, TimeoutError, ConnectionError)):
                 raise BrokerError(str(exc)) from exc

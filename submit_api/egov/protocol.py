@@ -69,7 +69,7 @@ def description_document(description: str, expires_at: float, document_url: str,
     """API No.1: what the app shows before it fetches the documents."""
     return {
         "description": description,
-        "expiry_date": dt.datetime.fromtimestamp(expires_at, dt.timezone.utc).isoformat(
+        "expiry_date": dt.datetime.fromtimestamp(expires_at, dt.UTC).isoformat(
             timespec="seconds"),
         "organisation": organisation,
         "document": {"uri": document_url, "auth_type": "None", "auth_token": ""},

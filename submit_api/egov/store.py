@@ -55,7 +55,7 @@ def get(conn: sqlite3.Connection, op_id: str) -> Operation | None:
                        "broker, expires_at FROM egov_operations WHERE id = ?", (op_id,)).fetchone()
     if row is None:
         return None
-    values = list(tuple(row))
+    values = list(row)
     values[8] = json.loads(values[8]) if values[8] else None
     values[9] = json.loads(values[9]) if values[9] else None
     return Operation(*values)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, render_template, request
 
 from ashyq import clock
 from ashyq.doctypes import LANGUAGES

@@ -154,6 +154,7 @@ def run(conn: sqlite3.Connection, documents: list[Mapping], *, mail_config: Mapp
         today: dt.date | None = None, now: float | None = None) -> dict[str, int]:
     """The worker's hook: collect, queue, digest, deliver (see the module docstring)."""
     import tomllib
+
     from submit_api.reports.mail import load_administrator_emails
 
     today = today or clock.today()
