@@ -94,7 +94,8 @@ SETTINGS: dict[str, Setting] = {
                           "`EGOV_MODE=broker`."),
     "EGOV_BROKER_TIMEOUT": _s(30, "Seconds each long-poll request to the broker may wait."),
     "EGOV_PUBLIC_URL": _s(None, "This portal's address as the phone reaches it (in the QR "
-                          "code); default: the address of the browser's request."),
+                          "code); default: `AUDIENCE` in production, the browser's address "
+                          "in development."),
     "EGOV_ORGANISATION": _s({"nameKz": "Ашық бюджеттер", "nameRu": "Открытые бюджеты",
                              "nameEn": "Open Budgets", "bin": ""},
                             "Who asks for the signature, as the app shows it (JSON)."),

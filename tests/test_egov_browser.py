@@ -35,6 +35,13 @@ def portal(app_factory, small_content, tmp_path):
     server.shutdown()
 
 
+def assert_accessible(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    bad = [v["id"] for v in Axe().run(page).response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
+
+
 def browser_context(p, **kwargs):
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     context = browser.new_context(**kwargs)
@@ -66,6 +73,7 @@ def test_phone_signs_in_with_egov_mobile_and_votes(portal, pki, lang):
             first = part.locator("button:visible").first
             expect(first).to_have_text(_("Sign in with eGov mobile"))
             egov.tap()
+            assert_accessible(page)  # the eGov step on a phone (axe-core)
             open_app = part.get_by_role("link", name=_("Open eGov mobile"))
             expect(open_app).to_be_visible()
             expect(part.get_by_role("link", name=_("Open eGov Business (organisations)"))).to_be_visible()
@@ -78,6 +86,7 @@ def test_phone_signs_in_with_egov_mobile_and_votes(portal, pki, lang):
             part.get_by_role("button", name=_("For")).tap()
             expect(part.locator("[data-total=for]")).to_have_text("1")
             expect(part.get_by_text(_("Your vote is saved. You can change it until the discussion ends."))).to_be_visible()
+            assert_accessible(page)  # signed in, with the follow form (axe-core)
             # Follow the discussion by e-mail (the round trip is in tests/test_follow.py).
             follow = page.locator("[data-follow]")
             follow.get_by_label(_("Your e-mail address")).fill("phone.user@example.kz")

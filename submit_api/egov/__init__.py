@@ -51,7 +51,11 @@ def init_app(app: Flask) -> None:
 
 
 def _public_url() -> str:
-    return (current_app.config["EGOV_PUBLIC_URL"] or request.host_url).rstrip("/")
+    """Where the phone reaches this portal: the setting, else (production) the audience of the
+    challenges, else (development) the address the browser used."""
+    config = current_app.config
+    fallback = config["AUDIENCE"] if config["ENV"] == "production" else request.host_url
+    return (config["EGOV_PUBLIC_URL"] or fallback).rstrip("/")
 
 
 def _error(exc: ApiError) -> dict:
