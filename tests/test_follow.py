@@ -86,6 +86,8 @@ def test_follow_confirm_event_unsubscribe_round_trip(office, app, worker, smtp, 
                                   content_type="application/x-www-form-urlencoded")
     assert done.status_code == 200
     assert citizen.get("/api/follows").get_json()["follows"] == []
+    with sqlite3.connect(app.config["DATABASE"]) as conn:  # the address is forgotten at once
+        assert conn.execute("SELECT email FROM follows").fetchall() == [("",)]
     monkeypatch.setenv("ASHYQ_NOW", "2025-03-05T12:00:00+05:00")
     assert answer(employee, pid).status_code == 200  # another event (R16) ...
     worker.tick()

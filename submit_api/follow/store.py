@@ -90,14 +90,14 @@ def confirm(conn: sqlite3.Connection, token: str, now: str) -> Follow | None:
 
 
 def unsubscribe(conn: sqlite3.Connection, token: str, now: str) -> Follow | None:
-    conn.execute("UPDATE follows SET unsubscribed_at = ? WHERE token = ? AND unsubscribed_at IS NULL",
-                 (now, token))
+    conn.execute("UPDATE follows SET unsubscribed_at = ?, email = '' WHERE token = ? "
+                 "AND unsubscribed_at IS NULL", (now, token))  # the address is forgotten
     return by_token(conn, token)
 
 
 def stop(conn: sqlite3.Connection, person: str, target_type: str, target_id: str, now: str) -> bool:
-    return conn.execute("UPDATE follows SET unsubscribed_at = ? WHERE person = ? AND target_type = ? "
-                        "AND target_id = ? AND unsubscribed_at IS NULL",
+    return conn.execute("UPDATE follows SET unsubscribed_at = ?, email = '' WHERE person = ? "
+                        "AND target_type = ? AND target_id = ? AND unsubscribed_at IS NULL",
                         (now, person, target_type, target_id)).rowcount == 1
 
 
