@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ashyq import clock
 from submit_api import audit
-from submit_api.auth import signed_in
+from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.eds import iin_is_valid
 from submit_api.identity import person_id
@@ -28,10 +28,12 @@ bp = Blueprint("office_api", __name__)
 
 
 def staff_only(view):
-    """Signed in (R13) and holding at least one staff role (R8); passes person and roles."""
+    """Signed in (R13) and holding at least one staff role (R8); passes person and roles.
+    Roles belong to the signer as a person, also when they sign with their organisation's key."""
     @functools.wraps(view)
     @signed_in
     def wrapper(*args, person: str, **kwargs):
+        person = current_person()
         roles = roles_of(get_db(), person)
         if not roles:
             raise ApiError(403, "not_staff", N_("This is for the staff of the operator and of state bodies."), rule="R8")

@@ -9,11 +9,13 @@ import sqlite3
 import unicodedata
 from functools import lru_cache
 
+import regex
+
 from flask import Blueprint, current_app, request
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
-from submit_api.auth import signed_in
+from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError, request_language
 from submit_api.limits import limiter, person_or_address, setting
@@ -24,6 +26,14 @@ from submit_api.votes import document_or_404, require_open
 bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
+#: R14 counts user-perceived characters (extended grapheme clusters, UAX #29): "қ", "é" and a
+#: family emoji are one character each, as ``Intl.Segmenter`` counts them in participate.js.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def grapheme_count(text: str) -> int:
+    """How many user-perceived characters (graphemes) ``text`` has (R14, RULES.md)."""
+    return len(_GRAPHEME.findall(text))
 
 
 @lru_cache(maxsize=4)
@@ -39,10 +49,11 @@ def proposal_text(raw: object) -> str:
     text = unicodedata.normalize("NFC", raw).strip()
     if not text:
         raise ApiError(422, "text_required", N_("Write the text of your proposal."), field="text", rule="R14")
-    if len(text) > MAX_PROPOSAL_CHARS:
+    count = grapheme_count(text)
+    if count > MAX_PROPOSAL_CHARS:
         raise ApiError(422, "text_too_long",
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
-                       field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
+                       field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=count)
     if found := bad_characters(text):
         raise ApiError(422, "control_characters",
                        N_("The text contains control characters (%(chars)s); remove them."),
@@ -70,6 +81,10 @@ def submit_proposal(uid: str, person: str):
                        field="lang", rule="R3")
     text = proposal_text(body.get("text"))
     key = text_key(text)
+    # ¶2(1), R13: an organisation's proposal is recorded for the organisation (``person``, its
+    # keyed BIN) with the keyed IIN of the person who signed it.
+    signer = current_person()
+    signer = signer if signer != person else None
     conn = get_db()
     now = clock.now()
     due = calendar(current_app.config["DECREES"]).moderation_due(now.date())  # R15
@@ -77,9 +92,9 @@ def submit_proposal(uid: str, person: str):
     try:
         flags = screen(text, conn, person)
         cursor = conn.execute(
-            "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
-            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, part, person, lang, text, key, json.dumps(flags, ensure_ascii=False),
+            "INSERT INTO proposals (document, part, person, signer, lang, text, text_key, flags, "
+            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (uid, part, person, signer, lang, text, key, json.dumps(flags, ensure_ascii=False),
              now.isoformat(timespec="seconds"), due.isoformat()))
         conn.execute("COMMIT")
     except sqlite3.IntegrityError as exc:

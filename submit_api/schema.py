@@ -80,8 +80,9 @@ PATHS = {
             "votes": TOTALS, "proposals": {"type": "object", "additionalProperties": TOTALS}}}),
             "404": ERROR}}},
     "/api/documents/{uid}/proposals": _post(
-        "Send a proposal on a structural part (at most 1000 characters)",
-        _body({"part": {"type": "string"}, "text": {"type": "string", "maxLength": 1000},
+        "Send a proposal on a structural part (at most 1000 user-perceived characters, "
+        "graphemes, R14)",
+        _body({"part": {"type": "string"}, "text": {"type": "string", "x-max-graphemes": 1000},
                "lang": {"enum": ["kk", "ru"]}}, ["part", "text", "lang"]),
         _ok("Proposal accepted for moderation", {"type": "object", "properties": {
             "id": {"type": "integer"}, "status": {"const": "pending"},

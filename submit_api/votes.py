@@ -1,12 +1,12 @@
-"""Votes "for" and "against" (R11): one per signed-in person per document or published
-proposal, changeable while the discussion is open, refused before it opens and after it closes.
+"""Votes "for" and "against" (R11): one per signed-in person - or organisation, for a legal
+entity's key (¶2(1)) - per document or published proposal, changeable while the discussion is open, refused before it opens and after it closes.
 """
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
 from ashyq import clock
-from submit_api.auth import current_person, signed_in
+from submit_api.auth import current_party, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
 from submit_api.limits import limiter, person_or_address, setting
@@ -111,7 +111,7 @@ def vote_on_proposal(proposal_id: int, person: str):
 def document_totals(uid: str):
     """Live totals for the document and its published proposals, and the caller's own votes."""
     doc = document_or_404(uid)
-    person = current_person()
+    person = current_party()
     rows = get_db().execute(
         "SELECT p.id, v.value, count(v.person) AS n FROM proposals p "
         "LEFT JOIN votes v ON v.target_type = 'proposal' AND v.target_id = CAST(p.id AS TEXT) "

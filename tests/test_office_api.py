@@ -165,17 +165,16 @@ def test_audit_chain_detects_an_edited_row(office, app):
     assert operator.get("/api/office/audit.csv").get_data(as_text=True).startswith("id,at,actor")
 
 
-def test_r13_legal_entity_key_is_for_staff_only(app, pki, sign_in):
-    client = app.test_client()
-    challenge = client.get("/api/auth/challenge").get_json()["challenge"]
-    signed = pki.sign_xml(challenge.encode(), who="legal").decode()
-    refused = client.post("/api/auth/eds", json={"signed_xml": signed},
-                          headers={"X-CSRFToken": csrf(client)})
-    assert refused.status_code == 403 and refused.get_json()["errors"][0]["code"] == "legal_entity_key"
+def test_r13_legal_entity_key_takes_part_and_staff_keep_their_roles(app, pki, sign_in):
+    """¶2(1): a legal entity's key is accepted for everyone (tests/test_legal_persons.py);
+    a staff member signing with it keeps their roles as a person (R8)."""
+    assert sign_in(app.test_client(), who="legal")["kind"] == "legal"
     conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
     grant(conn, CLI_ACTOR, person_id(pki.leaf("legal").iin, app.config["IDENTITY_KEY"]), "employee", "225")
     conn.close()
-    assert sign_in(app.test_client(), who="legal")["kind"] == "legal"
+    client = app.test_client()
+    sign_in(client, who="legal")
+    assert client.get("/api/me").get_json()["staff"] == [{"role": "employee", "administrator": "225"}]
 
 
 def test_cli_staff_and_audit(app, pki, monkeypatch):
