@@ -1,5 +1,5 @@
 """The proposal workflow after submission: the operator publishes or refuses (R15, within 2
-working days, always with a reason); the administrator's staff accept or reject a published
+working days, always with a justification; a refusal only on the grounds of paragraph 14); the administrator's staff accept or reject a published
 proposal (R16, within the discussion period, always with a justification).
 
 Each decision is one transaction that changes the proposal, appends to the audit log and
@@ -37,7 +37,11 @@ class AlreadyDecided(Exception):
 
 
 class ReasonRequired(Exception):
-    "A decision needs a reason from the catalogue, or words of one's own (R15, R16)"
+    "A decision needs its grounds and a justification in words (R15, R16)"
+
+
+class UnknownGround(ValueError):
+    "A refusal may only name the grounds of paragraph 14 (R15)"
 
 
 class AnswerWindowClosed(Exception):
@@ -47,15 +51,50 @@ class AnswerWindowClosed(Exception):
 @dataclass(frozen=True)
 class Reason:
     code: str
-    decision: str  # publish | refuse | both
+    decision: str  # publish | refuse
     label: dict[str, str]
+    paragraph: str = "14"
 
 
 @lru_cache(maxsize=1)
 def reasons() -> dict[str, Reason]:
     data = tomllib.loads(REASONS_FILE.read_text(encoding="utf-8"))
-    return {r["code"]: Reason(r["code"], r["decision"], {"kk": r["kk"], "ru": r["ru"]})
+    return {r["code"]: Reason(r["code"], r["decision"], {"kk": r["kk"], "ru": r["ru"]},
+                              str(r.get("paragraph", "14")))
             for r in data["reason"]}
+
+
+def refusal_grounds() -> list[str]:
+    """R15: the grounds of paragraph 14, the only ones a refusal may name."""
+    return [r.code for r in reasons().values() if r.decision == "refuse"]
+
+
+PUBLISH_REASON = "complies"
+
+
+def decision_grounds(decision: str, grounds: object) -> list[str]:
+    """The grounds of a decision, checked (R15): a refusal names one or more grounds of
+    paragraph 14 (an unknown one raises :class:`UnknownGround`); a publication's is
+    "complies with paragraph 14"."""
+    if isinstance(grounds, str):
+        grounds = [grounds] if grounds.strip() else []
+    if not isinstance(grounds, (list, tuple)):
+        raise UnknownGround(f"grounds must be a list, not {grounds!r}")
+    chosen = list(dict.fromkeys(str(g).strip() for g in grounds if str(g).strip()))
+    allowed = refusal_grounds() if decision == "refuse" else [PUBLISH_REASON]
+    unknown = [g for g in chosen if g not in allowed]
+    if unknown:
+        raise UnknownGround(", ".join(unknown))
+    if decision == "publish":
+        return [PUBLISH_REASON]
+    if not chosen:
+        raise ReasonRequired("a refusal names one or more grounds of paragraph 14 (R15)")
+    return chosen
+
+
+def grounds_labels(grounds: list[str] | None, lang: str) -> list[str]:
+    catalogue = reasons()
+    return [catalogue[g].label[lang] for g in grounds or [] if g in catalogue]
 
 
 def _stamp() -> str:
@@ -79,18 +118,19 @@ def _transaction(conn: sqlite3.Connection, work):
 
 
 def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
-             decision: str, code: str, text: str = "") -> dict:
-    """R15: publish or refuse a pending proposal, with a catalogue reason (and text for 'other')."""
+             decision: str, grounds: list[str] | str, text: str = "") -> dict:
+    """R15: publish or refuse a pending proposal. A refusal names one or more grounds of
+    paragraph 14 and the operator's justification in words; a publication records "complies
+    with paragraph 14" and the operator's words, if any."""
     if not is_operator(roles):
         raise NotAllowed("only the operator moderates proposals (R15)")
     if decision not in DECISIONS:
         raise ReasonRequired('decision must be "publish" or "refuse"')
-    reason = reasons().get(code or "")
+    chosen = decision_grounds(decision, grounds)
+    code = chosen[0]
     text = (text or "").strip()
-    if reason is None or reason.decision not in (decision, "both"):
-        raise ReasonRequired(f"choose a reason for '{decision}' from the catalogue (R15)")
-    if code == "other" and not text:
-        raise ReasonRequired("explain the decision in your own words (R15)")
+    if decision == "refuse" and not text:
+        raise ReasonRequired("justify the refusal in your own words (R15)")
     if len(text) > MAX_REASON_CHARS:
         raise ReasonRequired(f"the reason is at most {MAX_REASON_CHARS} characters")
 
@@ -103,9 +143,9 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
             raise AlreadyDecided(f"proposal {proposal_id} is already {row[1]}")
         status, stamp = DECISIONS[decision], _stamp()
         conn.execute("UPDATE proposals SET status = ?, moderated_at = ?, moderation_code = ?, "
-                     "moderation_reason = ?, moderated_by = ? WHERE id = ?",
-                     (status, stamp, code, text or None, actor, proposal_id))
-        after = {"status": status, "code": code, "reason": text or None}
+                     "moderation_grounds = ?, moderation_reason = ?, moderated_by = ? WHERE id = ?",
+                     (status, stamp, code, json.dumps(chosen), text or None, actor, proposal_id))
+        after = {"status": status, "code": code, "grounds": chosen, "reason": text or None}
         audit.record(conn, actor, "moderate", f"proposal:{proposal_id}", {"status": "pending"}, after)
         if status == "published":
             _changed(conn, row[0], "moderation")

@@ -15,8 +15,8 @@ from submit_api.eds import iin_is_valid
 from submit_api.identity import person_id
 from submit_api.errors import N_, ApiError
 from submit_api.moderation import (
-    AlreadyDecided, AnswerWindowClosed, ProposalNotFound, ReasonRequired, answer, answer_queue,
-    moderate, moderation_queue, reasons,
+    AlreadyDecided, AnswerWindowClosed, ProposalNotFound, ReasonRequired, UnknownGround, answer,
+    answer_queue, moderate, moderation_queue, reasons, refusal_grounds,
 )
 from submit_api.staff import (
     NotAllowed, StaffError, answering_codes, grant, is_operator, lead_codes, revoke, roles_of,
@@ -60,8 +60,12 @@ def decision_errors(exc: Exception) -> ApiError:
     if isinstance(exc, AnswerWindowClosed):
         return ApiError(409, "discussion_closed",
                         N_("The discussion has ended: answers are no longer taken (R16)."), rule="R16")
+    if isinstance(exc, UnknownGround):
+        return ApiError(400, "unknown_ground",
+                        N_("Publication can be refused only on the grounds of paragraph 14 (paragraph 15): %(grounds)s; not %(unknown)s."),
+                        rule="R15", grounds=", ".join(refusal_grounds()), unknown=str(exc))
     return ApiError(422, "reason_required",
-                    N_("A decision needs a reason: choose one from the catalogue, or write your own for “other” (R15, R16)."),
+                    N_("A decision needs a justification: a refusal names one or more grounds of paragraph 14 and explains the decision in words; an answer gives its justification (R15, R16)."),
                     rule="R15")
 
 
@@ -82,19 +86,21 @@ def queue(person: str, roles):
 
 @bp.get("/api/office/reasons")
 def reason_catalogue():
-    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label}
-                        for r in reasons().values()]}
+    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label,
+                         "paragraph": r.paragraph} for r in reasons().values()]}
 
 
 @bp.post("/api/office/proposals/<int:proposal_id>/moderation")
 @staff_only
 def moderation(proposal_id: int, person: str, roles):
     body = json_body()
-    reason = str(body.get("reason") or "").strip()
-    code, text = (reason, str(body.get("text") or "")) if reason in reasons() else ("other", reason)
+    # R15: {"decision": "refuse", "grounds": ["spam", ...], "text": "why, in words"};
+    # "reason" (one ground) is read too. Only paragraph 14's grounds exist.
+    grounds = body.get("grounds", body.get("reason") or [])
     try:
-        return moderate(get_db(), proposal_id, person, roles, str(body.get("decision")), code, text)
-    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
+        return moderate(get_db(), proposal_id, person, roles, str(body.get("decision")), grounds,
+                        str(body.get("text") or ""))
+    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired, UnknownGround) as exc:
         raise decision_errors(exc) from exc
 
 

@@ -19,7 +19,7 @@ from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError, request_language
 from submit_api.limits import limiter, person_or_address, setting
-from submit_api.moderation import reasons
+from submit_api.moderation import grounds_labels, reasons
 from submit_api.screening import bad_characters, screen, text_key
 from submit_api.votes import document_or_404, require_open
 
@@ -116,12 +116,17 @@ def my_proposals(person: str):
     catalogue = reasons()
     rows = get_db().execute(
         "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
-        "moderated_at, moderation_code, moderation_reason, answer_text, answered_at "
+        "moderated_at, moderation_code, moderation_grounds, moderation_reason, answer_text, "
+        "answered_at "
         "FROM proposals WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
     items = []
     for row in rows:
         item = dict(row)
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
+        # R15: the citizen sees every ground of paragraph 14 named, and the operator's words
+        item["moderation_grounds"] = json.loads(item["moderation_grounds"] or "null") or (
+            [item["moderation_code"]] if item["moderation_code"] else [])
+        item["moderation_grounds_labels"] = grounds_labels(item["moderation_grounds"], lang)
         items.append(item)
     return {"proposals": items}

@@ -1,6 +1,7 @@
 """The back office over real HTTP: roles (R8), moderation (R15), answers (R16), audit log."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -57,25 +58,54 @@ def test_whole_workflow_from_proposal_to_answer(office, app):
     assert actions == ["grant"] * 4 + ["moderate", "answer"]
 
 
-def test_r15_refusal_needs_a_reason(office):
+def test_r15_refusal_only_on_paragraph_14_grounds_with_words(office):
+    """¶15: the operator checks against ¶14 only: a refusal names one or more of its grounds
+    and justifies the decision in words; "other" or any unknown ground is a 400 naming R15."""
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Текст предложения").get_json()["id"]
-    for body in ({"decision": "refuse", "reason": ""}, {"decision": "refuse", "reason": "complies"},
-                 {"decision": "refuse", "reason": "other"}):
+    for body in ({"decision": "refuse", "reason": "other", "text": "Министерство не согласно"},
+                 {"decision": "refuse", "grounds": ["disagrees"], "text": "Министерство не согласно"},
+                 {"decision": "refuse", "grounds": ["spam", "complies"], "text": "Спам"}):
+        response = post(operator, f"/api/office/proposals/{pid}/moderation", body)
+        assert response.status_code == 400, body
+        error = response.get_json()["errors"][0]
+        assert (error["code"], error["rule"]) == ("unknown_ground", "R15")
+    for body in ({"decision": "refuse", "grounds": [], "text": "Без оснований"},
+                 {"decision": "refuse", "grounds": ["spam"], "text": "  "}):
         response = post(operator, f"/api/office/proposals/{pid}/moderation", body)
         assert response.status_code == 422, body
         assert response.get_json()["errors"][0]["rule"] == "R15"
-    ok = moderate(operator, pid, "refuse", "Не относится к бюджетной программе").get_json()
-    assert ok["status"] == "refused" and ok["code"] == "other"
-    assert ok["reason"] == "Не относится к бюджетной программе"
+    ok = post(operator, f"/api/office/proposals/{pid}/moderation",
+              {"decision": "refuse", "grounds": ["advertising", "off_topic"],
+               "text": "Ссылка на магазин, к паспорту не относится"}).get_json()
+    assert ok["status"] == "refused" and ok["grounds"] == ["advertising", "off_topic"]
+    assert ok["reason"] == "Ссылка на магазин, к паспорту не относится"
+    mine = citizen.get("/api/me/proposals?lang=ru").get_json()["proposals"][0]
+    assert mine["moderation_grounds_labels"] == ["Предложение содержит рекламу",
+                                                 "Предложение содержит информацию, не относящуюся к выбранному документу"]
+    assert mine["moderation_reason"] == "Ссылка на магазин, к паспорту не относится"
     again = moderate(operator, pid, "publish")
     assert again.status_code == 409 and again.get_json()["errors"][0]["code"] == "already_decided"
+    catalogue = operator.get("/api/office/reasons").get_json()["reasons"]
+    assert sorted(r["code"] for r in catalogue if r["decision"] == "refuse") == [
+        "advertising", "insult", "obscene", "off_topic", "spam", "too_long"]
+
+
+def test_r15_publication_records_its_justification(office, app):
+    citizen, operator = office("person1"), office("person2")
+    pid = propose(citizen, "Предлагаю опубликовать").get_json()["id"]
+    done = moderate(operator, pid, "publish", text="По теме паспорта, без нарушений п. 14").get_json()
+    assert done["grounds"] == ["complies"] and done["reason"] == "По теме паспорта, без нарушений п. 14"
+    with db(app) as conn:
+        after = json.loads(conn.execute("SELECT after FROM audit_log WHERE action = 'moderate'").fetchone()[0])
+    assert after == {"status": "published", "code": "complies", "grounds": ["complies"],
+                     "reason": "По теме паспорта, без нарушений п. 14"}
 
 
 def test_refused_text_stays_private(office, app):
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Сукажан").get_json()["id"]
-    moderate(operator, pid, "refuse", "obscene")
+    moderate(operator, pid, "refuse", "obscene", text="Бейәдеп сөз")
     from submit_api.snapshot import snapshot_json
     with db(app) as conn:
         assert "Сукажан" not in snapshot_json(conn)

@@ -47,9 +47,9 @@ def hostile_portal(app_factory, pki, sign_in, small_content, tmp_path):
         assert response.status_code == 201, response.get_json()
         pid = response.get_json()["id"]
         if i % 3 == 2:
-            moderate(operator, pid, "refuse", payload)  # a hostile refusal reason
+            moderate(operator, pid, "refuse", "spam", text=payload)  # a hostile justification
         else:
-            moderate(operator, pid, "publish", "other", text=payload)
+            moderate(operator, pid, "publish", "complies", text=payload)
             answer(employee, pid, "accept" if i % 2 else "reject", payload)  # a hostile answer
     database = Path(app.config["DATABASE"])
     site = tmp_path / "hostile-site"
