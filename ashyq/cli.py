@@ -81,17 +81,34 @@ def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -
 @click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
               default=ROOT / "content", show_default=True, help="Content folder.")
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
-def check(content_dir: Path, show_all: bool) -> None:
-    """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The service's database, for the publication record and the discussions' "
+                   "facts (R9-R17); default ASHYQ_DATABASE or var/ashyq.sqlite3.")
+def check(content_dir: Path, show_all: bool, database: Path | None) -> None:
+    """Check the dated and content rules (R3-R17); exit 1 on any violation. A content problem
+    that stops the build is reported beside every other check."""
+    import os
+    import sqlite3
+
     from ashyq import clock
     from generator import compliance
-    from generator.content import ContentInvalid, load_content
+    from generator.content import load_content
+    from generator.publication import first_served_dates, record_from_snapshot
+    from submit_api.snapshot import public_snapshot
 
-    try:
-        index = load_content(content_dir, clock.today())
-    except ContentInvalid as exc:
-        raise click.ClickException(str(exc)) from exc
-    checks = compliance.check(index)
+    database = database or Path(os.environ.get("ASHYQ_DATABASE") or ROOT / "var" / "ashyq.sqlite3")
+    snapshot = None
+    if database.exists():
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            snapshot = public_snapshot(conn)
+        except sqlite3.Error:
+            snapshot = None  # not migrated yet: no record
+        finally:
+            conn.close()
+    index = load_content(content_dir, clock.today(),
+                         first_served_dates(record_from_snapshot(snapshot)), strict=False)
+    checks = compliance.check(index, snapshot, index.problems)
     bad = compliance.violations(checks)
     for item in checks if show_all else bad:
         click.echo(("ok   " if item.ok else "FAIL ") + item.describe())

@@ -25,6 +25,7 @@ from ashyq import clock
 from generator.content import SiteIndex, load_content
 from generator.manifest import MANIFEST_PATH
 from generator.opendata import write_open_data
+from generator.publication import first_served_dates, record_from_snapshot, write_served
 from generator.search import SearchIndexFailed, index_site
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,10 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     started = time.perf_counter()
     output = Path(output).absolute()
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
-    index = load_content(Path(content_dir), today or clock.today())
+    shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+    # R9, R10, R12: posting dates from the publication record the service keeps
+    used = first_served_dates(record_from_snapshot(shown))
+    index = load_content(Path(content_dir), today or clock.today(), used)
     builds_dir(output).mkdir(parents=True, exist_ok=True)
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     build_dir.mkdir()
@@ -153,8 +157,8 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                    if not (build_dir / p).exists()]
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
-        shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
         write_open_data(build_dir, index, shown, clock.now())
+        write_served(build_dir, index, clock.now(), used)  # for the publication record
         try:
             index_site(build_dir)  # the search index of both languages, before the swap
         except SearchIndexFailed as exc:

@@ -21,6 +21,7 @@ from ashyq.i18n import compile_catalogs
 from generator.build import pelican_settings, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
 from generator.opendata import write_open_data
+from generator.publication import used_dates
 from generator.public_state import public_state
 from generator.site import SiteGenerator, locale_dir, site_index
 
@@ -42,7 +43,8 @@ class IncrementalSite:
         self.output = Path(output).absolute()
         self.build_dir = self.output.resolve()
         self.today = today
-        self.index: SiteIndex = load_content(Path(content_dir), today)
+        # the same first-serving dates as the full build that made this directory (R9, R10)
+        self.index: SiteIndex = load_content(Path(content_dir), today, used_dates(self.build_dir))
         base = pelican_settings(self.index, self.build_dir, Path(cache_dir).absolute(),
                                 site_url, None, settings)
         compile_catalogs(locale_dir(base))

@@ -22,6 +22,7 @@ from pelican.generators import Generator
 
 from ashyq import clock
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES, MATERIAL_SECTIONS
+from ashyq.workdays import calendar_source
 from generator import compliance
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document, SiteIndex, load_content
@@ -29,7 +30,7 @@ from generator.feeds import Feed, FeedItem, render_feeds
 from ashyq.i18n import compile_catalogs, date_long, date_short, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
-from generator.public_state import load_public_state
+from generator.public_state import load_public_state, read_snapshot
 from generator.reports import current_version, load_report, publish_files
 from generator.table_charts import CHARTED_TYPES, add_charts
 
@@ -105,6 +106,7 @@ class SiteGenerator(Generator):
                 self.bodies[doc.uid] = self.read_body(doc)
         self.readers.save_cache()
         self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
+        self.snapshot = read_snapshot(self.settings.get("ASHYQ_SNAPSHOT"))  # for compliance
         self.releases = {d.meta[self.lang].get("document"): d
                          for d in self.index.of_type("press_release")}
         self.context["ashyq"] = self.index
@@ -151,7 +153,8 @@ class SiteGenerator(Generator):
             form=annex.annex(doc.type), version=int(version_dir.name[1:]), files=files,
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
-            no_answer=annex.text("no_answer", self.lang))
+            no_answer=annex.text("no_answer", self.lang),
+            after_end=annex.text("after_end", self.lang))
         return name, template, values, version_dir
 
     def publish_report(self, version_dir: Path, doc: Document) -> None:
@@ -207,11 +210,12 @@ class SiteGenerator(Generator):
                 self._write(writer, f"{section}/{doc.uid}/", "material.html", section=section,
                             doc=doc, body=self.bodies[doc.uid],
                             admin=index.administrators.get(doc.administrator or ""))
-        checks = compliance.check(index)
+        checks = compliance.check(index, self.snapshot)
         grouped = compliance.by_administrator(checks)
         admins = sorted(index.administrators.values(), key=lambda a: a.code)
         self._write(writer, "compliance/", "compliance.html", checks=checks, grouped=grouped,
-                    administrators=admins)
+                    administrators=admins, calendar_source=calendar_source(index.calendar),
+                    publication_recorded=bool((self.snapshot or {}).get("publication")))
         for admin in admins:
             self._write(writer, f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
                         checks=grouped.get(admin.code, []))

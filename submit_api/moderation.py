@@ -48,6 +48,31 @@ class AnswerWindowClosed(Exception):
     "The discussion has ended: answers are no longer taken (R16)"
 
 
+def _day_of(stamp: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(stamp[:10]) if stamp else None
+
+
+def published_after_end(moderated_at: str | None, discussion_end: dt.date) -> bool:
+    """A proposal received in time but published by the operator after the discussion ended
+    (the operator's 2 working days, R15, ran past the end)."""
+    day = _day_of(moderated_at)
+    return day is not None and day > discussion_end
+
+
+def report_formed(conn: sqlite3.Connection, uid: str) -> bool:
+    return conn.execute("SELECT 1 FROM reports WHERE document = ? LIMIT 1", (uid,)).fetchone() is not None
+
+
+def may_answer(conn: sqlite3.Connection, uid: str, discussion_end: dt.date,
+               moderated_at: str | None, today: dt.date) -> bool:
+    """R16 within the discussion period; and, by RULES.md's interpretation (paragraphs 15-17),
+    a proposal the operator published after the end may be answered until the final report
+    is formed - it must not lose its chance of an answer to the calendar."""
+    if today <= discussion_end:
+        return True
+    return published_after_end(moderated_at, discussion_end) and not report_formed(conn, uid)
+
+
 @dataclass(frozen=True)
 class Reason:
     code: str
@@ -156,7 +181,8 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
 def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
            decision: str, text: str, manifest: Manifest, today: dt.date | None = None) -> dict:
     """R16: accept or reject a published proposal on one's own administrator's document,
-    with a justification, until the discussion ends (an answer may be revised until then)."""
+    with a justification, until the discussion ends (an answer may be revised until then);
+    one published after the end, until the final report is formed (:func:`may_answer`)."""
     if decision not in ANSWERS:
         raise ReasonRequired('decision must be "accept" or "reject"')
     text = (text or "").strip()
@@ -170,14 +196,14 @@ def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[R
     today = today or clock.today()
 
     def work():
-        row = conn.execute("SELECT document, status, answer_text FROM proposals WHERE id = ?",
-                           (proposal_id,)).fetchone()
+        row = conn.execute("SELECT document, status, answer_text, moderated_at FROM proposals "
+                           "WHERE id = ?", (proposal_id,)).fetchone()
         if row is None or row[1] in ("pending", "refused"):
             raise ProposalNotFound(proposal_id)
         doc = manifest.get(row[0])
         if doc is None or doc.administrator not in codes:
             raise NotAllowed(f"proposal {proposal_id} is on another administrator's document (R16)")
-        if today > doc.discussion_end:
+        if not may_answer(conn, row[0], doc.discussion_end, row[3], today):
             raise AnswerWindowClosed(doc.discussion_end.isoformat())
         status, stamp = ANSWERS[decision], _stamp()
         conn.execute("UPDATE proposals SET status = ?, answer_text = ?, answered_at = ?, "
@@ -229,5 +255,10 @@ def answer_queue(conn: sqlite3.Connection, codes: set[str], manifest: Manifest,
         doc = docs[item["document"]]
         item["due"] = doc.discussion_end.isoformat()
         item["administrator"] = doc.administrator
-        item["overdue"] = item["status"] == "published" and doc.discussion_end < today
+        # published after the end: answerable until the final report is formed (RULES.md)
+        item["after_end"] = published_after_end(item["moderated_at"], doc.discussion_end)
+        item["overdue"] = (item["status"] == "published" and doc.discussion_end < today
+                           and not item["after_end"])
+        item["answerable"] = may_answer(conn, item["document"], doc.discussion_end,
+                                        item["moderated_at"], today)
     return sorted(items, key=lambda i: (i["due"], i["id"]))

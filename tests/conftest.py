@@ -50,7 +50,9 @@ def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: st
     body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
     for pid, heading in parts or PARTS[lang]:
         suffix = f" {{#{pid}}}" if pid else ""
-        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
+        # R3: each version in its own language (generator.compliance_order checks the letters)
+        text = "Бөлімнің мәтіні" if lang == "kk" else "Текст раздела"
+        body += f"## {heading}{suffix}\n\n{text} {pid} {lang}.\n\n"
     return head + "\n" + body
 
 
@@ -68,8 +70,8 @@ def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: di
     for lang in ("kk", "ru"):
         head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
         head += "".join(f"{k}: {v}\n" for k, v in fields.items())
-        (content / folder / f"{uid}.{lang}.md").write_text(
-            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+        body = "\nМәтін.\n\n## Бөлім\n\nМәтін.\n" if lang == "kk" else "\nТекст.\n\n## Раздел\n\nТекст.\n"
+        (content / folder / f"{uid}.{lang}.md").write_text(head + body, encoding="utf-8")
 
 
 @pytest.fixture

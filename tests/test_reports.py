@@ -194,8 +194,10 @@ def test_r17_rows_are_the_published_proposals_unanswered_included(example):
             for r in rows] == [(1, 1, "2025-02-25", "purpose", "kk", 4, 1),
                                (2, 3, "2025-02-27", "expenses", "ru", 2, 2),
                                (3, 5, "2025-03-10", "purpose", "kk", 1, 0)]
-    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03"}
-    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05"}
+    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03",
+                                 "after_end": False}
+    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05",
+                                 "after_end": False}
     assert rows[2]["answer"] is None
     assert rows[1]["part"]["title"] == {"kk": "Шығыстар", "ru": "Расходы"}
 
@@ -302,9 +304,17 @@ def test_r17_same_data_gives_the_same_bytes(example, tmp_path):
 
 # --- frozen versions and generation -------------------------------------------------------------
 
+def moderate_pending(conn):
+    """R17 waits until every proposal received in time is moderated (tests/test_late_proposals.py)."""
+    conn.execute("UPDATE proposals SET status = 'refused', moderated_at = "
+                 "'2025-03-12T10:00:00+05:00' WHERE status = 'pending'")
+
+
 @pytest.fixture
 def db(tmp_path):
     conn = make_example(tmp_path / "ashyq.sqlite3")
+    assert generate_due_reports(conn, [DOCUMENT], GENERATED, tmp_path / "waiting") == []
+    moderate_pending(conn)
     yield conn
     conn.close()
 
