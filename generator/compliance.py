@@ -46,7 +46,8 @@ class Check:
 
     def describe(self) -> str:
         """A plain English line for the command line."""
-        where = self.document or f"administrator {self.administrator}"
+        where = self.document or (f"administrator {self.administrator}" if self.administrator
+                                  else self.detail.get("where", "-"))
         dates = ", ".join(f"{k} {v.isoformat()}" for k, v in (("due", self.due), ("done", self.done)) if v)
         extra = ", ".join(f"{k} {v}" for k, v in self.detail.items())
         return f"[{self.rule}] {where}: {self.kind.replace('_', ' ')}" + \
