@@ -4,7 +4,7 @@ portal first showed it, not a date typed in").
 The build cannot know when a page is first served, and never opens the database (DESIGN.md,
 boundary 1). So the record goes round the boundary:
 
-1. every build writes ``opendata/served.json``: each document it serves, with the content hash
+1. every build writes ``.ashyq-served.json`` beside its build state: each document it serves, with the content hash
    of this version of it (both language files and the attachments) and its declared ``posted``;
 2. the service (the rebuild worker, ``submit_api.publication``) records each (uid, version) the
    first time it sees it, in the hash-chained audit log, with the time it was swapped in;
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 
-SERVED_PATH = "opendata/served.json"
+SERVED_PATH = ".ashyq-served.json"  # beside .ashyq-build.json, public facts only
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def version_of(doc) -> str:
 
 
 def record_from_snapshot(snapshot: dict | None) -> dict[str, Served]:
-    """The publication record in a public snapshot (``submit_api.snapshot``), by uid."""
+    """The publication record in a public snapshot (``submit_api.public``), by uid."""
     record = {}
     for uid, entry in ((snapshot or {}).get("publication") or {}).items():
         record[uid] = Served(uid, dt.datetime.fromisoformat(entry["first_served"]),
@@ -70,7 +70,7 @@ def first_served_dates(record: dict[str, Served]) -> dict[str, dt.date]:
 
 
 def served_list(index, generated: dt.datetime, used: dict[str, dt.date]) -> dict:
-    """``opendata/served.json``: what this build serves, for the service to record; and the
+    """``.ashyq-served.json``: what this build serves, for the service to record; and the
     first-serving dates this build used (so an incremental re-render uses the same)."""
     documents = []
     for doc in sorted(index.documents.values(), key=lambda d: d.uid):

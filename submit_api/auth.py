@@ -22,12 +22,13 @@ from flask import Blueprint, Flask, current_app, jsonify, request, session
 from flask_wtf.csrf import generate_csrf
 
 from ashyq import clock
-from submit_api.db import get_db
+from submit_api.db import get_db, transaction
 from submit_api.eds import SignatureRejected, make_checker
 from submit_api.errors import N_, ApiError
 from submit_api.identity import Participant, participant
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.staff import roles_of
+from submit_api.store import people
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -78,10 +79,8 @@ def challenge_xml(nonce: str, issued: str, audience: str) -> str:
 def challenge():
     nonce = secrets.token_hex(32)
     now = time.time()
-    conn = get_db()
-    conn.execute("INSERT INTO challenges (nonce, issued_at) VALUES (?, ?)", (nonce, now))
-    conn.execute("DELETE FROM challenges WHERE issued_at < ?",
-                 (now - 24 * 3600,))  # old ones: keep a day for replay detection
+    people.add_challenge(get_db(), nonce, now,
+                         now - 24 * 3600)  # old ones: keep a day for replay detection
     issued = dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds")
     return {"challenge": challenge_xml(nonce, issued, current_app.config["AUDIENCE"]),
             "expires_in": current_app.config["CHALLENGE_TTL_SECONDS"]}
@@ -102,15 +101,12 @@ def consume_nonce(nonce: str) -> None:
     now = time.time()
     ttl = current_app.config["CHALLENGE_TTL_SECONDS"]
     conn = get_db()
-    updated = conn.execute(
-        "UPDATE challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND issued_at >= ?",
-        (now, nonce, now - ttl)).rowcount
-    if updated == 1:
+    if people.use_challenge(conn, nonce, now, now - ttl):
         return
-    row = conn.execute("SELECT issued_at, used_at FROM challenges WHERE nonce = ?", (nonce,)).fetchone()
+    row = people.challenge(conn, nonce)
     if row is None:
         raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
-    if row["used_at"] is not None:
+    if row[1] is not None:
         raise ApiError(400, "replayed_nonce", N_("This sign-in document has already been used. Start again."), rule="R13")
     raise ApiError(400, "stale_nonce", N_("The sign-in document is more than 5 minutes old. Start again."), rule="R13")
 
@@ -122,20 +118,11 @@ def start_session(who: Participant) -> None:
     conn = get_db()
     stamp = clock.now().isoformat(timespec="seconds")
     sid = secrets.token_urlsafe(32)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         for key, kind in {who.person: "individual", who.party: who.kind}.items():
-            conn.execute("INSERT INTO people (id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
-                         (key, kind, stamp, stamp))
-        conn.execute("INSERT INTO sessions (id, person, party, created_at, expires_at) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     (sid, who.person, who.party, now, now + current_app.config["SESSION_HOURS"] * 3600))
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+            people.seen(conn, key, kind, stamp)
+        people.open_session(conn, sid, who.person, now,
+                            now + current_app.config["SESSION_HOURS"] * 3600, who.party)
     session.clear()
     session["sid"], session["person"] = sid, who.party
     session.permanent = False
@@ -146,12 +133,11 @@ def current_session() -> Participant | None:
     sid = session.get("sid")
     if not sid:
         return None
-    row = get_db().execute("SELECT person, coalesce(party, person) AS party FROM sessions "
-                           "WHERE id = ? AND expires_at > ?", (sid, time.time())).fetchone()
-    if row is None:
+    found = people.session_party(get_db(), sid, time.time())
+    if found is None:
         return None
-    kind = "legal" if row["party"] != row["person"] else "individual"
-    return Participant(row["person"], row["party"], kind)
+    person, party = found
+    return Participant(person, party, "legal" if party != person else "individual")
 
 
 def current_person() -> str | None:
@@ -221,7 +207,7 @@ def organisation_name(signer) -> str:
 def logout():
     sid = session.get("sid")
     if sid:
-        get_db().execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        people.close_session(get_db(), sid)
     session.clear()
     return {"ok": True, "signed_in": False}
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from generator.compliance import check, violations
 from generator.content import load_content
-from tests.conftest import write_document, write_simple
+from tests.helpers import write_document, write_release, write_simple
 
 
 def checks_for(content, rule, today=dt.date(2025, 12, 1)):
@@ -84,17 +84,8 @@ def test_r12_press_release_on_the_posting_day(small_content):
     assert late.kind == "press_release_late" and not late.ok and late.done == dt.date(2025, 1, 6)
 
 
-def write_release(content, uid, date, document, admin, text: dict) -> None:
-    """A press release (R12) with its own text in each language."""
-    (content / "press").mkdir(parents=True, exist_ok=True)
-    for lang in ("kk", "ru"):
-        (content / "press" / f"{uid}.{lang}.md").write_text(
-            f"uid: {uid}\ntype: press_release\ntitle: {uid} {lang}\ndate: {date}\n"
-            f"document: {document}\nadministrator: {admin}\n\n{text[lang]}\n", encoding="utf-8")
-
-
 def compliant_content(tmp_path):
-    from tests.conftest import ADMINISTRATORS
+    from tests.helpers import ADMINISTRATORS
     content = tmp_path / "compliant"
     content.mkdir()
     (content / "administrators.toml").write_text(ADMINISTRATORS, encoding="utf-8")

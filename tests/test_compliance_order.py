@@ -7,11 +7,10 @@ import datetime as dt
 
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from generator.compliance import check
 from generator.content import load_content
-from tests.conftest import write_document, write_simple
-from tests.test_compliance import write_release
+from tests.helpers import write_document, write_release, write_simple
 
 TODAY = dt.date(2025, 12, 1)
 

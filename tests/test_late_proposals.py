@@ -10,12 +10,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from ashyq.worker import RebuildWorker, export_snapshot
+from portal.worker import RebuildWorker, export_snapshot
 from ashyq.workdays import load_calendar
 from generator.build import build
 from submit_api.reports.store import waiting_for
-from tests.test_api import OPEN, propose
-from tests.test_office_api import answer, moderate
+from tests.helpers import OPEN, answer, moderate, propose
 
 LAST_DAY = "2025-03-11T17:30:00+05:00"   # the discussion of OPEN ends on Tuesday 11 March 2025
 

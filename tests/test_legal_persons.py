@@ -9,7 +9,7 @@ import sqlite3
 
 from submit_api.identity import organisation_id, person_id
 from submit_api.staff import CLI_ACTOR, grant
-from tests.test_api import OPEN, csrf, propose, publish, vote
+from tests.helpers import OPEN, csrf, propose, publish, vote
 
 
 def totals(client):

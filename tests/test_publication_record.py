@@ -1,5 +1,5 @@
 """The publication record (R9, R10, R12: "the posting date is when the portal first showed it,
-not a date typed in"): every build lists what it serves (opendata/served.json), the worker
+not a date typed in"): every build lists what it serves (.ashyq-served.json), the worker
 records each document version's first serving in the hash-chained audit log, the public
 snapshot hands the record to the next build. A real build, the real worker, real dates
 (Wednesday 5 March 2025; 10 March 2025 was a day off)."""
@@ -10,15 +10,14 @@ import json
 import sqlite3
 from pathlib import Path
 
-from ashyq.worker import RebuildWorker, export_snapshot
+from portal.worker import RebuildWorker, export_snapshot
 from generator import compliance
 from generator.build import build
 from generator.content import load_content
 from generator.publication import first_served_dates, record_from_snapshot
 from submit_api import audit
-from submit_api.publication import publication_record
-from submit_api.snapshot import public_snapshot
-from tests.conftest import write_document
+from submit_api.public import public_snapshot, publication_record
+from tests.helpers import write_document
 
 NEW = "BP-2026-225-009"
 
@@ -41,7 +40,7 @@ def test_r9_first_serving_is_recorded_and_a_back_dated_passport_caught(
     site, flag = tmp_path / "served", tmp_path / "rebuild-needed"
     build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
           snapshot=export_snapshot(database, tmp_path / "snapshot.json"))
-    served = json.loads((site / "opendata" / "served.json").read_text(encoding="utf-8"))
+    served = json.loads((site / ".ashyq-served.json").read_text(encoding="utf-8"))
     assert {d["uid"] for d in served["documents"]} >= {"BP-2026-225-001", "IR-2024-225-001"}
     assert all(len(d["version"]) == 64 for d in served["documents"])
     worker = RebuildWorker(database, small_content, site, tmp_path / "cache", debounce=0,
