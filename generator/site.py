@@ -154,7 +154,8 @@ class SiteGenerator(Generator):
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
             no_answer=annex.text("no_answer", self.lang),
-            after_end=annex.text("after_end", self.lang))
+            after_end=annex.text("after_end", self.lang),
+            provenance=annex.provenance(self.lang))
         return name, template, values, version_dir
 
     def render(self, template: str, values: dict) -> str:

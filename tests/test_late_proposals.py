@@ -71,6 +71,7 @@ def test_p15_p17_last_day_proposal_is_answered_after_the_end_and_marked(
     assert rows[in_time]["answer"] is None and report["header"]["discussion_end"] == "2025-03-11"
     html = (site / "ru/discussions" / OPEN / "report/index.html").read_text("utf-8")
     assert "Ответ дан после завершения обсуждения" in html
+    assert "Русские подписи – перевод портала" in html          # annex labels: whose words
     kk = (site / "kk/discussions" / OPEN / "report/index.html").read_text("utf-8")
     assert "Жауап талқылау аяқталғаннан кейін берілді" in kk
 
