@@ -82,7 +82,7 @@ def test_xss_payloads_never_execute(hostile_portal, page):
         assert_inert(page, f"document page {lang}")
     page.goto(f"{hostile_portal}/ru/me/")
     page.get_by_role("button", name="Демо-вход (тестовый сертификат, без NCALayer)").click()
-    page.get_by_text("Вы вошли.").wait_for()
+    page.get_by_text("Вы вошли как физическое лицо").wait_for()
     page.locator("[data-my-list] li").first.wait_for()
     assert page.locator("[data-my-list] li").count() == len(PAYLOADS)
     assert_inert(page, "my proposals (refusal reasons and answers)")
