@@ -10,13 +10,14 @@ import unicodedata
 from functools import lru_cache
 
 import regex
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db, transaction
 from submit_api.errors import N_, ApiError, request_language
+from submit_api.inputs import json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import grounds_labels, reasons
 from submit_api.screening import bad_characters, screen, text_key
@@ -26,6 +27,7 @@ from submit_api.votes import document_or_404, require_open
 bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
+CONTROL_MESSAGE = N_("The text contains control characters (%(chars)s); remove them.")
 #: R14 counts user-perceived characters (extended grapheme clusters, UAX #29): "қ", "é" and a
 #: family emoji are one character each, as ``Intl.Segmenter`` counts them in participate.js.
 _GRAPHEME = regex.compile(r"\X")
@@ -55,8 +57,7 @@ def proposal_text(raw: object) -> str:
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
                        field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=count)
     if found := bad_characters(text):
-        raise ApiError(422, "control_characters",
-                       N_("The text contains control characters (%(chars)s); remove them."),
+        raise ApiError(422, "control_characters", CONTROL_MESSAGE,
                        field="text", rule="R14", chars=", ".join(found))
     return text
 
@@ -66,9 +67,7 @@ def proposal_text(raw: object) -> str:
 @signed_in
 def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("Send the proposal as JSON: part, text and lang."))
+    body = json_body()
     require_open(doc, rule="R14")
     part = body.get("part")
     if part not in doc.parts:
@@ -79,7 +78,7 @@ def submit_proposal(uid: str, person: str):
     if lang not in ("kk", "ru"):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
-    text = proposal_text(body.get("text"))
+    text = proposal_text(text_field(body, "text"))
     key = text_key(text)
     # ¶2(1), R13: an organisation's proposal is recorded for the organisation (``person``, its
     # keyed BIN) with the keyed IIN of the person who signed it.
