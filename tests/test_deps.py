@@ -115,9 +115,14 @@ def again_rendered(site: Path) -> list[str]:
 
 
 def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
-    run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    first = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
     again = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
-    assert again.rendered == 0 and again.carried > 50
+    assert again.rendered == 0 and again.build_dir == first.build_dir  # no new build at all
+    touched = run(small_content, tmp_path / "live", tmp_path / "cache", theme,
+                  TODAY + dt.timedelta(days=1))  # a new day: the lists, not every page
+    assert touched.rendered > 0
+    closed = touched.build_dir / "ru/discussions/BP-2026-261-002/index.html"  # closed before
+    assert closed.stat().st_nlink > 1  # carried over, not written again
 
 
 KILLER = textwrap.dedent("""
