@@ -229,7 +229,7 @@ class SearchPageGenerator(Generator):
         def make() -> str:
             _n, template, values = page_spec(lang, index, SEARCH_PATH, "search.html")
             # Its policy (with 'wasm-unsafe-eval', which the Nu checker's CSP grammar does not
-            # know) comes as a header from the server (ashyq.web); no <meta> policy here.
+            # know) comes as a header from the server (portal.web); no <meta> policy here.
             values["CONTENT_SECURITY_POLICY"] = None
             return self.get_template(template).render({**self.context, **values})
         with render_path(self.settings, self.output_path) as sink:

@@ -15,10 +15,10 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from ashyq.web import StaticSite
+from portal.web import StaticSite
 from generator.build import BuildFailed
 from generator.search import search_policy, wait_for_search
-from tests.conftest import write_document
+from tests.helpers import write_document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -102,7 +102,7 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
     worker shows without re-indexing, do not change the index."""
     from generator.build import build
-    from tests.test_public_state import SNAPSHOT
+    from tests.helpers import SNAPSHOT
 
     def index_of(name: str, snapshot: dict | None) -> dict[str, bytes]:
         path = None
@@ -206,7 +206,7 @@ def test_a_failed_background_index_keeps_the_previous_index(small_content, build
 @pytest.fixture(scope="module")
 def served(sample_site):
     """The sample site on a loopback port; the search page's own policy as the header."""
-    from ashyq.web import DEFAULT_CSP
+    from portal.web import DEFAULT_CSP
 
     server = make_server("127.0.0.1", 0, StaticSite(sample_site, search_policy(DEFAULT_CSP)),
                          threaded=True)
