@@ -85,6 +85,22 @@ def build(content_dir: Path | None, output: Path | None, site_url: str | None,
 
 
 @main.command()
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def preview(content_dir: Path | None, host: str, port: int) -> None:
+    """Preview the content while writing it: build, serve, rebuild what changed on every
+    save and reload the page in the browser (docs/content.md)."""
+    from generator.preview import serve
+
+    cache = Path(current_settings()["CACHE_DIR"]) / "preview"
+    try:
+        serve(place(content_dir, "CONTENT"), cache / "site", cache, host=host, port=port)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @output_option
