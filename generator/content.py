@@ -341,7 +341,8 @@ def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str]:
     meta, body, offset = parse_header(data.decode("utf-8"))
     doc_type = DOC_TYPES.get(meta.get("type", ""))
     parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
-    return meta, parts, _hash(data), _hash(repr((sorted(meta.items()), parts)))
+    shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
+    return meta, parts, _hash(data), _hash(repr((sorted(meta.items()), shown)))
 
 
 def _markdown_files(content_dir: Path) -> list[str]:
