@@ -50,8 +50,9 @@ SETTINGS: dict[str, Setting] = {
                    "links); default `http://127.0.0.1:8000`."),
     "DATABASE": _s(str(VAR / "ashyq.sqlite3"), "The SQLite database of the service (private "
                    "data: identity hashes, sessions, votes, proposals, audit log)."),
-    "CACHE_DIR": _s(str(VAR / "cache"), "Build caches (rendered Markdown, Pelican's reader "
-                    "cache) and the public snapshot handed to builds."),
+    "CACHE_DIR": _s(str(VAR / "cache"), "Build caches (rendered Markdown by content hash, "
+                    "what reading the content found, compiled catalogs), the public snapshot "
+                    "handed to builds, and `ashyq preview`'s site."),
     "REPORTS_DIR": _s(str(VAR / "reports"), "Frozen final reports (R17) and their versions."),
     "MANIFEST": _s(None, "The build's manifest the API trusts; default "
                    "`OUTPUT/opendata/documents.json`."),

@@ -161,3 +161,19 @@ def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tm
     run(small_content, live, tmp_path / "cache", theme)
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
     assert site_files(live) == site_files(tmp_path / "cold")
+
+
+def test_every_generated_file_goes_through_the_render_path(small_content, theme, tmp_path):
+    """A file written beside the render path would be missed by the dependency record: it
+    would go stale in incremental builds. Only Pelican's copy of the theme's static files, the
+    search index (a link) and the build's own state are not listed."""
+    import json
+
+    result = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    record = json.loads((result.build_dir / RECORD).read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(result.build_dir).as_posix() for p in result.build_dir.rglob("*")
+               if p.is_file() and not p.is_symlink()}
+    unlisted = {p for p in on_disk - set(record["outputs"])
+                if not p.startswith(("theme/", ".ashyq-"))}
+    assert unlisted == set()
+    assert set(record["outputs"]) <= on_disk
