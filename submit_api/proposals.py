@@ -15,7 +15,7 @@ from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
 from submit_api.db import get_db, transaction
 from submit_api.errors import N_, ApiError, request_language
-from submit_api.inputs import json_body, text_field
+from submit_api.inputs import field, json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
@@ -58,12 +58,12 @@ def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
     body = json_body()
     require_open(doc, rule="R14")
-    part = body.get("part")
+    part = field(body, "part")
     if part not in doc.parts:
         raise ApiError(422, "unknown_part",
                        N_("Choose a part of the document: %(part)s is not one of its parts."),
                        field="part", rule="R14", part=str(part))
-    lang = body.get("lang")
+    lang = field(body, "lang")
     if lang not in ("kk", "ru"):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
