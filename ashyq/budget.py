@@ -45,6 +45,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
+from ashyq.tabular import csv_text, csv_unescape
+
 COLUMNS = ("period", "administrator", "program", "subprogram", "specific",
            "approved", "adjusted", "executed")
 NAME_COLUMNS = ("name_kk", "name_ru")
@@ -242,13 +244,9 @@ class Dataset:
 
     def to_csv(self) -> str:
         """Every row in the import format (comma separated, dot decimals)."""
-        out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(COLUMNS + NAME_COLUMNS)
-        for row in self.rows:
-            writer.writerow([self.period, *row.key, *(plain(v) for v in row.amounts),
-                             row.name.get("kk", ""), row.name.get("ru", "")])
-        return out.getvalue()
+        return csv_text([COLUMNS + NAME_COLUMNS] + [
+            [self.period, *row.key, *(plain(v) for v in row.amounts),
+             row.name.get("kk", ""), row.name.get("ru", "")] for row in self.rows])
 
 
 def json_number(value: Decimal) -> int | float:
@@ -334,7 +332,8 @@ def read_csv(data: bytes) -> RawRows:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _records((reader.line_num, cells) for cells in reader)
+        # our own CSV escapes formula-leading text with ' (ashyq.tabular); read it back as text
+        return _records((reader.line_num, [csv_unescape(c) for c in cells]) for cells in reader)
     except csv.Error as exc:
         raise _refuse("unreadable", N_("The file could not be read as %(format)s."),
                       row=reader.line_num, format="CSV") from exc

@@ -229,7 +229,7 @@ def _strings_xml(strings: dict[str, int]) -> str:
     # escaped and cleaned as one text (a separator no cell can hold), not cell by cell: 10 × faster
     cells = [text.replace("\x00", "") if "\x00" in text else text for text in strings]
     joined = escape(_CONTROL_CHARS.sub("", "\x00".join(cells)))
-    items = joined.replace("\x00", '</t></si><si><t xml:space="preserve">')
+    items = joined.replace("\r", "&#13;").replace("\x00", '</t></si><si><t xml:space="preserve">')
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<sst xmlns="{NS}" count="{len(strings)}" uniqueCount="{len(strings)}">'
             f'<si><t xml:space="preserve">{items}</t></si></sst>' if strings else

@@ -5,14 +5,12 @@ removed or reordered row breaks the chain that :func:`verify` walks.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sqlite3
 from dataclasses import dataclass
 
-from ashyq import clock
+from ashyq import clock, tabular
 
 GENESIS = "0" * 64
 
@@ -87,9 +85,5 @@ def entries(conn: sqlite3.Connection, limit: int = 200, offset: int = 0,
 
 def export_csv(conn: sqlite3.Connection) -> str:
     """The whole log as CSV, oldest first, with the hashes so a copy can be verified."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY id"):
-        writer.writerow(row)
-    return out.getvalue()
+    rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY id")
+    return tabular.csv_text([COLUMNS, *rows])   # formula-leading text escaped (issue 13)

