@@ -352,7 +352,8 @@ def test_r17_report_is_frozen_and_regenerated_as_a_new_version(db, tmp_path):
     assert verify_report(db, reports, UID, version=1) == [] and verify_report(db, reports, UID) == []
     files = report_files(db, reports, UID)
     assert files["ru"]["report.pdf"] == reports / UID / "v2" / "ru" / "report.pdf"
-    assert sorted(files["kk"]) == ["report.csv", "report.json", "report.pdf", "report.xlsx"]
+    assert sorted(files["kk"]) == ["report.csv", "report.json", "report.pdf", "report.sha256.json",
+                                   "report.sha256.json.p7s", "report.xlsx"]
     deliveries = db.execute("SELECT report, recipient, status, message_id FROM deliveries "
                             "ORDER BY id").fetchall()
     assert [tuple(d) for d in deliveries] == [
@@ -439,7 +440,7 @@ def test_r17_a_worker_that_loses_the_race_throws_its_files_away(db, tmp_path):
     reports = tmp_path / "reports"
     generate_due_reports(db, [DOCUMENT], GENERATED, reports)
     assert _create(db, DOCUMENT, GENERATED, reports, 1, None, True) is None
-    assert sorted(p.name for p in (reports / UID).iterdir()) == ["v1"]
+    assert sorted(p.name for p in (reports / UID).iterdir()) == ["v1", "versions.json"]
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
     assert verify_report(db, reports, UID) == []
 
