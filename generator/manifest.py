@@ -9,9 +9,10 @@ import datetime as dt
 import json
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.manifest import DOCUMENT_FIELDS, MANIFEST_PATH
 from generator.content import SiteIndex
 
-MANIFEST_PATH = "opendata/documents.json"
+__all__ = ["MANIFEST_PATH", "manifest", "manifest_json"]
 
 
 def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
@@ -37,6 +38,7 @@ def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
                              "url": f"/files/{doc.uid}/{a.name}"} for a in doc.attachments],
             "url": doc.urls,
         })
+        assert tuple(documents[-1]) == DOCUMENT_FIELDS  # the contract (ashyq.manifest)
     return {"generated": generated.isoformat(timespec="seconds"), "documents": documents}
 
 

@@ -506,7 +506,7 @@ def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
                     generated: dt.datetime | None = None) -> dict[str, Path]:
     """Write ``/opendata/`` into ``build_dir`` (beside the manifest the site wrote there).
 
-    ``snapshot`` is the whole public snapshot (``submit_api.snapshot.public_snapshot``), not
+    ``snapshot`` is the whole public snapshot (``submit_api.public.public_snapshot``), not
     one document's. ``generated`` is when the caller took it: only logged - the files are
     dated from the data (:func:`data_date`), so a full build and the rebuild worker write the
     same bytes for the same state. Returns the files by name.

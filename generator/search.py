@@ -132,7 +132,7 @@ class SearchPageGenerator(Generator):
         name, template, values = page_spec(self.settings["DEFAULT_LANG"], index, SEARCH_PATH,
                                            "search.html")
         # Its policy (with 'wasm-unsafe-eval', which the Nu checker's CSP grammar does not know)
-        # comes as a header from the server (ashyq.web); no <meta> policy on this page.
+        # comes as a header from the server (portal.web); no <meta> policy on this page.
         values["CONTENT_SECURITY_POLICY"] = None
         writer.write_file(name, self.get_template(template), self.context, **values)
 

@@ -4,7 +4,6 @@ moderation, due within 2 working days (R15).
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import unicodedata
 from functools import lru_cache
@@ -14,11 +13,12 @@ from flask import Blueprint, current_app, request
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
-from submit_api.db import get_db
+from submit_api.db import get_db, transaction
 from submit_api.errors import N_, ApiError, request_language
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
+from submit_api.store import proposals as store
 from submit_api.votes import document_or_404, require_open
 
 bp = Blueprint("proposals", __name__)
@@ -73,23 +73,15 @@ def submit_proposal(uid: str, person: str):
     conn = get_db()
     now = clock.now()
     due = calendar(current_app.config["DECREES"]).moderation_due(now.date())  # R15
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        flags = screen(text, conn, person)
-        cursor = conn.execute(
-            "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
-            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, part, person, lang, text, key, json.dumps(flags, ensure_ascii=False),
-             now.isoformat(timespec="seconds"), due.isoformat()))
-        conn.execute("COMMIT")
+        with transaction(conn):
+            flags = screen(text, conn, person)
+            proposal_id = store.insert(conn, uid, part, person, lang, text, key, flags,
+                                       now.isoformat(timespec="seconds"), due.isoformat())
     except sqlite3.IntegrityError as exc:
-        conn.execute("ROLLBACK")
         raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
                        field="text", rule="R14") from exc
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return {"ok": True, "id": cursor.lastrowid, "status": "pending",
+    return {"ok": True, "id": proposal_id, "status": "pending",
             "moderation_due": due.isoformat()}, 201
 
 
@@ -99,13 +91,8 @@ def my_proposals(person: str):
     """The person's own proposals, with what became of them (R15, R16)."""
     lang = request_language()
     catalogue = reasons()
-    rows = get_db().execute(
-        "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
-        "moderated_at, moderation_code, moderation_reason, answer_text, answered_at "
-        "FROM proposals WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
     items = []
-    for row in rows:
-        item = dict(row)
+    for item in store.of_person(get_db(), person):
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
         items.append(item)

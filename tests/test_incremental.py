@@ -10,9 +10,8 @@ from pathlib import Path
 
 from generator.build import build
 from generator.incremental import IncrementalSite
-from submit_api.snapshot import public_snapshot
-from tests.test_api import OPEN, propose
-from tests.test_office_api import answer, moderate
+from submit_api.public import public_snapshot
+from tests.helpers import OPEN, answer, moderate, propose
 
 TODAY = dt.date(2025, 3, 5)
 

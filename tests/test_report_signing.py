@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from submit_api import portal_key
 from submit_api.reports import sign
 from submit_api.reports.store import current_report, generate_due_reports, regenerate
-from tests.test_reports import DOCUMENT, GENERATED, UID, add_votes, make_example
+from tests.helpers import DOCUMENT, GENERATED, UID, add_votes, make_example
 
 
 @pytest.fixture(scope="module")

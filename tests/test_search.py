@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from ashyq.web import StaticSite
+from portal.web import StaticSite
 from generator.build import BuildFailed
 from generator.search import search_policy
 
@@ -101,7 +101,7 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
     worker shows without re-indexing, do not change the index."""
     from generator.build import build
-    from tests.test_public_state import SNAPSHOT
+    from tests.helpers import SNAPSHOT
 
     def index_of(name: str, snapshot: dict | None) -> dict[str, bytes]:
         path = None
@@ -186,7 +186,7 @@ def test_a_failed_index_fails_the_build_and_keeps_the_site(small_content, build_
 @pytest.fixture(scope="module")
 def served(sample_site):
     """The sample site on a loopback port; the search page's own policy as the header."""
-    from ashyq.web import DEFAULT_CSP
+    from portal.web import DEFAULT_CSP
 
     server = make_server("127.0.0.1", 0, StaticSite(sample_site, search_policy(DEFAULT_CSP)),
                          threaded=True)

