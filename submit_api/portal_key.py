@@ -1,12 +1,13 @@
 """The portal's organisation key: what signs the final reports (R17) and the proposal receipts.
 
-Production: ``ASHYQ_REPORT_SIGNING_KEY`` names the key and ``ASHYQ_REPORT_SIGNING_CERT`` its
+Settings (:mod:`ashyq.settings`, docs/settings.md). Production: ``ASHYQ_REPORT_SIGNING_KEY``
+names the key and ``ASHYQ_REPORT_SIGNING_CERT`` its
 certificate (PEM files; the certificate file may carry the chain after the leaf), or the key
 setting names one PKCS#12 file (``.p12`` / ``.pfx``) holding both; a password, if any, in
 ``ASHYQ_REPORT_SIGNING_PASSWORD``. Typically the portal operator's legal-entity key (GOST or
 RSA) from NCA RK; here RSA or EC keys work.
 
-Without a key the demo makes its own, once, in ``<var>/portal-demo-key/``: a self-signed root
+Without a key the demo makes its own, once, in ``REPORT_SIGNING_DEMO_DIR``: a self-signed root
 "Ashyq DEMO root — not a real authority" and a leaf "Ashyq portal (DEMO signing key)". Every
 file it signs says so, in its signer's name. Never use the demo key in production.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -174,17 +176,24 @@ def demo(folder: str | Path) -> PortalKey:
     return PortalKey(leaf_key, leaf, (root,), demo=True)
 
 
-def from_settings(key_path: str | None = None, cert_path: str | None = None,
-                  password: str | None = None, demo_dir: str | Path | None = None) -> PortalKey:
-    """The configured key (arguments first, then ``ASHYQ_REPORT_SIGNING_*``), or the demo's own
-    in ``demo_dir`` when none is configured."""
-    key_path = key_path or os.environ.get(ENV_KEY)
-    if key_path:
-        return load(key_path, cert_path or os.environ.get(ENV_CERT),
-                    password or os.environ.get(ENV_PASSWORD))
-    if demo_dir is None:
+def from_settings(settings: Mapping | None = None) -> PortalKey:
+    """The configured key (``REPORT_SIGNING_KEY`` …), or, outside production, the demo's own in
+    ``REPORT_SIGNING_DEMO_DIR``."""
+    if settings is None:
+        from ashyq.settings import load as load_settings
+        settings = load_settings()
+    if settings.get("REPORT_SIGNING_KEY"):
+        return _loaded(str(settings["REPORT_SIGNING_KEY"]),
+                       str(settings.get("REPORT_SIGNING_CERT") or ""),
+                       settings.get("REPORT_SIGNING_PASSWORD"))
+    if settings.get("ENV") == "production":
         raise PortalKeyError(f"no signing key: set {ENV_KEY} (and {ENV_CERT})")
-    return _demo_cached(str(Path(demo_dir).resolve()))
+    return _demo_cached(str(Path(settings["REPORT_SIGNING_DEMO_DIR"]).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _loaded(key_path: str, cert_path: str, password: str | None) -> PortalKey:
+    return load(key_path, cert_path or None, password)
 
 
 @lru_cache(maxsize=4)

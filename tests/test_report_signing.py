@@ -171,9 +171,11 @@ def test_portal_key_from_pkcs12_and_pem(signed, tmp_path, monkeypatch):
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
         b"portal", key.key, key.cert, list(key.chain),
         serialization.BestAvailableEncryption(b"secret")))
-    monkeypatch.setenv(portal_key.ENV_KEY, str(p12))
+    monkeypatch.setenv(portal_key.ENV_KEY, str(p12))       # as production sets it
     monkeypatch.setenv(portal_key.ENV_PASSWORD, "secret")
     loaded = portal_key.from_settings()
+    with pytest.raises(portal_key.PortalKeyError):        # production never signs with a demo
+        portal_key.from_settings({"ENV": "production"})
     assert loaded.cert == key.cert and loaded.root == key.root and not loaded.demo
     with pytest.raises(portal_key.PortalKeyError):
         portal_key.load(p12, password="wrong")

@@ -146,9 +146,12 @@ def _find(documents: Iterable[Mapping], uid: str) -> Mapping:
 
 
 def signing_key(reports_dir: Path, key: portal_key.PortalKey | None = None) -> portal_key.PortalKey:
-    """The portal's key (``ASHYQ_REPORT_SIGNING_*``), or the demo's own beside the reports."""
-    return key or portal_key.from_settings(demo_dir=Path(reports_dir).parent
-                                           / portal_key.DEMO_FOLDER)
+    """``key``, or the portal's key from the settings (the demo's own beside ``reports_dir``
+    when none is configured)."""
+    if key is not None:
+        return key
+    from ashyq.settings import load as load_settings
+    return portal_key.from_settings(load_settings({"REPORTS_DIR": str(reports_dir)}))
 
 
 def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports_dir: Path,
