@@ -25,6 +25,7 @@ from ashyq import clock
 from generator.content import SiteIndex, load_content
 from generator.manifest import MANIFEST_PATH
 from generator.opendata import write_open_data
+from generator.reports import publish_certificate
 from generator.search import SearchIndexFailed, index_site
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+        publish_certificate(build_dir, (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE"))
         write_open_data(build_dir, index, shown, clock.now())
         try:
             index_site(build_dir)  # the search index of both languages, before the swap

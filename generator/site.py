@@ -30,7 +30,8 @@ from ashyq.i18n import compile_catalogs, date_long, date_short, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
-from generator.reports import current_version, load_report, publish_files
+from generator.reports import (SIGNATURE_FILES, current_version, load_report, publish_files,
+                               versions)
 from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ class SiteGenerator(Generator):
                          has_report=current_version(self.settings.get("ASHYQ_REPORTS"), doc.uid) is not None)
 
     def report_page(self, doc: Document) -> tuple[str, str, dict, Path] | None:
-        """R17: the final report's page, from the frozen report of the newest version."""
+        """R17: the final report's page, from the frozen report of the newest version, with
+        the earlier versions (dates, reasons, their signed files) and how to check them."""
         version_dir = current_version(self.settings.get("ASHYQ_REPORTS"), doc.uid)
         if version_dir is None:
             return None
@@ -146,17 +148,26 @@ class SiteGenerator(Generator):
         files = [(name, (version_dir / self.lang / name).stat().st_size)
                  for name in ("report.pdf", "report.xlsx", "report.csv", "report.json")
                  if (version_dir / self.lang / name).exists()]
+        signed = all((version_dir / self.lang / name).exists() for name in SIGNATURE_FILES)
+        listed = [dict(v, current=v["folder"] == version_dir)
+                  for v in versions(self.settings.get("ASHYQ_REPORTS"), doc.uid)]
         name, template, values = self.page(
             f"discussions/{doc.uid}/report/", "report.html", doc=doc, report=report,
             form=annex.annex(doc.type), version=int(version_dir.name[1:]), files=files,
+            signed=signed, versions=listed if len(listed) > 1 else [],
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
             no_answer=annex.text("no_answer", self.lang))
         return name, template, values, version_dir
 
     def publish_report(self, version_dir: Path, doc: Document) -> None:
-        publish_files(version_dir, self.lang,
-                      Path(self.output_path) / self.lang / "discussions" / doc.uid / "report")
+        """The current version's files in ``report/``, each earlier one's in ``report/vN/``
+        (issue 15: earlier versions stay downloadable with their signatures)."""
+        target = Path(self.output_path) / self.lang / "discussions" / doc.uid / "report"
+        publish_files(version_dir, self.lang, target)
+        for older in versions(self.settings.get("ASHYQ_REPORTS"), doc.uid):
+            if older["folder"] != version_dir:
+                publish_files(older["folder"], self.lang, target / f"v{older['version']}")
 
     def render(self, template: str, values: dict) -> str:
         """The page as the writer would write it (the incremental path uses this too)."""
