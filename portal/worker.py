@@ -113,7 +113,8 @@ class RebuildWorker:
         """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
         return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
                    Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
-                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"],
+                             "ASHYQ_PORTAL_CERTIFICATE": portal_certificate(config)},
                    reports_dir=Path(config["REPORTS_DIR"]),
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
