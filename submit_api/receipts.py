@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import unicodedata
 from collections.abc import Mapping
 
@@ -34,6 +35,7 @@ from submit_api import portal_key
 from submit_api.errors import N_, ApiError
 
 bp = Blueprint("receipts", __name__)
+log = logging.getLogger(__name__)
 
 TYPE = "ashyq-proposal-receipt"
 FORMAT = 1
@@ -150,9 +152,15 @@ def certificates(settings: Mapping) -> list[x509.Certificate]:
     return [key.cert, *key.chain]
 
 
-def receipt_for(proposal: Mapping) -> str:
-    """A receipt signed with the app's portal key (views call this)."""
-    return make_receipt(portal_key.from_settings(current_app.config), proposal)
+def receipt_for(proposal: Mapping) -> str | None:
+    """A receipt signed with the app's portal key (views call this); None, logged, when the
+    portal has no signing key (production without ``REPORT_SIGNING_KEY``): the proposal is
+    still accepted."""
+    try:
+        return make_receipt(portal_key.from_settings(current_app.config), proposal)
+    except portal_key.PortalKeyError as exc:
+        log.error("no receipt for proposal %s: %s", proposal.get("id"), exc)
+        return None
 
 
 @bp.record_once
@@ -172,7 +180,14 @@ def verify_endpoint():
         raise ApiError(400, "json_required",
                        N_("Send the receipt and the text of the proposal as JSON."), rule="R14")
     try:
-        claims = verify_receipt(body["receipt"], body["text"], certificates(current_app.config))
+        trusted = certificates(current_app.config)
+    except portal_key.PortalKeyError as exc:
+        log.error("receipts cannot be checked: %s", exc)
+        raise ApiError(503, "receipts_unavailable",
+                       N_("Receipts cannot be checked here right now; check the receipt "
+                          "against the portal's published certificate."), rule="R14") from exc
+    try:
+        claims = verify_receipt(body["receipt"], body["text"], trusted)
     except ReceiptInvalid as exc:
         raise ApiError(422, exc.code, MESSAGES[exc.code], rule="R14") from exc
     return {"valid": True, "receipt": claims}

@@ -93,3 +93,14 @@ def test_r14_anyone_checks_a_receipt_at_the_endpoint(client, sign_in, app):
     junk = anyone.post("/api/receipts/verify", json={"receipt": "a.b", "text": TEXT})
     assert junk.status_code == 422 and junk.get_json()["errors"][0]["code"] == "receipt_malformed"
     assert anyone.post("/api/receipts/verify", json={"receipt": 1}).status_code == 400
+
+
+def test_r14_production_without_a_signing_key_checks_nothing_and_breaks_nothing(app_factory):
+    app = app_factory(ENV="production", SECRET_KEY="s" * 32, IDENTITY_KEY="k" * 32)
+    answer = app.test_client().post("/api/receipts/verify", json={"receipt": "a.b.c", "text": "x"})
+    assert answer.status_code == 503
+    assert answer.get_json()["errors"][0]["code"] == "receipts_unavailable"
+    with app.test_request_context():
+        from submit_api.receipts import receipt_for
+        assert receipt_for({"id": 1, "document": OPEN, "part": "purpose", "lang": "kk",
+                            "text": TEXT, "created_at": "2025-03-05T10:00:00+05:00"}) is None
