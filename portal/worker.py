@@ -8,7 +8,6 @@ new day (statuses change) triggers a full build.
 """
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from ashyq import clock
 from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
+from ashyq.files import atomic_write
 from ashyq.manifest import read_manifest
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,8 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
         text = snapshot_json(conn)
     finally:
         conn.close()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    atomic_write(target, text)
+    return Path(target)
 
 
 def site_settings(config: dict) -> dict:

@@ -8,13 +8,14 @@ import sqlite3
 import unicodedata
 from functools import lru_cache
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
 from submit_api.db import get_db, transaction
 from submit_api.errors import N_, ApiError, request_language
+from submit_api.inputs import json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.receipts import receipt_for
@@ -25,6 +26,7 @@ from submit_api.votes import document_or_404, require_open
 bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
+CONTROL_MESSAGE = N_("The text contains control characters (%(chars)s); remove them.")
 
 
 @lru_cache(maxsize=4)
@@ -45,8 +47,7 @@ def proposal_text(raw: object) -> str:
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
                        field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
     if found := bad_characters(text):
-        raise ApiError(422, "control_characters",
-                       N_("The text contains control characters (%(chars)s); remove them."),
+        raise ApiError(422, "control_characters", CONTROL_MESSAGE,
                        field="text", rule="R14", chars=", ".join(found))
     return text
 
@@ -56,9 +57,7 @@ def proposal_text(raw: object) -> str:
 @signed_in
 def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("Send the proposal as JSON: part, text and lang."))
+    body = json_body()
     require_open(doc, rule="R14")
     part = body.get("part")
     if part not in doc.parts:
@@ -69,7 +68,7 @@ def submit_proposal(uid: str, person: str):
     if lang not in ("kk", "ru"):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
-    text = proposal_text(body.get("text"))
+    text = proposal_text(text_field(body, "text"))
     key = text_key(text)
     conn = get_db()
     now = clock.now()

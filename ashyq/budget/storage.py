@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from ashyq.files import atomic_write
 from typing import Mapping
 
 from ashyq.administrators import FILE_NAME, names, read_administrators_file
@@ -49,20 +50,6 @@ def dataset_path(content_dir: Path, period: str) -> Path:
     return Path(content_dir) / DATA_DIR / f"{period}.json"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def import_budget_file(path_or_bytes: Path | str | bytes, name: str | None, content_dir: Path,
                        archive_dir: Path, administrators: Mapping[str, object], *,
                        fmt: str | None = None, system: str | None = None,
@@ -80,14 +67,14 @@ def import_budget_file(path_or_bytes: Path | str | bytes, name: str | None, cont
     moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     stamp = moment.strftime("%Y%m%dT%H%M%SZ")
     archive = Path(archive_dir) / f"{stamp}-{digest[:12]}-{safe_name(name or '')}"
-    _write_atomically(archive, data)
+    atomic_write(archive, data, durable=True)
     archive.chmod(0o444)  # kept as received, never modified
     dataset.source = {"name": name or "", "sha256": digest, "archived": archive.name,
                       "received": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
                       **({"system": system} if system else {})}
     target = dataset_path(content_dir, dataset.period)
     replaced = target.exists()
-    _write_atomically(target, dataset.to_json().encode("utf-8"))
+    atomic_write(target, dataset.to_json(), durable=True)
     return ImportResult(dataset, target, archive, digest, replaced)
 
 
