@@ -455,3 +455,20 @@ def test_report_xlsx_keeps_formulas_as_text(hostile_report):
     cells = [c for row in wb.active.iter_rows() for c in row if c.value == HYPERLINK]
     assert cells and all(c.data_type == "s" for c in cells)
     wb.close()
+
+
+def test_r17_a_failing_language_fails_the_report(example, tmp_path, monkeypatch):
+    """Rendered side by side (a forked child for ru): the child's failure is the report's."""
+    from submit_api.reports import render
+
+    original = render.report_view
+
+    def broken(data, lang):
+        if lang == "ru":
+            raise ValueError("broken ru labels")
+        return original(data, lang)
+
+    monkeypatch.setattr(render, "report_view", broken)
+    with pytest.raises(ChildProcessError):
+        render.render_report(example[0], tmp_path, formats=("report.csv",), parallel=True)
+    assert (tmp_path / "kk" / "report.csv").exists()

@@ -383,7 +383,9 @@ def render_report(data: dict, dest: Path, langs: tuple[str, ...] = LANGUAGES,
     finally:
         _pid, status = os.waitpid(child, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"rendering the {', '.join(langs[1:])} report failed (see the log)")
+        # an OSError: the store logs it and tries the report again on its next run
+        raise ChildProcessError(f"rendering the {', '.join(langs[1:])} report failed "
+                                "(see the log)")
     for lang in langs[1:]:
         written.update({f"{lang}/{name}": Path(dest) / lang / name for name in formats})
     return written
