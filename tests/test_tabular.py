@@ -1,9 +1,10 @@
 """Issue 13: every CSV and XLSX the portal writes keeps formula-leading text inert.
 
-One writer path (:mod:`ashyq.tabular`), one test per writer: the final report's CSV and XLSX,
-(in tests/test_reports.py) the open data CSV, the budget CSVs (the dataset and the budget pages' downloads) and the audit
-export. A cell starting with ``= + - @`` (or a tab or CR) is written as ``'=…`` in CSV and as a
-text cell (shared string, never a formula element) in XLSX; plain numbers stay numbers.
+One writer path (:mod:`ashyq.tabular`), one test per writer: the final report's CSV and XLSX
+(in tests/test_reports.py), the open data CSV, the budget CSVs (the dataset and the budget
+pages' downloads) and the audit export. A cell starting with ``= + - @`` (or a tab or CR) is
+written as ``'=…`` in CSV and as a text cell (shared string, never a formula element) in XLSX;
+plain numbers stay numbers.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import io
 import zipfile
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 
 from ashyq import tabular
