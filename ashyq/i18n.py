@@ -80,11 +80,13 @@ def translations(locale_dir: str, lang: str) -> gettext.GNUTranslations:
     return gettext.translation(DOMAIN, locale_dir, [lang])
 
 
+@lru_cache(maxsize=8192)   # pure, and Babel takes ~0.1 ms a date: a 5,000-row table repeats them
 def date_long(value: dt.date | None, lang: str) -> str:
     """A date as people write it: "2026 ж. 2 наурыз" (kk), "2 марта 2026 г." (ru)."""
     return format_date(value, "long", locale=lang) if value else ""
 
 
+@lru_cache(maxsize=8192)
 def date_short(value: dt.date | None, lang: str) -> str:
     """A compact date for tables: "02.03.2026"."""
     return format_date(value, "dd.MM.yyyy", locale=lang) if value else ""

@@ -13,9 +13,7 @@ Reads the datasets ``content/reporting/data/<period>.json`` (written by
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from decimal import Decimal
 
@@ -23,6 +21,7 @@ from babel.numbers import format_decimal
 from pelican import signals
 from pelican.generators import Generator
 
+from ashyq import tabular
 from ashyq.budget import DATA_DIR, BudgetFileInvalid, Dataset, Totals, load_dataset, plain
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.i18n import date_long, date_short, translations
@@ -76,11 +75,7 @@ def received(dataset: Dataset) -> dt.date | None:
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     """UTF-8 with a BOM (Excel reads Cyrillic), CRLF, dot decimals: as the final reports."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return tabular.csv_bytes([header, *rows], bom=True)   # formulas escaped (issue 13)
 
 
 class BudgetPagesGenerator(Generator):

@@ -27,9 +27,10 @@ from ashyq.budget import DATA_DIR
 from ashyq.files import atomic_write
 from ashyq.i18n import compile_catalogs
 from generator.content import SiteIndex, load_content
-from generator.deps import Record, digest, fingerprints, tree_digest
+from generator.deps import Record, digest, file_digest, fingerprints, tree_digest
 from generator.listing import emit_open_data
 from generator.manifest import MANIFEST_PATH
+from generator.reports import CERTIFICATE
 from generator.render import RenderPath
 from generator.search import (
     BUNDLE_DIR, SearchIndexFailed, search_index, start_background_index,
@@ -166,6 +167,14 @@ def prune(output: Path) -> None:
             shutil.rmtree(bundle, ignore_errors=True)
 
 
+def emit_certificate(sink, record: Record, source: str | None) -> None:
+    """``/opendata/portal-certificate.pem``: what the reports' signatures and the proposal
+    receipts are checked against (issue 15); its key is the file's own digest."""
+    if source and Path(source).is_file():
+        record.inputs["certificate"] = file_digest(Path(source))
+        sink.emit_copy(CERTIFICATE, ("certificate",), Path(source))
+
+
 def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
           today: dt.date | None = None, site_url: str | None = None,
           snapshot: Path | None = None, settings: dict | None = None,
@@ -206,6 +215,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         render(index, build_dir, cache_dir, site_url, snapshot,
                {**(settings or {}), "ASHYQ_RENDER": sink})
         sink.flush()
+        emit_certificate(sink, record, (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE"))
         emit_open_data(sink, index, shown)
         sink.flush()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")

@@ -130,7 +130,7 @@ def _public_of(snapshot: dict) -> dict[str, list]:
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
-    from generator.reports import REPORT_FILES, current_version
+    from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
 
     snapshot = snapshot or {}
     found: dict[str, str] = {}
@@ -155,7 +155,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         version = current_version(reports_dir, doc.uid)
         found[f"report:{doc.uid}"] = digest(None) if version is None else digest(
             str(version), file_digest(*(version / lang / name for lang in LANGUAGES
-                                        for name in REPORT_FILES)))
+                                        for name in PUBLISHED_FILES)),
+            file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
     found["index"] = digest(index.today, metas,
                             {c: found[f"admin:{c}"] for c in index.administrators},
                             [(a.code, a.email) for a in index.administrators.values()])

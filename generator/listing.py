@@ -18,7 +18,7 @@ from generator.calendar_feed import discussions_calendar
 from generator.content import Document
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.manifest import MANIFEST_PATH, manifest_json
-from generator.reports import REPORT_FILES, current_version
+from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
 HOME_LIMIT = 5
 
@@ -51,10 +51,13 @@ def document_outputs(gen, doc: Document, sink) -> None:
             keys = (f"meta:{doc.uid}", f"report:{doc.uid}")
             sink.emit(page_name(lang, f"discussions/{doc.uid}/report/"), keys,
                       gen.later(lambda: gen.report_page(doc)[:3]))
-            for name in REPORT_FILES:
-                if (version_dir / lang / name).exists():
-                    sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{name}", keys,
-                                   version_dir / lang / name)
+            # issue 15: the signed manifest beside the files; earlier versions stay published
+            for folder, prefix in published_versions(gen.settings.get("ASHYQ_REPORTS"), doc.uid,
+                                                     version_dir):
+                for name in PUBLISHED_FILES:
+                    if (folder / lang / name).exists():
+                        sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{prefix}{name}",
+                                       keys, folder / lang / name)
     elif doc.type == "press_release":
         linked = index.documents.get(doc.meta[lang].get("document") or "")
         keys = document_keys(doc) + ((f"meta:{linked.uid}",) if linked else ())

@@ -27,7 +27,7 @@ from generator.markdown_cache import MarkdownCache
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
 from generator.render import render_path
-from generator.reports import current_version, load_report
+from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
 from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
@@ -147,9 +147,14 @@ class SiteGenerator(Generator):
         files = [(name, (version_dir / self.lang / name).stat().st_size)
                  for name in ("report.pdf", "report.xlsx", "report.csv", "report.json")
                  if (version_dir / self.lang / name).exists()]
+        # issue 15: how to check the signatures; every version with its dates and reason
+        signed = all((version_dir / self.lang / name).exists() for name in SIGNATURE_FILES)
+        listed = [dict(v, current=v["folder"] == version_dir)
+                  for v in versions(self.settings.get("ASHYQ_REPORTS"), doc.uid)]
         name, template, values = self.page(
             f"discussions/{doc.uid}/report/", "report.html", doc=doc, report=report,
             form=annex.annex(doc.type), version=int(version_dir.name[1:]), files=files,
+            signed=signed, versions=listed if len(listed) > 1 else [],
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
             no_answer=annex.text("no_answer", self.lang))

@@ -277,6 +277,76 @@ def audit_export(target) -> None:
         conn.close()
 
 
+@main.group()
+def reports() -> None:
+    """Final reports (R17): list, make again, send again, check a downloaded file."""
+
+
+@reports.command("list")
+def reports_list() -> None:
+    """Every report version with its delivery (stuck ones marked)."""
+    from submit_api.reports.admin import list_reports
+
+    for r in list_reports(current_settings()):
+        state = "STUCK (check the mail log, then resend)" if r["stuck"] else (r["status"] or "-")
+        superseded = f", superseded {r['superseded_at']}" if r["superseded_at"] else ""
+        click.echo(f"{r['document']} v{r['version']}  {r['generated_at']}{superseded}  "
+                   f"{state}  {r['recipient'] or ''}  {r['last_error'] or ''}".rstrip())
+
+
+@reports.command("regenerate")
+@click.argument("uid")
+@click.option("--reason", required=True, help="Why it is made again (shown on the report page).")
+@click.option("--deliver/--no-deliver", default=True, show_default=True,
+              help="E-mail the new version to the administrator.")
+def reports_regenerate(uid: str, reason: str, deliver: bool) -> None:
+    """Make version N+1 of UID's report; the earlier versions stay published."""
+    from submit_api.reports.store import ReportError
+    from submit_api.reports.admin import regenerate_report
+
+    try:
+        version = regenerate_report(current_settings(), uid, reason, deliver)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{uid}: version {version} made and signed; the site shows it after the next build")
+
+
+@reports.command("resend")
+@click.argument("uid")
+def reports_resend(uid: str) -> None:
+    """Queue the current version of UID's report for e-mail again (a failed or stuck one)."""
+    from submit_api.reports.store import ReportError
+    from submit_api.reports.admin import resend_report
+
+    try:
+        delivery = resend_report(current_settings(), uid)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{uid}: delivery {delivery} queued; the worker sends it")
+
+
+@reports.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--certificate", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The portal's certificate (PEM), e.g. the site's "
+              "/opendata/portal-certificate.pem [default: this portal's own].")
+def reports_verify(file: Path, certificate: Path | None) -> None:
+    """Check a downloaded report file: the PDF's signature, any file by the signed manifest
+    beside it. Exit 1 when anything fails."""
+    from submit_api.reports.admin import verify_download
+
+    verdicts = verify_download(file, certificate, current_settings())
+    for v in verdicts:
+        what = "PDF signature" if v.kind == "pdf" else "signed SHA-256 manifest"
+        if v.ok:
+            click.echo(f"OK  {what}: {v.signer}" + (f", signed {v.signed_at}" if v.signed_at
+                                                    else ""))
+        else:
+            click.echo(f"BAD {what}: " + "; ".join(v.problems))
+    if not all(v.ok for v in verdicts):
+        raise SystemExit(1)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @content_option

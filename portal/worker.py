@@ -42,7 +42,28 @@ def site_settings(config: dict) -> dict:
     settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
     if Path(config["REPORTS_DIR"]).is_dir():
         settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    settings["ASHYQ_PORTAL_CERTIFICATE"] = portal_certificate(config)
     return settings
+
+
+def portal_certificate(config: dict) -> str | None:
+    """The PEM the build publishes as ``/opendata/portal-certificate.pem`` (issue 15): the
+    ``PORTAL_CERTIFICATE`` file, else the signing key's certificate (the demo's own is made
+    here when none is configured)."""
+    from submit_api import portal_key
+
+    path = Path(config["PORTAL_CERTIFICATE"])
+    if path.is_file():
+        return str(path)
+    try:
+        pem = portal_key.from_settings(config).certificate_pem()
+    except portal_key.PortalKeyError as exc:
+        log.warning("no portal certificate to publish: %s", exc)
+        return None
+    target = Path(config["CACHE_DIR"]) / "portal-certificate.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pem)
+    return str(target)
 
 
 def build_site(config: dict, today=None):
@@ -88,7 +109,8 @@ class RebuildWorker:
         """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
         return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
                    Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
-                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"],
+                             "ASHYQ_PORTAL_CERTIFICATE": portal_certificate(config)},
                    reports_dir=Path(config["REPORTS_DIR"]),
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},

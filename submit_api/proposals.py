@@ -18,6 +18,7 @@ from submit_api.errors import N_, ApiError, request_language
 from submit_api.inputs import field, json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
+from submit_api.receipts import receipt_for
 from submit_api.screening import bad_characters, screen, text_key
 from submit_api.store import proposals as store
 from submit_api.votes import document_or_404, require_open
@@ -80,8 +81,11 @@ def submit_proposal(uid: str, person: str):
     except sqlite3.IntegrityError as exc:
         raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
                        field="text", rule="R14") from exc
+    # issue 15: a receipt signed by the portal - what was sent, where and when; no person in it
+    receipt = receipt_for({"id": proposal_id, "document": uid, "part": part, "lang": lang,
+                           "text": text, "created_at": now.isoformat(timespec="seconds")})
     return {"ok": True, "id": proposal_id, "status": "pending",
-            "moderation_due": due.isoformat()}, 201
+            "moderation_due": due.isoformat(), "receipt": receipt}, 201
 
 
 @bp.get("/api/me/proposals")
@@ -94,5 +98,6 @@ def my_proposals(person: str):
     for item in store.of_person(get_db(), person):
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
+        item["receipt"] = receipt_for(item)
         items.append(item)
     return {"proposals": items}

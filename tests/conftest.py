@@ -72,8 +72,14 @@ def pki(tmp_path_factory):
     return make_test_pki(tmp_path_factory.mktemp("pki"))
 
 
+@pytest.fixture(scope="session")
+def portal_demo_dir(tmp_path_factory):
+    """One demo signing key of the portal for the session (reports, receipts; issue 15)."""
+    return tmp_path_factory.mktemp("portal-demo-key")
+
+
 @pytest.fixture
-def app_factory(tmp_path, small_content, build_site, pki):
+def app_factory(tmp_path, small_content, build_site, pki, portal_demo_dir):
     """Apps over a real SQLite file and the manifest of a real build of ``small_content``."""
     from submit_api import create_app
 
@@ -90,6 +96,7 @@ def app_factory(tmp_path, small_content, build_site, pki):
             "EDS_REVOCATION": "crl",
             "EDS_CRLS": [str(p) for p in pki.crls],
             "DEMO_PKI": str(tmp_path / "demo-pki"),
+            "REPORT_SIGNING_DEMO_DIR": str(portal_demo_dir),
         }
         config.update(overrides)
         return create_app(config)

@@ -131,9 +131,14 @@
       api("POST", "/api/documents/" + encodeURIComponent(uid) + "/proposals",
           { part: form.getAttribute("data-part"), text: area.value, lang: lang })
         .then(function (data) {
+          var sent = area.value;
           area.value = "";
           update();
           say(result, T.proposal_sent.replace("{id}", data.id).replace("{due}", data.moderation_due));
+          if (data.receipt) {
+            result.appendChild(document.createTextNode(" "));
+            result.appendChild(receiptLink({ id: data.id, receipt: data.receipt, text: sent.normalize("NFC").trim() }));
+          }
         }).catch(function (error) { say(result, error.message, true); });
     });
   }
@@ -148,6 +153,20 @@
       $("[data-signin-hint]", form).hidden = signedIn;
     });
     if (root.hasAttribute("data-my-proposals")) loadMine();
+  }
+
+  // Issue 15: a receipt signed by the portal (text hash, document, part, time, number); the
+  // person keeps it with the text, anyone checks it at /api/receipts/verify.
+  function receiptLink(p) {
+    var file = JSON.stringify({ receipt: p.receipt, text: p.text, proposal: p.id,
+      verify: location.origin + "/api/receipts/verify",
+      certificate: location.origin + "/opendata/portal-certificate.pem" }, null, 1);
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([file], { type: "application/json" }));
+    link.download = "receipt-" + p.id + ".json";
+    link.className = "receipt";
+    link.textContent = T.receipt;
+    return link;
   }
 
   function statusLabel(status) { return T["status_" + status] || status; }
@@ -179,6 +198,7 @@
           extra.textContent = pair[0] + ": " + pair[1];
           item.appendChild(extra);
         });
+        if (p.receipt) item.appendChild(receiptLink(p));
         list.appendChild(item);
       });
     }).catch(function (error) { list.textContent = error.message; });
