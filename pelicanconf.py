@@ -32,7 +32,13 @@ JINJA_ENVIRONMENT = {"extensions": ["jinja2.ext.i18n"], "trim_blocks": True, "ls
 # docutils has no kk locale; only Markdown is content here.
 READERS = {"rst": None, "htm": None, "html": None}
 MARKDOWN = {
-    "extension_configs": {"markdown.extensions.extra": {}, "markdown.extensions.meta": {}},
+    # Table columns are aligned by attribute, then by class (generator.mdtables): an inline
+    # style would break the CSP.
+    "extension_configs": {
+        "markdown.extensions.extra": {"markdown.extensions.tables": {"use_align_attribute": True}},
+        "markdown.extensions.meta": {},
+        "generator.mdtables:TableExtension": {},
+    },
     "output_format": "html5",
 }
 

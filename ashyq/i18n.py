@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -54,3 +55,18 @@ def date_long(value: dt.date | None, lang: str) -> str:
 def date_short(value: dt.date | None, lang: str) -> str:
     """A compact date for tables: "02.03.2026"."""
     return format_date(value, "dd.MM.yyyy", locale=lang) if value else ""
+
+
+#: Units of file sizes; Kazakh and Russian write them alike (Б, КБ, МБ, ГБ).
+SIZE_UNITS = {"kk": ("Б", "КБ", "МБ", "ГБ"), "ru": ("Б", "КБ", "МБ", "ГБ")}
+
+
+def file_size(n: int, lang: str) -> str:
+    """The one file-size formatter of the site: "512 Б", "14,5 КБ", "2,3 МБ" (1 КБ = 1024 Б),
+    digits by Babel in the page's language, a no-break space before the unit."""
+    units = SIZE_UNITS.get(lang, SIZE_UNITS["kk"])
+    value, unit = float(n), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    number = format_decimal(round(value, 1) if unit else int(value), "#,##0.#", locale=lang)
+    return f"{number}\u00a0{units[unit]}"

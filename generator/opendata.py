@@ -29,8 +29,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ashyq import budget
 from ashyq.clock import ALMATY
-from ashyq.doctypes import LANGUAGES
-from ashyq.i18n import CATALOG_DIR, DOMAIN, date_long
+from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
+from ashyq.i18n import CATALOG_DIR, DOMAIN, date_long, file_size
 from generator.content import SiteIndex
 from generator.manifest import MANIFEST_PATH
 
@@ -418,10 +418,8 @@ def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
 
 
 def _size(n: int) -> str:
-    """A size as both languages write it: "512 Б", "4,2 КБ"."""
-    if n < 1024:
-        return f"{n} Б"
-    return f"{n / 1024:.1f} КБ".replace(".", ",")
+    """A size as both languages write it: "512 Б", "4,2 КБ" (the site's one formatter)."""
+    return file_size(n, DEFAULT_LANGUAGE)
 
 
 @lru_cache(maxsize=1)

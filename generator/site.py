@@ -26,7 +26,7 @@ from generator import compliance
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document, SiteIndex, load_content
 from generator.feeds import Feed, FeedItem, render_feeds
-from ashyq.i18n import compile_catalogs, date_long, date_short, translations
+from ashyq.i18n import compile_catalogs, date_long, date_short, file_size, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
@@ -92,7 +92,7 @@ class SiteGenerator(Generator):
         # site has its own CACHE_PATH).
         super().__init__(*args, readers_cache_name="AshyqSite-Readers", **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
-        self.env.filters.update(date_long=date_long, date_short=date_short,
+        self.env.filters.update(date_long=date_long, date_short=date_short, filesize=file_size,
                                 iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
 
@@ -117,8 +117,8 @@ class SiteGenerator(Generator):
             content_class=Page, context=self.context)
         if not doc.doc_type.discussion:
             html = page.content
-            if doc.type in CHARTED_TYPES:  # R5, R6: tables explained with pictures
-                html = add_charts(html, doc.uid, self.lang)
+            if doc.type in CHARTED_TYPES:  # R4, R5, R6: tables explained with pictures
+                html = add_charts(html, doc.uid, self.lang, doc.type)
             return {"intro": Markup(html), "parts": {}}
         intro, parts = split_parts(page.content)
         return {"intro": Markup(intro), "parts": {k: Markup(v) for k, v in parts.items()}}
