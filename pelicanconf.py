@@ -6,6 +6,7 @@ SITEURL = ""
 ASHYQ_SITE_URL = "http://127.0.0.1:8000"  # absolute links in feeds
 ASHYQ_SNAPSHOT = None  # the public snapshot (JSON) of the submission service, if any
 ASHYQ_REPORTS = None  # the folder of frozen final reports (R17), if any
+ASHYQ_OPERATOR_EMAIL = "support@ashyq.example"  # the operator's address on the footer pages
 NCALAYER_URL = "wss://127.0.0.1:13579/"  # NCALayer on the citizen's own computer (R13)
 # Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
 # Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.

@@ -26,6 +26,7 @@ from generator.content import SiteIndex, load_content
 from generator.manifest import MANIFEST_PATH
 from generator.opendata import write_open_data
 from generator.search import SearchIndexFailed, index_site
+from generator.sitemap import write_sitemap
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
         write_open_data(build_dir, index, shown, clock.now())
+        write_sitemap(build_dir, site_url or read_settings(str(SETTINGS_FILE))["ASHYQ_SITE_URL"])
         try:
             index_site(build_dir)  # the search index of both languages, before the swap
         except SearchIndexFailed as exc:

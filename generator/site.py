@@ -26,6 +26,7 @@ from generator import compliance
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document, SiteIndex, load_content
 from generator.feeds import Feed, FeedItem, render_feeds
+from generator import follow
 from ashyq.i18n import compile_catalogs, date_long, date_short, file_size, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
@@ -39,6 +40,9 @@ H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>\s*', re.S)
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
 HOME_LIMIT = 5
+#: The footer's pages (issue 14): /{lang}/about/<name>/.
+ABOUT_PAGES = {"accessibility": "about_accessibility.html", "privacy": "about_privacy.html",
+               "contacts": "about_contacts.html"}
 NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators", "compliance")
 
 
@@ -94,7 +98,9 @@ class SiteGenerator(Generator):
         self.lang = self.settings["DEFAULT_LANG"]
         self.env.filters.update(date_long=date_long, date_short=date_short, filesize=file_size,
                                 iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
-        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
+        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
+                                admin_feed_path=follow.admin_feed_path,
+                                discussion_feed_path=follow.discussion_feed_path)
 
     # -- compute -------------------------------------------------------------------------
     def generate_context(self) -> None:
@@ -215,6 +221,9 @@ class SiteGenerator(Generator):
         for admin in admins:
             self._write(writer, f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
                         checks=grouped.get(admin.code, []))
+        self._write(writer, "feeds/", "feeds.html", **follow.feeds_page_values(index))
+        for name, template in ABOUT_PAGES.items():
+            self._write(writer, f"about/{name}/", template)
         self._write(writer, "404.html", "not_found.html")
         self._write(writer, "me/", "me.html")
         self._write_feeds(visible_press, [d for d in discussions if d.status != "scheduled"])
@@ -236,15 +245,15 @@ class SiteGenerator(Generator):
                                  f"{site}/{lang}/discussions/", f"{site}/{lang}/feeds/discussions",
                                  lang),
                             [FeedItem(d.uid, d.title(lang), site + d.url(lang),
-                                      _("Discussion from %(start)s to %(end)s") % {
-                                          "start": date_long(d.posted, lang),
-                                          "end": date_long(d.discussion_end, lang)},
-                                      d.posted)
+                                      follow.discussion_summary(d, self.index, lang, _), d.posted)
                              for d in discussions]),
         }
         ics = Path(self.output_path) / lang / "feeds" / "discussions.ics"
         ics.parent.mkdir(parents=True, exist_ok=True)
         ics.write_bytes(discussions_calendar(self.index.discussions, lang, site, _("Public discussions")))
+        # Issue 14: a feed pair per state body and per discussion.
+        follow.write_files(Path(self.output_path), follow.follow_feeds(
+            self.index, self.public, self.settings.get("ASHYQ_REPORTS"), lang, site, _))
         for name, (feed, items) in feeds.items():
             for suffix, data in render_feeds(feed, items).items():
                 path = Path(self.output_path) / lang / "feeds" / f"{name}{suffix}"
