@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import os
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -70,3 +71,14 @@ def file_size(n: int, lang: str) -> str:
         value, unit = value / 1024, unit + 1
     number = format_decimal(round(value, 1) if unit else int(value), "#,##0.#", locale=lang)
     return f"{number}\u00a0{units[unit]}"
+
+
+def one_period(text: str) -> str:
+    """A sentence that ends on an abbreviation keeps one period: Russian dates end in "г.",
+    so "…завершено 1 декабря 2026 г.." becomes "…2026 г." (issue 14)."""
+    return re.sub(r"\.\.(?=\s|$|<)", ".", str(text))
+
+
+def number(value: int | float, lang: str) -> str:
+    """A count as the language writes it, digit groups joined by no-break spaces (Babel)."""
+    return format_decimal(value, locale=lang)

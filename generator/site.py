@@ -27,7 +27,7 @@ from generator.calendar_feed import discussions_calendar
 from generator.content import Document, SiteIndex, load_content
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator import follow
-from ashyq.i18n import compile_catalogs, date_long, date_short, file_size, translations
+from ashyq.i18n import compile_catalogs, date_long, date_short, file_size, number, one_period, translations
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state
@@ -97,6 +97,7 @@ class SiteGenerator(Generator):
         super().__init__(*args, readers_cache_name="AshyqSite-Readers", **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
         self.env.filters.update(date_long=date_long, date_short=date_short, filesize=file_size,
+                                one_period=one_period, number=number,
                                 iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
                                 admin_feed_path=follow.admin_feed_path,

@@ -57,6 +57,22 @@ def translate(message: str, lang: str, **params) -> str:
     return text % values if values else text
 
 
+def wait_text(seconds: int, lang: str) -> str:
+    """A wait as people read it: "45 с", "3 мин" (abbreviations need no plural forms)."""
+    from babel.numbers import format_decimal
+    if seconds < 90:
+        return f"{format_decimal(max(seconds, 1), locale=lang)}\u00a0{translations_unit('s', lang)}"
+    return f"{format_decimal(-(-seconds // 60), locale=lang)}\u00a0{translations_unit('min', lang)}"
+
+
+#: Kazakh counts without plural forms ("45 секунд"); Russian abbreviates to avoid them.
+WAIT_UNITS = {"kk": {"s": "секунд", "min": "минут"}, "ru": {"s": "с", "min": "мин"}}
+
+
+def translations_unit(unit: str, lang: str) -> str:
+    return WAIT_UNITS.get(lang, WAIT_UNITS["kk"])[unit]
+
+
 def error_body(status: int, message: str, errors: list[dict]) -> dict:
     return {"ok": False, "status": status, "error": message, "errors": errors}
 
@@ -71,6 +87,7 @@ HTTP_MESSAGES = {
     429: N_("Too many requests: wait a little and try again."),
     500: N_("Something went wrong on our side. Try again; if it happens again, tell the portal operator."),
 }
+RETRY_MESSAGE = N_("Too many attempts in a short time: try again in %(wait)s.")
 CSRF_MESSAGE = N_("The form has expired or lacks its security token: reload the page and try again.")
 
 
@@ -94,10 +111,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        message = translate(HTTP_MESSAGES.get(status, HTTP_MESSAGES[400]), request_language())
-        response = jsonify(error_body(status, message, [{"code": exc.name.lower().replace(" ", "_"),
-                                                          "message": message}]))
         headers = exc.get_headers() if status in (405, 429) else []
+        lang = request_language()
+        retry = next((v for k, v in headers if k.lower() == "retry-after"), None)
+        if status == 429 and retry and retry.isdigit():  # issue 14: say how long to wait
+            message = translate(RETRY_MESSAGE, lang, wait=wait_text(int(retry), lang))
+        else:
+            message = translate(HTTP_MESSAGES.get(status, HTTP_MESSAGES[400]), lang)
+        item = {"code": exc.name.lower().replace(" ", "_"), "message": message}
+        if status == 429 and retry and retry.isdigit():
+            item["retry_after"] = int(retry)
+        response = jsonify(error_body(status, message, [item]))
         for name, value in headers:
             if name.lower() != "content-type":
                 response.headers[name] = value

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ashyq import clock
@@ -32,6 +32,7 @@ class ManifestDocument:
     discussion_end: dt.date
     parts: tuple[str, ...]
     title: dict
+    part_titles: dict = field(default_factory=dict)  # part id -> {lang: title}
 
     def status(self, today: dt.date | None = None) -> str:
         return discussion_status(self.posted, self.discussion_end, today or clock.today())
@@ -60,7 +61,8 @@ class Manifest:
                 d["uid"]: ManifestDocument(
                     d["uid"], d["type"], d["administrator"]["code"],
                     dt.date.fromisoformat(d["posted"]), dt.date.fromisoformat(d["discussion_end"]),
-                    tuple(p["id"] for p in d["parts"]), d["title"])
+                    tuple(p["id"] for p in d["parts"]), d["title"],
+                    {p["id"]: p.get("title", {}) for p in d["parts"]})
                 for d in data["documents"]
             }
             self._stamp = stamp

@@ -4,6 +4,7 @@ moderation, due within 2 working days (R15).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import unicodedata
@@ -16,14 +17,17 @@ from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError, request_language
+from ashyq.i18n import date_long
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
-from submit_api.votes import document_or_404, require_open
+from submit_api.manifest import ManifestUnavailable
+from submit_api.votes import document_or_404, manifest, require_open
 
 bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
+REPEAT_WINDOW = dt.timedelta(minutes=10)  # the same text on the same part again: a repeat
 
 
 @lru_cache(maxsize=4)
@@ -51,7 +55,10 @@ def proposal_text(raw: object) -> str:
 
 
 @bp.post("/api/documents/<uid>/proposals")
-@limiter.limit(setting("RATELIMIT_PROPOSALS"), key_func=person_or_address)
+# Issue 14: only a proposal actually accepted for moderation (201) counts against the limit;
+# a refused attempt (R14 too long, closed discussion...) or a repeated tap does not.
+@limiter.limit(setting("RATELIMIT_PROPOSALS"), key_func=person_or_address,
+               deduct_when=lambda response: response.status_code == 201)
 @signed_in
 def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
@@ -84,6 +91,10 @@ def submit_proposal(uid: str, person: str):
         conn.execute("COMMIT")
     except sqlite3.IntegrityError as exc:
         conn.execute("ROLLBACK")
+        if repeat := same_proposal(conn, person, key, uid, part, now):
+            # A double tap or a resent request: the same proposal again, answered as sent.
+            return {"ok": True, "id": repeat["id"], "status": repeat["status"],
+                    "moderation_due": repeat["moderation_due"], "repeated": True}, 200
         raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
                        field="text", rule="R14") from exc
     except BaseException:
@@ -91,6 +102,17 @@ def submit_proposal(uid: str, person: str):
         raise
     return {"ok": True, "id": cursor.lastrowid, "status": "pending",
             "moderation_due": due.isoformat()}, 201
+
+
+def same_proposal(conn, person: str, key: str, uid: str, part: str, now) -> dict | None:
+    """The person's proposal with this text on this part sent within REPEAT_WINDOW, if any."""
+    row = conn.execute("SELECT id, status, moderation_due, created_at FROM proposals "
+                       "WHERE person = ? AND text_key = ? AND document = ? AND part = ?",
+                       (person, key, uid, part)).fetchone()
+    if row is None:
+        return None
+    sent = dt.datetime.fromisoformat(row["created_at"])
+    return dict(row) if now - sent <= REPEAT_WINDOW else None
 
 
 @bp.get("/api/me/proposals")
@@ -108,5 +130,22 @@ def my_proposals(person: str):
         item = dict(row)
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
+        item.update(readable(item, lang))
         items.append(item)
     return {"proposals": items}
+
+
+def readable(item: dict, lang: str) -> dict:
+    """Issue 14: titles instead of raw ids (from the manifest) and dates as people write them
+    in ``lang``, so "my proposals" reads without knowing the portal's codes."""
+    try:
+        doc = manifest().get(item["document"])
+    except ManifestUnavailable:
+        doc = None
+    day = lambda value: date_long(dt.date.fromisoformat(value[:10]), lang) if value else None  # noqa: E731
+    return {"document_title": doc.title.get(lang) if doc else item["document"],
+            "part_title": (doc.part_titles.get(item["part"], {}).get(lang) if doc else None)
+            or item["part"],
+            "document_status": doc.status() if doc else None,
+            "sent_on": day(item["created_at"]), "moderation_due_on": day(item["moderation_due"]),
+            "moderated_on": day(item["moderated_at"]), "answered_on": day(item["answered_at"])}
