@@ -100,6 +100,30 @@ def check(content_dir: Path, show_all: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command("seed-demo")
+@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
+              show_default=True, help="The built site (its manifest lists the discussions).")
+def seed_demo(output: Path) -> None:
+    """DEMO ONLY: give the ended discussions proposals, answers, a refusal, votes and their
+    final reports, through the service's own functions (idempotent). Needs ASHYQ_DEMO_SIGNER."""
+    import json
+
+    from ashyq import clock
+    from submit_api import create_app
+    from submit_api.demo import seed_demo as seed
+
+    manifest = output / "opendata" / "documents.json"
+    if not manifest.exists():
+        raise click.ClickException(f"no site at {output}: run 'ashyq build' first")
+    app = create_app({"MANIFEST": str(manifest)})
+    if not app.config["DEMO_SIGNER"]:
+        raise click.ClickException("the demo history needs the demo signer: ASHYQ_DEMO_SIGNER=true")
+    documents = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
+    added = seed(app, documents, clock.today())
+    click.echo(f"demo history: {added} proposal(s) added" if added
+               else "demo history: already there")
+
+
 def _service():
     """The submission service's app (its configuration: ASHYQ_* variables and defaults)."""
     from submit_api import create_app

@@ -76,10 +76,20 @@ def submit_proposal(uid: str, person: str):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
     text = proposal_text(body.get("text"))
+    due = calendar(current_app.config["DECREES"]).moderation_due(clock.today())  # R15
+    body, status = create_proposal(get_db(), person, uid, part, lang, text, due)
+    body["moderation_due_on"] = date_long(dt.date.fromisoformat(body["moderation_due"]),
+                                          request_language())
+    return body, status
+
+
+def create_proposal(conn, person: str, uid: str, part: str, lang: str, text: str,
+                    due: dt.date) -> tuple[dict, int]:
+    """Store a checked proposal for moderation (R14, R15): ``(response body, status)``.
+    201 for a new one; 200 for the same text on the same part again within REPEAT_WINDOW
+    (a double tap); 409 (ApiError) for the person's same text elsewhere."""
     key = text_key(text)
-    conn = get_db()
     now = clock.now()
-    due = calendar(current_app.config["DECREES"]).moderation_due(now.date())  # R15
     conn.execute("BEGIN IMMEDIATE")
     try:
         flags = screen(text, conn, person)
