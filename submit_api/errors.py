@@ -65,8 +65,8 @@ def wait_text(seconds: int, lang: str) -> str:
     return f"{format_decimal(-(-seconds // 60), locale=lang)}\u00a0{translations_unit('min', lang)}"
 
 
-#: Kazakh counts without plural forms ("45 секунд"); Russian abbreviates to avoid them.
-WAIT_UNITS = {"kk": {"s": "секунд", "min": "минут"}, "ru": {"s": "с", "min": "мин"}}
+#: Kazakh: "45 секундтан кейін" (no plural after numbers); Russian abbreviates to avoid plurals.
+WAIT_UNITS = {"kk": {"s": "секундтан", "min": "минуттан"}, "ru": {"s": "с", "min": "мин"}}
 
 
 def translations_unit(unit: str, lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,43 @@ def sample_site(tmp_path_factory) -> Path:
     out = base / "out"
     build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY)
     return out
+
+
+@dataclass
+class DemoSite:
+    """The sample content with the demo history (``ashyq seed-demo``): its database, reports,
+    and the site built from them, on the demo's day."""
+
+    out: Path
+    config: dict
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> DemoSite:
+    import json
+
+    from ashyq.worker import export_snapshot
+    from generator.build import build
+    from submit_api import create_app
+    from submit_api.demo import pinned, seed_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    out = base / "out"
+    build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY)
+    config = {"TESTING": True, "DATABASE": str(base / "ashyq.sqlite3"),
+              "MANIFEST": str(out / "opendata" / "documents.json"),
+              "LOCALE_DIR": str(base / "cache" / "locale"), "DEMO_SIGNER": True,
+              "DEMO_PKI": str(base / "demo-pki"), "REPORTS_DIR": str(base / "reports"),
+              "DECREES": str(SAMPLE_CONTENT / "decrees.toml")}
+    app = create_app(config)
+    documents = json.loads((out / "opendata" / "documents.json").read_text("utf-8"))["documents"]
+    with pinned(dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=5)))):
+        assert seed_demo(app, documents, DEMO_TODAY) == 15
+        assert seed_demo(app, documents, DEMO_TODAY) == 0  # idempotent
+    snapshot = export_snapshot(Path(config["DATABASE"]), base / "snapshot.json")
+    build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY, snapshot=snapshot,
+          settings={"ASHYQ_REPORTS": config["REPORTS_DIR"]})
+    return DemoSite(out, config)
 
 
 @pytest.fixture
