@@ -57,6 +57,16 @@ def translate(message: str, lang: str, **params) -> str:
     return text % values if values else text
 
 
+def retry_after() -> int | None:
+    """Seconds until the limit that refused this request lets the next one through (the same
+    figure Flask-Limiter sends as Retry-After)."""
+    import time
+
+    from submit_api.limits import limiter
+    current = limiter.current_limit
+    return max(int(current.reset_at - time.time()), 1) if current else None
+
+
 def wait_text(seconds: int, lang: str) -> str:
     """A wait as people read it: "45 с", "3 мин" (abbreviations need no plural forms)."""
     from babel.numbers import format_decimal
@@ -113,14 +123,14 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         headers = exc.get_headers() if status in (405, 429) else []
         lang = request_language()
-        retry = next((v for k, v in headers if k.lower() == "retry-after"), None)
-        if status == 429 and retry and retry.isdigit():  # issue 14: say how long to wait
-            message = translate(RETRY_MESSAGE, lang, wait=wait_text(int(retry), lang))
+        retry = retry_after() if status == 429 else None
+        if retry:  # issue 14: say how long to wait
+            message = translate(RETRY_MESSAGE, lang, wait=wait_text(retry, lang))
         else:
             message = translate(HTTP_MESSAGES.get(status, HTTP_MESSAGES[400]), lang)
         item = {"code": exc.name.lower().replace(" ", "_"), "message": message}
-        if status == 429 and retry and retry.isdigit():
-            item["retry_after"] = int(retry)
+        if retry:
+            item["retry_after"] = retry
         response = jsonify(error_body(status, message, [item]))
         for name, value in headers:
             if name.lower() != "content-type":
