@@ -49,8 +49,8 @@ class Layout:
     label_chars: int
 
 
-WIDE = Layout("wide", 760, 13, 280, 150, 40)
-NARROW = Layout("narrow", 360, 14, 0, 128, 44)
+WIDE = Layout("wide", 760, 13, 290, 150, 34)
+NARROW = Layout("narrow", 360, 14, 0, 128, 42)
 FONT = WIDE.font
 
 #: chart units: (name, divisor from thousand tenge), chosen so axis numbers stay short
@@ -181,7 +181,9 @@ def _draw(rows: list[tuple[str, list[_Series]]], layout: Layout, *, chart_id: st
         for tick in ticks:
             tx = _n(x(tick))
             out.append(f'<line x1="{tx}" y1="{top - 4}" x2="{tx}" y2="{_n(axis_y)}" stroke="{GRID}"/>'
-                       + _text(x(tick), axis_y + 16, tick_number(tick), anchor="middle", fill=MUTED))
+                       + _text(x(tick), axis_y + 16, tick_number(tick), fill=MUTED,
+                               anchor="start" if x(tick) < 20 else
+                               "end" if x(tick) > layout.width - 20 else "middle"))
         out.append(f'<line x1="{left}" y1="{_n(axis_y)}" x2="{left + plot}" y2="{_n(axis_y)}" '
                    f'stroke="{MUTED}"/>'
                    + _text(left + plot / 2, axis_y + 38, axis_label, anchor="middle"))

@@ -122,7 +122,7 @@ def test_a_closed_discussion_shows_its_result_not_a_form(served_demo, phone):
     phone.goto(f"{served_demo}/ru/discussions/{CLOSED}/")
     result = phone.locator("#result")
     assert result.is_visible() and "Итоги обсуждения" in result.inner_text()
-    assert phone.locator("#result a[href='report/']").is_visible()
+    assert phone.locator("a.button[href='report/']").is_visible()
     assert phone.locator("form.propose, [data-participation], [data-action=sign-in]").count() == 0
     assert phone.locator(".answer").count() == 2  # the accepted and the rejected proposal
     window = phone.locator("p.window").inner_text()
