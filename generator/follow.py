@@ -9,7 +9,6 @@ material. Every date is a content date, so the same inputs give byte-identical f
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Callable
 
 from ashyq.i18n import date_long
@@ -97,49 +96,57 @@ def newest_first(items: list[FeedItem]) -> list[FeedItem]:
     return sorted(items, key=lambda i: (-i.day.toordinal(), i.id or i.link))
 
 
-def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None, lang: str,
-                 site: str, _: Callable) -> dict[str, bytes]:
-    """``{path under the output: bytes}``: RSS (.xml) and Atom (.atom) per state body and per
-    discussion (not yet scheduled ones)."""
-    brand = _("Open Budgets")
-    events = {doc.uid: document_events(doc, index, public, reports_dir, lang, site, _)
-              for doc in index.discussions if doc.status != "scheduled"}
-    files: dict[str, bytes] = {}
-    for uid, items in events.items():
-        doc = index.documents[uid]
-        stem = discussion_feed_path(lang, uid)
-        feed = Feed(f"{doc.title(lang)} — {brand}",
+def discussion_feed(doc: Document, index: SiteIndex, public: PublicState,
+                    reports_dir: str | None, lang: str, site: str,
+                    _: Callable) -> tuple[str, tuple[str, ...], Callable]:
+    """``(stem, input keys, make)`` of one discussion's feed pair; it needs only that
+    document's share of the snapshot, so a decision updates it at once (the worker)."""
+    stem = discussion_feed_path(lang, doc.uid)
+
+    def make() -> dict[str, bytes]:
+        feed = Feed(f"{doc.title(lang)} — {_('Open Budgets')}",
                     _("Everything new in the public discussion of this document: opening, "
                       "published proposals, answers, closing and the final report"),
                     site + doc.url(lang), site + stem, lang)
-        files.update(_files(stem, feed, items))
+        return render_feeds(feed, newest_first(
+            document_events(doc, index, public, reports_dir, lang, site, _)))
+    return stem, ("index", f"public:{doc.uid}", f"report:{doc.uid}"), make
+
+
+def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None, lang: str,
+                 site: str, _: Callable) -> list[tuple[str, tuple[str, ...], Callable]]:
+    """``[(stem, input keys, make)]``, one per state body: ``make()`` gives ``{".xml": RSS,
+    ".atom": Atom}``. The keys are those of ``generator.deps``: the index (dates, titles, the
+    day), each of its discussions' public share and final report."""
+    brand = _("Open Budgets")
+    docs = [doc for doc in index.discussions if doc.status != "scheduled"]
+
+    def events(doc: Document) -> list[FeedItem]:
+        return document_events(doc, index, public, reports_dir, lang, site, _)
+
+    def doc_keys(doc: Document) -> tuple[str, ...]:
+        return (f"public:{doc.uid}", f"report:{doc.uid}")
+
+    out = []
     for code, admin in sorted(index.administrators.items()):
-        items = [i for doc in index.discussions if doc.administrator == code
-                 for i in events.get(doc.uid, [])]
-        for doc in index.documents.values():
-            if (doc.administrator == code and not doc.doc_type.discussion and not doc.generated
-                    and doc.date <= index.today):
-                items.append(FeedItem(doc.uid, f"{type_label(doc, _)}: {doc.title(lang)}",
-                                      site + doc.url(lang), type_label(doc, _), doc.date))
+        mine = [doc for doc in docs if doc.administrator == code]
         stem = admin_feed_path(lang, code)
-        feed = Feed(f"{admin.name[lang]} — {brand}",
-                    _("What %(body)s publishes on the portal: discussions opened and closed, "
-                      "published proposals and answers, final reports, materials") % {"body": admin.name[lang]},
-                    f"{site}/{lang}/administrators/{code}/", site + stem, lang)
-        files.update(_files(stem, feed, items))
-    return files
 
-
-def _files(stem: str, feed: Feed, items: list[FeedItem]) -> dict[str, bytes]:
-    return {f"{stem.lstrip('/')}{suffix}": data
-            for suffix, data in render_feeds(feed, newest_first(items)).items()}
-
-
-def write_files(output: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        path = Path(output) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        def make(admin=admin, mine=mine, stem=stem, code=code) -> dict[str, bytes]:
+            items = [item for doc in mine for item in events(doc)]
+            for doc in index.documents.values():
+                if (doc.administrator == code and not doc.doc_type.discussion
+                        and not doc.generated and doc.date <= index.today):
+                    items.append(FeedItem(doc.uid, f"{type_label(doc, _)}: {doc.title(lang)}",
+                                          site + doc.url(lang), type_label(doc, _), doc.date))
+            feed = Feed(f"{admin.name[lang]} — {brand}",
+                        _("What %(body)s publishes on the portal: discussions opened and closed, "
+                          "published proposals and answers, final reports, materials")
+                        % {"body": admin.name[lang]},
+                        f"{site}/{lang}/administrators/{code}/", site + stem, lang)
+            return render_feeds(feed, newest_first(items))
+        out.append((stem, ("index", *[k for doc in mine for k in doc_keys(doc)]), make))
+    return out
 
 
 def feeds_page_values(index: SiteIndex) -> dict:

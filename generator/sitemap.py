@@ -2,7 +2,6 @@
 and ``/robots.txt``, from the pages the build wrote. Deterministic: no dates, sorted paths."""
 from __future__ import annotations
 
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
@@ -11,13 +10,13 @@ from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 PRIVATE = ("me/", "search/")
 
 
-def public_pages(build_dir: Path) -> list[str]:
-    """Language-relative paths ("", "discussions/", ...) of pages present in every language."""
+def public_pages(outputs) -> list[str]:
+    """Language-relative paths ("", "discussions/", ...) of the pages (``<lang>/…/index.html``
+    among ``outputs``) present in every language."""
     found = None
     for lang in LANGUAGES:
-        root = Path(build_dir) / lang
-        paths = {p.parent.relative_to(root).as_posix() for p in root.rglob("index.html")}
-        paths = {"" if p == "." else p + "/" for p in paths}
+        paths = {o[len(lang) + 1:].removesuffix("index.html") for o in outputs
+                 if o.startswith(f"{lang}/") and o.endswith("index.html")}
         found = paths if found is None else found & paths
     return sorted(p for p in found or () if not p.startswith(PRIVATE))
 
@@ -46,6 +45,10 @@ def robots_txt(site: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def write_sitemap(build_dir: Path, site: str) -> None:
-    (Path(build_dir) / "sitemap.xml").write_bytes(sitemap_xml(site, public_pages(build_dir)))
-    (Path(build_dir) / "robots.txt").write_bytes(robots_txt(site))
+def emit_sitemap(sink, index, site: str) -> None:
+    """List ``sitemap.xml`` and ``robots.txt`` on the render path, after the pages (whose
+    names it reads from the record): they change with the index and with the final reports."""
+    keys = ("index", *sorted(f"report:{d.uid}" for d in index.discussions))
+    pages = public_pages(list(sink.record.outputs))
+    sink.emit("sitemap.xml", keys, lambda: sitemap_xml(site, pages))
+    sink.emit("robots.txt", ("site",), lambda: robots_txt(site))

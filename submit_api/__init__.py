@@ -13,53 +13,16 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from ashyq import settings as ashyq_settings
 from ashyq.i18n import compile_catalogs
+from ashyq.settings import SETTINGS
 from submit_api import db, errors
 from submit_api.limits import limiter
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "development-only-secret"
-DEV_IDENTITY_KEY = "development-only-identity-key"
-
-DEFAULTS = {
-    "ENV": "development",                 # "production" refuses development shortcuts
-    "SECRET_KEY": DEV_SECRET,              # signs session cookies and CSRF tokens
-    "IDENTITY_KEY": DEV_IDENTITY_KEY,      # keys the IIN hash (R13); never store the IIN
-    "DATABASE": str(ROOT / "var" / "ashyq.sqlite3"),
-    "SQLITE_SYNCHRONOUS": "FULL",
-    "MANIFEST": str(ROOT / "output" / "opendata" / "documents.json"),
-    "DECREES": str(ROOT / "content" / "decrees.toml"),
-    "LOCALE_DIR": str(ROOT / "var" / "cache" / "locale"),
-    "AUDIENCE": "http://127.0.0.1:8000",   # written into every sign-in challenge
-    "CHALLENGE_TTL_SECONDS": 300,          # R13: a challenge is good for 5 minutes, once
-    "SESSION_HOURS": 8,
-    "EDS_CHECKER": "xmldsig",              # or "ncanode" (GOST keys through an NCANode server)
-    "EDS_TRUSTED_CERTS": None,             # PEM bundle: NCA roots and intermediates
-    "EDS_REVOCATION": "crl",               # crl | ocsp | off
-    "EDS_CRLS": "",
-    "EDS_ALLOWED_KINDS": "individual,legal",  # legal-entity keys: staff only (R8, R13)
-    "NCANODE_URL": None,
-    "DEMO_SIGNER": False,                  # development only: sign challenges without NCALayer
-    "DEMO_PKI": str(ROOT / "var" / "demo-pki"),
-    "REPORTS_DIR": str(ROOT / "var" / "reports"),   # frozen final reports (R17)
-    "ADMINISTRATORS": str(ROOT / "content" / "administrators.toml"),
-    "MAIL_OUTBOX": str(ROOT / "var" / "outbox"),     # .eml files when no MAIL_HOST is set
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_PER_ADDRESS": "3000 per minute",
-    "RATELIMIT_VOTES": "60 per minute",
-    "RATELIMIT_PROPOSALS": "5 per minute; 30 per day",
-    "RATELIMIT_SIGN_IN": "20 per minute",
-    "WTF_CSRF_TIME_LIMIT": None,           # the token lives as long as the session
-    "WTF_CSRF_SSL_STRICT": False,          # same-origin is enforced by SameSite cookies
-    "SESSION_COOKIE_NAME": "ashyq_session",
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
-}
+DEV_SECRET = SETTINGS["SECRET_KEY"].default
+DEV_IDENTITY_KEY = SETTINGS["IDENTITY_KEY"].default
 
 
 class ConfigurationError(RuntimeError):
@@ -83,11 +46,10 @@ def check_production(config: dict) -> None:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """The service's app: settings from :func:`ashyq.settings.load` (defaults, ``ASHYQ_*``
+    variables, then ``test_config``)."""
     app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("ASHYQ")
-    if test_config:
-        app.config.update(test_config)
+    app.config.from_mapping(ashyq_settings.load(test_config))
     if app.config["ENV"] == "production":
         check_production(app.config)
     compile_catalogs(Path(app.config["LOCALE_DIR"]))

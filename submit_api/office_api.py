@@ -22,7 +22,7 @@ from submit_api.staff import (
     NotAllowed, StaffError, answering_codes, grant, is_operator, lead_codes, revoke, roles_of,
     staff_list,
 )
-from submit_api.votes import manifest
+from submit_api.manifest import manifest
 
 bp = Blueprint("office_api", __name__)
 

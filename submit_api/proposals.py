@@ -5,7 +5,6 @@ moderation, due within 2 working days (R15).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import unicodedata
 from functools import lru_cache
@@ -15,14 +14,15 @@ from flask import Blueprint, current_app, request
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
-from submit_api.db import get_db
-from submit_api.errors import N_, ApiError, request_language
+from submit_api.db import get_db, transaction
 from ashyq.i18n import date_long
+from submit_api.errors import N_, ApiError, request_language
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
-from submit_api.manifest import ManifestUnavailable
-from submit_api.votes import document_or_404, manifest, require_open
+from submit_api.manifest import ManifestUnavailable, manifest
+from submit_api.store import proposals as store
+from submit_api.votes import document_or_404, require_open
 
 bp = Blueprint("proposals", __name__)
 
@@ -90,39 +90,21 @@ def create_proposal(conn, person: str, uid: str, part: str, lang: str, text: str
     (a double tap); 409 (ApiError) for the person's same text elsewhere."""
     key = text_key(text)
     now = clock.now()
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        flags = screen(text, conn, person)
-        cursor = conn.execute(
-            "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
-            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, part, person, lang, text, key, json.dumps(flags, ensure_ascii=False),
-             now.isoformat(timespec="seconds"), due.isoformat()))
-        conn.execute("COMMIT")
+        with transaction(conn):
+            flags = screen(text, conn, person)
+            proposal_id = store.insert(conn, uid, part, person, lang, text, key, flags,
+                                       now.isoformat(timespec="seconds"), due.isoformat())
     except sqlite3.IntegrityError as exc:
-        conn.execute("ROLLBACK")
-        if repeat := same_proposal(conn, person, key, uid, part, now):
+        repeat = store.same_text_on_part(conn, person, key, uid, part)
+        if repeat and now - dt.datetime.fromisoformat(repeat["created_at"]) <= REPEAT_WINDOW:
             # A double tap or a resent request: the same proposal again, answered as sent.
             return {"ok": True, "id": repeat["id"], "status": repeat["status"],
                     "moderation_due": repeat["moderation_due"], "repeated": True}, 200
         raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
                        field="text", rule="R14") from exc
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return {"ok": True, "id": cursor.lastrowid, "status": "pending",
+    return {"ok": True, "id": proposal_id, "status": "pending",
             "moderation_due": due.isoformat()}, 201
-
-
-def same_proposal(conn, person: str, key: str, uid: str, part: str, now) -> dict | None:
-    """The person's proposal with this text on this part sent within REPEAT_WINDOW, if any."""
-    row = conn.execute("SELECT id, status, moderation_due, created_at FROM proposals "
-                       "WHERE person = ? AND text_key = ? AND document = ? AND part = ?",
-                       (person, key, uid, part)).fetchone()
-    if row is None:
-        return None
-    sent = dt.datetime.fromisoformat(row["created_at"])
-    return dict(row) if now - sent <= REPEAT_WINDOW else None
 
 
 @bp.get("/api/me/proposals")
@@ -131,13 +113,8 @@ def my_proposals(person: str):
     """The person's own proposals, with what became of them (R15, R16)."""
     lang = request_language()
     catalogue = reasons()
-    rows = get_db().execute(
-        "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
-        "moderated_at, moderation_code, moderation_reason, answer_text, answered_at "
-        "FROM proposals WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
     items = []
-    for row in rows:
-        item = dict(row)
+    for item in store.of_person(get_db(), person):
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
         item.update(readable(item, lang))
@@ -152,9 +129,11 @@ def readable(item: dict, lang: str) -> dict:
         doc = manifest().get(item["document"])
     except ManifestUnavailable:
         doc = None
-    day = lambda value: date_long(dt.date.fromisoformat(value[:10]), lang) if value else None  # noqa: E731
+
+    def day(value: str | None) -> str | None:
+        return date_long(dt.date.fromisoformat(value[:10]), lang) if value else None
     return {"document_title": doc.title.get(lang) if doc else item["document"],
-            "part_title": (doc.part_titles.get(item["part"], {}).get(lang) if doc else None)
+            "part_title": (doc.parts.get(item["part"], {}).get(lang) if doc else None)
             or item["part"],
             "document_status": doc.status() if doc else None,
             "sent_on": day(item["created_at"]), "moderation_due_on": day(item["moderation_due"]),

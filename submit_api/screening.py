@@ -18,6 +18,8 @@ from pathlib import Path
 
 import phonenumbers
 
+from submit_api.store import proposals as store
+
 WORD_LISTS = Path(__file__).parent / "data" / "screening"
 
 # Latin letters and digits that pass for Cyrillic ones.
@@ -129,8 +131,7 @@ def screen(text: str, conn: sqlite3.Connection | None = None, person: str | None
         flags.append({"flag": "phone", "count": len(found)})
     repeated_by = 0
     if conn is not None:
-        repeated_by = conn.execute("SELECT count(DISTINCT person) FROM proposals WHERE text_key = ? "
-                                   "AND person != ?", (text_key(text), person or "")).fetchone()[0]
+        repeated_by = store.repeated_by(conn, text_key(text), person or "")
     if repeated_by or is_repetitive(text):
         flags.append({"flag": "repeated", "count": repeated_by})
     return flags

@@ -16,8 +16,8 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.conftest import ROOT
-from tests.test_api import OPEN
+from tests.helpers import ROOT
+from tests.helpers import OPEN
 
 SERVER = """
 import json, sys
@@ -137,7 +137,7 @@ build(Path(sys.argv[1]), Path(sys.argv[2]), cache_dir=Path(sys.argv[3]), today=d
 
 
 def test_build_killed_midway_leaves_the_served_site(small_content, build_site, tmp_path):
-    from tests.conftest import write_document
+    from tests.helpers import write_document
     site = build_site(small_content)
     served = site.resolve()
     before = {p.relative_to(served): p.read_bytes() for p in served.rglob("*") if p.is_file()}

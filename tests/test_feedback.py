@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import CHROMIUM
-from tests.test_api import CLOSED, OPEN, propose
-from tests.test_phone import served_demo  # noqa: F401 - the module's served demo site
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, CLOSED, OPEN, propose
+
+
 
 
 def count(app, text: str) -> int:
@@ -67,10 +67,8 @@ def test_my_proposals_have_titles_and_local_dates(client, sign_in):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_a_double_tap_on_send_sends_once_and_keeps_the_success(served_demo, demo_site, monkeypatch):  # noqa: F811
+def test_a_double_tap_on_send_sends_once_and_keeps_the_success(served_demo, demo_site, monkeypatch):
     from playwright.sync_api import sync_playwright
-
-    from tests.conftest import CHROMIUM_ARGS
     monkeypatch.setenv("ASHYQ_NOW", "2026-12-01T10:00:00+05:00")  # the demo's day: it is open
     text = "Двойное нажатие: предлагаю добавить вечерние занятия."
     with sync_playwright() as p:

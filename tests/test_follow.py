@@ -58,11 +58,12 @@ def test_a_state_body_feed_has_its_discussions_and_materials(demo_site, lang):
 
 
 def test_feeds_are_byte_identical_for_the_same_inputs(demo_site, tmp_path):
-    from generator.build import build
-    from tests.conftest import DEMO_TODAY, SAMPLE_CONTENT
-    snapshot = tmp_path / "snapshot.json"
-    from ashyq.worker import export_snapshot
     from pathlib import Path
+
+    from generator.build import build
+    from portal.worker import export_snapshot
+    from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
+    snapshot = tmp_path / "snapshot.json"
     export_snapshot(Path(demo_site.config["DATABASE"]), snapshot)
     again = build(SAMPLE_CONTENT, tmp_path / "out", cache_dir=tmp_path / "cache", today=DEMO_TODAY,
                   snapshot=snapshot, settings={"ASHYQ_REPORTS": demo_site.config["REPORTS_DIR"]}).output

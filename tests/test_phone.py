@@ -5,31 +5,15 @@ the demo history, so closed discussions show proposals, answers and their final 
 from __future__ import annotations
 
 import re
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.test_a11y import PAGE_TYPES
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, PAGE_TYPES
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
 PHONE = {"width": 360, "height": 740}
 CLOSED = "IR-2025-261-022"  # ended; the demo history gives it proposals, answers and a report
 DEMO_PAGES = [f"discussions/{CLOSED}/", f"discussions/{CLOSED}/report/", "discussions/BP-2027-225-040/"]
-
-
-@pytest.fixture(scope="module")
-def served_demo(demo_site):
-    server = make_server("127.0.0.1", 0, portal_app(demo_site.out, dict(demo_site.config)),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
