@@ -170,6 +170,10 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
                       follow.discussion_summary(d, gen.index, lang, _), d.posted)
              for d in discussions])),
     }
+    sink.emit(f"{lang}/feeds/discussions.ics", ("index",), lambda: discussions_calendar(
+        gen.index.discussions, lang, site, _("Public discussions")))
+    for name, (keys, spec) in feeds.items():
+        emit_feed_pair(sink, f"{lang}/feeds/{name}", keys, lambda spec=spec: render_feeds(*spec()))
     # Issue 14: a feed pair per state body (each discussion's own: document_outputs).
     for stem, keys, spec in follow.follow_feeds(gen.index, gen.public,
                                                  gen.settings.get("ASHYQ_REPORTS"), lang, site, _):
@@ -185,7 +189,7 @@ def gettext(gen):
 
 
 def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
-    """``{stem}.xml`` (RSS) and ``{stem}.atom``, made together on first use."""
+    """``{stem}.xml`` (RSS 2.0) and ``{stem}.atom``, made together on first use."""
     made: dict = {}
 
     def make(suffix: str) -> bytes:
@@ -194,17 +198,6 @@ def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
         return made[suffix]
     for suffix in (".xml", ".atom"):
         sink.emit(f"{stem.lstrip('/')}{suffix}", keys, lambda s=suffix: make(s))
-    sink.emit(f"{lang}/feeds/discussions.ics", ("index",), lambda: discussions_calendar(
-        gen.index.discussions, lang, site, _("Public discussions")))
-    for name, (keys, spec) in feeds.items():
-        made: dict = {}
-
-        def make(suffix: str, spec=spec, made=made) -> bytes:
-            if not made:
-                made.update(render_feeds(*spec()))
-            return made[suffix]
-        for suffix in (".xml", ".atom"):
-            sink.emit(f"{lang}/feeds/{name}{suffix}", keys, lambda s=suffix, m=make: m(s))
 
 
 def emit_shared(gen, sink) -> None:

@@ -83,6 +83,7 @@ def seed_demo(app, manifest_documents: list[dict], today: dt.date) -> int:
     from submit_api.proposals import calendar, create_proposal
     from submit_api.reports.store import generate_due_reports
     from submit_api.staff import CLI_ACTOR, grant, roles_of
+    from submit_api.store.proposals import documents_written_by
     from submit_api.votes import cast_vote
 
     pki = app.extensions["ashyq_demo_pki"]
@@ -96,9 +97,7 @@ def seed_demo(app, manifest_documents: list[dict], today: dt.date) -> int:
     with app.app_context():
         conn = get_db()
         demo_authors = [who[a] for a in AUTHORS]
-        seeded = {row[0] for row in conn.execute(
-            f"SELECT DISTINCT document FROM proposals WHERE person IN "
-            f"({','.join('?' * len(demo_authors))})", demo_authors)}
+        seeded = documents_written_by(conn, demo_authors)
         ended = [d for d in ended if d["uid"] not in seeded]
         if not ended:
             return 0

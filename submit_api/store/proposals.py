@@ -36,6 +36,13 @@ def same_text_on_part(conn: sqlite3.Connection, person: str, text_key: str, docu
     return dict(zip(("id", "status", "moderation_due", "created_at"), row)) if row else None
 
 
+def documents_written_by(conn: sqlite3.Connection, persons: Collection[str]) -> set[str]:
+    """The documents on which any of ``persons`` sent a proposal (the demo's idempotence)."""
+    marks = ",".join("?" * len(persons))
+    return {row[0] for row in conn.execute(
+        f"SELECT DISTINCT document FROM proposals WHERE person IN ({marks})", list(persons))}
+
+
 def repeated_by(conn: sqlite3.Connection, text_key: str, person: str) -> int:
     """How many other people sent a text with this key (spam, R14)."""
     return conn.execute("SELECT count(DISTINCT person) FROM proposals WHERE text_key = ? "
