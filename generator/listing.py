@@ -174,9 +174,15 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
         gen.index.discussions, lang, site, _("Public discussions")))
     for name, (keys, spec) in feeds.items():
         emit_feed_pair(sink, f"{lang}/feeds/{name}", keys, lambda spec=spec: render_feeds(*spec()))
-    # Issue 14: a feed pair per state body (each discussion's own: document_outputs).
+    emit_body_feeds(gen, sink)
+
+
+def emit_body_feeds(gen, sink) -> None:
+    """Issue 14: a feed pair per state body (each discussion's own is in document_outputs).
+    They need the whole public snapshot: the worker re-emits them with the open data."""
     for stem, keys, spec in follow.follow_feeds(gen.index, gen.public,
-                                                 gen.settings.get("ASHYQ_REPORTS"), lang, site, _):
+                                                 gen.settings.get("ASHYQ_REPORTS"), gen.lang,
+                                                 site_url(gen), gettext(gen)):
         emit_feed_pair(sink, stem, keys, spec)
 
 
