@@ -16,14 +16,16 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask import Blueprint, Flask, current_app, jsonify, session
 from flask_wtf.csrf import generate_csrf
 
 from ashyq import clock
 from submit_api.db import get_db, transaction
 from submit_api.eds import SignatureRejected, make_checker
+from submit_api.eds.xmlsafe import parse_xml
 from submit_api.errors import N_, ApiError
 from submit_api.identity import person_id
+from submit_api.inputs import field, json_body
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.staff import roles_of
 from submit_api.store import people
@@ -150,9 +152,8 @@ def sign_in():
     if checker is None:
         raise ApiError(503, "eds_not_configured",
                        N_("Sign-in is not configured on this server (no trusted certificates)."))
-    body = request.get_json(silent=True)
-    signed = body.get("signed_xml") if isinstance(body, dict) else None
-    if not isinstance(signed, str) or not signed.strip():
+    signed = field(json_body(), "signed_xml")
+    if not signed or not signed.strip():
         raise ApiError(400, "signed_xml_required", N_("Send the signed document as signed_xml."),
                        field="signed_xml", rule="R13")
     try:
@@ -211,10 +212,14 @@ def demo_sign():
     pki = current_app.extensions.get("ashyq_demo_pki")
     if pki is None:
         raise ApiError(404, "not_found", N_("Nothing here: check the address."))
-    body = request.get_json(silent=True) or {}
-    challenge_text = body.get("challenge") if isinstance(body, dict) else None
-    who = body.get("person", 1) if isinstance(body, dict) else 1
-    if not isinstance(challenge_text, str) or not isinstance(who, int) or not 1 <= who <= 5:
+    body = json_body()
+    challenge_text, who = field(body, "challenge"), field(body, "person", int, 1)
+    if not challenge_text or not 1 <= who <= 5:
         raise ApiError(400, "bad_request", N_("The request is malformed."))
+    try:
+        _read_challenge(parse_xml(challenge_text))  # only this portal's challenges are signed
+    except SignatureRejected as exc:
+        raise ApiError(400, "not_a_challenge", N_("This is not a sign-in document of this portal."),
+                       rule="R13") from exc
     return {"signed_xml": pki.sign_xml(challenge_text.encode("utf-8"), who=f"person{who}").decode("utf-8"),
             "demo": True}

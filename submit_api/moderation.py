@@ -19,6 +19,7 @@ from submit_api import audit
 from submit_api.db import transaction
 from submit_api.manifest import Manifest
 from submit_api.public import PUBLIC_STATUSES
+from submit_api.screening import bad_characters
 from submit_api.staff import NotAllowed, Role, answering_codes, is_operator
 from submit_api.store import changes
 from submit_api.store import proposals as store
@@ -40,6 +41,19 @@ class AlreadyDecided(Exception):
 
 class ReasonRequired(Exception):
     "A decision needs a reason from the catalogue, or words of one's own (R15, R16)"
+
+
+class BadCharacters(ReasonRequired):
+    "The justification holds characters no text may hold (R14): control, bidi, lone surrogate"
+
+    def __init__(self, chars: list[str]):
+        super().__init__(", ".join(chars))
+        self.chars = chars
+
+
+def check_text(text: str) -> None:
+    if found := bad_characters(text):
+        raise BadCharacters(found)
 
 
 class AnswerWindowClosed(Exception):
@@ -79,6 +93,7 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
         raise ReasonRequired("explain the decision in your own words (R15)")
     if len(text) > MAX_REASON_CHARS:
         raise ReasonRequired(f"the reason is at most {MAX_REASON_CHARS} characters")
+    check_text(text)
 
     with transaction(conn):
         row = store.document_and_status(conn, proposal_id)
@@ -106,6 +121,7 @@ def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[R
         raise ReasonRequired("a justification is required (R16)")
     if len(text) > MAX_ANSWER_CHARS:
         raise ReasonRequired(f"the justification is at most {MAX_ANSWER_CHARS} characters")
+    check_text(text)
     codes = answering_codes(roles)
     if not codes:
         raise NotAllowed("only the administrator's staff answer proposals (R16)")

@@ -9,7 +9,7 @@ import sqlite3
 import unicodedata
 from functools import lru_cache
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
@@ -17,6 +17,7 @@ from submit_api.auth import signed_in
 from submit_api.db import get_db, transaction
 from ashyq.i18n import date_long
 from submit_api.errors import N_, ApiError, request_language
+from submit_api.inputs import json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
@@ -28,6 +29,7 @@ bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
 REPEAT_WINDOW = dt.timedelta(minutes=10)  # the same text on the same part again: a repeat
+CONTROL_MESSAGE = N_("The text contains control characters (%(chars)s); remove them.")
 
 
 @lru_cache(maxsize=4)
@@ -48,8 +50,7 @@ def proposal_text(raw: object) -> str:
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
                        field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
     if found := bad_characters(text):
-        raise ApiError(422, "control_characters",
-                       N_("The text contains control characters (%(chars)s); remove them."),
+        raise ApiError(422, "control_characters", CONTROL_MESSAGE,
                        field="text", rule="R14", chars=", ".join(found))
     return text
 
@@ -62,9 +63,7 @@ def proposal_text(raw: object) -> str:
 @signed_in
 def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("Send the proposal as JSON: part, text and lang."))
+    body = json_body()
     require_open(doc, rule="R14")
     part = body.get("part")
     if part not in doc.parts:
@@ -75,7 +74,7 @@ def submit_proposal(uid: str, person: str):
     if lang not in ("kk", "ru"):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
-    text = proposal_text(body.get("text"))
+    text = proposal_text(text_field(body, "text"))
     due = calendar(current_app.config["DECREES"]).moderation_due(clock.today())  # R15
     body, status = create_proposal(get_db(), person, uid, part, lang, text, due)
     body["moderation_due_on"] = date_long(dt.date.fromisoformat(body["moderation_due"]),

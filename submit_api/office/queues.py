@@ -12,10 +12,12 @@ from submit_api.errors import N_
 from submit_api.manifest import ManifestUnavailable, manifest
 from submit_api.moderation import (
     DECISIONS, MAX_ANSWER_CHARS, MAX_REASON_CHARS, AlreadyDecided, AnswerWindowClosed,
-    ProposalNotFound, ReasonRequired, answer, answer_queue, moderate, moderation_queue, reasons,
+    BadCharacters, ProposalNotFound, ReasonRequired, answer, answer_queue, moderate,
+    moderation_queue, reasons,
 )
 from submit_api.office import bp
 from submit_api.office.base import _, lang, render_page, staff_page
+from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import NotAllowed, answering_codes, is_operator
 
 QUEUE_LIMIT = 1000
@@ -105,6 +107,8 @@ def _refusal(exc: Exception, form: str) -> tuple[int, str, str | None]:
         return 409, _("This proposal has already been decided."), "R15"
     if isinstance(exc, AnswerWindowClosed):
         return 409, _("The discussion has ended: answers are no longer taken (R16)."), "R16"
+    if isinstance(exc, BadCharacters):
+        return 422, _(CONTROL_MESSAGE, chars=", ".join(exc.chars)), "R14"
     values = request.form
     text = values.get("text", "").strip()
     if form == "moderation":

@@ -184,6 +184,30 @@ def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports
     return report_id
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def clean_temporary(reports_dir: Path) -> list[Path]:
+    """Remove the temporary folders of renders whose process died mid-way (killed, host
+    restarted): ``<uid>/.tmp-v<N>-<pid>-<hex>``. A live process's folder is left alone."""
+    removed = []
+    for tmp in Path(reports_dir).glob("*/.tmp-v*"):
+        pid = tmp.name.split("-")[2] if tmp.name.count("-") >= 3 else ""
+        if pid.isdigit() and (int(pid) == os.getpid() or _process_alive(int(pid))):
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp)
+        log.warning("R17: removed %s, left by an interrupted render", tmp)
+    return removed
+
+
 def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[Mapping],
                          today: dt.date, reports_dir: Path,
                          administrators: Mapping[str, str] | None = None) -> list[int]:
@@ -192,8 +216,10 @@ def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[
     Idempotent: a document with a report (of any version) is skipped. ``administrators`` maps
     administrator codes to e-mail addresses for the delivery rows; without it the address is
     resolved when the report is sent. A document whose report fails is logged and skipped, so
-    the others still get theirs; with no row recorded it is tried again on the next run.
+    the others still get theirs; with no row recorded it is tried again on the next run, and
+    the temporary folders of renders that were killed are removed first.
     """
+    clean_temporary(reports_dir)
     done = rows.documents_with_reports(conn)
     created = []
     for document in manifest_documents:
