@@ -83,6 +83,8 @@ SETTINGS: dict[str, Setting] = {
     "NCANODE_URL": _s(None, "NCANode's address, with `EDS_CHECKER=ncanode`."),
     "NCANODE_TIMEOUT": _s(15, "Seconds to wait for NCANode."),
     "NCALAYER_URL": _s("wss://127.0.0.1:13579/", "Where the page script finds NCALayer."),
+    "OPERATOR_EMAIL": _s("support@ashyq.example", "The operator's address on the footer pages "
+                         "(accessibility, privacy, contacts)."),
     "DEMO_SIGNER": _s(False, "Development only: a marked demo sign-in signs challenges with a "
                       "test certificate. Refused in production."),
     "DEMO_PKI": _s(str(VAR / "demo-pki"), "Where the demo signer's test PKI is generated."),

@@ -29,6 +29,7 @@ from ashyq.i18n import compile_catalogs
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, digest, file_digest, fingerprints, tree_digest
 from generator.listing import emit_open_data
+from generator.sitemap import emit_sitemap
 from generator.manifest import MANIFEST_PATH
 from generator.reports import CERTIFICATE
 from generator.render import RenderPath
@@ -217,6 +218,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         sink.flush()
         emit_certificate(sink, record, (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE"))
         emit_open_data(sink, index, shown)
+        emit_sitemap(sink, index, site_url or read_settings(str(SETTINGS_FILE))["ASHYQ_SITE_URL"])
         sink.flush()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
                    if not (build_dir / p).exists()]

@@ -21,7 +21,9 @@ from pelican.generators import Generator
 
 from ashyq import clock
 from ashyq.doctypes import LANGUAGES, MATERIAL_SECTIONS
-from ashyq.i18n import compile_catalogs, date_long, date_short, translations
+from ashyq.i18n import (compile_catalogs, date_long, date_short, file_size, number, one_period,
+                        translations)
+from generator import follow
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
 from generator.press import add_generated_press_releases
@@ -92,9 +94,12 @@ class SiteGenerator(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
-        self.env.filters.update(date_long=date_long, date_short=date_short,
+        self.env.filters.update(date_long=date_long, date_short=date_short, filesize=file_size,
+                                one_period=one_period, number=number,
                                 iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
-        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
+        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
+                                admin_feed_path=follow.admin_feed_path,
+                                discussion_feed_path=follow.discussion_feed_path)
         self.markdown = MarkdownCache(Path(self.settings["CACHE_PATH"]) / "markdown",
                                       self.settings["MARKDOWN"])
 
@@ -111,8 +116,8 @@ class SiteGenerator(Generator):
         """The rendered Markdown of ``doc`` in this language, split into its parts (R14)."""
         html = self.markdown.get(doc.sources[self.lang], self.read_markdown)
         if not doc.doc_type.discussion:
-            if doc.type in CHARTED_TYPES:  # R5, R6: tables explained with pictures
-                html = add_charts(html, doc.uid, self.lang)
+            if doc.type in CHARTED_TYPES:  # R4, R5, R6: tables explained with pictures
+                html = add_charts(html, doc.uid, self.lang, doc.type)
             return {"intro": Markup(html), "parts": {}}
         intro, parts = split_parts(html)
         return {"intro": Markup(intro), "parts": {k: Markup(v) for k, v in parts.items()}}

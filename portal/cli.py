@@ -138,6 +138,29 @@ def check(content_dir: Path | None, show_all: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command("seed-demo")
+@output_option
+def seed_demo(output: Path | None) -> None:
+    """DEMO ONLY: give the ended discussions proposals, answers, a refusal, votes and their
+    final reports, through the service's own functions (idempotent). Needs ASHYQ_DEMO_SIGNER."""
+    from ashyq import clock
+    from ashyq.manifest import MANIFEST_PATH, ManifestUnavailable, read_manifest
+    from submit_api import create_app
+    from submit_api.demo import seed_demo as seed
+
+    site = place(output, "OUTPUT")
+    try:
+        documents = [doc.entry for doc in read_manifest(site).values()]
+    except ManifestUnavailable as exc:
+        raise click.ClickException(f"no site at {site}: run 'ashyq build' first ({exc})") from exc
+    config = dict(current_settings(), MANIFEST=str(site / MANIFEST_PATH))
+    if not config["DEMO_SIGNER"]:
+        raise click.ClickException("the demo history needs the demo signer: ASHYQ_DEMO_SIGNER=true")
+    added = seed(create_app(config), documents, clock.today())
+    click.echo(f"demo history: {added} proposal(s) added" if added
+               else "demo history: already there")
+
+
 def _service():
     """The submission service's app, for commands that use its database and keys."""
     from submit_api import create_app
