@@ -31,6 +31,7 @@ from generator.deps import Record, digest, file_digest, fingerprints, tree_diges
 from generator.listing import emit_open_data
 from generator.sitemap import emit_sitemap
 from generator.manifest import MANIFEST_PATH
+from generator.publication import first_served_dates, record_from_snapshot, write_served
 from generator.reports import CERTIFICATE
 from generator.render import RenderPath
 from generator.search import (
@@ -200,9 +201,11 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     started = time.perf_counter()
     output = Path(output).absolute()
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
-    index = load_content(Path(content_dir), today or clock.today())
-    prepare_index(index, compile_catalogs(cache_dir / "locale"))
     shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+    # R9, R10, R12: posting dates from the publication record the service keeps
+    used = first_served_dates(record_from_snapshot(shown))
+    index = load_content(Path(content_dir), today or clock.today(), used)
+    prepare_index(index, compile_catalogs(cache_dir / "locale"))
     reports = (settings or {}).get("ASHYQ_REPORTS")
     record = Record(global_key(site_url, settings, reports),
                     fingerprints(index, shown, reports, budget_files(index)))
@@ -225,6 +228,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         write_build_state(build_dir, int(shown.get("changes_upto", 0)))
+        write_served(build_dir, index, clock.now(), used)  # for the publication record
         record.save(build_dir)
         pages_changed = any(p.endswith(".html") for p in sink.rendered) or sink.previous is None
         try:

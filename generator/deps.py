@@ -114,7 +114,8 @@ def _meta_view(doc) -> dict:
     return {"type": doc.type, "meta": doc.meta, "generated": doc.generated,
             "parts": [(p.id, p.title) for p in doc.parts],
             "attachments": [(a.name, a.caption, a.size) for a in doc.attachments],
-            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status}
+            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status,
+            "declared": doc.declared_posted, "first_served": doc.first_served}
 
 
 def _public_of(snapshot: dict) -> dict[str, list]:
@@ -163,5 +164,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
+    # the compliance pages judge texts, attachments (R3, R10, R12) and the record (R9-R17)
+    found["compliance"] = digest(found["index"], found["snapshot"],
+                                 sorted(v for k, v in found.items() if k.startswith("src:")))
     found["site"] = "-"
     return found

@@ -26,6 +26,7 @@ from generator.build import (
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
 from generator.listing import document_outputs, emit_body_feeds, emit_open_data
+from generator.publication import used_dates
 from generator.public_state import public_state
 from generator.render import RenderPath
 from generator.site import SiteGenerator, locale_dir, site_index
@@ -42,7 +43,8 @@ class IncrementalSite:
         self.build_dir = self.output.resolve()
         self.today = today
         self.site_url, self.settings = site_url, dict(settings or {})
-        self.index: SiteIndex = load_content(Path(content_dir), today)
+        # the same first-serving dates as the full build that made this directory (R9, R10)
+        self.index: SiteIndex = load_content(Path(content_dir), today, used_dates(self.build_dir))
         base = pelican_settings(self.index, self.build_dir, Path(cache_dir).absolute(),
                                 site_url, None, settings)
         compile_catalogs(locale_dir(base))

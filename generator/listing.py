@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
-from ashyq.i18n import translations
+from ashyq.i18n import date_long, translations
+from ashyq.workdays import calendar_source
 from generator import compliance, follow
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
@@ -138,15 +139,16 @@ def emit_compliance(gen, sink, admins) -> None:
 
     def grouped():
         if not checked:
-            checked["all"] = compliance.check(gen.index)
+            checked["all"] = compliance.check(gen.index, gen.snapshot)
             checked["by"] = compliance.by_administrator(checked["all"])
         return checked
 
-    sink.emit(page_name(gen.lang, "compliance/"), ("index",), gen.later(lambda: gen.page(
+    sink.emit(page_name(gen.lang, "compliance/"), ("compliance",), gen.later(lambda: gen.page(
         "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
-        administrators=admins)))
+        administrators=admins, calendar_source=calendar_source(gen.index.calendar),
+        publication_recorded=bool((gen.snapshot or {}).get("publication")))))
     for admin in admins:
-        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("index",),
+        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("compliance",),
                   gen.later(lambda admin=admin: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
                       checks=grouped()["by"].get(admin.code, []))))

@@ -27,7 +27,7 @@ from generator import follow
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
 from generator.press import add_generated_press_releases
-from generator.public_state import load_public_state
+from generator.public_state import load_public_state, read_snapshot
 from generator.render import render_path
 from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
 from generator.table_charts import CHARTED_TYPES, add_charts
@@ -108,6 +108,7 @@ class SiteGenerator(Generator):
         """Only the index and the snapshot: bodies are rendered when their page is."""
         self.index = site_index(self.settings)
         self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
+        self.snapshot = read_snapshot(self.settings.get("ASHYQ_SNAPSHOT"))  # for compliance
         self.releases = {d.meta[self.lang].get("document"): d
                          for d in self.index.of_type("press_release")}
         self.context["ashyq"] = self.index
@@ -162,7 +163,9 @@ class SiteGenerator(Generator):
             signed=signed, versions=listed if len(listed) > 1 else [],
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
-            no_answer=annex.text("no_answer", self.lang))
+            no_answer=annex.text("no_answer", self.lang),
+            after_end=annex.text("after_end", self.lang),
+            provenance=annex.provenance(self.lang))
         return name, template, values, version_dir
 
     def render(self, template: str, values: dict) -> str:

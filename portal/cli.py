@@ -119,17 +119,32 @@ def serve(host: str, port: int, output: Path | None, content_dir: Path | None,
 @main.command()
 @content_option
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
-def check(content_dir: Path | None, show_all: bool) -> None:
-    """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
+@database_option
+def check(content_dir: Path | None, show_all: bool, database: Path | None) -> None:
+    """Check the rules of the order (R3-R17); exit 1 on any violation. The publication record
+    and the discussions' facts come from the database's public snapshot (R9-R17); a content
+    problem that stops the build is reported beside every other check."""
+    import sqlite3
+
     from ashyq import clock
     from generator import compliance
-    from generator.content import ContentInvalid, load_content
+    from generator.content import load_content
+    from generator.publication import first_served_dates, record_from_snapshot
+    from submit_api.public import public_snapshot
 
-    try:
-        index = load_content(place(content_dir, "CONTENT"), clock.today())
-    except ContentInvalid as exc:
-        raise click.ClickException(str(exc)) from exc
-    checks = compliance.check(index)
+    database = place(database, "DATABASE")
+    snapshot = None
+    if database.exists():
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            snapshot = public_snapshot(conn)
+        except sqlite3.Error:
+            snapshot = None  # not migrated yet: no record
+        finally:
+            conn.close()
+    index = load_content(place(content_dir, "CONTENT"), clock.today(),
+                         first_served_dates(record_from_snapshot(snapshot)), strict=False)
+    checks = compliance.check(index, snapshot, index.problems)
     bad = compliance.violations(checks)
     for item in checks if show_all else bad:
         click.echo(("ok   " if item.ok else "FAIL ") + item.describe())

@@ -5,21 +5,23 @@ moderation, due within 2 working days (R15).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import unicodedata
 from functools import lru_cache
 
+import regex
 from flask import Blueprint, current_app
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
-from submit_api.auth import signed_in
+from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db, transaction
 from ashyq.i18n import date_long
 from submit_api.errors import N_, ApiError, request_language
 from submit_api.inputs import field, json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
-from submit_api.moderation import reasons
+from submit_api.moderation import grounds_labels, reasons
 from submit_api.receipts import receipt_for
 from submit_api.screening import bad_characters, screen, text_key
 from submit_api.manifest import ManifestUnavailable, manifest
@@ -31,6 +33,14 @@ bp = Blueprint("proposals", __name__)
 MAX_PROPOSAL_CHARS = 1000  # R14
 REPEAT_WINDOW = dt.timedelta(minutes=10)  # the same text on the same part again: a repeat
 CONTROL_MESSAGE = N_("The text contains control characters (%(chars)s); remove them.")
+#: R14 counts user-perceived characters (extended grapheme clusters, UAX #29): "қ", "é" and a
+#: family emoji are one character each, as ``Intl.Segmenter`` counts them in participate.js.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def grapheme_count(text: str) -> int:
+    """How many user-perceived characters (graphemes) ``text`` has (R14, RULES.md)."""
+    return len(_GRAPHEME.findall(text))
 
 
 @lru_cache(maxsize=4)
@@ -46,10 +56,11 @@ def proposal_text(raw: object) -> str:
     text = unicodedata.normalize("NFC", raw).strip()
     if not text:
         raise ApiError(422, "text_required", N_("Write the text of your proposal."), field="text", rule="R14")
-    if len(text) > MAX_PROPOSAL_CHARS:
+    count = grapheme_count(text)
+    if count > MAX_PROPOSAL_CHARS:
         raise ApiError(422, "text_too_long",
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
-                       field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
+                       field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=count)
     if found := bad_characters(text):
         raise ApiError(422, "control_characters", CONTROL_MESSAGE,
                        field="text", rule="R14", chars=", ".join(found))
@@ -77,14 +88,18 @@ def submit_proposal(uid: str, person: str):
                        field="lang", rule="R3")
     text = proposal_text(text_field(body, "text"))
     due = calendar(current_app.config["DECREES"]).moderation_due(clock.today())  # R15
-    body, status = create_proposal(get_db(), person, uid, part, lang, text, due)
+    # ¶2(1), R13: an organisation's proposal is recorded for the organisation (``person``, its
+    # keyed BIN) with the keyed IIN of the person who signed it.
+    signer = current_person()
+    body, status = create_proposal(get_db(), person, uid, part, lang, text, due,
+                                   signer=signer if signer != person else None)
     body["moderation_due_on"] = date_long(dt.date.fromisoformat(body["moderation_due"]),
                                           request_language())
     return body, status
 
 
 def create_proposal(conn, person: str, uid: str, part: str, lang: str, text: str,
-                    due: dt.date) -> tuple[dict, int]:
+                    due: dt.date, signer: str | None = None) -> tuple[dict, int]:
     """Store a checked proposal for moderation (R14, R15): ``(response body, status)``.
     201 for a new one; 200 for the same text on the same part again within REPEAT_WINDOW
     (a double tap); 409 (ApiError) for the person's same text elsewhere."""
@@ -94,7 +109,7 @@ def create_proposal(conn, person: str, uid: str, part: str, lang: str, text: str
         with transaction(conn):
             flags = screen(text, conn, person)
             proposal_id = store.insert(conn, uid, part, person, lang, text, key, flags,
-                                       now.isoformat(timespec="seconds"), due.isoformat())
+                                       now.isoformat(timespec="seconds"), due.isoformat(), signer)
     except sqlite3.IntegrityError as exc:
         repeat = store.same_text_on_part(conn, person, key, uid, part)
         if repeat and now - dt.datetime.fromisoformat(repeat["created_at"]) <= REPEAT_WINDOW:
@@ -120,6 +135,10 @@ def my_proposals(person: str):
     for item in store.of_person(get_db(), person):
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
+        # R15: the citizen sees every ground of paragraph 14 named, and the operator's words
+        item["moderation_grounds"] = json.loads(item["moderation_grounds"] or "null") or (
+            [item["moderation_code"]] if item["moderation_code"] else [])
+        item["moderation_grounds_labels"] = grounds_labels(item["moderation_grounds"], lang)
         item["receipt"] = receipt_for(item)
         item.update(readable(item, lang))
         items.append(item)

@@ -1,5 +1,5 @@
 // The staff office: sign-in with an electronic digital signature through NCALayer (R13; staff
-// may use a legal entity's key), the reason list that follows the chosen decision (R15), a
+// may use a legal entity's key), the grounds of paragraph 14 shown for a refusal (R15), a
 // confirmation before revoking a role (R8). Every form also works without this script.
 (function () {
   "use strict";
@@ -50,24 +50,17 @@
     });
   }
 
-  // --- moderation: only the reasons that fit the chosen decision (R15) -------------------------
+  // --- moderation: the grounds of paragraph 14 and the words are for a refusal (R15) ---------
   $all("form[data-moderation]").forEach(function (form) {
-    var select = form.querySelector("select[name=reason]");
+    var grounds = form.querySelector("[data-grounds]");
     var text = form.querySelector("textarea[name=text]");
     function update() {
       var checked = form.querySelector("input[name=decision]:checked");
-      var decision = checked ? checked.value : null;
-      $all("option[data-decision]", select).forEach(function (option) {
-        var fits = !decision || option.getAttribute("data-decision") === decision ||
-          option.getAttribute("data-decision") === "both";
-        option.disabled = !fits;
-        option.hidden = !fits;
-        if (!fits && option.selected) select.value = "";
-      });
-      text.required = select.value === "other";
+      var refuse = !!checked && checked.value === "refuse";
+      grounds.hidden = !refuse;
+      text.required = refuse;
     }
     $all("input[name=decision]", form).forEach(function (r) { r.addEventListener("change", update); });
-    select.addEventListener("change", update);
     update();
   });
 

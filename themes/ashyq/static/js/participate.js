@@ -19,10 +19,19 @@
   function $(sel, el) { return (el || document).querySelector(sel); }
   function $all(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
 
-  // NCALayer (ncalayer.js): an individual's authentication key (R13).
+  // NCALayer (ncalayer.js): an authentication key (R13) of an individual or of a legal
+  // person's organisation (paragraph 2(1)): clientAuth only, both key users are offered.
   function ncalayerSign(xml) {
     return window.AshyqNcaLayer.sign(root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/",
-      xml, { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"], messages: T });
+      xml, { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"], messages: T });
+  }
+
+  // Who one takes part as (paragraph 2(1)): a person, or an organisation (legal entity's key).
+  function whoLine(data) {
+    if (data.as === "organisation" || data.kind === "legal") {
+      return T.signed_in_organisation + (data.organisation ? ": " + data.organisation : "") + ".";
+    }
+    return T.signed_in_person + (data.name ? ": " + data.name : "") + ".";
   }
 
   function signIn(useDemo, button) {
@@ -39,9 +48,10 @@
     }); }).then(function (data) {
       if (!data) return;
       http.setToken(data.csrf_token);
-      me = { signed_in: true, demo_signer: me.demo_signer };
+      me = { signed_in: true, demo_signer: me.demo_signer, kind: data.kind,
+             as: data.kind === "legal" ? "organisation" : "person" };
       try { sessionStorage.setItem("ashyq-name", data.name || ""); } catch (e) { /* private mode */ }
-      say(status, T.signed_in + (data.name ? " " + data.name : ""));
+      say(status, whoLine(data));
       render();
     }).catch(function (error) { say(status, error.message, true); });
   }
@@ -87,7 +97,15 @@
       }).catch(function (error) { say(statusEl, error.message, true); });
   }
 
-  function count(text) { return Array.from(text.normalize("NFC")).length; }
+  // R14: user-perceived characters (graphemes, UAX #29), as the server counts them with \X.
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  function count(text) {
+    var clean = text.normalize("NFC").trim();
+    if (!segmenter) return Array.from(clean).length;
+    var n = 0;
+    for (var it = segmenter.segment(clean)[Symbol.iterator](), s = it.next(); !s.done; s = it.next()) n++;
+    return n;
+  }
 
   function wireProposalForm(form) {
     var area = $("textarea", form), counter = $("[data-counter]", form), result = $("[data-result]", form);
@@ -184,7 +202,9 @@
           : (p.answered_on || p.moderated_on);
         if (when) state.textContent += " · " + when;
         item.appendChild(state);
-        var reason = [p.moderation_reason_label, p.moderation_reason].filter(Boolean).join(". ");
+        // R15: the ground(s) of paragraph 14 and the operator's words
+        var reason = [(p.moderation_grounds_labels || []).join("; ") || p.moderation_reason_label,
+                      p.moderation_reason].filter(Boolean).join(". ");
         [[T.reason, reason], [T.answer, p.answer_text]].forEach(function (pair) {
           if (pair[1]) item.appendChild(line("", pair[0] + ": " + pair[1]));
         });
@@ -215,7 +235,11 @@
     form.hidden = !open;
     wireProposalForm(form);
   });
-  api("GET", "/api/me").then(function (data) { me = data; render(); })
+  api("GET", "/api/me").then(function (data) {
+    me = data;
+    if (data.signed_in) say($("[data-signin-status]", root), whoLine(data));
+    render();
+  })
     .catch(function () { say($("[data-signin-status]", root), T.service_down, true); });
   if (uid) refreshTotals();
 })();
