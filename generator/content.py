@@ -62,6 +62,7 @@ class Administrator:
     name: dict[str, str]
     email: str
     region: dict[str, str] = field(default_factory=dict)
+    central: bool = False  # the central body for budget execution (R4), ``central_body = true``
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Document:
     discussion_end: dt.date | None = None
     status: str | None = None
     generated: bool = False  # a press release the build wrote itself (R12)
+    declared_posted: dt.date | None = None  # the ``posted`` typed in the header
+    first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
 
     @property
     def type(self) -> str:
@@ -131,6 +134,7 @@ class SiteIndex:
     calendar: WorkingCalendar
     administrators: dict[str, Administrator]
     documents: dict[str, Document]
+    problems: list[Problem] = field(default_factory=list)  # only with strict=False
 
     def of_type(self, *types: str) -> list[Document]:
         """Documents of the given types, newest first, then by uid (a stable order)."""
@@ -208,7 +212,8 @@ def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str,
         if code in admins:
             problems.append(Problem(where, "code", "R8", f"code {code} is listed twice"))
         admins[code] = Administrator(code, entry["level"], dict(names), entry["email"],
-                                     dict(entry.get("region") or {}))
+                                     dict(entry.get("region") or {}),
+                                     bool(entry.get("central_body", False)))
     return admins
 
 
@@ -250,7 +255,8 @@ def _attachments(doc_dir: Path, meta: dict[str, dict[str, str]], src: Path,
 
 def _check_document(doc: Document, admins: dict[str, Administrator],
                     calendar: WorkingCalendar, today: dt.date,
-                    parts_by_lang: dict[str, list], problems: list[Problem]) -> None:
+                    parts_by_lang: dict[str, list], problems: list[Problem],
+                    served: dict[str, dt.date] | None = None) -> None:
     t = doc.doc_type
     for lang in LANGUAGES:
         src = str(doc.sources[lang])
@@ -277,7 +283,11 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
             problems.append(Problem(str(doc.sources[LANGUAGES[1]]), name, "R3",
                                     f"{second.get(name, '')!r} differs from "
                                     f"{first.get(name, '')!r} in the {LANGUAGES[0]} file"))
-    posted = _parse_date(first.get("posted", "")) if "posted" in t.required else None
+    declared = _parse_date(first.get("posted", "")) if "posted" in t.required else None
+    # R9, R10, R12: the posting date is when the portal first showed the document - the later
+    # of the declared date and the first serving in the publication record (generator.publication)
+    doc.declared_posted, doc.first_served = declared, (served or {}).get(doc.uid)
+    posted = max(declared, doc.first_served) if declared and doc.first_served else declared
     doc.posted = posted
     if not t.discussion:
         return
@@ -314,15 +324,23 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
         return
     requested = _parse_date(first.get("discussion_end", ""))
     try:
-        doc.discussion_end = calendar.discussion_end(posted, requested)  # R9, R10
+        doc.discussion_end = calendar.discussion_end(declared, requested)  # R9, R10
     except ValueError as exc:
         problems.append(Problem(str(doc.sources[LANGUAGES[0]]), "discussion_end", t.rule, str(exc)))
         return
+    if posted != declared:  # first served later than declared: count from the first serving
+        doc.discussion_end = max(doc.discussion_end, calendar.discussion_end(posted))
     doc.status = discussion_status(posted, doc.discussion_end, today)
 
 
-def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
-    """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem."""
+def load_content(content_dir: Path, today: dt.date,
+                 served: dict[str, dt.date] | None = None, strict: bool = True) -> SiteIndex:
+    """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
+
+    ``served`` maps uids to the day the portal first served them (the publication record,
+    :mod:`generator.publication`): a later first serving moves the posting date (R9, R10).
+    With ``strict=False`` (the compliance check) the problems are kept in ``index.problems``
+    and the documents they concern are left out, so every other check still runs."""
     content_dir = Path(content_dir).resolve()
     problems: list[Problem] = []
     try:
@@ -372,15 +390,19 @@ def load_content(content_dir: Path, today: dt.date) -> SiteIndex:
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
         _check_document(doc, admins, calendar, today,
-                        {lang: versions[lang][2] for lang in LANGUAGES}, problems)
+                        {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
         doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
                                        doc.sources[LANGUAGES[0]], problems)
         documents[uid] = doc
     _check_links(documents, problems)
-    if problems:
+    if problems and strict:
         raise ContentInvalid(problems)
+    if problems:
+        where = [p.path for p in problems]
+        documents = {uid: d for uid, d in documents.items()
+                     if not any(w.startswith(str(src)) for src in d.sources.values() for w in where)}
     log.info("content: %d documents, %d administrators", len(documents), len(admins))
-    return SiteIndex(content_dir, today, calendar, admins, documents)
+    return SiteIndex(content_dir, today, calendar, admins, documents, problems)
 
 
 def _check_links(documents: dict[str, Document], problems: list[Problem]) -> None:

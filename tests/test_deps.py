@@ -22,7 +22,7 @@ import pytest
 from generator.build import build
 from generator.deps import RECORD
 from generator.search import wait_for_search
-from tests.conftest import ROOT, write_document
+from tests.helpers import ROOT, write_document
 
 TODAY = dt.date(2025, 3, 5)
 THEME = ROOT / "themes" / "ashyq"

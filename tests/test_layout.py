@@ -50,8 +50,6 @@ def test_the_import_rule_test_can_fail(tmp_path):
     assert "generator" in imported_modules(planted)
 
 
-@pytest.mark.xfail(strict=True, reason="ashyq/budget.py and generator/opendata.py are being split "
-                   "(branches seam and build): remove this mark when they land")
 def test_no_source_module_over_500_lines():
     long = {str(p.relative_to(ROOT)): n for package in PACKAGES for p in sources(package)
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}

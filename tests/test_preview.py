@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from generator import preview as preview_module
-from tests.conftest import write_document
+from tests.helpers import write_document
 
 TODAY = dt.date(2025, 3, 5)
 DOC = "BP-2026-225-001"

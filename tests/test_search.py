@@ -18,7 +18,7 @@ from werkzeug.test import Client
 from portal.web import StaticSite
 from generator.build import BuildFailed
 from generator.search import search_policy, wait_for_search
-from tests.conftest import write_document
+from tests.helpers import write_document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
