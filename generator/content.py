@@ -65,6 +65,7 @@ class Administrator:
     name: dict[str, str]
     email: str
     region: dict[str, str] = field(default_factory=dict)
+    central: bool = False  # the central body for budget execution (R4), ``central_body = true``
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Document:
     generated: bool = False  # a press release the build wrote itself (R12)
     source_digest: str = ""  # a hash of its files and attachments (generator.deps)
     meta_digest: str = ""  # a hash of what lists show: metadata, parts, dates, status
+    declared_posted: dt.date | None = None  # the ``posted`` typed in the header
+    first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
 
     @property
     def type(self) -> str:
@@ -136,6 +139,7 @@ class SiteIndex:
     calendar: WorkingCalendar
     administrators: dict[str, Administrator]
     documents: dict[str, Document]
+    problems: list[Problem] = field(default_factory=list)  # only with strict=False
 
     def of_type(self, *types: str) -> list[Document]:
         """Documents of the given types, newest first, then by uid (a stable order)."""
@@ -217,7 +221,8 @@ def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str,
         if code in admins:
             problems.append(Problem(where, "code", "R8", f"code {code} is listed twice"))
         admins[code] = Administrator(code, entry["level"], dict(names), entry["email"],
-                                     dict(entry.get("region") or {}))
+                                     dict(entry.get("region") or {}),
+                                     bool(entry.get("central_body", False)))
     return admins
 
 
@@ -259,7 +264,8 @@ def _attachments(doc_dir: Path, meta: dict[str, dict[str, str]], src: Path,
 
 def _check_document(doc: Document, admins: dict[str, Administrator],
                     calendar: WorkingCalendar, today: dt.date,
-                    parts_by_lang: dict[str, list], problems: list[Problem]) -> None:
+                    parts_by_lang: dict[str, list], problems: list[Problem],
+                    served: dict[str, dt.date] | None = None) -> None:
     t = doc.doc_type
     for lang in LANGUAGES:
         src = str(doc.sources[lang])
@@ -286,7 +292,11 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
             problems.append(Problem(str(doc.sources[LANGUAGES[1]]), name, "R3",
                                     f"{second.get(name, '')!r} differs from "
                                     f"{first.get(name, '')!r} in the {LANGUAGES[0]} file"))
-    posted = _parse_date(first.get("posted", "")) if "posted" in t.required else None
+    declared = _parse_date(first.get("posted", "")) if "posted" in t.required else None
+    # R9, R10, R12: the posting date is when the portal first showed the document - the later
+    # of the declared date and the first serving in the publication record (generator.publication)
+    doc.declared_posted, doc.first_served = declared, (served or {}).get(doc.uid)
+    posted = max(declared, doc.first_served) if declared and doc.first_served else declared
     doc.posted = posted
     if not t.discussion:
         return
@@ -323,10 +333,12 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
         return
     requested = _parse_date(first.get("discussion_end", ""))
     try:
-        doc.discussion_end = calendar.discussion_end(posted, requested)  # R9, R10
+        doc.discussion_end = calendar.discussion_end(declared, requested)  # R9, R10
     except ValueError as exc:
         problems.append(Problem(str(doc.sources[LANGUAGES[0]]), "discussion_end", t.rule, str(exc)))
         return
+    if posted != declared:  # first served later than declared: count from the first serving
+        doc.discussion_end = max(doc.discussion_end, calendar.discussion_end(posted))
     doc.status = discussion_status(posted, doc.discussion_end, today)
 
 
@@ -353,11 +365,17 @@ def _markdown_files(content_dir: Path) -> list[str]:
     return sorted(found, key=lambda p: p.split(os.sep))
 
 
-def load_content(content_dir: Path, today: dt.date, cache: ContentCache | None = None) -> SiteIndex:
+def load_content(content_dir: Path, today: dt.date,
+                 served: dict[str, dt.date] | None = None, strict: bool = True,
+                 cache: ContentCache | None = None) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
 
-    With a ``cache`` (``generator.content_cache``), unchanged files are not read again and
-    unchanged documents not checked again."""
+    ``served`` maps uids to the day the portal first served them (the publication record,
+    :mod:`generator.publication`): a later first serving moves the posting date (R9, R10).
+    With ``strict=False`` (the compliance check) the problems are kept in ``index.problems``
+    and the documents they concern are left out, so every other check still runs. With a
+    ``cache`` (``generator.content_cache``), unchanged files are not read again and unchanged
+    documents not checked again."""
     content_dir = Path(content_dir).resolve()
     cache = cache or ContentCache()
     problems: list[Problem] = []
@@ -413,15 +431,16 @@ def load_content(content_dir: Path, today: dt.date, cache: ContentCache | None =
                        {lang: versions[lang][1] for lang in LANGUAGES})
         names = [str(doc.sources[lang]) for lang in LANGUAGES]
         folder = doc.sources[LANGUAGES[0]].parent / ATTACHMENTS_DIR
-        key = (*context, tuple(cache.used_files[n][0] for n in names), folder_key(str(folder)))
+        key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),
+               folder_key(str(folder)))
         known = cache.document(uid, key)
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
-             doc.source_digest, doc.meta_digest) = known
+             doc.source_digest, doc.meta_digest, doc.declared_posted, doc.first_served) = known
         else:
             before = len(problems)
             _check_document(doc, admins, calendar, today,
-                            {lang: versions[lang][2] for lang in LANGUAGES}, problems)
+                            {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
             doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
                                            doc.sources[LANGUAGES[0]], problems)
             doc.source_digest = _hash("\0".join(
@@ -429,17 +448,23 @@ def load_content(content_dir: Path, today: dt.date, cache: ContentCache | None =
                                                for a in doc.attachments]))
             doc.meta_digest = _hash(repr((doc.type, [meta_digests[n] for n in names],
                                           [(a.name, a.caption, a.size) for a in doc.attachments],
-                                          doc.posted, doc.discussion_end, doc.status)))
+                                          doc.posted, doc.discussion_end, doc.status,
+                                          doc.declared_posted, doc.first_served)))
             if len(problems) == before:
                 cache.keep_document(uid, key, (doc.posted, doc.discussion_end, doc.status,
                                                doc.parts, doc.attachments, doc.source_digest,
-                                               doc.meta_digest))
+                                               doc.meta_digest, doc.declared_posted,
+                                               doc.first_served))
         documents[uid] = doc
     _check_links(documents, problems)
-    if problems:
+    if problems and strict:
         raise ContentInvalid(problems)
+    if problems:
+        where = [p.path for p in problems]
+        documents = {uid: d for uid, d in documents.items()
+                     if not any(w.startswith(str(src)) for src in d.sources.values() for w in where)}
     log.info("content: %d documents, %d administrators", len(documents), len(admins))
-    return SiteIndex(content_dir, today, calendar, admins, documents)
+    return SiteIndex(content_dir, today, calendar, admins, documents, problems)
 
 
 def _check_links(documents: dict[str, Document], problems: list[Problem]) -> None:

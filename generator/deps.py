@@ -113,7 +113,8 @@ def _meta_view(doc) -> dict:
     return {"type": doc.type, "meta": doc.meta, "generated": doc.generated,
             "parts": [(p.id, p.title) for p in doc.parts],
             "attachments": [(a.name, a.caption, a.size) for a in doc.attachments],
-            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status}
+            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status,
+            "declared": doc.declared_posted, "first_served": doc.first_served}
 
 
 def _public_of(snapshot: dict) -> dict[str, list]:
@@ -129,7 +130,7 @@ def _public_of(snapshot: dict) -> dict[str, list]:
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
-    from generator.reports import REPORT_FILES, current_version
+    from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
 
     snapshot = snapshot or {}
     found: dict[str, str] = {}
@@ -159,12 +160,16 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         version = current_version(reports_dir, doc.uid)
         found[f"report:{doc.uid}"] = nothing if version is None else digest(
             str(version), file_digest(*(version / lang / name for lang in LANGUAGES
-                                        for name in REPORT_FILES)))
+                                        for name in PUBLISHED_FILES)),
+            file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
     found["index"] = digest(index.today, metas,
                             {c: found[f"admin:{c}"] for c in index.administrators},
                             [(a.code, a.email) for a in index.administrators.values()])
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
+    # the compliance pages judge texts, attachments (R3, R10, R12) and the record (R9-R17)
+    found["compliance"] = digest(found["index"], found["snapshot"],
+                                 sorted(v for k, v in found.items() if k.startswith("src:")))
     found["site"] = "-"
     return found

@@ -8,6 +8,7 @@ page also shows live totals); a new day rebuilds the pages whose statuses change
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -42,7 +43,28 @@ def site_settings(config: dict) -> dict:
     settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
     if Path(config["REPORTS_DIR"]).is_dir():
         settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    settings["ASHYQ_PORTAL_CERTIFICATE"] = portal_certificate(config)
     return settings
+
+
+def portal_certificate(config: dict) -> str | None:
+    """The PEM the build publishes as ``/opendata/portal-certificate.pem`` (issue 15): the
+    ``PORTAL_CERTIFICATE`` file, else the signing key's certificate (the demo's own is made
+    here when none is configured)."""
+    from submit_api import portal_key
+
+    path = Path(config["PORTAL_CERTIFICATE"])
+    if path.is_file():
+        return str(path)
+    try:
+        pem = portal_key.from_settings(config).certificate_pem()
+    except portal_key.PortalKeyError as exc:
+        log.warning("no portal certificate to publish: %s", exc)
+        return None
+    target = Path(config["CACHE_DIR"]) / "portal-certificate.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pem)
+    return str(target)
 
 
 def build_site(config: dict, today=None):
@@ -79,6 +101,7 @@ class RebuildWorker:
         self.poll, self.debounce, self.max_wait, self.totals_every = poll, debounce, max_wait, totals_every
         self.site = None
         self.last_totals: dict[str, tuple] | None = None
+        self.served_stamp: tuple[int, int] | None = None
         self.totals_checked = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -88,7 +111,8 @@ class RebuildWorker:
         """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
         return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
                    Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
-                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"],
+                             "ASHYQ_PORTAL_CERTIFICATE": portal_certificate(config)},
                    reports_dir=Path(config["REPORTS_DIR"]),
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
@@ -101,6 +125,7 @@ class RebuildWorker:
             return []
         conn = sqlite3.connect(str(self.database), timeout=10, isolation_level=None)
         try:
+            self._record_served(conn)
             site = self._site()
             if self.reports_dir and time.monotonic() - self.reports_checked >= self.reports_every:
                 self._reports(conn)
@@ -131,6 +156,28 @@ class RebuildWorker:
             self.last_totals = None
         return self.site
 
+    def _record_served(self, conn: sqlite3.Connection) -> None:
+        """R9, R10, R12: record in the audit log the first serving of every document version
+        the live build serves (``.ashyq-served.json``; ``submit_api.publication``). A document
+        first served after its declared date moves its posting date: build again at once."""
+        from generator.publication import SERVED_PATH
+        from submit_api.publication import record_served
+
+        path = self.output / SERVED_PATH
+        try:
+            stat = path.stat()
+        except OSError:
+            return
+        if (stat.st_mtime_ns, stat.st_ino) == self.served_stamp:
+            return
+        recorded = record_served(conn, json.loads(path.read_text(encoding="utf-8")))
+        self.served_stamp = (stat.st_mtime_ns, stat.st_ino)
+        if recorded:
+            log.info("publication record: %d document version(s) first served", len(recorded))
+        if any(not r.get("baseline") and (r.get("posted") or "") < r["at"][:10] for r in recorded):
+            log.info("a document was first served after its declared posting date: full build")
+            self.full_build()
+
     def _decisions(self, conn: sqlite3.Connection, site) -> list[str]:
         from submit_api.public import changed_documents, pending_changes
 
@@ -151,8 +198,10 @@ class RebuildWorker:
         self.reports_checked = time.monotonic()
         manifest = read_manifest(self.output)
         emails = load_administrator_emails(self.content_dir / ADMINISTRATORS_FILE)
+        from ashyq.workdays import load_calendar
         created = generate_due_reports(conn, [d.entry for d in manifest.values()], clock.today(),
-                                       self.reports_dir, emails)
+                                       self.reports_dir, emails,
+                                       load_calendar(self.content_dir / "decrees.toml"))
         if created:
             log.info("generated %d final report(s)", len(created))
         deliver_pending(conn, self.reports_dir, self.mail_config, emails)

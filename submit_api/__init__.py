@@ -14,6 +14,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from ashyq import settings as ashyq_settings
+from ashyq.headers import API_CSP, add_security_headers
 from ashyq.i18n import compile_catalogs
 from ashyq.settings import SETTINGS
 from submit_api import db, errors
@@ -59,12 +60,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)
     limiter.init_app(app)
 
-    from submit_api import auth, ingest, office_api, proposals, schema, votes
+    from submit_api import auth, ingest, office_api, proposals, receipts, schema, votes
     auth.init_app(app)
-    for module in (auth, votes, proposals, office_api, ingest, schema):
+    for module in (auth, votes, proposals, receipts, office_api, ingest, schema):
         app.register_blueprint(module.bp)
     from submit_api.office import bp as office_bp
     app.register_blueprint(office_bp)  # the server-rendered back office at /office/
+
+    @app.after_request
+    def security_headers(response):
+        """Every answer (JSON, errors, redirects, office pages) with the one header set; the
+        office's pages keep their own policy (set by its blueprint, which runs first)."""
+        add_security_headers(response.headers, API_CSP)
+        return response
 
     @app.get("/api/health")
     def health():

@@ -9,15 +9,17 @@ from flask import Blueprint, Response, current_app, request
 
 from ashyq import clock
 from submit_api import audit
-from submit_api.auth import signed_in
+from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.eds import iin_is_valid
-from submit_api.identity import person_id
 from submit_api.errors import N_, ApiError
+from submit_api.identity import person_id
+from submit_api.inputs import field, json_body, query_int, text_field
 from submit_api.moderation import (
-    AlreadyDecided, AnswerWindowClosed, ProposalNotFound, ReasonRequired, answer, answer_queue,
-    moderate, moderation_queue, reasons,
+    AlreadyDecided, AnswerWindowClosed, BadCharacters, ProposalNotFound, ReasonRequired,
+    UnknownGround, answer, answer_queue, moderate, moderation_queue, reasons, refusal_grounds,
 )
+from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import (
     NotAllowed, StaffError, answering_codes, grant, is_operator, lead_codes, revoke, roles_of,
     staff_list,
@@ -28,22 +30,17 @@ bp = Blueprint("office_api", __name__)
 
 
 def staff_only(view):
-    """Signed in (R13) and holding at least one staff role (R8); passes person and roles."""
+    """Signed in (R13) and holding at least one staff role (R8); passes person and roles.
+    Roles belong to the signer as a person, also when they sign with their organisation's key."""
     @functools.wraps(view)
     @signed_in
     def wrapper(*args, person: str, **kwargs):
+        person = current_person()
         roles = roles_of(get_db(), person)
         if not roles:
             raise ApiError(403, "not_staff", N_("This is for the staff of the operator and of state bodies."), rule="R8")
         return view(*args, person=person, roles=roles, **kwargs)
     return wrapper
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("The request is malformed."))
-    return body
 
 
 def decision_errors(exc: Exception) -> ApiError:
@@ -55,11 +52,18 @@ def decision_errors(exc: Exception) -> ApiError:
         return ApiError(404, "unknown_proposal", N_("There is no such proposal in your queue."))
     if isinstance(exc, AlreadyDecided):
         return ApiError(409, "already_decided", N_("This proposal has already been decided."), rule="R15")
+    if isinstance(exc, BadCharacters):
+        return ApiError(422, "control_characters", CONTROL_MESSAGE, field="text", rule="R14",
+                        chars=", ".join(exc.chars))
     if isinstance(exc, AnswerWindowClosed):
         return ApiError(409, "discussion_closed",
                         N_("The discussion has ended: answers are no longer taken (R16)."), rule="R16")
+    if isinstance(exc, UnknownGround):
+        return ApiError(400, "unknown_ground",
+                        N_("Publication can be refused only on the grounds of paragraph 14 (paragraph 15): %(grounds)s; not %(unknown)s."),
+                        rule="R15", grounds=", ".join(refusal_grounds()), unknown=str(exc))
     return ApiError(422, "reason_required",
-                    N_("A decision needs a reason: choose one from the catalogue, or write your own for “other” (R15, R16)."),
+                    N_("A decision needs a justification: a refusal names one or more grounds of paragraph 14 and explains the decision in words; an answer gives its justification (R15, R16)."),
                     rule="R15")
 
 
@@ -80,19 +84,22 @@ def queue(person: str, roles):
 
 @bp.get("/api/office/reasons")
 def reason_catalogue():
-    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label}
-                        for r in reasons().values()]}
+    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label,
+                         "paragraph": r.paragraph} for r in reasons().values()]}
 
 
 @bp.post("/api/office/proposals/<int:proposal_id>/moderation")
 @staff_only
 def moderation(proposal_id: int, person: str, roles):
     body = json_body()
-    reason = str(body.get("reason") or "").strip()
-    code, text = (reason, str(body.get("text") or "")) if reason in reasons() else ("other", reason)
+    # R15: {"decision": "refuse", "grounds": ["spam", ...], "text": "why, in words"};
+    # "reason" (one ground) is read too. Only paragraph 14's grounds exist.
+    decision = field(body, "decision", default="")
+    grounds = body.get("grounds", body.get("reason") or [])
     try:
-        return moderate(get_db(), proposal_id, person, roles, str(body.get("decision")), code, text)
-    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
+        return moderate(get_db(), proposal_id, person, roles, decision, grounds,
+                        text_field(body, "text"))
+    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired, UnknownGround) as exc:
         raise decision_errors(exc) from exc
 
 
@@ -101,8 +108,8 @@ def moderation(proposal_id: int, person: str, roles):
 def answer_proposal(proposal_id: int, person: str, roles):
     body = json_body()
     try:
-        return answer(get_db(), proposal_id, person, roles, str(body.get("decision")),
-                      str(body.get("text") or ""), manifest())
+        return answer(get_db(), proposal_id, person, roles, field(body, "decision", default=""),
+                      text_field(body, "text"), manifest())
     except (NotAllowed, ProposalNotFound, AnswerWindowClosed, ReasonRequired) as exc:
         raise decision_errors(exc) from exc
 
@@ -120,10 +127,10 @@ def staff(person: str, roles):
 
 
 def _staff_change(person: str, body: dict, change) -> tuple[str, str, str | None]:
-    iin = str(body.get("iin") or "")
+    iin, role = field(body, "iin", default=""), field(body, "role", default="")
+    code = field(body, "administrator") or None
     if not iin_is_valid(iin):
         raise ApiError(422, "bad_iin", N_("Enter a valid 12-digit IIN."), field="iin", rule="R8")
-    role, code = str(body.get("role") or ""), body.get("administrator") or None
     target = person_id(iin, current_app.config["IDENTITY_KEY"])
     try:
         change(get_db(), person, target, role, code)
@@ -149,8 +156,8 @@ def revoke_role(person: str, roles):
 @bp.get("/api/office/audit")
 @staff_only
 def audit_entries(person: str, roles):
-    limit = min(int(request.args.get("limit", 100)), 500)
-    offset = max(int(request.args.get("offset", 0)), 0)
+    limit = query_int("limit", 100, 1, 500)
+    offset = query_int("offset", 0, 0, 10**9)
     conn = get_db()
     return {"entries": audit.entries(conn, limit, offset, request.args.get("action") or None),
             "chain": audit.verify(conn).__dict__}

@@ -1,14 +1,15 @@
-"""Votes "for" and "against" (R11): one per signed-in person per document or published
-proposal, changeable while the discussion is open, refused before it opens and after it closes.
+"""Votes "for" and "against" (R11): one per signed-in person - or organisation, for a legal
+entity's key (¶2(1)) - per document or published proposal, changeable while the discussion is open, refused before it opens and after it closes.
 """
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from ashyq import clock
-from submit_api.auth import current_person, signed_in
+from submit_api.auth import current_party, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
+from submit_api.inputs import json_body
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.manifest import ManifestDocument, manifest
 from submit_api.public import PUBLIC_STATUSES
@@ -42,8 +43,7 @@ def require_open(doc: ManifestDocument, rule: str = "R11") -> None:
 
 
 def vote_value() -> str:
-    body = request.get_json(silent=True)
-    value = body.get("value") if isinstance(body, dict) else None
+    value = json_body().get("value")
     if value not in VOTE_VALUES:
         raise ApiError(422, "bad_vote", N_('A vote is "for" or "against".'), field="value", rule="R11")
     return value
@@ -96,7 +96,7 @@ def vote_on_proposal(proposal_id: int, person: str):
 def document_totals(uid: str):
     """Live totals for the document and its published proposals, and the caller's own votes."""
     doc = document_or_404(uid)
-    person = current_person()
+    person = current_party()
     proposals: dict[str, dict[str, int]] = {}
     for pid, value, n in store.proposal_counts(get_db(), uid):
         entry = proposals.setdefault(str(pid), {v: 0 for v in VOTE_VALUES})

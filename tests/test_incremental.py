@@ -46,16 +46,20 @@ def test_incremental_output_equals_a_full_build(office, app, small_content, tmp_
     assert changed == [OPEN]
     written = site.render_documents(changed, public_snapshot(db, changed))
     site.refresh_open_data(public_snapshot(db))
-    assert sorted(p.relative_to(live.resolve()).as_posix() for p in written) == [
-        f"kk/discussions/{OPEN}/index.html", f"ru/discussions/{OPEN}/index.html"]
+    assert sorted(p.relative_to(live.resolve()).as_posix() for p in written) == sorted(
+        [f"{lang}/discussions/{OPEN}/index.html" for lang in ("kk", "ru")]
+        + [f"{lang}/feeds/discussions/{OPEN}{suffix}" for lang in ("kk", "ru")
+           for suffix in (".xml", ".atom")])  # issue 14: the discussion's own feeds too
 
     fresh = full_build(small_content, tmp_path / "fresh", tmp_path / "cache-fresh",
                        public_snapshot(db), tmp_path)
     assert tree(live) == tree(fresh)  # byte for byte, the state file included
     page = (live / f"ru/discussions/{OPEN}/index.html").read_text(encoding="utf-8")
     assert "Цель уже закреплена законом." in page and "Второе предложение" in page
-    def other_pages(files):  # all but the document's pages, the open data, the state and the record
-        return {n: d for n, d in files.items() if f"/{OPEN}/" not in n
+    def other_pages(files):  # all but the document's pages and feeds, its body's feeds, the
+        # open data, the state and the record
+        return {n: d for n, d in files.items() if f"/{OPEN}/" not in n and f"/{OPEN}." not in n
+                and "/feeds/administrators/225." not in n
                 and not n.startswith("opendata/") and not n.startswith(".ashyq-")}
     assert other_pages(tree(live)) == other_pages(untouched)
 

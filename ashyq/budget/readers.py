@@ -5,18 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import warnings
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+from ashyq import jsonread
 from ashyq.budget.model import (
     COLUMNS, MAX_PROBLEMS, N_, NAME_COLUMNS, BudgetFileInvalid, Problem, _refuse,
 )
+from ashyq.tabular import csv_unescape
 
 FORMATS = ("csv", "xlsx", "json")
 MAX_ROWS = 100_000
-MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+MAX_XLSX_UNPACKED = 128 * 1024 * 1024   # worksheets are streamed; 100,000 rows fit
+MAX_XLSX_PART = 16 * 1024 * 1024        # the other parts (shared strings...) are read whole
+MAX_COLUMNS = 64
+MAX_SHEET_ROWS = 2 * MAX_ROWS           # blank rows included
 
 RawRows = list[tuple[int, dict[str, object]]]
 
@@ -84,7 +90,8 @@ def read_csv(data: bytes) -> RawRows:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _records((reader.line_num, cells) for cells in reader)
+        # our own CSV escapes formula-leading text with ' (ashyq.tabular); read it back as text
+        return _records((reader.line_num, [csv_unescape(c) for c in cells]) for cells in reader)
     except csv.Error as exc:
         raise _refuse("unreadable", N_("The file could not be read as %(format)s."),
                       row=reader.line_num, format="CSV") from exc
@@ -96,15 +103,14 @@ def read_xlsx(data: bytes) -> RawRows:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:  # a zip bomb stops here
-            unpacked = sum(entry.file_size for entry in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED:
-            raise _refuse("too_large", N_("The workbook is too large once unpacked."))
+            _check_unpacked(archive.infolist())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = book.worksheets[0]
-                return _records(enumerate(sheet.iter_rows(values_only=True), 1))
+                sheet.reset_dimensions()  # the size the file claims is not trusted
+                return _records(_capped(sheet.iter_rows(values_only=True)))
             finally:
                 book.close()
     except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError,
@@ -113,12 +119,44 @@ def read_xlsx(data: bytes) -> RawRows:
                       format="XLSX") from exc
 
 
+def _check_unpacked(entries: list[zipfile.ZipInfo]) -> None:
+    """Sizes as the archive declares them (zipfile never unpacks more than declared)."""
+    if sum(entry.file_size for entry in entries) > MAX_XLSX_UNPACKED:
+        raise _refuse("too_large", N_(
+            "The workbook is too large once unpacked: at most %(limit)s MB."),
+            limit=MAX_XLSX_UNPACKED >> 20)
+    for entry in entries:
+        if entry.file_size > MAX_XLSX_PART and not entry.filename.startswith("xl/worksheets/"):
+            raise _refuse("too_large", N_(
+                "Part %(part)s of the workbook is too large once unpacked: at most %(limit)s MB."),
+                part=entry.filename, limit=MAX_XLSX_PART >> 20)
+
+
+def _capped(rows):
+    """Numbered sheet rows, refused past ``MAX_SHEET_ROWS`` rows or ``MAX_COLUMNS`` cells."""
+    for number, cells in enumerate(rows, 1):
+        if number > MAX_SHEET_ROWS:
+            raise _refuse("too_many_rows", N_(
+                "The sheet is too long: at most %(limit)s rows, blank ones included."),
+                limit=MAX_SHEET_ROWS)
+        if len(cells) > MAX_COLUMNS:
+            raise _refuse("too_many_columns", N_("Too many columns: at most %(limit)s."),
+                          row=number, limit=MAX_COLUMNS)
+        yield number, cells
+
+
 def read_json(data: bytes) -> tuple[str | None, RawRows]:
     try:
-        doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8-sig")
+        doc = jsonread.loads(text, parse_float=Decimal)
+        if re.search(r"\\u[dD][89a-fA-F]", text):  # an escaped surrogate: paired, or refused
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError) as exc:
         raise _refuse("encoding", N_("The file is not UTF-8 text.")) from exc
-    except ValueError as exc:
+    except jsonread.JsonRefused as exc:
+        if exc.code == "json_too_deep":
+            raise _refuse("too_deep", N_("The JSON is nested too deeply: at most %(limit)s levels."),
+                          limit=jsonread.MAX_DEPTH) from exc
         raise _refuse("unreadable", N_("The file could not be read as %(format)s."),
                       format="JSON") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
