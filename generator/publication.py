@@ -17,7 +17,6 @@ boundary 1). So the record goes round the boundary:
 Entries recorded when the record began (``baseline``: served before the portal kept a record)
 are shown but not used to move dates.
 """
-from ashyq.files import atomic_write
 from __future__ import annotations
 
 import datetime as dt
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 
 SERVED_PATH = ".ashyq-served.json"  # beside .ashyq-build.json, public facts only
 
