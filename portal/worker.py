@@ -1,10 +1,10 @@
 """The rebuild worker: brings the submission service's public state into the static site.
 
 It joins the two sides at their boundaries only: it reads the public snapshot
-(``submit_api.public``) and hands it to the generator (full build, or the incremental path
-for single pages). Decisions and answers are noticed through ``site_changes`` and shown after
-a short debounce; vote totals are refreshed periodically (the page also shows live totals); a
-new day (statuses change) triggers a full build.
+(``submit_api.public``) and hands it to the generator - a build that renders only what
+changed, or the incremental path for single pages. Decisions and answers are noticed through
+``site_changes`` and shown after a short debounce; vote totals are refreshed periodically (the
+page also shows live totals); a new day rebuilds the pages whose statuses change.
 """
 from __future__ import annotations
 
@@ -43,7 +43,28 @@ def site_settings(config: dict) -> dict:
     settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
     if Path(config["REPORTS_DIR"]).is_dir():
         settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    settings["ASHYQ_PORTAL_CERTIFICATE"] = portal_certificate(config)
     return settings
+
+
+def portal_certificate(config: dict) -> str | None:
+    """The PEM the build publishes as ``/opendata/portal-certificate.pem`` (issue 15): the
+    ``PORTAL_CERTIFICATE`` file, else the signing key's certificate (the demo's own is made
+    here when none is configured)."""
+    from submit_api import portal_key
+
+    path = Path(config["PORTAL_CERTIFICATE"])
+    if path.is_file():
+        return str(path)
+    try:
+        pem = portal_key.from_settings(config).certificate_pem()
+    except portal_key.PortalKeyError as exc:
+        log.warning("no portal certificate to publish: %s", exc)
+        return None
+    target = Path(config["CACHE_DIR"]) / "portal-certificate.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pem)
+    return str(target)
 
 
 def build_site(config: dict, today=None):
@@ -90,7 +111,8 @@ class RebuildWorker:
         """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
         return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
                    Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
-                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"],
+                             "ASHYQ_PORTAL_CERTIFICATE": portal_certificate(config)},
                    reports_dir=Path(config["REPORTS_DIR"]),
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
@@ -119,13 +141,14 @@ class RebuildWorker:
 
         today = clock.today()
         if self.rebuild_flag and self.rebuild_flag.exists():
-            # New content arrived (budget reporting ingest, R8): a full build. The flag goes
-            # first, so data arriving during the build asks for another one.
-            log.info("content changed (%s): full build", self.rebuild_flag)
+            # New content arrived (budget reporting ingest, R8): a build, which renders only
+            # what the new data changes. The flag goes first, so data arriving during the
+            # build asks for another one.
+            log.info("content changed (%s): rebuilding what changed", self.rebuild_flag)
             self.rebuild_flag.unlink(missing_ok=True)
             self.full_build()
         elif self.site is not None and self.site.current and self.site.today != today:
-            log.info("a new day (%s): full build, statuses change", today)
+            log.info("a new day (%s): rebuilding the pages whose statuses change", today)
             self.full_build()
         if self.site is None or not self.site.current or self.site.today != today:
             self.site = IncrementalSite(self.output, self.content_dir, self.cache_dir, today,
@@ -205,7 +228,9 @@ class RebuildWorker:
         return known
 
     def full_build(self):
-        """Export the snapshot and rebuild the whole site (a content change, a new day)."""
+        """Export the snapshot and build the site (a content change, a new day): an
+        incremental build - only the outputs whose inputs changed are rendered
+        (``generator.deps``), the rest carried over - swapped in atomically."""
         from generator.build import build
 
         snapshot = export_snapshot(self.database, self.cache_dir / "snapshot.json")

@@ -87,8 +87,18 @@ PATHS = {
                "lang": {"enum": ["kk", "ru"]}}, ["part", "text", "lang"]),
         _ok("Proposal accepted for moderation", {"type": "object", "properties": {
             "id": {"type": "integer"}, "status": {"const": "pending"},
-            "moderation_due": {"type": "string", "format": "date"}}}),
+            "moderation_due": {"type": "string", "format": "date"},
+            "receipt": {"type": "string", "description": "JWS signed by the portal: text hash, "
+                        "document, part, time, number (issue 15)"}}}),
         [UID], status="201", rule="R14"),
+    "/api/receipts/verify": {"post": {
+        "summary": "Check a proposal receipt against its text (anyone; no sign-in, no CSRF)",
+        "x-rule": "R14",
+        "requestBody": _body({"receipt": {"type": "string"}, "text": {"type": "string"}},
+                             ["receipt", "text"]),
+        "responses": {"200": _ok("The receipt is the portal's and fits the text",
+                                 {"type": "object"}), "400": ERROR, "422": ERROR,
+                      "429": ERROR}}},
     "/api/office/queue": {"get": {
         "summary": "Staff queues: pending proposals for the operator (due in 2 working days, R15); "
                    "published proposals on one's administrator's documents (due by discussion end, R16)",

@@ -241,6 +241,9 @@ PAGE_TYPES = [
     "reporting/data/2026-10/", "citizens-budget/CB-2027-planning/", "statements/FS-2025-225/",
     "audit/AR-2026-226/", "materials/", "administrators/", "administrators/225/",
     "compliance/", "compliance/226/", "search/", "me/", "no-such-page/",
+    # issue 14: a Markdown page with a chart and wide tables, a material, the follow and footer pages
+    "reporting/BR-2026-10/", "materials/MAT-2026-001/", "feeds/", "about/accessibility/",
+    "about/privacy/", "about/contacts/",
 ]
 
 

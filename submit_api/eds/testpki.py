@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,9 +24,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    NameOID,
+)
 from lxml import etree
 from signxml import SignatureConstructionMethod, XMLSigner
+
+from ashyq.files import atomic_write
 
 from .model import OID_NCA_INDIVIDUAL, iin_check_digit
 from .xmlsafe import safe_parser
@@ -213,11 +218,7 @@ def _crl(issuer: Leaf, revoked: list[int], now: datetime) -> x509.CertificateRev
 
 
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    if private:
-        os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    atomic_write(path, data, mode=0o600 if private else None)
 
 
 def _save(dest: Path, name: str, cert: x509.Certificate, key, **ids) -> Leaf:

@@ -28,6 +28,22 @@ def insert(conn: sqlite3.Connection, document: str, part: str, person: str, lang
          json.dumps(flags, ensure_ascii=False), created_at, moderation_due)).lastrowid
 
 
+def same_text_on_part(conn: sqlite3.Connection, person: str, text_key: str, document: str,
+                      part: str) -> dict | None:
+    """The person's proposal with this text on this part, if any (a double tap, issue 14)."""
+    row = conn.execute("SELECT id, status, moderation_due, created_at FROM proposals "
+                       "WHERE person = ? AND text_key = ? AND document = ? AND part = ?",
+                       (person, text_key, document, part)).fetchone()
+    return dict(zip(("id", "status", "moderation_due", "created_at"), row)) if row else None
+
+
+def documents_written_by(conn: sqlite3.Connection, persons: Collection[str]) -> set[str]:
+    """The documents on which any of ``persons`` sent a proposal (the demo's idempotence)."""
+    marks = ",".join("?" * len(persons))
+    return {row[0] for row in conn.execute(
+        f"SELECT DISTINCT document FROM proposals WHERE person IN ({marks})", list(persons))}
+
+
 def repeated_by(conn: sqlite3.Connection, text_key: str, person: str) -> int:
     """How many other people sent a text with this key (spam, R14)."""
     return conn.execute("SELECT count(DISTINCT person) FROM proposals WHERE text_key = ? "

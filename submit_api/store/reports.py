@@ -132,3 +132,10 @@ def requeue(conn: sqlite3.Connection, delivery_id: int) -> bool:
     return conn.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = 0 "
                         "WHERE id = ? AND status IN ('sending', 'failed')",
                         (delivery_id,)).rowcount == 1
+
+
+def delivery_of(conn: sqlite3.Connection, report_id: int) -> tuple[int, str] | None:
+    """The newest delivery of a report: (id, status), or None."""
+    row = conn.execute("SELECT id, status FROM deliveries WHERE report = ? ORDER BY id DESC "
+                       "LIMIT 1", (report_id,)).fetchone()
+    return (row[0], row[1]) if row else None
