@@ -60,11 +60,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)
     limiter.init_app(app)
 
-    from submit_api import auth, egov, follow, ingest, office_api, proposals, schema, votes
+    from submit_api import (auth, egov, follow, ingest, office_api, proposals, receipts, schema,
+                            votes)
     auth.init_app(app)
     egov.init_app(app)
     follow.init_app(app)
-    for module in (auth, egov, follow, votes, proposals, office_api, ingest, schema):
+    for module in (auth, egov, follow, votes, proposals, receipts, office_api, ingest, schema):
         app.register_blueprint(module.bp)
     from submit_api.office import bp as office_bp
     app.register_blueprint(office_bp)  # the server-rendered back office at /office/

@@ -1,12 +1,12 @@
-"""Votes "for" and "against" (R11): one per signed-in person per document or published
-proposal, changeable while the discussion is open, refused before it opens and after it closes.
+"""Votes "for" and "against" (R11): one per signed-in person - or organisation, for a legal
+entity's key (¶2(1)) - per document or published proposal, changeable while the discussion is open, refused before it opens and after it closes.
 """
 from __future__ import annotations
 
 from flask import Blueprint
 
 from ashyq import clock
-from submit_api.auth import current_person, signed_in
+from submit_api.auth import current_party, signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
 from submit_api.inputs import json_body
@@ -96,7 +96,7 @@ def vote_on_proposal(proposal_id: int, person: str):
 def document_totals(uid: str):
     """Live totals for the document and its published proposals, and the caller's own votes."""
     doc = document_or_404(uid)
-    person = current_person()
+    person = current_party()
     proposals: dict[str, dict[str, int]] = {}
     for pid, value, n in store.proposal_counts(get_db(), uid):
         entry = proposals.setdefault(str(pid), {v: 0 for v in VOTE_VALUES})

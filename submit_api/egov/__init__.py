@@ -33,6 +33,7 @@ from submit_api.auth import (
 from submit_api.db import get_db
 from submit_api.egov import protocol, store
 from submit_api.errors import N_, ApiError
+from submit_api.identity import Participant
 from submit_api.limits import limiter, setting
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,14 @@ def accept_signature(op: store.Operation, signed_xml: str) -> SignedIn:
     """Check what the app signed (the one check of every sign-in path) and record the result."""
     conn = get_db()
     try:
-        who = check_signed_challenge(signed_xml.encode("utf-8"), expected_nonce=op.nonce)
+        signed = check_signed_challenge(signed_xml.encode("utf-8"), expected_nonce=op.nonce)
     except ApiError as exc:
         store.mark_refused(conn, op.id, _error(exc))
         raise
-    if not store.mark_signed(conn, op.id, who.person, who.kind, who.name):
+    if not store.mark_signed(conn, op.id, signed.who.person, signed.who.party, signed.who.kind,
+                             signed.name, signed.organisation):
         raise _used()
-    return who
+    return signed
 
 
 def _used() -> ApiError:
@@ -171,7 +173,8 @@ def poll():
     if op.status == "signed":
         taken = store.take_signed(get_db(), op.id)
         if taken is not None:
-            return signed_in_answer(SignedIn(taken.person, taken.kind, taken.name or "", taken.nonce))
+            return signed_in_answer(SignedIn(Participant(taken.person, taken.party, taken.kind),
+                                             taken.name or "", taken.organisation, taken.nonce))
     if op.status in store.OPEN and op.expired:
         session.pop(SESSION_KEY, None)
         raise ApiError(410, "egov_operation_expired",

@@ -27,7 +27,9 @@ class Operation:
     mode: str
     status: str
     person: str | None
+    party: str | None
     kind: str | None
+    organisation: str | None
     name: str | None
     error: dict | None
     broker: dict | None
@@ -51,13 +53,14 @@ def create(conn: sqlite3.Connection, nonce: str, challenge: str, mode: str, ttl:
 
 
 def get(conn: sqlite3.Connection, op_id: str) -> Operation | None:
-    row = conn.execute("SELECT id, nonce, challenge, mode, status, person, kind, name, error, "
-                       "broker, expires_at FROM egov_operations WHERE id = ?", (op_id,)).fetchone()
+    row = conn.execute("SELECT id, nonce, challenge, mode, status, person, party, kind, "
+                       "organisation, name, error, broker, expires_at FROM egov_operations "
+                       "WHERE id = ?", (op_id,)).fetchone()
     if row is None:
         return None
     values = list(row)
-    values[8] = json.loads(values[8]) if values[8] else None
-    values[9] = json.loads(values[9]) if values[9] else None
+    values[10] = json.loads(values[10]) if values[10] else None
+    values[11] = json.loads(values[11]) if values[11] else None
     return Operation(*values)
 
 
@@ -70,11 +73,12 @@ def mark_fetched(conn: sqlite3.Connection, op_id: str) -> None:
                  (op_id,))
 
 
-def mark_signed(conn: sqlite3.Connection, op_id: str, person: str, kind: str, name: str) -> bool:
+def mark_signed(conn: sqlite3.Connection, op_id: str, person: str, party: str, kind: str,
+                name: str, organisation: str | None) -> bool:
     return conn.execute(
-        "UPDATE egov_operations SET status = 'signed', person = ?, kind = ?, name = ? "
-        "WHERE id = ? AND status IN ('waiting', 'fetched')",
-        (person, kind, name, op_id)).rowcount == 1
+        "UPDATE egov_operations SET status = 'signed', person = ?, party = ?, kind = ?, "
+        "name = ?, organisation = ? WHERE id = ? AND status IN ('waiting', 'fetched')",
+        (person, party, kind, name, organisation, op_id)).rowcount == 1
 
 
 def mark_refused(conn: sqlite3.Connection, op_id: str, error: dict) -> bool:
@@ -85,11 +89,11 @@ def mark_refused(conn: sqlite3.Connection, op_id: str, error: dict) -> bool:
 
 
 def take_signed(conn: sqlite3.Connection, op_id: str) -> Operation | None:
-    """``signed`` -> ``done`` once (the name is forgotten); None when it was not ``signed``."""
+    """``signed`` -> ``done`` once (the names are forgotten); None when it was not ``signed``."""
     op = get(conn, op_id)
     if op is None or op.status != "signed":
         return None
-    if conn.execute("UPDATE egov_operations SET status = 'done', name = NULL "
+    if conn.execute("UPDATE egov_operations SET status = 'done', name = NULL, organisation = NULL "
                     "WHERE id = ? AND status = 'signed'", (op_id,)).rowcount != 1:
         return None
     return op
