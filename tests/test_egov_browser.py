@@ -82,7 +82,7 @@ def test_phone_signs_in_with_egov_mobile_and_votes(portal, pki, lang):
             # The person taps the link: eGov mobile opens, fetches and signs (the double).
             status, body = EgovMobileApp(pki, who="person1").sign(link)
             assert status == 200, body
-            expect(part.get_by_text(_("You are signed in."))).to_be_visible(timeout=15000)
+            expect(part.get_by_text(_("You are signed in as a person"))).to_be_visible(timeout=15000)
             part.get_by_role("button", name=_("For")).tap()
             expect(part.locator("[data-total=for]")).to_have_text("1")
             expect(part.get_by_text(_("Your vote is saved. You can change it until the discussion ends."))).to_be_visible()
@@ -143,7 +143,7 @@ def test_computer_shows_ncalayer_and_a_qr_code(portal, pki):
             expect(part.get_by_role("link", name=_("Open eGov mobile"))).to_be_hidden()
             # The phone scans the code: the double reads the same text the QR code holds.
             assert EgovMobileApp(pki, who="person2").sign(qr_text)[0] == 200
-            expect(part.get_by_text(_("You are signed in."))).to_be_visible(timeout=15000)
+            expect(part.get_by_text(_("You are signed in as a person"))).to_be_visible(timeout=15000)
             assert page.problems == [], page.problems
         finally:
             browser.close()
