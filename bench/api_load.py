@@ -132,6 +132,7 @@ def ashyq_env(tmp: Path, manifest: Path, pki, database: Path, synchronous: str,
     env = base_env()
     env.update({
         "ASHYQ_ENV": "production",
+        "ASHYQ_AUDIENCE": "https://budget.example",
         "ASHYQ_SECRET_KEY": secret,
         "ASHYQ_IDENTITY_KEY": identity_key,
         "ASHYQ_DATABASE": str(database),

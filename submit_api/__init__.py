@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ashyq.i18n import compile_catalogs
 from submit_api import db, errors
@@ -49,10 +50,15 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_PER_ADDRESS": "3000 per minute",
-    "RATELIMIT_VOTES": "60 per minute",
-    "RATELIMIT_PROPOSALS": "5 per minute; 30 per day",
-    "RATELIMIT_SIGN_IN": "20 per minute",
+    # Per address: sized for shared addresses (a mobile carrier's NAT or an office puts
+    # thousands of people behind one); the per-person limits do the real work.
+    "RATELIMIT_PER_ADDRESS": "6000 per minute",
+    "RATELIMIT_SIGN_IN": "600 per minute",          # per address: challenges and signatures
+    "RATELIMIT_VOTES": "60 per minute",             # per person, in the vote writer (R11)
+    "RATELIMIT_PROPOSALS": "5 per minute; 30 per day",   # per person (R14)
+    # How many reverse proxies stand in front (nginx alone: 1). Their X-Forwarded-For entry
+    # names the client; anything a client sent itself in that header is ignored. 0: none.
+    "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,           # the token lives as long as the session
     "WTF_CSRF_SSL_STRICT": False,          # same-origin is enforced by SameSite cookies
     "SESSION_COOKIE_NAME": "ashyq_session",
@@ -67,8 +73,11 @@ class ConfigurationError(RuntimeError):
 
 
 def check_production(config: dict) -> None:
-    """A production configuration has real secrets, trusted CAs and no development shortcut."""
+    """A production configuration has real secrets, trusted CAs, its public HTTPS origin and
+    no development shortcut; its cookies travel over TLS only."""
     problems = []
+    if config["AUDIENCE"] == DEFAULTS["AUDIENCE"] or not str(config["AUDIENCE"]).startswith("https://"):
+        problems.append("set ASHYQ_AUDIENCE to the portal's public origin (https://...)")
     if config["DEMO_SIGNER"]:
         problems.append("ASHYQ_DEMO_SIGNER cannot be enabled in production")
     if config["SECRET_KEY"] == DEV_SECRET:
@@ -79,7 +88,8 @@ def check_production(config: dict) -> None:
         problems.append("set ASHYQ_EDS_TRUSTED_CERTS to the NCA root and intermediate certificates")
     if problems:
         raise ConfigurationError("production configuration: " + "; ".join(problems))
-    config["SESSION_COOKIE_SECURE"] = True
+    config["SESSION_COOKIE_SECURE"] = True      # TLS cookies
+    config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -92,6 +102,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         check_production(app.config)
     compile_catalogs(Path(app.config["LOCALE_DIR"]))
 
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address for the limits (and the scheme) from the trusted proxies only.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.init_app(app)
     errors.init_app(app)
     CSRFProtect(app)

@@ -139,6 +139,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE proposals ADD COLUMN moderation_code TEXT;
     CREATE INDEX proposals_status_due ON proposals(status, moderation_due);
     """,
+    # 4: the per-person vote limit, counted in the vote writer's own transaction
+    #    (submit_api/vote_writer.py): votes in fixed windows of `seconds`
+    """
+    CREATE TABLE vote_counts (
+        person TEXT NOT NULL,
+        seconds INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (person, seconds, window_start)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -3,13 +3,17 @@ proposal, changeable while the discussion is open, refused before it opens and a
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+import functools
+
+from flask import Blueprint, current_app, request, session
+from limits import parse_many
 
 from ashyq import clock
-from submit_api.auth import current_person, signed_in
+from submit_api import vote_writer
+from submit_api.auth import SIGN_IN_REQUIRED, current_person
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
-from submit_api.limits import limiter, person_or_address, setting
+from submit_api.limits import limiter
 from submit_api.manifest import Manifest, ManifestDocument
 
 bp = Blueprint("votes", __name__)
@@ -55,14 +59,40 @@ def vote_value() -> str:
     return value
 
 
-def cast_vote(target_type: str, target_id: str, person: str, value: str) -> None:
-    """Insert or change the person's vote (one per person per target, R11)."""
-    stamp = clock.now().isoformat(timespec="seconds")
-    get_db().execute(
-        "INSERT INTO votes (target_type, target_id, person, value, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target_type, target_id, person) "
-        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (target_type, target_id, person, value, stamp, stamp))
+@functools.lru_cache(maxsize=16)
+def vote_limits(setting: str) -> tuple[tuple[int, int], ...]:
+    """``RATELIMIT_VOTES`` ("60 per minute; 1000 per day") as (votes, seconds) pairs."""
+    return tuple((item.amount, item.get_expiry()) for item in parse_many(setting))
+
+
+def session_id() -> str:
+    """The session named by the cookie; whether it is live is checked by the vote writer."""
+    sid = session.get("sid")
+    if not sid:
+        raise ApiError(401, "sign_in_required", SIGN_IN_REQUIRED, rule="R13")
+    return sid
+
+
+def cast_vote(target_type: str, target_id: str, sid: str, value: str) -> None:
+    """Insert or change the signed-in person's vote (one per person per target, R11) through
+    this process's vote writer: returns once the vote is committed; refuses a dead session
+    (401, R13) and a person over ``RATELIMIT_VOTES`` (429, counted in the same transaction)."""
+    config = current_app.config
+    vote = vote_writer.Vote(sid, target_type, target_id, value,
+                            clock.now().isoformat(timespec="seconds"),
+                            vote_limits(config["RATELIMIT_VOTES"]))
+    try:
+        outcome = vote_writer.submit(config["DATABASE"], config["SQLITE_SYNCHRONOUS"], vote)
+    except (vote_writer.WriterUnavailable, TimeoutError) as exc:
+        raise ApiError(503, "vote_not_saved",
+                       N_("Your vote could not be saved just now. Try again in a moment."),
+                       rule="R11") from exc
+    if outcome.status == "signed_out":
+        raise ApiError(401, "sign_in_required", SIGN_IN_REQUIRED, rule="R13")
+    if outcome.status == "limited":
+        raise ApiError(429, "too_many_votes",
+                       N_("Too many requests: wait a little and try again."),
+                       headers={"Retry-After": str(outcome.retry_after)})
 
 
 def totals(target_type: str, target_id: str) -> dict[str, int]:
@@ -81,21 +111,23 @@ def my_vote(target_type: str, target_id: str, person: str | None) -> str | None:
     return row["value"] if row else None
 
 
+# Votes skip Flask-Limiter: the per-person limit is counted by the vote writer, and the
+# per-address flood guard for /api/ is the reverse proxy's (deploy/nginx).
 @bp.post("/api/documents/<uid>/votes")
-@limiter.limit(setting("RATELIMIT_VOTES"), key_func=person_or_address)
-@signed_in
-def vote_on_document(uid: str, person: str):
+@limiter.exempt
+def vote_on_document(uid: str):
+    sid = session_id()
     doc = document_or_404(uid)
     value = vote_value()
     require_open(doc)
-    cast_vote("document", uid, person, value)
+    cast_vote("document", uid, sid, value)
     return {"ok": True, "value": value}
 
 
 @bp.post("/api/proposals/<int:proposal_id>/votes")
-@limiter.limit(setting("RATELIMIT_VOTES"), key_func=person_or_address)
-@signed_in
-def vote_on_proposal(proposal_id: int, person: str):
+@limiter.exempt
+def vote_on_proposal(proposal_id: int):
+    sid = session_id()
     row = get_db().execute("SELECT document, status FROM proposals WHERE id = ?",
                            (proposal_id,)).fetchone()
     if row is None or row["status"] not in PUBLIC_STATUSES:
@@ -103,7 +135,7 @@ def vote_on_proposal(proposal_id: int, person: str):
                        N_("There is no published proposal number %(id)s."), id=proposal_id)
     value = vote_value()
     require_open(document_or_404(row["document"]))
-    cast_vote("proposal", str(proposal_id), person, value)
+    cast_vote("proposal", str(proposal_id), sid, value)
     return {"ok": True, "value": value}
 
 
