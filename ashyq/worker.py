@@ -8,6 +8,7 @@ new day (statuses change) triggers a full build.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -38,6 +39,17 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
     return target
 
 
+def stale_statuses(manifest: dict, today) -> list[str]:
+    """Documents whose discussion status in a build's manifest is not today's: the build was
+    made on an earlier day (a server started after midnight shows them wrongly until rebuilt)."""
+    from ashyq.doctypes import discussion_status
+
+    return sorted(d["uid"] for d in manifest.get("documents", ())
+                  if d.get("status") != discussion_status(dt.date.fromisoformat(d["posted"]),
+                                                          dt.date.fromisoformat(d["discussion_end"]),
+                                                          today))
+
+
 class RebuildWorker:
     """Polls the database and keeps the static site in step with it."""
 
@@ -62,6 +74,23 @@ class RebuildWorker:
         self.totals_checked = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    # -- at start ---------------------------------------------------------------------------
+    def catch_up(self) -> bool:
+        """Before anything else: if the served build was made on another day (its statuses are
+        not today's: discussions ended or opened since), build again. True if it did."""
+        try:
+            manifest = json.loads((self.output / "opendata" / "documents.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("no readable manifest in %s: full build", self.output)
+            self.full_build()
+            return True
+        stale = stale_statuses(manifest, clock.today())
+        if not stale:
+            return False
+        log.info("the build's statuses are not today's (%s): full build", ", ".join(stale[:5]))
+        self.full_build()
+        return True
 
     # -- one pass --------------------------------------------------------------------------
     def tick(self) -> list[str]:
@@ -163,6 +192,10 @@ class RebuildWorker:
 
     # -- in the background -----------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self.catch_up()
+        except Exception:  # noqa: BLE001 - the passes below try again on a new day
+            log.exception("catching up at start failed")
         while not self._stop.is_set():
             try:
                 self.tick()
