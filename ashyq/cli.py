@@ -57,24 +57,89 @@ def build(content_dir: Path, output: Path, site_url: str | None, database: Path)
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Run the rebuild worker that brings decisions into the static pages.")
 def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -> None:
-    """Serve the whole portal: the static site, the API (/api/) and the rebuild worker."""
+    """Serve the whole portal: the static site, the API (/api/) and the rebuild worker.
+
+    One process, for the demo and development; production runs nginx, gunicorn and
+    `ashyq worker` (README, "Running in production")."""
     from werkzeug.serving import run_simple
 
     from ashyq.web import portal_app
-    from ashyq.worker import RebuildWorker
-    from submit_api import create_app, ingest
+    from submit_api import create_app
 
     if not (output / "index.html").exists():
         raise click.ClickException(f"no site at {output}: run 'ashyq build' first")
     api = create_app({"MANIFEST": str(output / "opendata" / "documents.json")})
     if worker:
-        RebuildWorker(Path(api.config["DATABASE"]), content_dir, output, ROOT / "var" / "cache",
-                      reports_dir=Path(api.config["REPORTS_DIR"]),
-                      rebuild_flag=Path(api.config.get("INGEST_REBUILD_FLAG")
-                                        or ingest.DEFAULTS["INGEST_REBUILD_FLAG"]),
-                      mail_config={k: v for k, v in api.config.items() if k.startswith("MAIL_")}).start()
+        _rebuild_worker(api, content_dir, output, ROOT / "var" / "cache").start()
     click.echo(f"Ashyq at http://{host}:{port}/ (Ctrl+C stops)")
     run_simple(host, port, portal_app(output, api_app=api), threaded=True, use_reloader=False)
+
+
+def _rebuild_worker(api, content_dir: Path, output: Path, cache_dir: Path,
+                    site_url: str | None = None):
+    """The rebuild worker configured like the service ``api`` (database, reports, mail)."""
+    from ashyq.worker import RebuildWorker
+    from submit_api import ingest
+
+    return RebuildWorker(Path(api.config["DATABASE"]), content_dir, output, cache_dir,
+                         site_url=site_url, reports_dir=Path(api.config["REPORTS_DIR"]),
+                         rebuild_flag=Path(api.config.get("INGEST_REBUILD_FLAG")
+                                           or ingest.DEFAULTS["INGEST_REBUILD_FLAG"]),
+                         mail_config={k: v for k, v in api.config.items() if k.startswith("MAIL_")})
+
+
+@main.command()
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "content", show_default=True, help="Content folder.")
+@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
+              show_default=True, help="The built site (the link nginx serves).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "var" / "cache", show_default=True, help="The build cache.")
+@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds.")
+def worker(content_dir: Path, output: Path, cache_dir: Path, site_url: str | None) -> None:
+    """Run the rebuild worker as its own process (production, beside gunicorn and nginx).
+
+    At start it rebuilds a site built on an earlier day; then it brings decisions, answers,
+    vote totals, new days and final reports (R17) into the static site until SIGTERM."""
+    import signal
+    import sys
+
+    # SIGTERM (systemd stop) ends the process wherever it is: a build it interrupts never
+    # reaches the served site (builds are swapped in whole).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    api = _service()
+    rebuild = _rebuild_worker(api, content_dir, output, cache_dir, site_url)
+    click.echo(f"rebuild worker on {output} (SIGTERM stops)")
+    try:
+        rebuild.run()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.group()
+def deploy() -> None:
+    """Production configuration files (deploy/)."""
+
+
+@deploy.command("nginx")
+@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
+              show_default=True, help="The site link nginx serves.")
+@click.option("--server-name", default="_", show_default=True)
+@click.option("--listen", default="443 ssl", show_default=True)
+@click.option("--upstream", default="127.0.0.1:8001", show_default=True, help="gunicorn's address.")
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def deploy_nginx(output: Path, server_name: str, listen: str, upstream: str,
+                 tls_cert: Path | None, tls_key: Path | None) -> None:
+    """Print the nginx server configuration (headers and policies from the code)."""
+    from ashyq.deploy import NginxSite, render_nginx
+
+    if bool(tls_cert) != bool(tls_key):
+        raise click.ClickException("give both --tls-cert and --tls-key, or neither")
+    if not tls_cert and "ssl" in listen:
+        raise click.ClickException("--listen with ssl needs --tls-cert and --tls-key")
+    click.echo(render_nginx(NginxSite(output.absolute(), upstream, listen, server_name,
+                                      tls_cert, tls_key)), nl=False)
 
 
 @main.command()
@@ -191,14 +256,30 @@ def backup_command(target: Path) -> None:
 
 
 @main.command("restore")
-@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def restore_command(source: Path) -> None:
-    """Replace the database with the backup SOURCE (stop `ashyq serve` first)."""
-    from submit_api.backup import BackupError, restore
+@click.argument("source", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--from-replica", is_flag=True,
+              help="Restore from the Litestream replica (folder or S3) instead of a backup file.")
+@click.option("--replica-config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Litestream's configuration [ASHYQ_LITESTREAM_CONFIG, /etc/litestream.yml].")
+@click.option("--timestamp", default=None, help="With --from-replica: the state at this "
+              "time (ISO, UTC, e.g. 2026-12-02T10:00:00Z) instead of the newest.")
+def restore_command(source: Path | None, from_replica: bool, replica_config: Path | None,
+                    timestamp: str | None) -> None:
+    """Replace the database with the backup SOURCE, or with its replica (--from-replica).
+    Stop the service (and Litestream) first."""
+    from submit_api.backup import BackupError, restore, restore_from_replica
 
-    database = Path(_service().config["DATABASE"])
+    config = _service().config
+    database = Path(config["DATABASE"])
+    if bool(source) == from_replica:
+        raise click.ClickException("give a backup file SOURCE or --from-replica (one of them)")
     try:
-        restore(source, database)
+        if from_replica:
+            replica_config = replica_config or Path(config["LITESTREAM_CONFIG"])
+            restore_from_replica(replica_config, database, timestamp)
+            source = f"the replica of {replica_config}"
+        else:
+            restore(source, database)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {database} from {source}")

@@ -30,6 +30,7 @@ DEFAULTS = {
     "IDENTITY_KEY": DEV_IDENTITY_KEY,      # keys the IIN hash (R13); never store the IIN
     "DATABASE": str(ROOT / "var" / "ashyq.sqlite3"),
     "SQLITE_SYNCHRONOUS": "FULL",
+    "LITESTREAM_CONFIG": "/etc/litestream.yml",    # the replica `ashyq restore --from-replica` reads
     "MANIFEST": str(ROOT / "output" / "opendata" / "documents.json"),
     "DECREES": str(ROOT / "content" / "decrees.toml"),
     "LOCALE_DIR": str(ROOT / "var" / "cache" / "locale"),
