@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import pytest
 
