@@ -6,7 +6,9 @@ SITEURL = ""
 ASHYQ_SITE_URL = "http://127.0.0.1:8000"  # absolute links in feeds
 ASHYQ_SNAPSHOT = None  # the public snapshot (JSON) of the submission service, if any
 ASHYQ_REPORTS = None  # the folder of frozen final reports (R17), if any
-NCALAYER_URL = "wss://127.0.0.1:13579/"  # NCALayer on the citizen's own computer (R13)
+from ashyq.settings import SETTINGS as _SETTINGS  # noqa: E402 - one source of the defaults
+
+NCALAYER_URL = _SETTINGS["NCALAYER_URL"].default  # NCALayer on the citizen's own computer (R13)
 # Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
 # Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.
 # The search page alone needs 'wasm-unsafe-eval' (Pagefind's WebAssembly): `ashyq serve` sends

@@ -66,7 +66,6 @@ DOC_TYPES: dict[str, DocType] = {
     )
 }
 
-DISCUSSION_TYPES = tuple(name for name, t in DOC_TYPES.items() if t.discussion)
 #: The sections of the other materials (R3-R7), in menu order.
 MATERIAL_SECTIONS = ("reporting", "statements", "citizens-budget", "audit", "materials")
 

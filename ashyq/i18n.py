@@ -8,19 +8,59 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import os
-import threading
+import io
 from functools import lru_cache
 from pathlib import Path
 
+import jinja2
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 DOMAIN = "messages"
+
+
+def compile_catalog(lang: str) -> bytes:
+    """The ``.mo`` bytes of one language's catalog, compiled from its ``.po``."""
+    po = CATALOG_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as src:
+        catalog = read_po(src, locale=lang)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalog(lang: str) -> gettext.GNUTranslations:
+    """One language's catalog, compiled in memory (for writers that have no locale folder:
+    the open data). The same messages as :func:`translations`."""
+    return gettext.GNUTranslations(io.BytesIO(compile_catalog(lang)))
+
+
+def gettext_for(lang: str):
+    """``_(message, **values)`` in ``lang``: the translation, ``%``-formatted with ``values``."""
+    translate = catalog(lang).gettext
+
+    def _(message: str, **values) -> str:
+        text = translate(message)
+        return text % values if values else text
+    return _
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    """A Jinja environment with the site's options (``pelicanconf.JINJA_ENVIRONMENT``) and
+    date filters, for pages written outside Pelican's generators (the open data page); each
+    language's ``_`` is a global named after it (``kk("...")``, ``ru("...")``)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
+                             autoescape=jinja2.select_autoescape(), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update({lang: gettext_for(lang) for lang in LANGUAGES})
+    env.filters.update(date_long=date_long, date_short=date_short)
+    return env
 
 
 def compile_catalogs(locale_dir: Path) -> Path:
@@ -30,13 +70,7 @@ def compile_catalogs(locale_dir: Path) -> Path:
         mo = Path(locale_dir) / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
-        mo.parent.mkdir(parents=True, exist_ok=True)
-        with po.open("rb") as src:
-            catalog = read_po(src, locale=lang)
-        tmp = mo.with_name(f".{mo.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # no race
-        with tmp.open("wb") as out:
-            write_mo(out, catalog)
-        tmp.replace(mo)
+        atomic_write(mo, compile_catalog(lang))  # parallel builds never see half a catalog
     return Path(locale_dir)
 
 

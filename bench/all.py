@@ -22,7 +22,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = ["1000"] if args.ci else ["1000", "5000"] + (["20000"] if args.full else [])
     runs = [
-        ["build.py", "--sizes", *sizes, "--no-warm"] if args.ci else ["build.py", "--sizes", *sizes],
+        ["build.py", "--sizes", *sizes, "--scenarios", "cold", "edit"] if args.ci
+        else ["build.py", "--sizes", *sizes],
         ["publish.py", "--sizes", *sizes, "--rounds", "10" if args.ci else "20"],
         ["api_load.py", "--rounds", "1", "--duration", "5", "--synchronous", "FULL",
          "--profile", "never"] if args.ci else ["api_load.py", "--rounds", "1"],

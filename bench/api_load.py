@@ -79,8 +79,12 @@ OPEN_UID = "BP-2026-225-001"
 TARGET_RATIO = 1.00   # TARGETS.md: >= 100 % of the baseline's throughput, p99 <= the baseline's
 NO_LIMIT = "1000000000 per minute"
 
-# The same small content tree the tests build (one open passport of administrator 225).
-from tests.conftest import ADMINISTRATORS, PARTS  # noqa: E402
+# A small content tree like the tests' (one open passport of administrator 225), with the
+# sample content's administrators and the synthetic passports' first parts.
+from synthetic import PARTS as SYNTHETIC_PARTS  # noqa: E402
+
+ADMINISTRATORS = (PROJECT_ROOT / "content" / "administrators.toml").read_text(encoding="utf-8")
+PARTS = {lang: [(pid, title[lang]) for pid, title in SYNTHETIC_PARTS[:3]] for lang in ("kk", "ru")}
 
 
 # --- preparation ---------------------------------------------------------------------------

@@ -1,33 +1,40 @@
-"""Full-build benchmark: Ashyq (Pelican) against Hugo on the same synthetic passports.
+"""Build benchmark: Ashyq (Pelican) against Hugo on the same synthetic passports (issue 10).
 
 For each size N the script writes N synthetic passports in kk and ru (bench/synthetic.py) into
 a temporary folder, once as an Ashyq content tree and once as a Hugo site (bench/hugo/ plus the
-same Markdown bodies with YAML front matter), then times, each in its own child process:
+same Markdown bodies with YAML front matter), then runs, each build in its own child process,
+these scenarios one after the other on the same output:
 
-* a cold Ashyq build: ``generator.build.build`` with a fresh cache directory;
-* a warm Ashyq rebuild: the same build again, reusing that cache directory;
-* ``hugo --quiet -d OUT`` with a fresh ``--cacheDir`` (skipped when ``hugo`` is not installed).
+* ``cold``: ``generator.build.build`` with an empty cache and no previous site (the search
+  index is made before the swap);
+* ``nothing``: the same content again;
+* ``edit``: one passport's kk and ru text changed;
+* ``add``: one passport added;
+* ``day``: the next day (statuses change);
 
-Wall time is measured around each child; peak memory is the child's own ``ru_maxrss`` from
-``os.wait4`` (per child, not the running maximum of ``RUSAGE_CHILDREN``). Pages are the
-``*.html`` files in the output. The targets (docs/benchmarks.md, TARGETS.md) are a cold build
-within 1.5x Hugo's wall time and at most 1 GB peak.
+and ``hugo --quiet -d OUT`` with a fresh ``--cacheDir`` (skipped when ``hugo`` is missing).
+
+Wall time is measured around each child (the site is swapped in when it exits). The incremental
+scenarios re-index the search in a detached background process; its lag (child exit to the
+new index linked) is printed too. Peak memory is the peak of the *sum* over the process tree -
+the child, its render processes, Pagefind, and the detached indexer - sampled every 50 ms from
+``/proc``: RSS (shared pages counted in every process) and PSS (shared pages split).
 
     .venv/bin/python bench/build.py --sizes 1000 5000 20000 --out-json var/bench-build.json
 """
 from __future__ import annotations
 
 import argparse
-import io
+import datetime as dt
 import json
 import os
-import pstats
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -35,90 +42,171 @@ PROJECT_ROOT = BENCH_DIR.parent
 HUGO_SKELETON = BENCH_DIR / "hugo"
 sys.path.insert(0, str(BENCH_DIR))
 
-from synthetic import BENCH_TODAY, write_hugo_content, write_synthetic_content  # noqa: E402
+from synthetic import (  # noqa: E402
+    BENCH_TODAY, write_hugo_content, write_synthetic_content,
+)
 
 SITE_URL = "https://budget.example"
+SCENARIOS = ("cold", "nothing", "edit", "add", "day")
 
-# Runs in the child: one Ashyq build, optionally under cProfile; prints the BuildResult as JSON.
+# Runs in the child: one Ashyq build; prints the BuildResult as JSON.
 ASHYQ_CHILD = r"""
 import datetime as dt, json, logging, sys
 from pathlib import Path
-root, content, out, cache, today, site_url, profile = sys.argv[1:8]
+root, content, out, cache, today, site_url = sys.argv[1:7]
 sys.path.insert(0, root)
 logging.basicConfig(level=logging.WARNING)
 from generator.build import build
-
-def run():
-    return build(Path(content), Path(out), cache_dir=Path(cache),
-                 today=dt.date.fromisoformat(today), site_url=site_url)
-
-if profile:
-    import cProfile
-    prof = cProfile.Profile()
-    result = prof.runcall(run)
-    prof.dump_stats(profile)
-else:
-    result = run()
+result = build(Path(content), Path(out), cache_dir=Path(cache),
+               today=dt.date.fromisoformat(today), site_url=site_url)
 print(json.dumps({"pages": result.pages, "documents": result.documents,
-                  "seconds": result.seconds}))
+                  "rendered": result.rendered, "carried": result.carried,
+                  "build_dir": str(result.build_dir)}))
 """
 
 
 @dataclass
 class Measure:
-    """One child process: wall seconds, its own peak RSS, what it printed."""
+    """One child process: wall seconds, peak summed RSS and PSS of its tree, its output."""
 
     seconds: float
-    peak_mb: float
+    rss_mb: float
+    pss_mb: float
     stdout: str
+
+
+@dataclass
+class Scenario:
+    name: str
+    seconds: float
+    rss_mb: float
+    pss_mb: float
+    rendered: int | None = None
+    carried: int | None = None
+    search_lag: float | None = None  # seconds from the swap to the new search index
 
 
 @dataclass
 class Row:
     n: int
     content_mb: float
-    generate_seconds: float
-    ashyq_pages: int | None = None
-    ashyq_seconds: float | None = None
-    ashyq_peak_mb: float | None = None
-    ashyq_warm_seconds: float | None = None
-    ashyq_warm_peak_mb: float | None = None
+    pages: int | None = None
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
     hugo_pages: int | None = None
-    hugo_seconds: float | None = None
-    hugo_peak_mb: float | None = None
+    hugo: Scenario | None = None
 
     @property
     def ratio(self) -> float | None:
-        if self.ashyq_seconds is None or not self.hugo_seconds:
-            return None
-        return self.ashyq_seconds / self.hugo_seconds
+        cold = self.scenarios.get("cold")
+        return cold.seconds / self.hugo.seconds if cold and self.hugo else None
 
 
-def run_child(cmd: list[str], cwd: Path, log: Path) -> Measure:
-    """Run ``cmd``, wait for it with ``os.wait4`` and return its wall time and peak RSS."""
+def _kib(path: str, field_name: str) -> int:
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith(field_name):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pids(root: int, marker: str) -> set[int]:
+    """``root`` and its descendants, and any process whose command line holds ``marker``
+    (the detached search indexer)."""
+    parents, found = {}, {root}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.add(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed RSS and PSS of a process tree until stopped; keeps the peaks."""
+
+    def __init__(self, pid: int, marker: str, every: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.marker, self.every = pid, marker, every
+        self.rss = self.pss = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss = pss = 0
+            for pid in tree_pids(self.pid, self.marker):
+                rss += _kib(f"/proc/{pid}/status", "VmRSS:")
+                pss += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            self.done.wait(self.every)
+
+
+def run_child(cmd: list[str], cwd: Path, log: Path, marker: str,
+              until=None) -> Measure:
+    """Run ``cmd``; its wall time, and the peak memory of its tree (sampled also while
+    ``until()`` is false after it exits: the background indexer)."""
     with open(log, "w+b") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        sampler = TreeMemory(proc.pid, marker)
+        sampler.start()
+        proc.wait()
         seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     if proc.returncode != 0:
+        sampler.done.set()
         raise SystemExit(f"{' '.join(cmd[:3])}... failed ({proc.returncode}):\n{text[-3000:]}")
-    return Measure(seconds, usage.ru_maxrss / 1024, text)  # ru_maxrss is in KiB on Linux
+    while until is not None and not until(text):
+        time.sleep(0.05)
+    sampler.done.set()
+    sampler.join()
+    return Measure(seconds, sampler.rss / 1024, sampler.pss / 1024, text)
 
 
-def ashyq_build(content: Path, out: Path, cache: Path, log: Path, profile: Path | None = None) -> tuple[Measure, dict]:
+def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date,
+                work: Path) -> Scenario:
     cmd = [sys.executable, "-c", ASHYQ_CHILD, str(PROJECT_ROOT), str(content), str(out),
-           str(cache), BENCH_TODAY.isoformat(), SITE_URL, str(profile or "")]
-    measure = run_child(cmd, PROJECT_ROOT, log)
-    return measure, json.loads(measure.stdout.strip().splitlines()[-1])
+           str(cache), today.isoformat(), SITE_URL]
+    indexed: dict[str, float] = {}
+
+    def search_done(text: str) -> bool:
+        build_dir = Path(json.loads(text.strip().splitlines()[-1])["build_dir"])
+        if (build_dir.parent / f"search-{build_dir.name}.pending").exists():
+            return False
+        indexed.setdefault("at", time.perf_counter())
+        return True
+    started = time.perf_counter()
+    measure = run_child(cmd, PROJECT_ROOT, log, str(work), until=search_done)
+    result = json.loads(measure.stdout.strip().splitlines()[-1])
+    lag = indexed["at"] - started - measure.seconds
+    return Scenario(log.stem, measure.seconds, measure.rss_mb, measure.pss_mb,
+                    result["rendered"], result["carried"], max(0.0, lag))
 
 
-def hugo_build(site: Path, out: Path, cache: Path, log: Path) -> Measure:
-    return run_child(["hugo", "--quiet", "-s", str(site), "-d", str(out), "--cacheDir", str(cache)],
-                     site, log)
+def edit_one(content: Path) -> None:
+    """Change the text of the first passport in both languages."""
+    folder = sorted((content / "discussions").iterdir())[0]
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        head, _, body = text.partition("\n\n")
+        path.write_text(head + "\n\n" + "Өзгертілген мәтін / изменённый текст.\n\n" + body,
+                        encoding="utf-8")
 
 
 def count_pages(out: Path) -> int:
@@ -129,53 +217,44 @@ def tree_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def bench_size(n: int, work: Path, seed: int, *, ashyq: bool, warm: bool, hugo: bool) -> Row:
-    started = time.perf_counter()
+def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
+               hugo: bool) -> Row:
     content = work / "ashyq-content"
-    if ashyq:
-        write_synthetic_content(content, n, seed)
-    site = work / "hugo-site"
+    write_synthetic_content(content, n, seed)
+    row = Row(n, tree_mb(content))
+    print(f"N={n}: {row.content_mb:.0f} MB of content", flush=True)
+    cache, out = work / "ashyq-cache", work / "ashyq-out"
+    today = BENCH_TODAY
+    for name in ("cold", *[s for s in SCENARIOS[1:] if s in scenarios]):
+        if name == "edit":
+            edit_one(content)
+        elif name == "add":
+            write_synthetic_content(content, n + 1, seed, only=n + 1)
+        elif name == "day":
+            today = BENCH_TODAY + dt.timedelta(days=1)
+        scenario = ashyq_build(content, out, cache, work / f"{name}.log", today, work)
+        row.scenarios[name] = scenario
+        if name == "cold":
+            row.pages = count_pages(out)
+        print(f"  ashyq {name}: {scenario.seconds:.1f} s, peak {scenario.rss_mb:.0f} MB RSS / "
+              f"{scenario.pss_mb:.0f} MB PSS, {scenario.rendered} rendered, "
+              f"{scenario.carried} carried; search index {scenario.search_lag:.1f} s later",
+              flush=True)
+    out.unlink(missing_ok=True)
+    shutil.rmtree(work / ".ashyq-out.builds", ignore_errors=True)
     if hugo:
+        site = work / "hugo-site"
         shutil.copytree(HUGO_SKELETON, site)
         write_hugo_content(site, n, seed, BENCH_TODAY)
-    generated = time.perf_counter() - started
-    size = tree_mb(content if ashyq else site / "content")
-    print(f"N={n}: content written in {generated:.1f} s ({size:.0f} MB per site)", flush=True)
-    row = Row(n, size, generated)
-
-    if ashyq:
-        cache, out = work / "ashyq-cache", work / "ashyq-out"
-        cold, result = ashyq_build(content, out, cache, work / "ashyq-cold.log")
-        row.ashyq_pages, row.ashyq_seconds, row.ashyq_peak_mb = (
-            count_pages(out), cold.seconds, cold.peak_mb)
-        print(f"  ashyq cold: {cold.seconds:.1f} s, {cold.peak_mb:.0f} MB, {row.ashyq_pages} pages "
-              f"(build() says {result['pages']} pages in {result['seconds']:.1f} s)", flush=True)
-        if warm:
-            again, _ = ashyq_build(content, out, cache, work / "ashyq-warm.log")
-            row.ashyq_warm_seconds, row.ashyq_warm_peak_mb = again.seconds, again.peak_mb
-            print(f"  ashyq warm: {again.seconds:.1f} s, {again.peak_mb:.0f} MB", flush=True)
-        out.unlink(missing_ok=True)  # the output is a symbolic link into .ashyq-out.builds/
-        shutil.rmtree(work / ".ashyq-out.builds", ignore_errors=True)
-    if hugo:
         hugo_out = work / "hugo-out"
-        measure = hugo_build(site, hugo_out, work / "hugo-cache", work / "hugo.log")
-        row.hugo_pages, row.hugo_seconds, row.hugo_peak_mb = (
-            count_pages(hugo_out), measure.seconds, measure.peak_mb)
-        print(f"  hugo: {measure.seconds:.1f} s, {measure.peak_mb:.0f} MB, "
-              f"{row.hugo_pages} pages", flush=True)
+        measure = run_child(["hugo", "--quiet", "-s", str(site), "-d", str(hugo_out),
+                             "--cacheDir", str(work / "hugo-cache")], site, work / "hugo.log",
+                            str(work / "hugo-"))
+        row.hugo = Scenario("hugo", measure.seconds, measure.rss_mb, measure.pss_mb)
+        row.hugo_pages = count_pages(hugo_out)
+        print(f"  hugo: {measure.seconds:.1f} s, peak {measure.rss_mb:.0f} MB RSS / "
+              f"{measure.pss_mb:.0f} MB PSS, {row.hugo_pages} pages", flush=True)
     return row
-
-
-def profile_build(n: int, work: Path, seed: int, top: int) -> str:
-    """A cold Ashyq build of ``n`` passports under cProfile; the top functions by cumulative time."""
-    content = work / "profile-content"
-    write_synthetic_content(content, n, seed)
-    stats_file = work / "build.prof"
-    ashyq_build(content, work / "profile-out", work / "profile-cache", work / "profile.log",
-                profile=stats_file)
-    buf = io.StringIO()
-    pstats.Stats(str(stats_file), stream=buf).sort_stats("cumulative").print_stats(top)
-    return buf.getvalue()
 
 
 def fmt(value, spec: str) -> str:
@@ -183,59 +262,51 @@ def fmt(value, spec: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| N passports | pages (Ashyq / Hugo) | Ashyq cold s | Ashyq peak MB | Ashyq warm s "
-            "| Hugo s | Hugo peak MB | Ashyq / Hugo time |\n"
-            "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-    return head + "".join(
-        f"| {r.n:,} | {fmt(r.ashyq_pages, ',')} / {fmt(r.hugo_pages, ',')} "
-        f"| {fmt(r.ashyq_seconds, '.1f')} | {fmt(r.ashyq_peak_mb, '.0f')} "
-        f"| {fmt(r.ashyq_warm_seconds, '.1f')} | {fmt(r.hugo_seconds, '.1f')} "
-        f"| {fmt(r.hugo_peak_mb, '.0f')} | {fmt(r.ratio, '.2f')}{'×' if r.ratio else ''} |\n"
-        for r in rows)
+    head = ("| N | scenario | Ashyq s | rendered / carried | peak MB RSS / PSS (tree) "
+            "| search index later s | Hugo cold s | Hugo peak MB | Ashyq / Hugo |\n"
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    lines = []
+    for r in rows:
+        for name, s in r.scenarios.items():
+            cold = name == "cold"
+            lines.append(
+                f"| {r.n:,} | {name} | {s.seconds:.1f} | {fmt(s.rendered, ',')} / "
+                f"{fmt(s.carried, ',')} | {s.rss_mb:.0f} / {s.pss_mb:.0f} "
+                f"| {fmt(s.search_lag, '.1f')} "
+                f"| {fmt(r.hugo.seconds if cold and r.hugo else None, '.1f')} "
+                f"| {fmt(r.hugo.rss_mb if cold and r.hugo else None, '.0f')} "
+                f"| {fmt(r.ratio if cold else None, '.2f')} |\n")
+    return head + "".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000],
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000],
                         help="numbers of passports to build (each in kk and ru)")
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--hugo", action=argparse.BooleanOptionalAction, default=True,
                         help="also time the Hugo baseline (default: yes, when hugo is installed)")
-    parser.add_argument("--ashyq", action=argparse.BooleanOptionalAction, default=True,
-                        help="time the Ashyq build (--no-ashyq: the Hugo baseline only)")
-    parser.add_argument("--warm", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time a warm rebuild reusing the cold build's cache")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out-json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--workdir", type=Path, help="parent of the temporary folders")
-    parser.add_argument("--profile", type=int, metavar="N",
-                        help="also profile one cold build of N passports (cProfile)")
-    parser.add_argument("--profile-top", type=int, default=25)
     args = parser.parse_args(argv)
 
-    hugo = args.hugo
-    if hugo and shutil.which("hugo") is None:
-        print("hugo is not installed (apt-get install hugo): skipping the Hugo column", flush=True)
-        hugo = False
+    hugo = args.hugo and shutil.which("hugo") is not None
     if hugo:
         version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip()
         print(f"baseline: {version}", flush=True)
-
+    print(f"load average before: {os.getloadavg()}", flush=True)
     rows = []
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"ashyq-bench-{n}-", dir=args.workdir) as tmp:
-            rows.append(bench_size(n, Path(tmp), args.seed, ashyq=args.ashyq,
-                                   warm=args.warm, hugo=hugo))
-    print()
+            rows.append(bench_size(n, Path(tmp), args.seed, scenarios=tuple(args.scenarios),
+                                   hugo=hugo))
+    print(f"load average after: {os.getloadavg()}\n")
     print(table(rows))
-    profile = None
-    if args.profile:
-        with tempfile.TemporaryDirectory(prefix="ashyq-profile-", dir=args.workdir) as tmp:
-            profile = profile_build(args.profile, Path(tmp), args.seed, args.profile_top)
-        print(profile)
     if args.out_json:
         args.out_json.parent.mkdir(parents=True, exist_ok=True)
         args.out_json.write_text(json.dumps(
-            {"today": BENCH_TODAY.isoformat(), "seed": args.seed,
+            {"today": BENCH_TODAY.isoformat(), "seed": args.seed, "load": os.getloadavg(),
              "rows": [asdict(r) | {"ratio": r.ratio} for r in rows]}, indent=2) + "\n",
             encoding="utf-8")
     return 0

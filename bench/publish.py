@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from synthetic import BENCH_TODAY, write_synthetic_content  # noqa: E402
 
-from ashyq.worker import RebuildWorker  # noqa: E402
+from portal.worker import RebuildWorker  # noqa: E402
 from generator.build import build  # noqa: E402
 from submit_api import moderation  # noqa: E402
 from submit_api.db import connect, init_db  # noqa: E402

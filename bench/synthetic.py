@@ -336,13 +336,16 @@ def synthetic_passports(n: int, seed: int = 1) -> Iterator[Passport]:
                        title, head, body)
 
 
-def write_synthetic_content(dest: Path, n: int, seed: int = 1) -> int:
-    """Write an Ashyq content tree with ``n`` passports in kk and ru; returns the bytes written."""
+def write_synthetic_content(dest: Path, n: int, seed: int = 1, only: int | None = None) -> int:
+    """Write an Ashyq content tree with ``n`` passports in kk and ru; returns the bytes written.
+    With ``only``, just the ``only``-th passport (1-based) is written (a document added)."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written = (dest / "administrators.toml").write_text(
         administrators_toml(administrators(seed)), encoding="utf-8")
-    for doc in synthetic_passports(n, seed):
+    for i, doc in enumerate(synthetic_passports(n, seed), 1):
+        if only is not None and i != only:
+            continue
         folder = dest / "discussions" / doc.uid
         folder.mkdir(parents=True, exist_ok=True)
         for lang in LANGS:

@@ -18,7 +18,6 @@ import datetime as dt
 import io
 import logging
 from decimal import Decimal
-from pathlib import Path
 
 from babel.numbers import format_decimal
 from pelican import signals
@@ -29,6 +28,8 @@ from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.i18n import date_long, date_short, translations
 from generator.charts import Bar, choose_unit, hbar_chart
 from generator.content import ContentInvalid, Problem, SiteIndex
+from generator.listing import page_name
+from generator.render import render_path
 from generator.site import NAV_SECTIONS, locale_dir, page_spec, site_index
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 SECTION = "reporting/data/"
 OPENDATA = "opendata/budget-reporting"
 CSV_NAME = "data.csv"
+KEYS = ("budget", "index")  # the datasets; state bodies and reports (generator.deps)
 MAX_CHART_BARS = 30  # a longer table keeps every row; the chart shows the largest plans
 
 
@@ -97,14 +99,17 @@ class BudgetPagesGenerator(Generator):
         self.gettext = translations(str(locale_dir(self.settings)), self.lang).gettext
 
     # -- helpers -------------------------------------------------------------------------
-    def _write(self, writer, path: str, template: str, **values) -> None:
-        name, template, values = page_spec(self.lang, self.index, path, template, **values)
-        writer.write_file(name, self.get_template(template), self.context, **values)
+    def _write(self, sink, path: str, template: str, **values) -> None:
+        """Emit a page; its values are computed when it is rendered (``values`` holds
+        functions for the costly ones)."""
+        def make() -> str:
+            ready = {k: v() if callable(v) else v for k, v in values.items()}
+            _n, name, ready = page_spec(self.lang, self.index, path, template, **ready)
+            return self.get_template(name).render({**self.context, **ready})
+        sink.emit(page_name(self.lang, path), KEYS, make)
 
-    def _write_file(self, path: str, data: bytes) -> None:
-        target = Path(self.output_path) / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    def _write_file(self, sink, path: str, make) -> None:
+        sink.emit(path, KEYS, make)
 
     def admin_name(self, code: str) -> str:
         admin = self.index.administrators.get(code)
@@ -171,37 +176,44 @@ class BudgetPagesGenerator(Generator):
 
     # -- pages ---------------------------------------------------------------------------
     def generate_output(self, writer) -> None:
+        with render_path(self.settings, self.output_path) as sink:
+            self.emit_outputs(sink)
+
+    def emit_outputs(self, sink) -> None:
         _, lang = self.gettext, self.lang
-        self._write(writer, SECTION, "budget_data.html",
+        self._write(sink, SECTION, "budget_data.html",
                     datasets=[(d, d.total(), self.report_of(p)) for p, d in self.datasets.items()])
         for period, dataset in self.datasets.items():
             base = f"{SECTION}{period}/"
             admins = [(t.code, self.admin_name(t.code), t) for t in dataset.administrators()]
             total = dataset.total()
-            self._write(writer, base, "budget_period.html", dataset=dataset, total=total,
+            self._write(sink, base, "budget_period.html", dataset=dataset, total=total,
                         rows=admins, report=self.report_of(period), received=received(dataset),
-                        chart=self.chart("chart-admins",
-                                         [(f"{c} — {n}", t) for c, n, t in admins],
-                                         "administrators"),
+                        chart=lambda admins=admins: self.chart(
+                            "chart-admins", [(f"{c} — {n}", t) for c, n, t in admins],
+                            "administrators"),
                         csv_name=CSV_NAME, opendata=f"/{OPENDATA}/{period}")
-            self._write_file(f"{lang}/{base}{CSV_NAME}",
-                             self.table_csv(_("State body"), admins, total))
+            self._write_file(sink, f"{lang}/{base}{CSV_NAME}",
+                             lambda admins=admins, total=total: self.table_csv(
+                                 _("State body"), admins, total))
             for code, name, admin_total in admins:
                 programs = [(t.code, self.program_name(t), t) for t in dataset.programs(code)]
                 path = f"{base}{code}/"
-                self._write(writer, path, "budget_administrator.html", dataset=dataset,
+                self._write(sink, path, "budget_administrator.html", dataset=dataset,
                             admin=self.index.administrators.get(code), code=code, admin_name=name,
                             rows=programs, total=admin_total,
-                            chart=self.chart("chart-programs",
-                                             [(f"{c} — {n}", t) for c, n, t in programs],
-                                             "programs"),
+                            chart=lambda programs=programs: self.chart(
+                                "chart-programs", [(f"{c} — {n}", t) for c, n, t in programs],
+                                "programs"),
                             csv_name=CSV_NAME)
-                self._write_file(f"{lang}/{path}{CSV_NAME}",
-                                 self.table_csv(_("Budget program"), programs, admin_total))
+                self._write_file(sink, f"{lang}/{path}{CSV_NAME}",
+                                 lambda programs=programs, total=admin_total: self.table_csv(
+                                     _("Budget program"), programs, total))
             if lang == DEFAULT_LANGUAGE:
-                self._write_file(f"{OPENDATA}/{period}.json", dataset.to_json().encode("utf-8"))
-                self._write_file(f"{OPENDATA}/{period}.csv",
-                                 b"\xef\xbb\xbf" + dataset.to_csv().encode("utf-8"))
+                self._write_file(sink, f"{OPENDATA}/{period}.json",
+                                 lambda dataset=dataset: dataset.to_json().encode("utf-8"))
+                self._write_file(sink, f"{OPENDATA}/{period}.csv",
+                                 lambda dataset=dataset: b"\xef\xbb\xbf" + dataset.to_csv().encode("utf-8"))
 
 
 def get_generators(pelican) -> type[Generator]:

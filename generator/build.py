@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pelican import Pelican
@@ -22,16 +23,25 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 from pelican.settings import read_settings
 
 from ashyq import clock
+from ashyq.budget import DATA_DIR
+from ashyq.files import atomic_write
+from ashyq.i18n import compile_catalogs
 from generator.content import SiteIndex, load_content
+from generator.deps import Record, digest, fingerprints, tree_digest
+from generator.listing import emit_open_data
 from generator.manifest import MANIFEST_PATH
-from generator.opendata import write_open_data
-from generator.search import SearchIndexFailed, index_site
+from generator.render import RenderPath
+from generator.search import (
+    BUNDLE_DIR, SearchIndexFailed, search_index, start_background_index,
+)
+from generator.site import prepare_index
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
 KEEP_PREVIOUS_BUILDS = 2
+BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
 #: Which submission-service changes a build (or the rebuild worker since) has shown.
 BUILD_STATE = ".ashyq-build.json"
 
@@ -43,10 +53,7 @@ def read_build_state(build_dir: Path) -> dict:
 
 def write_build_state(build_dir: Path, changes_upto: int) -> None:
     """Record (atomically) that the site shows every change up to ``changes_upto``."""
-    path = Path(build_dir) / BUILD_STATE
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"changes_upto": changes_upto}) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(Path(build_dir) / BUILD_STATE, json.dumps({"changes_upto": changes_upto}) + "\n")
 
 
 class BuildFailed(Exception):
@@ -62,6 +69,8 @@ class BuildResult:
     documents: int
     pages: int
     seconds: float
+    rendered: int = 0  # outputs rendered by this build
+    carried: int = 0  # outputs carried over from the previous build unchanged
 
 
 def builds_dir(output: Path) -> Path:
@@ -95,7 +104,8 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
 
 def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | None = None,
            snapshot: Path | None = None, extra: dict | None = None) -> None:
-    """Run Pelican (kk main site, ru subsite) into ``build_dir``."""
+    """Run Pelican (kk main site, ru subsite) into ``build_dir``: its generators emit their
+    outputs into the render path passed as ``extra["ASHYQ_RENDER"]``."""
     settings = pelican_settings(index, build_dir, cache_dir, site_url, snapshot, extra)
     i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
     for name in ("pelican", "pelican.generators", "pelican.writers"):
@@ -105,6 +115,25 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
         Pelican(settings).run()
     finally:
         pelican_console.quiet = quiet
+
+
+def global_key(site_url: str | None, settings: dict | None, reports: str | None) -> str:
+    """What makes every page change: code, templates, catalogs and the build's settings (a
+    theme given in ``settings`` counts with its files)."""
+    settings = {k: v for k, v in (settings or {}).items() if k != "ASHYQ_REPORTS"}
+    theme = settings.get("THEME")
+    return digest(code_digest(), site_url, settings, reports,
+                  tree_digest(Path(theme), ("templates", "static")) if theme else None)
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    return tree_digest(PROJECT_ROOT)
+
+
+def budget_files(index: SiteIndex) -> list[Path]:
+    folder = index.content_dir / DATA_DIR
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 def swap_in(output: Path, build_dir: Path) -> None:
@@ -120,22 +149,40 @@ def swap_in(output: Path, build_dir: Path) -> None:
 
 
 def prune(output: Path) -> None:
-    """Delete old build directories, keeping the current one and a few before it."""
+    """Delete old build directories, keeping the current one and a few before it, and the
+    search bundles no kept build links to (unless young: an indexer may be at work)."""
     current = output.resolve()
-    olds = sorted((p for p in builds_dir(output).iterdir() if p.resolve() != current),
+    folder = builds_dir(output)
+    olds = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("search-")
+                   and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     for old in olds[KEEP_PREVIOUS_BUILDS:]:
         shutil.rmtree(old, ignore_errors=True)
+    linked = {(p / BUNDLE_DIR).resolve() for p in folder.iterdir()
+              if (p / BUNDLE_DIR).is_symlink()}
+    for bundle in folder.glob("search-*"):
+        if bundle.is_dir() and bundle.resolve() not in linked \
+                and time.time() - bundle.stat().st_mtime > BUNDLE_GRACE:
+            shutil.rmtree(bundle, ignore_errors=True)
 
 
 def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
           today: dt.date | None = None, site_url: str | None = None,
-          snapshot: Path | None = None, settings: dict | None = None) -> BuildResult:
-    """Validate ``content_dir``, build the whole site and swap it in at ``output``.
+          snapshot: Path | None = None, settings: dict | None = None,
+          workers: int | None = None, search: str = "auto") -> BuildResult:
+    """Validate ``content_dir``, build the site and swap it in at ``output``.
+
+    Only the outputs whose inputs changed since the build now at ``output`` are rendered; the
+    others are carried over by hard link (``generator.deps``, ``generator.render``). With no
+    previous build, or after a change of templates, catalogs, settings or code, everything is
+    rendered, on ``workers`` processes (default: every core).
 
     ``snapshot`` is the submission service's public snapshot (JSON): published proposals,
     answers and vote totals shown on the document pages. ``settings`` overrides Pelican
-    settings (e.g. ``NCALAYER_URL``).
+    settings (e.g. ``NCALAYER_URL``). ``search``: ``"wait"`` indexes the site for search
+    before the swap; ``"background"`` swaps first and re-indexes in a background process (the
+    previous index stays served until the new one is complete); ``"auto"`` waits only when
+    there is no previous index.
 
     Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
     (previous output untouched).
@@ -144,29 +191,44 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     output = Path(output).absolute()
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
     index = load_content(Path(content_dir), today or clock.today())
+    prepare_index(index, compile_catalogs(cache_dir / "locale"))
+    shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
+    reports = (settings or {}).get("ASHYQ_REPORTS")
+    record = Record(global_key(site_url, settings, reports),
+                    fingerprints(index, shown, reports, budget_files(index)))
+    current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
     builds_dir(output).mkdir(parents=True, exist_ok=True)
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     build_dir.mkdir()
+    sink = RenderPath(build_dir, record, previous=Record.load(current), previous_dir=current,
+                      workers=workers or os.cpu_count() or 1)
     try:
-        render(index, build_dir, cache_dir, site_url, snapshot, settings)
+        render(index, build_dir, cache_dir, site_url, snapshot,
+               {**(settings or {}), "ASHYQ_RENDER": sink})
+        sink.flush()
+        emit_open_data(sink, index, shown)
+        sink.flush()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
                    if not (build_dir / p).exists()]
         if missing:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
-        shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
-        write_open_data(build_dir, index, shown, clock.now())
+        write_build_state(build_dir, int(shown.get("changes_upto", 0)))
+        record.save(build_dir)
+        pages_changed = any(p.endswith(".html") for p in sink.rendered) or sink.previous is None
         try:
-            index_site(build_dir)  # the search index of both languages, before the swap
+            background = search_index(build_dir, current, pages_changed, search)
         except SearchIndexFailed as exc:
             raise BuildFailed(str(exc)) from exc
-        write_build_state(build_dir, int(shown.get("changes_upto", 0)))
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     swap_in(output, build_dir)
+    if background:
+        start_background_index(build_dir)
     prune(output)
-    pages = sum(1 for _ in build_dir.rglob("*.html"))
+    pages = sum(1 for p in record.outputs if p.endswith(".html"))
     seconds = time.perf_counter() - started
-    log.info("built %d pages of %d documents into %s in %.1f s",
-             pages, len(index.documents), output, seconds)
-    return BuildResult(output, build_dir, len(index.documents), pages, seconds)
+    log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",
+             pages, len(index.documents), output, seconds, len(sink.rendered), sink.carried)
+    return BuildResult(output, build_dir, len(index.documents), pages, seconds,
+                       len(sink.rendered), sink.carried)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ashyq.administrators import FILE_NAME, AdministratorsInvalid, read_administrators_file
 from ashyq.doctypes import (
     BUDGET_TYPES, CITIZENS_BUDGET_STAGES, DOC_TYPES, LANGUAGES, PART_ID, UID, DocType,
     discussion_status, page_url,
@@ -22,7 +22,7 @@ from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 
 log = logging.getLogger(__name__)
 
-ADMINISTRATORS_FILE = "administrators.toml"
+ADMINISTRATORS_FILE = FILE_NAME
 DECREES_FILE = "decrees.toml"
 ATTACHMENTS_DIR = "files"
 META_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:\s?(.*)$")
@@ -189,12 +189,12 @@ def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str,
         problems.append(Problem(str(path), "administrator", "R8", "file is missing"))
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        entries = read_administrators_file(path)
+    except AdministratorsInvalid as exc:
         problems.append(Problem(str(path), "-", "R8", f"not valid TOML: {exc}"))
         return {}
     admins: dict[str, Administrator] = {}
-    for i, entry in enumerate(data.get("administrator", []), 1):
+    for i, entry in enumerate(entries, 1):
         code = str(entry.get("code", ""))
         where = f"{path} [administrator {i}]"
         names = entry.get("name") or {}

@@ -1,11 +1,13 @@
-"""Incremental publishing: re-render only the pages a decision or a vote touches.
+"""Publishing a decision: re-render only the pages a decision or a vote touches, in place.
 
-A content change needs a full Pelican build (``generator.build``). A moderation decision, an
-answer or new vote totals change only the document's page, in both languages: this module
-keeps the two language generators of the current build in memory - the same
-:class:`generator.site.SiteGenerator` class, settings and templates the full build uses - and
-writes just those pages, each replaced atomically in the live build directory. Its output is
-byte-identical to a full build of the same state (tests/test_incremental.py).
+A moderation decision, an answer or new vote totals change a document's page in both languages
+and the open data. This module keeps the two language generators of the current build in
+memory - the same :class:`generator.site.SiteGenerator` class, settings and templates the build
+uses - and sends that document's outputs (:func:`generator.listing.document_outputs`) and the
+open data (:func:`generator.listing.emit_open_data`) through the render path
+(``generator.render``) into the live build directory, each file replaced atomically. The
+build's dependency record is updated with them, so the next build knows what they show. The
+result is byte-identical to a full build of the same state (tests/test_incremental.py).
 """
 from __future__ import annotations
 
@@ -18,20 +20,17 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs
-from generator.build import pelican_settings, read_build_state, write_build_state
+from generator.build import (
+    budget_files, global_key, pelican_settings, read_build_state, write_build_state,
+)
 from generator.content import SiteIndex, load_content
-from generator.opendata import write_open_data
+from generator.deps import Record, fingerprints
+from generator.listing import document_outputs, emit_open_data
 from generator.public_state import public_state
+from generator.render import RenderPath
 from generator.site import SiteGenerator, locale_dir, site_index
 
 log = logging.getLogger(__name__)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` in one rename, so a reader never sees half a page."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class IncrementalSite:
@@ -42,6 +41,7 @@ class IncrementalSite:
         self.output = Path(output).absolute()
         self.build_dir = self.output.resolve()
         self.today = today
+        self.site_url, self.settings = site_url, dict(settings or {})
         self.index: SiteIndex = load_content(Path(content_dir), today)
         base = pelican_settings(self.index, self.build_dir, Path(cache_dir).absolute(),
                                 site_url, None, settings)
@@ -63,37 +63,56 @@ class IncrementalSite:
 
     @property
     def current(self) -> bool:
-        """False once a full build has swapped another directory in."""
+        """False once a build has swapped another directory in."""
         return self.output.resolve() == self.build_dir
 
     @property
     def changes_upto(self) -> int:
         return int(read_build_state(self.build_dir)["changes_upto"])
 
+    def _sink(self, snapshot: dict) -> tuple[RenderPath, Record]:
+        """A render path into the live directory, and the live record to update."""
+        reports = self.settings.get("ASHYQ_REPORTS")
+        live = Record.load(self.build_dir) or Record("-")
+        now = Record(global_key(self.site_url, self.settings, reports),
+                     fingerprints(self.index, snapshot, reports, budget_files(self.index)))
+        return RenderPath(self.build_dir, now), live
+
     def render_documents(self, uids: list[str], snapshot: dict) -> list[Path]:
         """Re-render the pages of ``uids`` (both languages) from a snapshot of those documents."""
         public = public_state(snapshot)
-        written = []
+        sink, live = self._sink(snapshot)
         for gen in self.generators.values():
             gen.public = public
             for uid in uids:
                 doc = gen.index.documents.get(uid)
-                if doc is None or not doc.doc_type.discussion:
-                    continue
-                name, template, values = gen.document_page(doc, gen.read_body(doc))
-                path = self.build_dir / name
-                atomic_write(path, gen.render(template, values))
-                written.append(path)
-                if report := gen.report_page(doc):  # R17: a report generated since the build
-                    name, template, values, version_dir = report
-                    gen.publish_report(version_dir, doc)
-                    atomic_write(self.build_dir / name, gen.render(template, values))
-                    written.append(self.build_dir / name)
+                if doc is not None and doc.doc_type.discussion:
+                    document_outputs(gen, doc, sink)
+        sink.flush()
+        self._update(live, sink, [f"public:{u}" for u in uids] + [f"report:{u}" for u in uids])
         if "changes_upto" in snapshot:
             write_build_state(self.build_dir, max(self.changes_upto, int(snapshot["changes_upto"])))
-        log.info("re-rendered %d pages for %s", len(written), ", ".join(uids))
-        return written
+        log.info("re-rendered %d pages for %s", len(sink.rendered), ", ".join(uids))
+        return [self.build_dir / p for p in sink.rendered]
 
     def refresh_open_data(self, snapshot: dict) -> None:
         """Rewrite ``/opendata/`` from the whole public snapshot, as a full build would."""
-        write_open_data(self.build_dir, self.index, snapshot)
+        sink, live = self._sink(snapshot)
+        sink.record.outputs.update(live.outputs)  # the other files under /opendata/
+        for path in [p for p in live.outputs if p.startswith("opendata/")
+                     and live.outputs[p] == ("budget", "index", "snapshot")]:
+            del sink.record.outputs[path]
+        emit_open_data(sink, self.index, snapshot)
+        sink.flush()
+        self._update(live, sink, ["snapshot"])
+
+    def _update(self, live: Record, sink: RenderPath, keys: list[str]) -> None:
+        """Record in the live build what its re-rendered files now show."""
+        if live.global_key == "-":
+            return
+        for path in sink.rendered:
+            live.outputs[path] = sink.record.outputs[path]
+        for key in keys:
+            if key in sink.record.inputs:
+                live.inputs[key] = sink.record.inputs[key]
+        live.save(self.build_dir)

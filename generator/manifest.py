@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
+from ashyq.manifest import DOCUMENT_FIELDS, MANIFEST_PATH
 from generator.content import SiteIndex
 
-MANIFEST_PATH = "opendata/documents.json"
+__all__ = ["MANIFEST_PATH", "manifest", "manifest_json"]
 
 
 def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
@@ -37,8 +39,12 @@ def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
                              "url": f"/files/{doc.uid}/{a.name}"} for a in doc.attachments],
             "url": doc.urls,
         })
+        assert tuple(documents[-1]) == DOCUMENT_FIELDS  # the contract (ashyq.manifest)
     return {"generated": generated.isoformat(timespec="seconds"), "documents": documents}
 
 
-def manifest_json(index: SiteIndex, generated: dt.datetime) -> str:
+def manifest_json(index: SiteIndex, generated: dt.datetime | None = None) -> str:
+    """The manifest's text; ``generated`` is the start of the build's day (statuses are
+    computed for it) unless given, so the same content on the same day gives the same bytes."""
+    generated = generated or dt.datetime.combine(index.today, dt.time(), ALMATY)
     return json.dumps(manifest(index, generated), ensure_ascii=False, indent=1) + "\n"

@@ -18,19 +18,15 @@ import hashlib
 import io
 import json
 import logging
-import os
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
-
-from babel.messages.pofile import read_po
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ashyq import budget
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
-from ashyq.i18n import CATALOG_DIR, DOMAIN, date_long
+from ashyq.files import atomic_write
+from ashyq.i18n import gettext_for
 from generator.content import SiteIndex
 from generator.manifest import MANIFEST_PATH
 
@@ -42,10 +38,6 @@ PAGE = "index.html"
 PACKAGE_NAME = "ashyq-open-budgets"
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
            "title": "Creative Commons Attribution 4.0 International"}
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "themes" / "ashyq" / "templates"
-SETTINGS = ROOT / "pelicanconf.py"
-STRICT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # 2026-03-02T12:00:00+05:00, as the snapshot writes
 
 
@@ -327,20 +319,9 @@ def table_json(table: Table) -> bytes:
     return _json([{name: row[name] for name in names} for row in table.rows])
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def _catalog(lang: str) -> dict[str, str]:
-    with (CATALOG_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
-        return {m.id: m.string for m in read_po(po, locale=lang) if m.id and m.string}
-
-
 def gettext(lang: str):
-    """A ``_(message, **values)`` for one language, straight from the ``.po`` catalog."""
-    catalog = _catalog(lang)
-
-    def _(message: str, **values) -> str:
-        text = catalog.get(message, message)
-        return text % values if values else text
-    return _
+    """``_(message, **values)`` in one language: the shared catalogs (``ashyq.i18n``)."""
+    return gettext_for(lang)
 
 
 def bilingual(message: str) -> str:
@@ -417,80 +398,7 @@ def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
     }
 
 
-def _size(n: int) -> str:
-    """A size as both languages write it: "512 Б", "4,2 КБ"."""
-    if n < 1024:
-        return f"{n} Б"
-    return f"{n / 1024:.1f} КБ".replace(".", ",")
-
-
-@lru_cache(maxsize=1)
-def page_policy() -> str:
-    """The Content-Security-Policy the site's pages carry (``pelicanconf.py``)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("ashyq_opendata_pelicanconf", SETTINGS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, "CONTENT_SECURITY_POLICY", STRICT_POLICY)
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update({lang: gettext(lang) for lang in LANGUAGES})
-    env.filters["date_long"] = date_long
-    return env
-
-
-OTHER_FILES = {"budget-reporting": N_("Budget execution as of %(period)s, in the import "
-                                      "format of the Ministry of Finance")}
-OTHER_FILE = N_("A further file of the open data")
-
-
-def _other(path: str, lang: str) -> str:
-    """The description of a file another part of the build put under ``/opendata/``."""
-    folder, _, name = path.rpartition("/")
-    message = OTHER_FILES.get(folder.split("/")[0], OTHER_FILE)
-    return gettext(lang)(message, period=name.split(".")[0])
-
-
-def page(descriptor: dict, found: list[Table], files: dict[str, bytes],
-         manifest: bytes | None, others: dict[str, int]) -> bytes:
-    """``/opendata/index.html``: one page in both languages (Kazakh, with Russian marked),
-    listing every file with its format, size and description; ``others`` are the files
-    (path -> size) that other parts of the build write in subfolders."""
-    def entry(path: str, size: int, message: str) -> dict:
-        return {"path": path, "format": path.rpartition(".")[2].upper(), "size": _size(size),
-                "description": {lang: gettext(lang)(message) for lang in LANGUAGES}}
-
-    listed = [entry(PACKAGE, len(files[PACKAGE]), PACKAGE_FILE_DESCRIPTION)]
-    if manifest is not None:
-        listed.append(entry(Path(MANIFEST_PATH).name, len(manifest), MANIFEST_TITLE))
-    listed += [entry(f"{t.name}.{suffix}", len(files[f"{t.name}.{suffix}"]), t.title)
-               for t in found for suffix in t.formats]
-    for path, size in sorted(others.items()):
-        listed.append({**entry(path, size, OTHER_FILE),
-                       "description": {lang: _other(path, lang) for lang in LANGUAGES}})
-    created = dt.datetime.fromisoformat(descriptor["created"])
-    html = _environment().get_template("opendata.html").render(
-        files=listed, created=created, license=LICENSE, package=descriptor,
-        policy=page_policy())
-    return html.encode("utf-8")
-
-
 # -- writing -----------------------------------------------------------------------------
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` in one rename; False when it already holds them."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
-
-
 def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
                     others: dict[str, int] | None = None) -> dict[str, bytes]:
     """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
@@ -503,15 +411,23 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
             files[f"{table.name}.json"] = table_json(table)
     descriptor = package(index, snapshot, found, files, manifest)
     files[PACKAGE] = _json(descriptor)
+    from generator.opendata_page import page
+
     files[PAGE] = page(descriptor, found, files, manifest, others or {})
     return files
+
+
+def open_data_names(index: SiteIndex, snapshot: dict | None) -> list[str]:
+    """The names of the files :func:`open_data_files` makes, without making them."""
+    return [f"{t.name}.{suffix}" for t in tables(index, snapshot) for suffix in t.formats] \
+        + [PACKAGE, PAGE]
 
 
 def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
                     generated: dt.datetime | None = None) -> dict[str, Path]:
     """Write ``/opendata/`` into ``build_dir`` (beside the manifest the site wrote there).
 
-    ``snapshot`` is the whole public snapshot (``submit_api.snapshot.public_snapshot``), not
+    ``snapshot`` is the whole public snapshot (``submit_api.public.public_snapshot``), not
     one document's. ``generated`` is when the caller took it: only logged - the files are
     dated from the data (:func:`data_date`), so a full build and the rebuild worker write the
     same bytes for the same state. Returns the files by name.
@@ -525,7 +441,7 @@ def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
     written = {}
     files = open_data_files(index, snapshot, manifest, others)
     for name, data in files.items():
-        atomic_write(folder / name, data)
+        atomic_write(folder / name, data, unchanged_ok=True)
         written[name] = folder / name
     log.debug("open data: %d files in %s (snapshot of %s)", len(files), folder,
               generated.isoformat() if generated else "unknown time")

@@ -30,7 +30,7 @@ class PublicState:
 
 
 def public_state(snapshot: dict | None) -> PublicState:
-    """Group a snapshot (``submit_api.snapshot.public_snapshot``) for the templates."""
+    """Group a snapshot (``submit_api.public.public_snapshot``) for the templates."""
     if not snapshot:
         return PublicState()
     grouped: dict[str, dict[str, list[dict]]] = {}

@@ -28,6 +28,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 from ashyq.i18n import date_long, date_short
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,13 @@ def pagefind_command() -> list[str]:
     raise SearchIndexFailed("Pagefind is not installed: pip install 'pagefind[extended]'")
 
 
-def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES) -> dict:
-    """Index the built ``site`` with Pagefind into ``site/pagefind``; returns its entry file
-    (languages and page counts). Raises :class:`SearchIndexFailed`."""
+def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
+               bundle: Path | None = None) -> dict:
+    """Index the built ``site`` with Pagefind into ``bundle`` (default ``site/pagefind``);
+    returns its entry file (languages and page counts). Raises :class:`SearchIndexFailed`."""
     site = Path(site)
-    command = [*pagefind_command(), "--site", str(site), "--output-subdir", BUNDLE_DIR,
+    bundle = Path(bundle) if bundle else site / BUNDLE_DIR
+    command = [*pagefind_command(), "--site", str(site), "--output-path", str(bundle),
                "--quiet"]
     for selector in EXCLUDE_SELECTORS:
         command += ["--exclude-selectors", selector]
@@ -96,16 +99,14 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES) -> dict:
     if result.returncode != 0:
         raise SearchIndexFailed(f"Pagefind failed ({result.returncode}): "
                                 f"{(result.stderr or result.stdout).strip()[-2000:]}")
-    entry_file = site / BUNDLE_DIR / "pagefind-entry.json"
+    entry_file = bundle / "pagefind-entry.json"
     if not entry_file.exists():
-        raise SearchIndexFailed(f"Pagefind wrote no {entry_file.relative_to(site)}")
+        raise SearchIndexFailed(f"Pagefind wrote no {entry_file}")
     entry = json.loads(entry_file.read_text(encoding="utf-8"))
     # Pagefind lists the languages in no fixed order: sort them, so that the same site gives
     # the same bytes (the rest of the bundle already does).
-    tmp = entry_file.with_name(f".{entry_file.name}.tmp")
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-                   encoding="utf-8")
-    os.replace(tmp, entry_file)
+    atomic_write(entry_file, json.dumps(entry, ensure_ascii=False, separators=(",", ":"),
+                                        sort_keys=True))
     missing = [lang for lang in languages
                if not entry.get("languages", {}).get(lang, {}).get("page_count")]
     if missing:
@@ -113,6 +114,98 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES) -> dict:
     log.info("search index: %s", ", ".join(f"{lang} {info['page_count']} pages"
                                            for lang, info in entry["languages"].items()))
     return entry
+
+
+# -- the index beside a build: built before the swap, or in the background after it ----------
+# A build directory's ``pagefind`` is a symbolic link to a bundle folder beside the build
+# directories (``../search-<build>``). A build whose pages did not change keeps the previous
+# build's link; one whose pages changed either indexes before its swap, or is swapped in with
+# the previous link and re-pointed - in one atomic rename - once its own bundle is complete.
+def bundle_dir(build_dir: Path) -> Path:
+    return build_dir.parent / f"search-{build_dir.name}"
+
+
+def pending_file(build_dir: Path) -> Path:
+    return build_dir.parent / f"search-{build_dir.name}.pending"
+
+
+def link_bundle(build_dir: Path, bundle: Path) -> None:
+    """Point ``build_dir/pagefind`` at ``bundle`` in one rename (readers see old or new)."""
+    tmp = build_dir / f".{BUNDLE_DIR}.{os.getpid()}.link"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(os.path.relpath(bundle, build_dir))
+    os.replace(tmp, build_dir / BUNDLE_DIR)
+
+
+def index_into(build_dir: Path) -> Path:
+    """Index ``build_dir`` into its own bundle and link it. Raises SearchIndexFailed."""
+    bundle = bundle_dir(build_dir)
+    partial = bundle.with_name(bundle.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    index_site(build_dir, bundle=partial)
+    shutil.rmtree(bundle, ignore_errors=True)
+    partial.rename(bundle)
+    link_bundle(build_dir, bundle)
+    return bundle
+
+
+def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
+                 mode: str = "auto") -> bool:
+    """Give the new ``build_dir`` its search index; True when it is still to be rebuilt in the
+    background (:func:`start_background_index`, after the swap)."""
+    old = previous / BUNDLE_DIR if previous else None
+    old_bundle = old.resolve() if old is not None and old.is_symlink() and old.exists() else None
+    if old_bundle is not None and not pages_changed:
+        link_bundle(build_dir, old_bundle)
+        return False
+    if mode == "wait" or (mode == "auto" and old_bundle is None):
+        index_into(build_dir)
+        return False
+    if old_bundle is not None:
+        link_bundle(build_dir, old_bundle)  # served until the new one is complete
+    pending_file(build_dir).write_text(str(os.getpid()), encoding="utf-8")
+    return True
+
+
+def start_background_index(build_dir: Path) -> None:
+    """Index ``build_dir`` in a process of its own, detached (``setsid -f``): it outlives
+    this call and the caller never has to wait for it."""
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    with open(build_dir.parent / "search.log", "ab") as log_file:
+        subprocess.run(["setsid", "-f", sys.executable, "-m", "generator.search", str(build_dir)],
+                       cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                       stderr=subprocess.STDOUT, check=True)
+
+
+def search_pending(build_dir: Path) -> bool:
+    return pending_file(Path(build_dir)).exists()
+
+
+def wait_for_search(build_dir: Path, timeout: float = TIMEOUT) -> None:
+    """Block until the background index of ``build_dir`` (if any) is done."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while search_pending(build_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def main(build_dir: str) -> int:
+    """The background indexer: index, link, and drop the pending mark (also on failure)."""
+    path = Path(build_dir)
+    try:
+        if path.is_dir():
+            index_into(path)
+        return 0
+    except SearchIndexFailed as exc:
+        log.error("search index of %s failed (the previous one stays): %s", path, exc)
+        return 1
+    finally:
+        pending_file(path).unlink(missing_ok=True)
 
 
 class SearchPageGenerator(Generator):
@@ -126,15 +219,21 @@ class SearchPageGenerator(Generator):
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
 
     def generate_output(self, writer) -> None:
+        from generator.listing import page_name
+        from generator.render import render_path
         from generator.site import page_spec, site_index
 
         index = self.context.get("ashyq") or site_index(self.settings)
-        name, template, values = page_spec(self.settings["DEFAULT_LANG"], index, SEARCH_PATH,
-                                           "search.html")
-        # Its policy (with 'wasm-unsafe-eval', which the Nu checker's CSP grammar does not know)
-        # comes as a header from the server (ashyq.web); no <meta> policy on this page.
-        values["CONTENT_SECURITY_POLICY"] = None
-        writer.write_file(name, self.get_template(template), self.context, **values)
+        lang = self.settings["DEFAULT_LANG"]
+
+        def make() -> str:
+            _n, template, values = page_spec(lang, index, SEARCH_PATH, "search.html")
+            # Its policy (with 'wasm-unsafe-eval', which the Nu checker's CSP grammar does not
+            # know) comes as a header from the server (portal.web); no <meta> policy here.
+            values["CONTENT_SECURITY_POLICY"] = None
+            return self.get_template(template).render({**self.context, **values})
+        with render_path(self.settings, self.output_path) as sink:
+            sink.emit(page_name(lang, SEARCH_PATH), ("site",), make)
 
 
 def get_generators(pelican) -> type[Generator]:
@@ -143,3 +242,10 @@ def get_generators(pelican) -> type[Generator]:
 
 def register() -> None:
     signals.get_generators.connect(get_generators)
+
+
+if __name__ == "__main__":
+    import sys
+
+    logging.basicConfig(level=logging.INFO)
+    sys.exit(main(sys.argv[1]))

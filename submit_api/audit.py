@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ashyq import clock
+from submit_api.store import audit as store
 
 GENESIS = "0" * 64
 
@@ -32,13 +33,11 @@ def entry_hash(prev_hash: str, at: str, actor: str, action: str, target: str,
 def record(conn: sqlite3.Connection, actor: str, action: str, target: str,
            before=None, after=None) -> str:
     """Append an entry; call inside the transaction that makes the change it records."""
-    row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    prev = row[0] if row else GENESIS
+    prev = store.last_hash(conn) or GENESIS
     at = clock.now().isoformat(timespec="seconds")
     b, a = _canonical(before), _canonical(after)
     digest = entry_hash(prev, at, actor, action, target, b, a)
-    conn.execute("INSERT INTO audit_log (at, actor, action, target, before, after, prev_hash, hash) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (at, actor, action, target, b, a, prev, digest))
+    store.append(conn, at, actor, action, target, b, a, prev, digest)
     return digest
 
 
@@ -58,8 +57,7 @@ class ChainReport:
 def verify(conn: sqlite3.Connection) -> ChainReport:
     """Recompute every hash and link; stop at the first entry that does not fit."""
     prev, count = GENESIS, 0
-    for row in conn.execute("SELECT id, at, actor, action, target, before, after, prev_hash, hash "
-                            "FROM audit_log ORDER BY id"):
+    for row in store.all_rows(conn):
         count += 1
         entry_id, at, actor, action, target, before, after, prev_hash, digest = row
         if prev_hash != prev:
@@ -71,18 +69,12 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
     return ChainReport(count)
 
 
-COLUMNS = ("id", "at", "actor", "action", "target", "before", "after", "prev_hash", "hash")
+COLUMNS = store.COLUMNS
 
 
 def entries(conn: sqlite3.Connection, limit: int = 200, offset: int = 0,
             action: str | None = None) -> list[dict]:
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
-    params: list = []
-    if action:
-        sql += " WHERE action = ?"
-        params.append(action)
-    sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-    return [dict(zip(COLUMNS, row)) for row in conn.execute(sql, [*params, limit, offset])]
+    return store.page(conn, limit, offset, action)
 
 
 def export_csv(conn: sqlite3.Connection) -> str:
@@ -90,6 +82,6 @@ def export_csv(conn: sqlite3.Connection) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for row in conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY id"):
+    for row in store.all_rows(conn):
         writer.writerow(row)
     return out.getvalue()

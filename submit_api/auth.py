@@ -16,16 +16,19 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask import Blueprint, Flask, current_app, jsonify, session
 from flask_wtf.csrf import generate_csrf
 
 from ashyq import clock
-from submit_api.db import get_db
+from submit_api.db import get_db, transaction
 from submit_api.eds import SignatureRejected, make_checker
+from submit_api.eds.xmlsafe import parse_xml
 from submit_api.errors import N_, ApiError
 from submit_api.identity import person_id
+from submit_api.inputs import field, json_body
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.staff import roles_of
+from submit_api.store import people
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -78,10 +81,8 @@ def challenge_xml(nonce: str, issued: str, audience: str) -> str:
 def challenge():
     nonce = secrets.token_hex(32)
     now = time.time()
-    conn = get_db()
-    conn.execute("INSERT INTO challenges (nonce, issued_at) VALUES (?, ?)", (nonce, now))
-    conn.execute("DELETE FROM challenges WHERE issued_at < ?",
-                 (now - 24 * 3600,))  # old ones: keep a day for replay detection
+    people.add_challenge(get_db(), nonce, now,
+                         now - 24 * 3600)  # old ones: keep a day for replay detection
     issued = dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="seconds")
     return {"challenge": challenge_xml(nonce, issued, current_app.config["AUDIENCE"]),
             "expires_in": current_app.config["CHALLENGE_TTL_SECONDS"]}
@@ -102,15 +103,12 @@ def consume_nonce(nonce: str) -> None:
     now = time.time()
     ttl = current_app.config["CHALLENGE_TTL_SECONDS"]
     conn = get_db()
-    updated = conn.execute(
-        "UPDATE challenges SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND issued_at >= ?",
-        (now, nonce, now - ttl)).rowcount
-    if updated == 1:
+    if people.use_challenge(conn, nonce, now, now - ttl):
         return
-    row = conn.execute("SELECT issued_at, used_at FROM challenges WHERE nonce = ?", (nonce,)).fetchone()
+    row = people.challenge(conn, nonce)
     if row is None:
         raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
-    if row["used_at"] is not None:
+    if row[1] is not None:
         raise ApiError(400, "replayed_nonce", N_("This sign-in document has already been used. Start again."), rule="R13")
     raise ApiError(400, "stale_nonce", N_("The sign-in document is more than 5 minutes old. Start again."), rule="R13")
 
@@ -120,18 +118,10 @@ def start_session(person: str, kind: str) -> None:
     conn = get_db()
     stamp = clock.now().isoformat(timespec="seconds")
     sid = secrets.token_urlsafe(32)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("INSERT INTO people (id, kind, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
-                     (person, kind, stamp, stamp))
-        conn.execute("INSERT INTO sessions (id, person, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                     (sid, person, now, now + current_app.config["SESSION_HOURS"] * 3600))
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    with transaction(conn):
+        people.seen(conn, person, kind, stamp)
+        people.open_session(conn, sid, person, now,
+                            now + current_app.config["SESSION_HOURS"] * 3600)
     session.clear()
     session["sid"], session["person"] = sid, person
     session.permanent = False
@@ -142,9 +132,7 @@ def current_person() -> str | None:
     sid = session.get("sid")
     if not sid:
         return None
-    row = get_db().execute("SELECT person FROM sessions WHERE id = ? AND expires_at > ?",
-                           (sid, time.time())).fetchone()
-    return row["person"] if row else None
+    return people.session_person(get_db(), sid, time.time())
 
 
 def signed_in(view):
@@ -165,9 +153,8 @@ def sign_in():
     if checker is None:
         raise ApiError(503, "eds_not_configured",
                        N_("Sign-in is not configured on this server (no trusted certificates)."))
-    body = request.get_json(silent=True)
-    signed = body.get("signed_xml") if isinstance(body, dict) else None
-    if not isinstance(signed, str) or not signed.strip():
+    signed = field(json_body(), "signed_xml")
+    if not signed or not signed.strip():
         raise ApiError(400, "signed_xml_required", N_("Send the signed document as signed_xml."),
                        field="signed_xml", rule="R13")
     try:
@@ -196,7 +183,7 @@ def sign_in():
 def logout():
     sid = session.get("sid")
     if sid:
-        get_db().execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        people.close_session(get_db(), sid)
     session.clear()
     return {"ok": True, "signed_in": False}
 
@@ -208,9 +195,9 @@ def me():
     if person is None:
         return {"signed_in": False, "demo_signer": demo}
     conn = get_db()
-    row = conn.execute("SELECT kind FROM people WHERE id = ?", (person,)).fetchone()
+    kind = people.kind_of(conn, person)
     roles = [{"role": r.role, "administrator": r.administrator} for r in roles_of(conn, person)]
-    return {"signed_in": True, "kind": row["kind"] if row else "individual", "demo_signer": demo,
+    return {"signed_in": True, "kind": kind or "individual", "demo_signer": demo,
             "staff": roles}
 
 
@@ -226,10 +213,14 @@ def demo_sign():
     pki = current_app.extensions.get("ashyq_demo_pki")
     if pki is None:
         raise ApiError(404, "not_found", N_("Nothing here: check the address."))
-    body = request.get_json(silent=True) or {}
-    challenge_text = body.get("challenge") if isinstance(body, dict) else None
-    who = body.get("person", 1) if isinstance(body, dict) else 1
-    if not isinstance(challenge_text, str) or not isinstance(who, int) or not 1 <= who <= 5:
+    body = json_body()
+    challenge_text, who = field(body, "challenge"), field(body, "person", int, 1)
+    if not challenge_text or not 1 <= who <= 5:
         raise ApiError(400, "bad_request", N_("The request is malformed."))
+    try:
+        _read_challenge(parse_xml(challenge_text))  # only this portal's challenges are signed
+    except SignatureRejected as exc:
+        raise ApiError(400, "not_a_challenge", N_("This is not a sign-in document of this portal."),
+                       rule="R13") from exc
     return {"signed_xml": pki.sign_xml(challenge_text.encode("utf-8"), who=f"person{who}").decode("utf-8"),
             "demo": True}

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from submit_api.db import BUSY_TIMEOUT_SECONDS
+from submit_api.db import BUSY_TIMEOUT_SECONDS, check_file
 
 
 class BackupError(Exception):
@@ -14,14 +14,10 @@ class BackupError(Exception):
 
 
 def _check(path: Path) -> None:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        result, version = check_file(path)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path}: not an SQLite database ({exc})") from exc
-    finally:
-        conn.close()
     if result != "ok":
         raise BackupError(f"{path}: integrity check failed: {result}")
     if version < 1:

@@ -2,7 +2,8 @@
 at start, a busy timeout, and schema migrations numbered by ``PRAGMA user_version``.
 
 The database holds private data (identity hashes, sessions, pending and refused proposals);
-nothing leaves it except through :func:`submit_api.snapshot.public_snapshot`.
+nothing leaves it except through :mod:`submit_api.public`. Queries live in :mod:`submit_api.store`,
+grouped by what they store; every write transaction goes through :func:`transaction`.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import fcntl
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -197,6 +200,54 @@ def init_db(path: str | Path) -> None:
             conn.close()
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: ``BEGIN IMMEDIATE`` (the write lock is taken at once, so a busy
+    database waits here, not half-way through), COMMIT when the block ends, ROLLBACK when it
+    raises (and when COMMIT itself fails). The block must not end the transaction itself."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def reading(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction (a consistent view across several SELECTs); inside an already open
+    transaction it simply joins it."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def tables(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """``conn`` seen through sqlite-utils, for the store's table helpers (inserts, row lists) off
+    the hot vote path. It joins the caller's transaction (its writes run in a savepoint) and
+    changes nothing on the connection: no PRAGMA, no plugins."""
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+def check_file(path: str | Path) -> tuple[str, int]:
+    """``PRAGMA integrity_check`` and the schema version of a database file, opened read-only
+    (for backups); raises :class:`sqlite3.DatabaseError` when it is not a database."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return (conn.execute("PRAGMA integrity_check").fetchone()[0],
+                conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
 _threads = threading.local()
 
 
@@ -213,11 +264,6 @@ def get_db() -> sqlite3.Connection:
             pool[key] = connect(*key)
         g.db = pool[key]
     return g.db
-
-
-def get_utils_db() -> sqlite_utils.Database:
-    """The request's connection wrapped by sqlite-utils, for table helpers."""
-    return sqlite_utils.Database(get_db())
 
 
 def close_db(_exc: BaseException | None = None) -> None:

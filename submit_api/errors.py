@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.i18n import date_long, translations
+from submit_api.manifest import ManifestUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,13 @@ class ApiError(Exception):
 
 
 def request_language() -> str:
-    """``?lang=``, then the JSON body's ``lang``, then Accept-Language; Kazakh by default."""
+    """``?lang=``, then the JSON body's ``lang``, then Accept-Language; Kazakh by default.
+    The body is the one ``submit_api.inputs.json_body`` has read, if any: an error handler
+    never parses the request again (it may be the very thing that failed)."""
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         return lang
-    try:
-        body = request.get_json(silent=True) if request.is_json else None
-    except HTTPException:  # the body itself is the problem (413): judge by the headers
-        body = None
+    body = g.get("json_body")
     if isinstance(body, dict) and body.get("lang") in LANGUAGES:
         return body["lang"]
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
@@ -72,6 +72,7 @@ HTTP_MESSAGES = {
     429: N_("Too many requests: wait a little and try again."),
     500: N_("Something went wrong on our side. Try again; if it happens again, tell the portal operator."),
 }
+MANIFEST_MESSAGE = N_("The list of documents is being updated. Try again in a minute.")
 CSRF_MESSAGE = N_("The form has expired or lacks its security token: reload the page and try again.")
 
 
@@ -86,6 +87,15 @@ def init_app(app: Flask) -> None:
         if exc.field:
             item["field"] = exc.field
         return jsonify(error_body(exc.status, message, [item, *exc.extra])), exc.status, exc.headers
+
+    @app.errorhandler(ManifestUnavailable)
+    def manifest_unavailable(exc: ManifestUnavailable):
+        """A build is swapping the manifest in, or it is broken: the service is unavailable for
+        a moment (503), not broken (500)."""
+        log.error("the manifest cannot be read: %s", exc)
+        response, status = api_error(ApiError(503, "manifest_unavailable", MANIFEST_MESSAGE))
+        response.headers["Retry-After"] = "60"
+        return response, status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -14,7 +14,7 @@ content folder. A content change needs a full build: a successful ingest writes 
 the flag *before* building, so a file arriving during a build triggers another one.
 
 Settings (Flask config, ``ASHYQ_`` environment variables): ``INGEST_TOKENS``,
-``INGEST_CONTENT`` (content folder), ``INGEST_ARCHIVE`` (received files), ``INGEST_REBUILD_FLAG``,
+``CONTENT`` (content folder), ``INGEST_ARCHIVE`` (received files), ``INGEST_REBUILD_FLAG``,
 ``INGEST_MAX_BYTES`` (default 20 MB; the rest of the API keeps ``MAX_CONTENT_LENGTH``).
 """
 from __future__ import annotations
@@ -34,16 +34,8 @@ from submit_api.errors import N_, ApiError, request_language, translate
 log = logging.getLogger(__name__)
 bp = Blueprint("ingest", __name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 PATH = "/api/ingest/budget-reporting"
 FORMATS = {media: fmt for fmt, media in MEDIA_TYPES.items()}
-DEFAULTS = {
-    "INGEST_TOKENS": {},
-    "INGEST_CONTENT": ROOT / "content",
-    "INGEST_ARCHIVE": ROOT / "var" / "ingest-archive",
-    "INGEST_REBUILD_FLAG": ROOT / "var" / "rebuild-needed",
-    "INGEST_MAX_BYTES": 20 * 1024 * 1024,
-}
 
 
 @bp.record_once
@@ -55,7 +47,7 @@ def _exempt_from_csrf(state) -> None:
 
 
 def setting(name: str):
-    return current_app.config.get(name, DEFAULTS[name])
+    return current_app.config[name]
 
 
 def system_tokens() -> dict[str, str]:
@@ -124,7 +116,7 @@ def ingest_budget_reporting():
     if not data:
         raise ApiError(400, "empty_body", N_("The request has no file."), rule="R8")
     name = request.args.get("name") or f"budget-reporting.{fmt}"
-    content = Path(setting("INGEST_CONTENT"))
+    content = Path(setting("CONTENT"))
     try:
         result = import_budget_file(data, name, content, Path(setting("INGEST_ARCHIVE")),
                                     read_administrators(content), fmt=fmt, system=system)

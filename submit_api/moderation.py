@@ -8,9 +8,7 @@ tells the rebuild worker which document page to refresh (``site_changes``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
-import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,8 +16,13 @@ from pathlib import Path
 
 from ashyq import clock
 from submit_api import audit
+from submit_api.db import transaction
 from submit_api.manifest import Manifest
+from submit_api.public import PUBLIC_STATUSES
+from submit_api.screening import bad_characters
 from submit_api.staff import NotAllowed, Role, answering_codes, is_operator
+from submit_api.store import changes
+from submit_api.store import proposals as store
 
 REASONS_FILE = Path(__file__).parent / "data" / "reasons.toml"
 MAX_REASON_CHARS = 2000
@@ -38,6 +41,19 @@ class AlreadyDecided(Exception):
 
 class ReasonRequired(Exception):
     "A decision needs a reason from the catalogue, or words of one's own (R15, R16)"
+
+
+class BadCharacters(ReasonRequired):
+    "The justification holds characters no text may hold (R14): control, bidi, lone surrogate"
+
+    def __init__(self, chars: list[str]):
+        super().__init__(", ".join(chars))
+        self.chars = chars
+
+
+def check_text(text: str) -> None:
+    if found := bad_characters(text):
+        raise BadCharacters(found)
 
 
 class AnswerWindowClosed(Exception):
@@ -62,22 +78,6 @@ def _stamp() -> str:
     return clock.now().isoformat(timespec="seconds")
 
 
-def _changed(conn: sqlite3.Connection, document: str, kind: str) -> None:
-    conn.execute("INSERT INTO site_changes (document, kind, at) VALUES (?, ?, ?)",
-                 (document, kind, time.time()))
-
-
-def _transaction(conn: sqlite3.Connection, work):
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work()
-        conn.execute("COMMIT")
-        return result
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
              decision: str, code: str, text: str = "") -> dict:
     """R15: publish or refuse a pending proposal, with a catalogue reason (and text for 'other')."""
@@ -93,24 +93,21 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
         raise ReasonRequired("explain the decision in your own words (R15)")
     if len(text) > MAX_REASON_CHARS:
         raise ReasonRequired(f"the reason is at most {MAX_REASON_CHARS} characters")
+    check_text(text)
 
-    def work():
-        row = conn.execute("SELECT document, status FROM proposals WHERE id = ?",
-                           (proposal_id,)).fetchone()
+    with transaction(conn):
+        row = store.document_and_status(conn, proposal_id)
         if row is None:
             raise ProposalNotFound(proposal_id)
         if row[1] != "pending":
             raise AlreadyDecided(f"proposal {proposal_id} is already {row[1]}")
         status, stamp = DECISIONS[decision], _stamp()
-        conn.execute("UPDATE proposals SET status = ?, moderated_at = ?, moderation_code = ?, "
-                     "moderation_reason = ?, moderated_by = ? WHERE id = ?",
-                     (status, stamp, code, text or None, actor, proposal_id))
+        store.set_moderation(conn, proposal_id, status, stamp, code, text or None, actor)
         after = {"status": status, "code": code, "reason": text or None}
         audit.record(conn, actor, "moderate", f"proposal:{proposal_id}", {"status": "pending"}, after)
         if status == "published":
-            _changed(conn, row[0], "moderation")
+            changes.record(conn, row[0], "moderation")
         return {"id": proposal_id, "document": row[0], **after, "moderated_at": stamp}
-    return _transaction(conn, work)
 
 
 def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
@@ -124,15 +121,15 @@ def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[R
         raise ReasonRequired("a justification is required (R16)")
     if len(text) > MAX_ANSWER_CHARS:
         raise ReasonRequired(f"the justification is at most {MAX_ANSWER_CHARS} characters")
+    check_text(text)
     codes = answering_codes(roles)
     if not codes:
         raise NotAllowed("only the administrator's staff answer proposals (R16)")
     today = today or clock.today()
 
-    def work():
-        row = conn.execute("SELECT document, status, answer_text FROM proposals WHERE id = ?",
-                           (proposal_id,)).fetchone()
-        if row is None or row[1] in ("pending", "refused"):
+    with transaction(conn):
+        row = store.answer_state(conn, proposal_id)
+        if row is None or row[1] not in PUBLIC_STATUSES:
             raise ProposalNotFound(proposal_id)
         doc = manifest.get(row[0])
         if doc is None or doc.administrator not in codes:
@@ -140,34 +137,17 @@ def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[R
         if today > doc.discussion_end:
             raise AnswerWindowClosed(doc.discussion_end.isoformat())
         status, stamp = ANSWERS[decision], _stamp()
-        conn.execute("UPDATE proposals SET status = ?, answer_text = ?, answered_at = ?, "
-                     "answered_by = ? WHERE id = ?", (status, text, stamp, actor, proposal_id))
+        store.set_answer(conn, proposal_id, status, text, stamp, actor)
         audit.record(conn, actor, "answer", f"proposal:{proposal_id}",
                      {"status": row[1], "answer": row[2]}, {"status": status, "answer": text})
-        _changed(conn, row[0], "answer")
+        changes.record(conn, row[0], "answer")
         return {"id": proposal_id, "document": row[0], "status": status, "answer": text,
                 "answered_at": stamp}
-    return _transaction(conn, work)
-
-
-QUEUE_COLUMNS = ("id", "document", "part", "lang", "text", "status", "flags", "created_at",
-                 "moderation_due", "moderated_at", "moderation_code", "moderation_reason",
-                 "answer_text", "answered_at")
-
-
-def _rows(conn: sqlite3.Connection, sql: str, params) -> list[dict]:
-    items = []
-    for row in conn.execute(sql, params):
-        item = dict(zip(QUEUE_COLUMNS, row))
-        item["flags"] = json.loads(item["flags"])
-        items.append(item)
-    return items
 
 
 def moderation_queue(conn: sqlite3.Connection, today: dt.date, limit: int = 200) -> list[dict]:
     """R15: pending proposals, the most urgent first, each marked overdue when past its due day."""
-    items = _rows(conn, f"SELECT {', '.join(QUEUE_COLUMNS)} FROM proposals WHERE status = 'pending' "
-                        "ORDER BY moderation_due, id LIMIT ?", (limit,))
+    items = store.pending(conn, limit)
     for item in items:
         item["due"] = item["moderation_due"]
         item["overdue"] = dt.date.fromisoformat(item["due"]) < today
@@ -180,11 +160,8 @@ def answer_queue(conn: sqlite3.Connection, codes: set[str], manifest: Manifest,
     docs = {uid: d for uid, d in manifest.documents().items() if d.administrator in codes}
     if not docs:
         return []
-    statuses = ("published", "accepted", "rejected") if include_answered else ("published",)
-    marks = ",".join("?" * len(docs))
-    items = _rows(conn, f"SELECT {', '.join(QUEUE_COLUMNS)} FROM proposals WHERE document IN "
-                        f"({marks}) AND status IN ({','.join('?' * len(statuses))})",
-                  [*docs, *statuses])
+    statuses = PUBLIC_STATUSES if include_answered else ("published",)
+    items = store.on_documents(conn, list(docs), statuses)
     for item in items:
         doc = docs[item["document"]]
         item["due"] = doc.discussion_end.isoformat()

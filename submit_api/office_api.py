@@ -12,17 +12,19 @@ from submit_api import audit
 from submit_api.auth import signed_in
 from submit_api.db import get_db
 from submit_api.eds import iin_is_valid
-from submit_api.identity import person_id
 from submit_api.errors import N_, ApiError
+from submit_api.identity import person_id
+from submit_api.inputs import field, json_body, query_int, text_field
 from submit_api.moderation import (
-    AlreadyDecided, AnswerWindowClosed, ProposalNotFound, ReasonRequired, answer, answer_queue,
-    moderate, moderation_queue, reasons,
+    AlreadyDecided, AnswerWindowClosed, BadCharacters, ProposalNotFound, ReasonRequired, answer,
+    answer_queue, moderate, moderation_queue, reasons,
 )
+from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import (
     NotAllowed, StaffError, answering_codes, grant, is_operator, lead_codes, revoke, roles_of,
     staff_list,
 )
-from submit_api.votes import manifest
+from submit_api.manifest import manifest
 
 bp = Blueprint("office_api", __name__)
 
@@ -39,13 +41,6 @@ def staff_only(view):
     return wrapper
 
 
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("The request is malformed."))
-    return body
-
-
 def decision_errors(exc: Exception) -> ApiError:
     """Turn the workflow's small exceptions into refusals that name the rule."""
     if isinstance(exc, NotAllowed):
@@ -55,6 +50,9 @@ def decision_errors(exc: Exception) -> ApiError:
         return ApiError(404, "unknown_proposal", N_("There is no such proposal in your queue."))
     if isinstance(exc, AlreadyDecided):
         return ApiError(409, "already_decided", N_("This proposal has already been decided."), rule="R15")
+    if isinstance(exc, BadCharacters):
+        return ApiError(422, "control_characters", CONTROL_MESSAGE, field="text", rule="R14",
+                        chars=", ".join(exc.chars))
     if isinstance(exc, AnswerWindowClosed):
         return ApiError(409, "discussion_closed",
                         N_("The discussion has ended: answers are no longer taken (R16)."), rule="R16")
@@ -88,10 +86,10 @@ def reason_catalogue():
 @staff_only
 def moderation(proposal_id: int, person: str, roles):
     body = json_body()
-    reason = str(body.get("reason") or "").strip()
-    code, text = (reason, str(body.get("text") or "")) if reason in reasons() else ("other", reason)
+    decision, reason = field(body, "decision", default=""), text_field(body, "reason").strip()
+    code, text = (reason, text_field(body, "text")) if reason in reasons() else ("other", reason)
     try:
-        return moderate(get_db(), proposal_id, person, roles, str(body.get("decision")), code, text)
+        return moderate(get_db(), proposal_id, person, roles, decision, code, text)
     except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
         raise decision_errors(exc) from exc
 
@@ -101,8 +99,8 @@ def moderation(proposal_id: int, person: str, roles):
 def answer_proposal(proposal_id: int, person: str, roles):
     body = json_body()
     try:
-        return answer(get_db(), proposal_id, person, roles, str(body.get("decision")),
-                      str(body.get("text") or ""), manifest())
+        return answer(get_db(), proposal_id, person, roles, field(body, "decision", default=""),
+                      text_field(body, "text"), manifest())
     except (NotAllowed, ProposalNotFound, AnswerWindowClosed, ReasonRequired) as exc:
         raise decision_errors(exc) from exc
 
@@ -120,10 +118,10 @@ def staff(person: str, roles):
 
 
 def _staff_change(person: str, body: dict, change) -> tuple[str, str, str | None]:
-    iin = str(body.get("iin") or "")
+    iin, role = field(body, "iin", default=""), field(body, "role", default="")
+    code = field(body, "administrator") or None
     if not iin_is_valid(iin):
         raise ApiError(422, "bad_iin", N_("Enter a valid 12-digit IIN."), field="iin", rule="R8")
-    role, code = str(body.get("role") or ""), body.get("administrator") or None
     target = person_id(iin, current_app.config["IDENTITY_KEY"])
     try:
         change(get_db(), person, target, role, code)
@@ -149,8 +147,8 @@ def revoke_role(person: str, roles):
 @bp.get("/api/office/audit")
 @staff_only
 def audit_entries(person: str, roles):
-    limit = min(int(request.args.get("limit", 100)), 500)
-    offset = max(int(request.args.get("offset", 0)), 0)
+    limit = query_int("limit", 100, 1, 500)
+    offset = query_int("offset", 0, 0, 10**9)
     conn = get_db()
     return {"entries": audit.entries(conn, limit, offset, request.args.get("action") or None),
             "chain": audit.verify(conn).__dict__}

@@ -4,26 +4,28 @@ moderation, due within 2 working days (R15).
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import unicodedata
 from functools import lru_cache
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from ashyq import clock
 from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api.auth import signed_in
-from submit_api.db import get_db
+from submit_api.db import get_db, transaction
 from submit_api.errors import N_, ApiError, request_language
+from submit_api.inputs import json_body, text_field
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.moderation import reasons
 from submit_api.screening import bad_characters, screen, text_key
+from submit_api.store import proposals as store
 from submit_api.votes import document_or_404, require_open
 
 bp = Blueprint("proposals", __name__)
 
 MAX_PROPOSAL_CHARS = 1000  # R14
+CONTROL_MESSAGE = N_("The text contains control characters (%(chars)s); remove them.")
 
 
 @lru_cache(maxsize=4)
@@ -44,8 +46,7 @@ def proposal_text(raw: object) -> str:
                        N_("A proposal is at most %(max)s characters; this one has %(n)s."),
                        field="text", rule="R14", max=MAX_PROPOSAL_CHARS, n=len(text))
     if found := bad_characters(text):
-        raise ApiError(422, "control_characters",
-                       N_("The text contains control characters (%(chars)s); remove them."),
+        raise ApiError(422, "control_characters", CONTROL_MESSAGE,
                        field="text", rule="R14", chars=", ".join(found))
     return text
 
@@ -55,9 +56,7 @@ def proposal_text(raw: object) -> str:
 @signed_in
 def submit_proposal(uid: str, person: str):
     doc = document_or_404(uid)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "json_required", N_("Send the proposal as JSON: part, text and lang."))
+    body = json_body()
     require_open(doc, rule="R14")
     part = body.get("part")
     if part not in doc.parts:
@@ -68,28 +67,20 @@ def submit_proposal(uid: str, person: str):
     if lang not in ("kk", "ru"):
         raise ApiError(422, "bad_lang", N_('The language of a proposal is "kk" or "ru".'),
                        field="lang", rule="R3")
-    text = proposal_text(body.get("text"))
+    text = proposal_text(text_field(body, "text"))
     key = text_key(text)
     conn = get_db()
     now = clock.now()
     due = calendar(current_app.config["DECREES"]).moderation_due(now.date())  # R15
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        flags = screen(text, conn, person)
-        cursor = conn.execute(
-            "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
-            "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, part, person, lang, text, key, json.dumps(flags, ensure_ascii=False),
-             now.isoformat(timespec="seconds"), due.isoformat()))
-        conn.execute("COMMIT")
+        with transaction(conn):
+            flags = screen(text, conn, person)
+            proposal_id = store.insert(conn, uid, part, person, lang, text, key, flags,
+                                       now.isoformat(timespec="seconds"), due.isoformat())
     except sqlite3.IntegrityError as exc:
-        conn.execute("ROLLBACK")
         raise ApiError(409, "duplicate", N_("You have already sent this proposal."),
                        field="text", rule="R14") from exc
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return {"ok": True, "id": cursor.lastrowid, "status": "pending",
+    return {"ok": True, "id": proposal_id, "status": "pending",
             "moderation_due": due.isoformat()}, 201
 
 
@@ -99,13 +90,8 @@ def my_proposals(person: str):
     """The person's own proposals, with what became of them (R15, R16)."""
     lang = request_language()
     catalogue = reasons()
-    rows = get_db().execute(
-        "SELECT id, document, part, lang, text, status, created_at, moderation_due, "
-        "moderated_at, moderation_code, moderation_reason, answer_text, answered_at "
-        "FROM proposals WHERE person = ? ORDER BY id DESC", (person,)).fetchall()
     items = []
-    for row in rows:
-        item = dict(row)
+    for item in store.of_person(get_db(), person):
         reason = catalogue.get(item["moderation_code"] or "")
         item["moderation_reason_label"] = reason.label[lang] if reason else None
         items.append(item)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import phonenumbers
 
+from submit_api.store import proposals as store
+
 WORD_LISTS = Path(__file__).parent / "data" / "screening"
 
 # Latin letters and digits that pass for Cyrillic ones.
@@ -30,6 +32,7 @@ SPACED_LETTERS = re.compile(r"(?<!\w)(?:\w[\s.\-_*·,]+){2,}\w(?!\w)")
 SEPARATORS = re.compile(r"[\s.\-_*·,]+")
 REPEATS = re.compile(r"(\w)\1+")
 WORD = re.compile(r"[^\W\d_]+")
+WORD_OR_NUMBER = re.compile(r"[^\W_]+")
 LINK = re.compile(
     r"(?:https?://|www\.)\S+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:kz|қаз|ru|рф|com|org|net|info|io|me|su|biz|shop|online|site|ly)\b"
@@ -38,6 +41,8 @@ LINK = re.compile(
 CHAR_RUN = re.compile(r"(.)\1{9,}")
 
 CONTROL_ALLOWED = {"\n", "\r", "\t"}
+# R14: embeddings, overrides and isolates make a text read otherwise than it is stored.
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,9 @@ def is_repetitive(text: str) -> bool:
 
 
 def text_key(text: str) -> str:
-    """Identity of a text for duplicate and repeat detection: case, spacing and punctuation aside."""
-    folded = " ".join(WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+    """Identity of a text for duplicate and repeat detection: case, spacing and punctuation
+    aside; numbers count ("programme 001 by 10 %" is not "programme 002 by 50 %")."""
+    folded = " ".join(WORD_OR_NUMBER.findall(unicodedata.normalize("NFKC", text).casefold()))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
@@ -129,14 +135,15 @@ def screen(text: str, conn: sqlite3.Connection | None = None, person: str | None
         flags.append({"flag": "phone", "count": len(found)})
     repeated_by = 0
     if conn is not None:
-        repeated_by = conn.execute("SELECT count(DISTINCT person) FROM proposals WHERE text_key = ? "
-                                   "AND person != ?", (text_key(text), person or "")).fetchone()[0]
+        repeated_by = store.repeated_by(conn, text_key(text), person or "")
     if repeated_by or is_repetitive(text):
         flags.append({"flag": "repeated", "count": repeated_by})
     return flags
 
 
 def bad_characters(text: str) -> list[str]:
-    """Control characters other than line breaks and tabs (refused, R14)."""
+    """What no text of the portal may hold (R14; proposals, refusals and answers alike):
+    control characters other than line breaks and tabs, bidi controls, lone surrogates."""
     return sorted({f"U+{ord(ch):04X}" for ch in text
-                   if unicodedata.category(ch) == "Cc" and ch not in CONTROL_ALLOWED})
+                   if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in CONTROL_ALLOWED)
+                   or ch in BIDI_CONTROLS})

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from ashyq import clock
 from submit_api import audit
+from submit_api.db import transaction
+from submit_api.store import staff as store
 
 ROLES = ("operator", "lead", "employee")
 CLI_ACTOR = "cli"
@@ -36,9 +38,7 @@ class Role:
 
 
 def roles_of(conn: sqlite3.Connection, person: str) -> list[Role]:
-    rows = conn.execute("SELECT role, administrator FROM staff_roles WHERE person = ? "
-                        "AND revoked_at IS NULL ORDER BY role, administrator", (person,))
-    return [Role(r[0], r[1]) for r in rows]
+    return [Role(role, administrator) for role, administrator in store.active_roles(conn, person)]
 
 
 def is_operator(roles: list[Role]) -> bool:
@@ -79,27 +79,15 @@ def grant(conn: sqlite3.Connection, actor: str, person: str, role: str,
     """Give ``person`` a role; returns the row id. Idempotent for an active identical grant."""
     _check(role, administrator)
     _may_manage(conn, actor, role, administrator)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        existing = conn.execute(
-            "SELECT id FROM staff_roles WHERE person = ? AND role = ? AND "
-            "coalesce(administrator, '') = ? AND revoked_at IS NULL",
-            (person, role, administrator or "")).fetchone()
+    with transaction(conn):
+        existing = store.active_id(conn, person, role, administrator)
         if existing:
-            conn.execute("ROLLBACK")
-            return existing[0]
+            return existing
         stamp = clock.now().isoformat(timespec="seconds")
-        row_id = conn.execute(
-            "INSERT INTO staff_roles (person, role, administrator, granted_by, granted_at) "
-            "VALUES (?, ?, ?, ?, ?)", (person, role, administrator, actor, stamp)).lastrowid
+        row_id = store.insert(conn, person, role, administrator, actor, stamp)
         audit.record(conn, actor, "grant", f"person:{person}", None,
                      {"role": role, "administrator": administrator})
-        conn.execute("COMMIT")
         return row_id
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def revoke(conn: sqlite3.Connection, actor: str, person: str, role: str,
@@ -107,31 +95,15 @@ def revoke(conn: sqlite3.Connection, actor: str, person: str, role: str,
     """Take a role away; False when the person did not have it."""
     _check(role, administrator)
     _may_manage(conn, actor, role, administrator)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         stamp = clock.now().isoformat(timespec="seconds")
-        changed = conn.execute(
-            "UPDATE staff_roles SET revoked_by = ?, revoked_at = ? WHERE person = ? AND role = ? "
-            "AND coalesce(administrator, '') = ? AND revoked_at IS NULL",
-            (actor, stamp, person, role, administrator or "")).rowcount
+        changed = store.revoke(conn, person, role, administrator, actor, stamp)
         if changed:
             audit.record(conn, actor, "revoke", f"person:{person}",
                          {"role": role, "administrator": administrator}, None)
-        conn.execute("COMMIT")
         return bool(changed)
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def staff_list(conn: sqlite3.Connection, administrator: str | None = None) -> list[dict]:
     """Active roles (all, or one administrator's), newest first."""
-    sql = ("SELECT id, person, role, administrator, granted_by, granted_at FROM staff_roles "
-           "WHERE revoked_at IS NULL")
-    params: tuple = ()
-    if administrator:
-        sql += " AND administrator = ?"
-        params = (administrator,)
-    return [dict(zip(("id", "person", "role", "administrator", "granted_by", "granted_at"), row))
-            for row in conn.execute(sql + " ORDER BY id DESC", params)]
+    return store.active_list(conn, administrator)

@@ -31,6 +31,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from submit_api.db import connect
+from submit_api.store import people, votes
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +59,6 @@ class Outcome:
 
 class WriterUnavailable(Exception):
     "The vote could not be committed (the database refused the transaction or timed out)"
-
-
-SESSION = "SELECT person FROM sessions WHERE id = ? AND expires_at > ?"
-COUNT = ("INSERT INTO vote_counts (person, seconds, window_start, n) VALUES (?, ?, ?, 1) "
-         "ON CONFLICT (person, seconds, window_start) DO UPDATE SET n = n + 1 RETURNING n")
-UPSERT = ("INSERT INTO votes (target_type, target_id, person, value, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target_type, target_id, person) "
-          "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-FORGET = "DELETE FROM vote_counts WHERE window_start + seconds < ?"
 
 
 class VoteWriter:
@@ -109,7 +101,7 @@ class VoteWriter:
                 for vote, _future in batch:
                     outcomes.append(self._one(conn, vote, now))
                 if now - self._forgotten_at > 60:
-                    conn.execute(FORGET, (int(now),))
+                    votes.forget_counts(conn, now)
                     self._forgotten_at = now
                 conn.execute("COMMIT")
             except BaseException as exc:
@@ -127,19 +119,18 @@ class VoteWriter:
 
     @staticmethod
     def _one(conn, vote: Vote, now: float) -> Outcome:
-        row = conn.execute(SESSION, (vote.session_id, now)).fetchone()
-        if row is None:
+        person = people.session_person(conn, vote.session_id, now)
+        if person is None:
             return Outcome("signed_out")  # R13
-        person = row[0]
         wait = 0
         for limit, seconds in vote.limits:  # fixed windows, counted in this transaction
             start = int(now) - int(now) % seconds
-            if conn.execute(COUNT, (person, seconds, start)).fetchone()[0] > limit:
+            if votes.count_vote(conn, person, seconds, start) > limit:
                 wait = max(wait, start + seconds - int(now))
         if wait:
             return Outcome("limited", retry_after=max(1, wait))
-        conn.execute(UPSERT, (vote.target_type, vote.target_id, person, vote.value,
-                              vote.stamp, vote.stamp))  # R11: one vote per person per target
+        # R11: one vote per person per target
+        votes.cast(conn, vote.target_type, vote.target_id, person, vote.value, vote.stamp)
         return Outcome("ok")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, session
 from limits import parse_many
 
 from ashyq import clock
@@ -13,21 +13,16 @@ from submit_api import vote_writer
 from submit_api.auth import SIGN_IN_REQUIRED, current_person
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
+from submit_api.inputs import json_body
 from submit_api.limits import limiter
-from submit_api.manifest import Manifest, ManifestDocument
+from submit_api.manifest import ManifestDocument, manifest
+from submit_api.public import PUBLIC_STATUSES
+from submit_api.store import proposals as proposal_store
+from submit_api.store import votes as store
 
 bp = Blueprint("votes", __name__)
 
 VOTE_VALUES = ("for", "against")
-PUBLIC_STATUSES = ("published", "accepted", "rejected")  # a proposal others can see and vote on
-
-
-def manifest() -> Manifest:
-    """The app's manifest reader (one per app, reloaded when the build changes)."""
-    ext = current_app.extensions
-    if "ashyq_manifest" not in ext:
-        ext["ashyq_manifest"] = Manifest(current_app.config["MANIFEST"])
-    return ext["ashyq_manifest"]
 
 
 def document_or_404(uid: str) -> ManifestDocument:
@@ -52,8 +47,7 @@ def require_open(doc: ManifestDocument, rule: str = "R11") -> None:
 
 
 def vote_value() -> str:
-    body = request.get_json(silent=True)
-    value = body.get("value") if isinstance(body, dict) else None
+    value = json_body().get("value")
     if value not in VOTE_VALUES:
         raise ApiError(422, "bad_vote", N_('A vote is "for" or "against".'), field="value", rule="R11")
     return value
@@ -96,19 +90,15 @@ def cast_vote(target_type: str, target_id: str, sid: str, value: str) -> None:
 
 
 def totals(target_type: str, target_id: str) -> dict[str, int]:
-    rows = get_db().execute("SELECT value, count(*) AS n FROM votes WHERE target_type = ? "
-                            "AND target_id = ? GROUP BY value", (target_type, target_id)).fetchall()
     counts = {value: 0 for value in VOTE_VALUES}
-    counts.update({row["value"]: row["n"] for row in rows})
+    counts.update(store.counts(get_db(), target_type, target_id))
     return counts
 
 
 def my_vote(target_type: str, target_id: str, person: str | None) -> str | None:
     if person is None:
         return None
-    row = get_db().execute("SELECT value FROM votes WHERE target_type = ? AND target_id = ? "
-                           "AND person = ?", (target_type, target_id, person)).fetchone()
-    return row["value"] if row else None
+    return store.value_of(get_db(), target_type, target_id, person)
 
 
 # Votes skip Flask-Limiter: the per-person limit is counted by the vote writer, and the
@@ -128,13 +118,12 @@ def vote_on_document(uid: str):
 @limiter.exempt
 def vote_on_proposal(proposal_id: int):
     sid = session_id()
-    row = get_db().execute("SELECT document, status FROM proposals WHERE id = ?",
-                           (proposal_id,)).fetchone()
-    if row is None or row["status"] not in PUBLIC_STATUSES:
+    row = proposal_store.document_and_status(get_db(), proposal_id)
+    if row is None or row[1] not in PUBLIC_STATUSES:
         raise ApiError(404, "unknown_proposal",
                        N_("There is no published proposal number %(id)s."), id=proposal_id)
     value = vote_value()
-    require_open(document_or_404(row["document"]))
+    require_open(document_or_404(row[0]))
     cast_vote("proposal", str(proposal_id), sid, value)
     return {"ok": True, "value": value}
 
@@ -144,15 +133,10 @@ def document_totals(uid: str):
     """Live totals for the document and its published proposals, and the caller's own votes."""
     doc = document_or_404(uid)
     person = current_person()
-    rows = get_db().execute(
-        "SELECT p.id, v.value, count(v.person) AS n FROM proposals p "
-        "LEFT JOIN votes v ON v.target_type = 'proposal' AND v.target_id = CAST(p.id AS TEXT) "
-        "WHERE p.document = ? AND p.status IN ('published', 'accepted', 'rejected') "
-        "GROUP BY p.id, v.value", (uid,)).fetchall()
     proposals: dict[str, dict[str, int]] = {}
-    for row in rows:
-        entry = proposals.setdefault(str(row["id"]), {v: 0 for v in VOTE_VALUES})
-        if row["value"]:
-            entry[row["value"]] = row["n"]
+    for pid, value, n in store.proposal_counts(get_db(), uid):
+        entry = proposals.setdefault(str(pid), {v: 0 for v in VOTE_VALUES})
+        if value:
+            entry[value] = n
     return {"uid": uid, "status": doc.status(), "votes": totals("document", uid),
             "my_vote": my_vote("document", uid, person), "proposals": proposals}

@@ -3,73 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONTENT = ROOT / "content"
-DEMO_TODAY = dt.date(2026, 12, 1)  # the date the demo (make run) is pinned to
-
-ADMINISTRATORS = """\
-[[administrator]]
-code = "225"
-level = "republican"
-name.kk = "Оқу-ағарту министрлігі"
-name.ru = "Министерство просвещения"
-email = "budget225@edu.example"
-
-[[administrator]]
-code = "261"
-level = "local"
-name.kk = "Алматы қаласының білім басқармасы"
-name.ru = "Управление образования города Алматы"
-email = "budget261@almaty.example"
-"""
-
-PARTS = {
-    "kk": [("purpose", "Мақсаты"), ("objectives", "Міндеттері"), ("expenses", "Шығыстар")],
-    "ru": [("purpose", "Цель"), ("objectives", "Задачи"), ("expenses", "Расходы")],
-}
+from tests.helpers import ADMINISTRATORS, CHROMIUM, CHROMIUM_ARGS, DEMO_TODAY, ROLES, SAMPLE_CONTENT, write_document, write_simple
 
 
-def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: str = "2025-02-24",
-                  admin: str = "225", extra: dict | None = None, parts=None,
-                  drop: tuple[str, ...] = ()) -> str:
-    """A passport or report file in one language with the given metadata."""
-    title = {"kk": f"Бағдарлама {uid}", "ru": f"Программа {uid}"}[lang]
-    meta = {"uid": uid, "type": doc_type, "title": title, "administrator": admin,
-            "program": "001", "budget_type": "republican", "period": "2026-2028",
-            "head": {"kk": "Бағдарлама басшысы Ахметов А.", "ru": "Руководитель программы Ахметов А."}[lang],
-            "posted": posted}
-    meta.update(extra or {})
-    for key in drop:
-        meta.pop(key, None)
-    head = "".join(f"{k}: {v}\n" for k, v in meta.items())
-    body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
-    for pid, heading in parts or PARTS[lang]:
-        suffix = f" {{#{pid}}}" if pid else ""
-        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
-    return head + "\n" + body
 
 
-def write_document(content: Path, uid: str, folder: str = "discussions", **kwargs) -> Path:
-    base = content / folder / uid
-    base.mkdir(parents=True, exist_ok=True)
-    for lang in ("kk", "ru"):
-        (base / f"{uid}.{lang}.md").write_text(document_text(uid, lang, **kwargs), encoding="utf-8")
-    return base
 
 
-def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: dict) -> None:
-    """A non-discussion item (press release, material...) in both languages."""
-    (content / folder).mkdir(parents=True, exist_ok=True)
-    for lang in ("kk", "ru"):
-        head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
-        head += "".join(f"{k}: {v}\n" for k, v in fields.items())
-        (content / folder / f"{uid}.{lang}.md").write_text(
-            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+
+
+
 
 
 @pytest.fixture
@@ -174,15 +120,8 @@ def sign_in(pki):
     return run
 
 
-def copy_tree(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest)
-    return dest
 
 
-# person1: citizen; person2: operator; person3: employee of 225; person4: employee of 261;
-# person5: lead of 225 (OPEN belongs to administrator 225).
-ROLES = {"person2": ("operator", None), "person3": ("employee", "225"),
-         "person4": ("employee", "261"), "person5": ("lead", "225")}
 
 
 @pytest.fixture
@@ -205,9 +144,6 @@ def office(app, pki, sign_in):
     return client_for
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture

@@ -7,18 +7,11 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
-from tests.conftest import CHROMIUM
+from portal.web import portal_app
+from tests.helpers import CHROMIUM, PAGE_TYPES
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
-PAGE_TYPES = [
-    "", "discussions/", "discussions/BP-2027-225-041/", "discussions/IR-2025-261-022/",
-    "press/", "press/PR-2026-11-18-225/", "reporting/", "reporting/data/",
-    "reporting/data/2026-10/", "citizens-budget/CB-2027-planning/", "statements/FS-2025-225/",
-    "audit/AR-2026-226/", "materials/", "administrators/", "administrators/225/",
-    "compliance/", "compliance/226/", "search/", "me/", "no-such-page/",
-]
 
 
 @pytest.fixture(scope="module")

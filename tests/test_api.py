@@ -10,10 +10,9 @@ import unicodedata
 import pytest
 
 from submit_api import ConfigurationError, create_app
-from submit_api.snapshot import snapshot_json
-from tests.conftest import write_document
+from submit_api.public import snapshot_json
+from tests.helpers import CLOSED, OPEN, SCHEDULED, csrf, flags_of, post_signed, propose, publish, signed_challenge, vote, write_document
 
-OPEN, CLOSED, SCHEDULED = "BP-2026-225-001", "BP-2026-261-002", "IR-2024-225-001"
 
 
 def test_error_shape_is_one_and_the_same(client):
@@ -47,18 +46,10 @@ def test_r13_sign_in_then_me_and_logout(client, sign_in):
     assert client.get("/api/me").get_json()["signed_in"] is False
 
 
-def csrf(client) -> str:
-    return client.get("/api/csrf").get_json()["csrf_token"]
 
 
-def signed_challenge(client, pki, who="auth") -> str:
-    challenge = client.get("/api/auth/challenge").get_json()["challenge"]
-    return pki.sign_xml(challenge.encode(), who=who).decode()
 
 
-def post_signed(client, signed: str):
-    return client.post("/api/auth/eds", json={"signed_xml": signed},
-                       headers={"X-CSRFToken": csrf(client)})
 
 
 def test_r13_replayed_challenge_is_refused(client, pki):
@@ -121,9 +112,6 @@ def test_session_cookie_flags(client, sign_in):
     assert cookie.http_only and cookie.same_site == "Lax" and not cookie.secure
 
 
-def vote(client, target: str, value: str, lang="ru"):
-    return client.post(f"{target}/votes", json={"value": value},
-                       headers={"X-CSRFToken": csrf(client), "Accept-Language": lang})
 
 
 def test_r11_one_vote_per_person_changeable(client, sign_in):
@@ -184,10 +172,6 @@ def test_state_changes_need_the_csrf_token(client, sign_in):
     assert bad.status_code == 400
 
 
-def propose(client, text, part="purpose", uid=OPEN, lang="ru"):
-    return client.post(f"/api/documents/{uid}/proposals",
-                       json={"part": part, "text": text, "lang": lang},
-                       headers={"X-CSRFToken": csrf(client), "Accept-Language": lang})
 
 
 def test_r14_proposal_of_1000_characters_is_pending(client, sign_in):
@@ -245,10 +229,6 @@ def test_r14_duplicate_of_the_same_persons_text_is_refused(client, sign_in):
     assert again.status_code == 409 and again.get_json()["errors"][0]["code"] == "duplicate"
 
 
-def flags_of(app, proposal_id):
-    with sqlite3.connect(app.config["DATABASE"]) as conn:
-        row = conn.execute("SELECT flags, status FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-    return {f["flag"] for f in json.loads(row[0])}, row[1]
 
 
 @pytest.mark.parametrize("text, flags", [
@@ -275,10 +255,6 @@ def test_r14_same_text_from_another_person_is_flagged_repeated(app, sign_in):
     assert flags_of(app, response.get_json()["id"]) == ({"repeated"}, "pending")
 
 
-def publish(app, proposal_id):
-    with sqlite3.connect(app.config["DATABASE"]) as conn:
-        conn.execute("UPDATE proposals SET status = 'published', moderated_at = '2025-03-06' "
-                     "WHERE id = ?", (proposal_id,))
 
 
 def test_r11_votes_on_published_proposals_only(client, sign_in, app):

@@ -6,8 +6,8 @@ import threading
 
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
-from tests.test_api import OPEN, vote
+from portal.cli import main as cli
+from tests.helpers import OPEN, vote
 
 
 def test_online_backup_and_restore(app, client, sign_in, tmp_path, monkeypatch):

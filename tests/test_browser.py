@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app, site_csp
-from tests.conftest import CHROMIUM
+from portal.web import portal_app, site_csp
+from tests.helpers import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "

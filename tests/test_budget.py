@@ -15,18 +15,12 @@ from click.testing import CliRunner
 from ashyq.budget import (
     BudgetFileInvalid, dataset_path, import_budget_file, parse_budget_file, read_administrators,
 )
-from ashyq.cli import main
+from portal.cli import main
 from generator.charts import Bar, choose_unit, hbar_chart, nice_ticks
 from generator.content import ContentInvalid
+from tests.helpers import GOOD_CSV, HEADER, xlsx
 
 ADMINS = {"225": {"kk": "Оқу-ағарту министрлігі"}, "261": {"kk": "Білім басқармасы"}}
-HEADER = "period,administrator,program,subprogram,specific,approved,adjusted,executed,name_kk,name_ru\n"
-GOOD_CSV = HEADER + (
-    "2026-10,225,001,,,1500.5,1600,1205.3,Білім беру саясаты,Политика в сфере образования\n"
-    "2026-10,225,001,100,,1000.5,1050,800.2,Орталық аппарат,Центральный аппарат\n"
-    "2026-10,225,001,101,,500,550,405.1,,\n"
-    "2026-10,225,040,,,300,320,150.75,Инклюзивті білім,Инклюзивное образование\n"
-    "2026-10,261,003,,,900,950,700,Жалпы білім беру,Общеобразовательное обучение\n")
 
 
 def refused(data: bytes | str, name: str = "file.csv") -> list:
@@ -35,15 +29,6 @@ def refused(data: bytes | str, name: str = "file.csv") -> list:
     return info.value.problems
 
 
-def xlsx(rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def nothing_written(tmp_path: Path) -> bool:
@@ -141,8 +126,8 @@ def test_r4_xlsx_with_a_bad_row_is_refused_with_its_row_number(tmp_path):
 
 
 def test_r4_xlsx_too_large_once_unpacked_is_refused_before_reading(monkeypatch):
-    from ashyq import budget
-    monkeypatch.setattr(budget, "MAX_XLSX_UNPACKED", 2000)
+    from ashyq.budget import readers
+    monkeypatch.setattr(readers, "MAX_XLSX_UNPACKED", 2000)
     assert refused(xlsx([HEADER.strip().split(",")]), "x.xlsx")[0].code == "too_large"
 
 

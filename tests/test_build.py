@@ -16,7 +16,7 @@ import pytest
 
 from generator.build import BuildFailed
 from generator.content import ContentInvalid
-from tests.conftest import ROOT, write_document, write_simple
+from tests.helpers import ROOT, write_document, write_simple
 
 CHECK_SITE = ROOT.parent / "shared" / "tools" / "check_site.py"
 

@@ -1,8 +1,8 @@
 """The ashyq command: thin edges, clear errors."""
 from click.testing import CliRunner
 
-from ashyq.cli import main
-from tests.conftest import write_document
+from portal.cli import main
+from tests.helpers import write_document
 
 
 def test_build_command_builds_and_reports(small_content, tmp_path):
@@ -39,7 +39,7 @@ def test_serve_refuses_without_a_site(tmp_path):
 def test_every_command_is_documented_in_the_readme():
     import click
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, command in main.commands.items():
         subcommands = command.commands if isinstance(command, click.Group) else {}

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from generator.compliance import check, violations
 from generator.content import load_content
-from tests.conftest import write_document, write_simple
+from tests.helpers import write_document, write_simple
 
 
 def checks_for(content, rule, today=dt.date(2025, 12, 1)):
@@ -85,7 +85,7 @@ def test_r12_press_release_on_the_posting_day(small_content):
 
 
 def compliant_content(tmp_path):
-    from tests.conftest import ADMINISTRATORS
+    from tests.helpers import ADMINISTRATORS
     content = tmp_path / "compliant"
     content.mkdir()
     (content / "administrators.toml").write_text(ADMINISTRATORS, encoding="utf-8")

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from generator.content import ContentInvalid, load_content
-from tests.conftest import PARTS, document_text, write_document, write_simple
+from tests.helpers import PARTS, document_text, write_document, write_simple
 
 TODAY = dt.date(2025, 3, 5)
 
@@ -133,7 +133,7 @@ def test_r14_part_ids_are_stable_when_text_is_edited(small_content):
 
 
 def test_sample_content_is_valid():
-    from tests.conftest import DEMO_TODAY, SAMPLE_CONTENT
+    from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
     index = load_content(SAMPLE_CONTENT, DEMO_TODAY)
     statuses = {d.status for d in index.discussions}
     assert {"open", "closed"} <= statuses

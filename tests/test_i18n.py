@@ -6,7 +6,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from ashyq.i18n import CATALOG_DIR, date_long
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 METHODS = [("generator/**.py", "python"), ("ashyq/**.py", "python"), ("submit_api/**.py", "python"),
            ("themes/**/templates/**.html", "jinja2"), ("submit_api/templates/**.html", "jinja2")]

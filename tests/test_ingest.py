@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_budget import GOOD_CSV, xlsx
+from tests.helpers import GOOD_CSV, xlsx
 
 URL = "/api/ingest/budget-reporting"
 TOKEN = "minfin-ais-0f7c2b9e4d1a"
@@ -19,7 +19,7 @@ def ingest(app_factory, small_content, tmp_path):
     """An app with one sending system, over ``small_content``; returns (app, client, paths)."""
     calls = []
     app = app_factory(INGEST_TOKENS=json.dumps({"minfin-ais": TOKEN, "other": "x" * 24}),
-                      INGEST_CONTENT=str(small_content), INGEST_ARCHIVE=str(tmp_path / "archive"),
+                      CONTENT=str(small_content), INGEST_ARCHIVE=str(tmp_path / "archive"),
                       INGEST_REBUILD_FLAG=str(tmp_path / "rebuild-needed"))
     app.extensions["ashyq_rebuild"] = calls.append
     paths = {"archive": tmp_path / "archive", "flag": tmp_path / "rebuild-needed",
@@ -53,7 +53,7 @@ def test_r8_ingest_refuses_a_missing_or_wrong_token(ingest):
 
 
 def test_r8_ingest_without_configured_tokens_refuses_everyone(app_factory, small_content):
-    client = app_factory(INGEST_CONTENT=str(small_content)).test_client()
+    client = app_factory(CONTENT=str(small_content)).test_client()
     assert_error_shape(client.post(URL, data=GOOD_CSV, content_type="text/csv",
                                    headers={"Authorization": "Bearer "}), 401, "token_missing")
     assert_error_shape(client.post(URL, data=GOOD_CSV, content_type="text/csv", headers=AUTH),
@@ -123,7 +123,7 @@ def test_r8_wrong_media_type_empty_and_oversized_bodies(ingest, app_factory, sma
                        400, "empty_body")
     assert nothing_written(paths)
     small = app_factory(INGEST_TOKENS={"minfin-ais": TOKEN}, INGEST_MAX_BYTES=100,
-                        INGEST_CONTENT=str(small_content), INGEST_ARCHIVE=str(tmp_path / "a2"))
+                        CONTENT=str(small_content), INGEST_ARCHIVE=str(tmp_path / "a2"))
     response = small.test_client().post(URL, data=io.BytesIO(GOOD_CSV.encode()),
                                         content_type="text/csv", headers=AUTH)
     assert_error_shape(response, 413, "request_entity_too_large")

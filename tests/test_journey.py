@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app, site_csp
-from ashyq.worker import RebuildWorker
+from portal.web import portal_app, site_csp
+from portal.worker import RebuildWorker
 from generator.build import build
-from tests.conftest import CHROMIUM
+from tests.helpers import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
-from tests.test_html_valid import JAVA, check as check_html
-from tests.conftest import ROLES
+from tests.helpers import JAVA, check as check_html
+from tests.helpers import ROLES
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 DOC = "BP-2026-225-001"

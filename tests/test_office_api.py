@@ -6,27 +6,18 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from ashyq.cli import main as cli
+from portal.cli import main as cli
 from submit_api import audit
 from submit_api.identity import person_id
 from submit_api.staff import CLI_ACTOR, grant
-from tests.test_api import OPEN, csrf, propose
-
-def post(client, path, body):
-    return client.post(path, json=body, headers={"X-CSRFToken": csrf(client)})
+from tests.helpers import OPEN, answer, csrf, db, moderate, post, propose
 
 
-def moderate(client, pid, decision="publish", reason="complies", **extra):
-    return post(client, f"/api/office/proposals/{pid}/moderation",
-                {"decision": decision, "reason": reason, **extra})
 
 
-def answer(client, pid, decision="accept", text="Учтём при доработке паспорта."):
-    return post(client, f"/api/office/proposals/{pid}/answer", {"decision": decision, "text": text})
 
 
-def db(app):
-    return sqlite3.connect(app.config["DATABASE"])
+
 
 
 def test_whole_workflow_from_proposal_to_answer(office, app):
@@ -76,7 +67,7 @@ def test_refused_text_stays_private(office, app):
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Сукажан").get_json()["id"]
     moderate(operator, pid, "refuse", "obscene")
-    from submit_api.snapshot import snapshot_json
+    from submit_api.public import snapshot_json
     with db(app) as conn:
         assert "Сукажан" not in snapshot_json(conn)
     mine = citizen.get("/api/me/proposals").get_json()["proposals"][0]

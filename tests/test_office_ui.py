@@ -12,12 +12,12 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from ashyq.web import portal_app
+from portal.web import portal_app
 from submit_api import audit
 from submit_api.identity import person_id
 from tests.ncalayer_double import NcaLayerDouble
-from tests.test_api import OPEN, propose
-from tests.test_office_api import db, moderate
+from tests.helpers import OPEN, propose
+from tests.helpers import db, moderate
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' wss://127.0.0.1:13579 ws://127.0.0.1:*; frame-ancestors 'none'; "

@@ -17,7 +17,7 @@ import pytest
 from generator.build import build
 from generator.content import load_content
 from generator.opendata import write_open_data
-from tests.test_public_state import SNAPSHOT
+from tests.helpers import SNAPSHOT
 
 DAY = dt.date(2025, 3, 7)
 TABLES = ("parts", "proposals", "answers", "budget_execution")  # with a JSON twin

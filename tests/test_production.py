@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from submit_api import ConfigurationError, create_app
-from tests.test_api import OPEN, vote
+from tests.helpers import OPEN, vote
 
 PRODUCTION = {"ENV": "production", "SECRET_KEY": "s", "IDENTITY_KEY": "k",
               "EDS_TRUSTED_CERTS": "x.pem"}

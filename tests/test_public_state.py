@@ -3,23 +3,8 @@ import datetime as dt
 import json
 
 from generator.build import build
+from tests.helpers import SNAPSHOT
 
-SNAPSHOT = {
-    "version": 1, "generated": "2025-03-06T12:00:00+05:00",
-    "documents": {"BP-2026-225-001": {"for": 12, "against": 3}},
-    "proposals": [
-        {"id": 7, "document": "BP-2026-225-001", "part": "objectives", "lang": "ru",
-         "text": "Добавить задачу по сельским школам.\nИ <script>alert(1)</script>",
-         "submitted": "2025-03-05T10:00:00+05:00", "published": "2025-03-06T09:00:00+05:00",
-         "answer": {"decision": "accept", "text": "Принято, задача будет добавлена.",
-                    "date": "2025-03-07T15:00:00+05:00"},
-         "votes": {"for": 5, "against": 1}},
-        {"id": 8, "document": "BP-2026-225-001", "part": "purpose", "lang": "kk",
-         "text": "Мақсатты нақтылау керек.", "submitted": "2025-03-05T11:00:00+05:00",
-         "published": "2025-03-06T09:30:00+05:00", "answer": None,
-         "votes": {"for": 0, "against": 0}},
-    ],
-}
 
 
 def test_published_proposals_answers_and_totals_on_the_page(small_content, tmp_path):

@@ -17,9 +17,7 @@ import urllib.error
 from pathlib import Path
 
 from submit_api.backup import litestream_binary
-from tests.conftest import ROOT
-from tests.test_api import OPEN
-from tests.test_faults import Citizen, free_port, start
+from tests.helpers import OPEN, ROOT, Citizen, free_port, start
 
 CONFIG = """\
 dbs:
@@ -125,7 +123,7 @@ def test_replicate_kill_restore_on_a_fresh_folder_keeps_every_acknowledged_vote(
     fresh = tmp_path / "standby" / "ashyq.sqlite3"  # another machine: a fresh folder
     env = dict(os.environ, PYTHONPATH=str(ROOT), ASHYQ_DATABASE=str(fresh),
                ASHYQ_LITESTREAM_CONFIG=str(config), ASHYQ_LOCALE_DIR=str(tmp_path / "locale2"))
-    result = subprocess.run([sys.executable, "-m", "ashyq.cli", "restore", "--from-replica"],
+    result = subprocess.run([sys.executable, "-m", "portal.cli", "restore", "--from-replica"],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert keeps_every_acknowledged_vote(votes(fresh))

@@ -27,75 +27,16 @@ from submit_api.reports.data import report_data
 from submit_api.reports.render import render_report, report_view
 from submit_api.reports.store import (NoReport, current_report, generate_due_reports, regenerate,
                                       report_files, report_versions, verify_report)
+from tests.helpers import ACCEPTED, ACCEPTED_ANSWER, DOCUMENT, GENERATED, PERSON, REJECTED, REJECTED_ANSWER, REPORT_ADMINISTRATORS as ADMINISTRATORS, UID, UNANSWERED, add_votes, make_example
 
-UID = "BP-2026-225-001"
 NBSP = "\u202f"  # Babel puts a narrow no-break space in "2025 ж." and "2025 г."
-DOCUMENT = {
-    "uid": UID, "type": "passport",
-    "title": {"kk": "Мектепке дейінгі тәрбие мен оқыту", "ru": "Дошкольное воспитание и обучение"},
-    "administrator": {"code": "225", "name": {
-        "kk": "Қазақстан Республикасының Оқу-ағарту министрлігі",
-        "ru": "Министерство просвещения Республики Казахстан"}},
-    "program": "001", "budget_type": "republican", "period": "2026-2028",
-    "head": {"kk": "Ахметов Асқар Серікұлы", "ru": "Ахметов Аскар Серикович"},
-    "posted": "2025-02-24", "discussion_end": "2025-03-11", "status": "closed",
-    "parts": [{"id": "purpose", "title": {"kk": "Мақсаты", "ru": "Цель"}},
-              {"id": "expenses", "title": {"kk": "Шығыстар", "ru": "Расходы"}}],
-    "url": {"kk": f"/kk/discussions/{UID}/", "ru": f"/ru/discussions/{UID}/"},
-}
-GENERATED = dt.date(2025, 3, 12)
-ADMINISTRATORS = {"225": "budget225@edu.example", "261": "budget261@almaty.example"}
-
-ACCEPTED = "Балабақшадағы орындарды көбейту керек: әғқңөұүһі"
-ACCEPTED_ANSWER = "Ұсыныс қабылданды, 2026 жылғы жоспарға енгізіледі."
-REJECTED = "Предложение: сократить расходы на ремонт зданий"
-REJECTED_ANSWER = "Расходы предусмотрены законом о бюджете."
-UNANSWERED = "Мұғалімдердің жалақысын өсіру туралы ұсыныс"
-REFUSED = "REFUSED-TEXT жарнама спам"
-PENDING = "PENDING-TEXT модерацияда"
-PERSON = "person-hash-secret"
 
 
-def add_proposal(conn, pid, status, text, *, part="purpose", lang="kk", created="2025-02-25",
-                 answer=None, answered=None, document=UID):
-    conn.execute(
-        "INSERT INTO proposals (id, document, part, person, lang, text, text_key, status, "
-        "created_at, moderation_due, answer_text, answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (pid, document, part, f"{PERSON}-{pid}", lang, text, f"key-{pid}", status,
-         f"{created}T11:30:00+05:00", created, answer,
-         f"{answered}T16:00:00+05:00" if answered else None))
 
 
-def add_votes(conn, target_type, target_id, n_for, n_against, tag=""):
-    for value, n in (("for", n_for), ("against", n_against)):
-        for k in range(n):
-            conn.execute("INSERT INTO votes VALUES (?, ?, ?, ?, '2025-03-01T10:00:00+05:00', "
-                         "'2025-03-01T10:00:00+05:00')",
-                         (target_type, str(target_id), f"{PERSON}-{value}-{k}{tag}", value))
 
 
-def make_example(path: Path) -> sqlite3.Connection:
-    """The hand-computed example: 3 for / 1 against on the passport; proposals 1 (accepted,
-    4/1 votes), 2 (refused), 3 (rejected, 2/2), 4 (pending), 5 (published, never answered,
-    1/0); and noise on another document that must not count."""
-    init_db(path)
-    conn = connect(path)
-    conn.execute("BEGIN")
-    add_proposal(conn, 1, "accepted", ACCEPTED, answer=ACCEPTED_ANSWER, answered="2025-03-03")
-    add_proposal(conn, 2, "refused", REFUSED, created="2025-02-26")
-    add_proposal(conn, 3, "rejected", REJECTED, part="expenses", lang="ru", created="2025-02-27",
-                 answer=REJECTED_ANSWER, answered="2025-03-05")
-    add_proposal(conn, 4, "pending", PENDING, created="2025-03-11")
-    add_proposal(conn, 5, "published", UNANSWERED, created="2025-03-10")
-    add_proposal(conn, 6, "published", "Басқа құжат", document="BP-2026-261-002")
-    add_votes(conn, "document", UID, 3, 1)
-    add_votes(conn, "document", "BP-2026-261-002", 5, 5)
-    add_votes(conn, "proposal", 1, 4, 1)
-    add_votes(conn, "proposal", 3, 2, 2)
-    add_votes(conn, "proposal", 5, 1, 0)
-    add_votes(conn, "proposal", 6, 7, 7)
-    conn.execute("COMMIT")
-    return conn
+
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,10 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from ashyq.web import StaticSite
+from portal.web import StaticSite
 from generator.build import BuildFailed
-from generator.search import search_policy
+from generator.search import search_policy, wait_for_search
+from tests.helpers import write_document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -101,7 +102,7 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
     worker shows without re-indexing, do not change the index."""
     from generator.build import build
-    from tests.test_public_state import SNAPSHOT
+    from tests.helpers import SNAPSHOT
 
     def index_of(name: str, snapshot: dict | None) -> dict[str, bytes]:
         path = None
@@ -169,24 +170,43 @@ def test_search_policy_adds_webassembly_to_scripts_only():
 
 def test_a_failed_index_fails_the_build_and_keeps_the_site(small_content, build_site,
                                                            monkeypatch, tmp_path):
+    from generator.build import build
+
     site = build_site(small_content)
     before = site.resolve()
     broken = tmp_path / "pagefind"
     broken.write_text("#!/bin/sh\necho 'pagefind exploded' >&2\nexit 3\n")
     broken.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
-    with pytest.raises(BuildFailed, match="pagefind exploded"):
-        build_site(small_content)
+    write_document(small_content, "BP-2026-225-031", posted="2025-02-25")  # pages change
+    with pytest.raises(BuildFailed, match="pagefind exploded"):  # an index made before the swap
+        build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+              search="wait")
     assert site.resolve() == before and (site / "pagefind/pagefind.js").exists()
     leftovers = [p for p in before.parent.iterdir() if p.resolve() != before]
-    assert all(p.name.startswith("build-") for p in leftovers)  # old builds kept only
+    assert all(p.name.startswith(("build-", "search-")) for p in leftovers)  # old builds kept
+
+
+def test_a_failed_background_index_keeps_the_previous_index(small_content, build_site,
+                                                            monkeypatch, tmp_path):
+    site = build_site(small_content)
+    entry = (site / "pagefind/pagefind-entry.json").read_bytes()
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    write_document(small_content, "BP-2026-225-031", posted="2025-02-25")
+    build_site(small_content)  # swapped in; the index is redone in the background, and fails
+    wait_for_search(site.resolve())
+    assert (site / "kk/discussions/BP-2026-225-031/index.html").exists()
+    assert (site / "pagefind/pagefind-entry.json").read_bytes() == entry  # never half-written
 
 
 # -- real searches in Chromium -------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served(sample_site):
     """The sample site on a loopback port; the search page's own policy as the header."""
-    from ashyq.web import DEFAULT_CSP
+    from portal.web import DEFAULT_CSP
 
     server = make_server("127.0.0.1", 0, StaticSite(sample_site, search_policy(DEFAULT_CSP)),
                          threaded=True)

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,10 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from tests.conftest import ROOT, write_document
-from tests.test_api import OPEN
+from tests.helpers import OPEN, ROOT, free_port, write_document
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -75,7 +67,7 @@ def wait_until_up(port: int, procs: list[subprocess.Popen], path: str = "/api/he
 @pytest.fixture
 def stack(tmp_path, small_content, build_site, pki):
     """nginx + gunicorn (2 workers) + the rebuild worker over a real build; yields the port."""
-    from ashyq.deploy import NginxSite, nginx_main, render_nginx
+    from portal.deploy import NginxSite, nginx_main, render_nginx
 
     site = build_site(small_content)
     prefix = tmp_path / "nginx"
@@ -109,7 +101,7 @@ def stack(tmp_path, small_content, build_site, pki):
     try:
         start("gunicorn", [sys.executable, "-m", "gunicorn", "-c",
                            str(ROOT / "deploy" / "gunicorn.conf.py"), "submit_api.wsgi:app"])
-        start("worker", [sys.executable, "-m", "ashyq.cli", "worker", "--content",
+        start("worker", [sys.executable, "-m", "portal.cli", "worker", "--content",
                          str(small_content), "--out", str(site), "--cache", str(tmp_path / "cache")])
         start("nginx", [NGINX, "-c", str(prefix / "nginx.conf"), "-p", str(prefix)])
         wait_until_up(web_port, procs)
@@ -156,7 +148,7 @@ def test_a_citizen_journey_through_nginx(stack, pki, build_site):
 
 
 def test_headers_are_the_codes_own(stack):
-    from ashyq.deploy import HSTS, header_sets
+    from portal.deploy import HSTS, header_sets
 
     sets = header_sets()
     browser = Browser(stack["port"])

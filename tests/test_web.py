@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.test import Client
 
-from ashyq.web import portal_app
+from portal.web import portal_app
 
 
 class ClosingClient(Client):
@@ -43,7 +43,7 @@ def test_pages_directories_and_missing_files(client):
 
 
 def test_a_new_build_is_served_at_once(small_content, build_site):
-    from tests.conftest import write_document
+    from tests.helpers import write_document
     site = build_site(small_content)
     client = ClosingClient(portal_app(site, {"TESTING": True}))
     assert client.get("/kk/discussions/BP-2026-225-050/").status_code == 404

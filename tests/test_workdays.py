@@ -75,7 +75,7 @@ def test_override_file_errors_name_the_entry(tmp_path):
 
 
 def test_sample_decrees_file_loads():
-    from tests.conftest import SAMPLE_CONTENT
+    from tests.helpers import SAMPLE_CONTENT
     assert isinstance(load_calendar(SAMPLE_CONTENT / "decrees.toml"), WorkingCalendar)
 
 

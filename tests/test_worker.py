@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ashyq.worker import RebuildWorker, export_snapshot
+from portal.worker import RebuildWorker, export_snapshot
 from generator.build import build
-from tests.test_api import OPEN, propose, vote
-from tests.test_office_api import answer, moderate
+from tests.helpers import OPEN, propose, vote
+from tests.helpers import answer, moderate
 
 
 @pytest.fixture

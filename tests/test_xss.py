@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ashyq.web import portal_app
-from ashyq.worker import export_snapshot
+from portal.web import portal_app
+from portal.worker import export_snapshot
 from generator.build import build
-from tests.conftest import CHROMIUM, ROLES
-from tests.test_api import OPEN, csrf
-from tests.test_office_api import answer, moderate
+from tests.helpers import CHROMIUM, ROLES
+from tests.helpers import OPEN, csrf
+from tests.helpers import answer, moderate
 
 PAYLOADS = [line for line in (Path(__file__).parent / "data" / "xss.txt").read_text(
     encoding="utf-8").splitlines() if line.strip()]

@@ -19,12 +19,12 @@ from submit_api.db import get_db
 from submit_api.errors import CSRF_MESSAGE, HTTP_MESSAGES, N_
 from submit_api.office import bp
 from submit_api.staff import Role, answering_codes, is_operator, lead_codes, roles_of
+from submit_api.store import people
 
 LANG_KEY = "office_lang"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' wss://127.0.0.1:13579 ws://127.0.0.1:*; frame-ancestors 'none'; "
        "form-action 'self'; base-uri 'none'")
-NCALAYER_URL = "wss://127.0.0.1:13579/"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский"}
 ROLE_NAMES = {"operator": N_("Operator"), "lead": N_("Lead"), "employee": N_("Employee")}
 
@@ -116,7 +116,7 @@ def office_context() -> dict:
         "roles": roles, "is_operator": is_operator(roles), "leads": sorted(lead_codes(roles)),
         "answers_for": sorted(answering_codes(roles)), "signed_in": g.get("office_person") is not None,
         "demo_signer": bool(current_app.config["DEMO_SIGNER"]),
-        "ncalayer_url": current_app.config.get("NCALAYER_URL") or NCALAYER_URL,
+        "ncalayer_url": current_app.config["NCALAYER_URL"],
     }
 
 
@@ -189,7 +189,7 @@ def sign_out():
     """End the session here (as ``POST /api/auth/logout`` does) and show the sign-in page."""
     sid = session.get("sid")
     if sid:
-        get_db().execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        people.close_session(get_db(), sid)
     chosen = lang()
     session.clear()
     session[LANG_KEY] = chosen

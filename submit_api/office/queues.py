@@ -3,25 +3,22 @@ a reason from the catalogue); the administrator's staff answer published ones on
 documents (R16: until the discussion ends, with a justification)."""
 from __future__ import annotations
 
-import json
-import os
-from functools import lru_cache
-from pathlib import Path
 
 from flask import flash, redirect, request, url_for
 
 from ashyq import clock
 from submit_api.db import get_db
 from submit_api.errors import N_
-from submit_api.manifest import ManifestUnavailable
+from submit_api.manifest import ManifestUnavailable, manifest
 from submit_api.moderation import (
     DECISIONS, MAX_ANSWER_CHARS, MAX_REASON_CHARS, AlreadyDecided, AnswerWindowClosed,
-    ProposalNotFound, ReasonRequired, answer, answer_queue, moderate, moderation_queue, reasons,
+    BadCharacters, ProposalNotFound, ReasonRequired, answer, answer_queue, moderate,
+    moderation_queue, reasons,
 )
 from submit_api.office import bp
 from submit_api.office.base import _, lang, render_page, staff_page
+from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import NotAllowed, answering_codes, is_operator
-from submit_api.votes import manifest
 
 QUEUE_LIMIT = 1000
 FLAG_LABELS = {  # the screening flags (submit_api.screening), as badges
@@ -35,23 +32,12 @@ FILTERS = ("document", "flag", "overdue", "answered")
 
 # --- what the manifest says about documents -------------------------------------------------
 
-@lru_cache(maxsize=2)
-def _read_documents(path: str, stamp: int) -> dict[str, dict]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {d["uid"]: {"title": d["title"], "administrator": d["administrator"],
-                       "parts": {p["id"]: p["title"] for p in d["parts"]}, "url": d.get("url") or {},
-                       "discussion_end": d["discussion_end"]}
-            for d in data["documents"]}
-
-
-def documents() -> dict[str, dict]:
-    """Titles of the build's documents and of their parts (the manifest), in both languages."""
-    path = manifest().path
+def documents() -> dict:
+    """The build's documents (the manifest), with titles of their parts in both languages."""
     try:
-        stamp = os.stat(path).st_mtime_ns
-    except OSError:
+        return manifest().documents()
+    except ManifestUnavailable:
         return {}
-    return _read_documents(str(path), stamp)
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -121,6 +107,8 @@ def _refusal(exc: Exception, form: str) -> tuple[int, str, str | None]:
         return 409, _("This proposal has already been decided."), "R15"
     if isinstance(exc, AnswerWindowClosed):
         return 409, _("The discussion has ended: answers are no longer taken (R16)."), "R16"
+    if isinstance(exc, BadCharacters):
+        return 422, _(CONTROL_MESSAGE, chars=", ".join(exc.chars)), "R14"
     values = request.form
     text = values.get("text", "").strip()
     if form == "moderation":

@@ -11,6 +11,7 @@ from submit_api.db import get_db
 from submit_api.errors import N_
 from submit_api.office import bp
 from submit_api.office.base import render_page, short_person, staff_page
+from submit_api.store import reports as report_store
 
 PER_PAGE = 50
 ACTION_NAMES = {"grant": N_("Role granted"), "revoke": N_("Role revoked"),
@@ -70,17 +71,9 @@ def audit_csv(person: str, roles):
                     headers={"Content-Disposition": "attachment; filename=ashyq-audit.csv"})
 
 
-REPORTS_SQL = """
-SELECT r.id, r.document, r.version, r.generated_at, r.superseded_at,
-       d.recipient, d.status, d.attempts, d.last_error, d.sent_at
-FROM reports r LEFT JOIN deliveries d ON d.report = r.id
-ORDER BY r.generated_at DESC, r.id DESC LIMIT 500
-"""
-
-
 @bp.get("/reports")
 @staff_page
 def reports(person: str, roles):
     """R17: the final reports made when discussions ended, and their e-mail to administrators."""
-    rows = [dict(r) for r in get_db().execute(REPORTS_SQL)]
+    rows = report_store.with_deliveries(get_db(), limit=500)
     return render_page("office/reports.html", reports=rows, DELIVERY_NAMES=DELIVERY_NAMES)

@@ -1,6 +1,7 @@
-"""The data of a final report (R17, Annex 1/2) as one JSON-able dict, read from the database.
+"""The data of a final report (R17, Annex 1/2) as one JSON-able dict: the shape only; the
+database is read by :func:`submit_api.public.report_rows`.
 
-Public data only, as in :mod:`submit_api.snapshot`: the rows are the proposals the operator
+Public data only, as in :mod:`submit_api.public`: the rows are the proposals the operator
 published (``published``, ``accepted``, ``rejected``); no person, no pending or refused text.
 How many proposals were received, refused or still pending is given as numbers only, in a
 ``note`` beside the form's 13 fields. A published proposal the administrator never answered is
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from ashyq.annex import ANNEX_TYPES, FIELD_KEYS, annex
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
-from submit_api.snapshot import PUBLIC_STATUSES
+from submit_api.public import ANSWERED_STATUSES, report_rows
 
 #: Bumped when the shape of the dict changes; stored with every report.
 DATA_FORMAT = 1
@@ -45,34 +46,6 @@ def _both(value: object) -> dict[str, str]:
     return {lang: str(value or "") for lang in LANGUAGES}
 
 
-def _votes(conn: sqlite3.Connection, target_type: str, target_id: str) -> dict[str, int]:
-    totals = {"for": 0, "against": 0}
-    for value, count in conn.execute(
-            "SELECT value, count(*) FROM votes WHERE target_type = ? AND target_id = ? "
-            "GROUP BY value", (target_type, target_id)):
-        totals[value] = count
-    return totals
-
-
-def _read(conn: sqlite3.Connection, uid: str) -> tuple[dict, list, dict, dict]:
-    document_votes = _votes(conn, "document", uid)
-    marks = ", ".join("?" * len(PUBLIC_STATUSES))
-    proposals = conn.execute(
-        "SELECT id, part, lang, text, status, created_at, answer_text, answered_at "
-        f"FROM proposals WHERE document = ? AND status IN ({marks}) ORDER BY id",
-        (uid, *PUBLIC_STATUSES)).fetchall()
-    proposal_votes: dict[str, dict[str, int]] = {}
-    for target, value, count in conn.execute(
-            "SELECT target_id, value, count(*) FROM votes WHERE target_type = 'proposal' AND "
-            "target_id IN (SELECT CAST(id AS TEXT) FROM proposals "
-            f"WHERE document = ? AND status IN ({marks})) GROUP BY target_id, value",
-            (uid, *PUBLIC_STATUSES)):
-        proposal_votes.setdefault(target, {"for": 0, "against": 0})[value] = count
-    statuses = {row[0]: row[1] for row in conn.execute(
-        "SELECT status, count(*) FROM proposals WHERE document = ? GROUP BY status", (uid,))}
-    return document_votes, proposals, proposal_votes, statuses
-
-
 def report_data(conn: sqlite3.Connection, document: Mapping, generated: dt.date,
                 version: int = 1) -> dict:
     """The report on one passport or implementation report (R17), from a manifest entry.
@@ -84,20 +57,13 @@ def report_data(conn: sqlite3.Connection, document: Mapping, generated: dt.date,
     if document["type"] not in ANNEX_TYPES:
         raise ValueError(f"{document['uid']}: a {document['type']} has no final report (R17)")
     uid = document["uid"]
-    own_transaction = not conn.in_transaction
-    if own_transaction:
-        conn.execute("BEGIN")
-    try:
-        document_votes, proposals, proposal_votes, statuses = _read(conn, uid)
-    finally:
-        if own_transaction:
-            conn.execute("COMMIT")
+    document_votes, proposals, proposal_votes, statuses = report_rows(conn, uid)
 
     parts = {p["id"]: _both(p.get("title")) for p in document.get("parts", [])}
     rows = []
     for number, row in enumerate(proposals, start=1):
         pid, part, lang, text, status, created_at, answer_text, answered_at = tuple(row)
-        answered = status in ("accepted", "rejected")
+        answered = status in ANSWERED_STATUSES
         votes = proposal_votes.get(str(pid), {"for": 0, "against": 0})
         rows.append({
             "no": number,

@@ -31,17 +31,19 @@ import smtplib
 import sqlite3
 import ssl
 import time
-import tomllib
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
 from ashyq import annex as annex_labels
+from ashyq.administrators import emails, read_administrators_file
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
+from submit_api.db import transaction
 from submit_api.reports.render import header_value
 from submit_api.reports.store import verify_report, version_folder
+from submit_api.store import reports as rows
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +63,7 @@ class DeliveryError(Exception):
 def load_administrator_emails(path: Path) -> dict[str, str]:
     """``{code: email}`` from ``content/administrators.toml``; an administrator without an
     address is left out."""
-    with open(path, "rb") as src:
-        data = tomllib.load(src)
-    return {str(a["code"]): a["email"].strip() for a in data.get("administrator", [])
-            if str(a.get("email", "")).strip()}
+    return emails(read_administrators_file(path))
 
 
 def backoff(attempts: int) -> int:
@@ -137,24 +136,10 @@ def _write_eml(msg: EmailMessage, outbox: Path) -> Path:
     return path
 
 
-def _claim(conn: sqlite3.Connection, now: float, skip: set[int]) -> sqlite3.Row | None:
+def _claim(conn: sqlite3.Connection, now: float, skip: set[int]) -> tuple | None:
     """Atomically move one due row to ``sending`` (attempts + 1); None when none is due."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        skipped = f"AND d.id NOT IN ({','.join('?' * len(skip))}) " if skip else ""
-        row = conn.execute(
-            "SELECT d.id, d.report, d.recipient, d.attempts, d.message_id, r.document, r.data "
-            "FROM deliveries d JOIN reports r ON r.id = d.report "
-            "WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? "
-            f"{skipped}ORDER BY d.next_attempt_at, d.id LIMIT 1", (now, *skip)).fetchone()
-        if row is not None:
-            conn.execute("UPDATE deliveries SET status = 'sending', attempts = attempts + 1 "
-                         "WHERE id = ? AND status IN ('pending', 'failed')", (row[0],))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return row
+    with transaction(conn):
+        return rows.claim(conn, now, skip)
 
 
 def deliver_pending(conn: sqlite3.Connection, reports_dir: Path, mail_config: Mapping,
@@ -195,18 +180,15 @@ def deliver_pending(conn: sqlite3.Connection, reports_dir: Path, mail_config: Ma
                 _write_eml(msg, Path(mail_config.get("MAIL_OUTBOX") or DEFAULT_OUTBOX))
         except (OSError, smtplib.SMTPException, DeliveryError, ValueError) as exc:
             wait = backoff(attempts + 1)
-            conn.execute("UPDATE deliveries SET status = 'failed', last_error = ?, "
-                         "next_attempt_at = ?, recipient = ? WHERE id = ? AND status = 'sending'",
-                         (f"{type(exc).__name__}: {exc}"[:1000], moment + wait, recipient or "",
-                          delivery_id))
+            rows.mark_failed(conn, delivery_id, f"{type(exc).__name__}: {exc}"[:1000],
+                             moment + wait, recipient or "")
             log.warning("R17: report %s not delivered (attempt %d, next in %d s): %s",
                         uid, attempts + 1, wait, exc)
             counts["failed"] += 1
             continue
-        conn.execute("UPDATE deliveries SET status = 'sent', sent_at = ?, recipient = ?, "
-                     "last_error = NULL WHERE id = ? AND status = 'sending'",
-                     (dt.datetime.fromtimestamp(moment, ALMATY).isoformat(timespec="seconds"),
-                      recipient, delivery_id))
+        rows.mark_sent(conn, delivery_id,
+                       dt.datetime.fromtimestamp(moment, ALMATY).isoformat(timespec="seconds"),
+                       recipient)
         log.info("R17: report %s delivered to %s", uid, recipient)
         counts["sent"] += 1
 
@@ -214,16 +196,9 @@ def deliver_pending(conn: sqlite3.Connection, reports_dir: Path, mail_config: Ma
 def stuck_deliveries(conn: sqlite3.Connection) -> list[dict]:
     """Rows left in ``sending`` by a crash: maybe sent, maybe not. For a person to check (see the
     module docstring); never resent automatically."""
-    return [dict(zip(("id", "report", "document", "version", "recipient", "attempts",
-                      "message_id"), tuple(r)))
-            for r in conn.execute(
-                "SELECT d.id, d.report, r.document, r.version, d.recipient, d.attempts, "
-                "d.message_id FROM deliveries d JOIN reports r ON r.id = d.report "
-                "WHERE d.status = 'sending' ORDER BY d.id")]
+    return rows.stuck(conn)
 
 
 def requeue(conn: sqlite3.Connection, delivery_id: int) -> bool:
     """A person's decision after checking a stuck row: send it again (back to ``pending``)."""
-    cur = conn.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = 0 "
-                       "WHERE id = ? AND status IN ('sending', 'failed')", (delivery_id,))
-    return cur.rowcount == 1
+    return rows.requeue(conn, delivery_id)

@@ -29,8 +29,6 @@ FILE_NAMES = ("report.csv", "report.xlsx", "report.pdf", "report.json")
 #: A plain serif-free font stack that exists on the machines (fonts-noto-core, fonts-dejavu-core)
 #: and covers Cyrillic with the Kazakh letters ә ғ қ ң ө ұ ү һ і.
 FONT_STACK = '"Noto Sans", "DejaVu Sans", sans-serif'
-COUNT_KEYS = ("document_for", "document_against", "proposals_total", "proposals_for",
-              "proposals_against")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,8 +32,11 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.annex import ANNEX_TYPES
 from ashyq.doctypes import LANGUAGES
+from submit_api.db import transaction
 from submit_api.reports.data import canonical_json, report_data
 from submit_api.reports.render import render_report
+from submit_api.store import changes
+from submit_api.store import reports as rows
 
 log = logging.getLogger(__name__)
 
@@ -103,25 +105,20 @@ def is_due(document: Mapping, today: dt.date) -> bool:
             and dt.date.fromisoformat(str(document["discussion_end"])) < today)
 
 
-def _stored(row: sqlite3.Row | tuple) -> StoredReport:
-    rid, document, version, generated_at, data, files, sha, superseded = tuple(row)
+def _stored(row: tuple) -> StoredReport:
+    rid, document, version, generated_at, data, files, sha, superseded = row
     return StoredReport(rid, document, version, generated_at, json.loads(data), json.loads(files),
                         sha, superseded)
 
 
-_COLUMNS = "id, document, version, generated_at, data, files, sha256, superseded_at"
-
-
 def current_report(conn: sqlite3.Connection, uid: str) -> StoredReport | None:
     """The newest version not superseded, or None when the document has no report."""
-    row = conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE document = ? AND superseded_at IS "
-                       "NULL ORDER BY version DESC LIMIT 1", (uid,)).fetchone()
+    row = rows.current(conn, uid)
     return _stored(row) if row else None
 
 
 def report_versions(conn: sqlite3.Connection, uid: str) -> list[StoredReport]:
-    return [_stored(r) for r in conn.execute(
-        f"SELECT {_COLUMNS} FROM reports WHERE document = ? ORDER BY version", (uid,))]
+    return [_stored(r) for r in rows.versions(conn, uid)]
 
 
 def report_files(conn: sqlite3.Connection, reports_dir: Path,
@@ -159,37 +156,24 @@ def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports
         written = render_report(data, tmp)
         files = {rel: sha256_file(path) for rel, path in sorted(written.items())}
         final = version_folder(reports_dir, uid, version)
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            latest = conn.execute("SELECT max(version) FROM reports WHERE document = ?",
-                                  (uid,)).fetchone()[0] or 0
-            if latest != version - 1:
-                conn.execute("ROLLBACK")
-                return None
-            if final.exists():   # left by a crash before a commit: no row refers to it
-                shutil.rmtree(final)
-            tmp.rename(final)
-            stamp = clock.now().isoformat(timespec="seconds")
-            if version > 1:
-                conn.execute("UPDATE reports SET superseded_at = ? WHERE document = ? AND "
-                             "superseded_at IS NULL", (stamp, uid))
-            report_id = conn.execute(
-                "INSERT INTO reports (document, version, generated_at, data, files, sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (uid, version, stamp, data_text, json.dumps(files, sort_keys=True),
-                 sha256_text(data_text))).lastrowid
-            conn.execute("INSERT INTO site_changes (document, kind, at) VALUES (?, 'report', ?)",
-                         (uid, time.time()))
-            if deliver:
-                code = str(document["administrator"]["code"])
-                conn.execute("INSERT INTO deliveries (report, recipient, message_id) "
-                             "VALUES (?, ?, ?)",
-                             (report_id, (administrators or {}).get(code, ""),
-                              message_id(uid, version)))
-            conn.execute("COMMIT")
+            with transaction(conn):
+                if rows.latest_version(conn, uid) != version - 1:
+                    return None
+                if final.exists():   # left by a crash before a commit: no row refers to it
+                    shutil.rmtree(final)
+                tmp.rename(final)
+                stamp = clock.now().isoformat(timespec="seconds")
+                if version > 1:
+                    rows.supersede(conn, uid, stamp)
+                report_id = rows.insert(conn, uid, version, stamp, data_text,
+                                        json.dumps(files, sort_keys=True), sha256_text(data_text))
+                changes.record(conn, uid, "report")
+                if deliver:
+                    code = str(document["administrator"]["code"])
+                    rows.queue_delivery(conn, report_id, (administrators or {}).get(code, ""),
+                                        message_id(uid, version))
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             if final.exists() and not tmp.exists():
                 final.rename(tmp)
             raise
@@ -200,6 +184,30 @@ def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports
     return report_id
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def clean_temporary(reports_dir: Path) -> list[Path]:
+    """Remove the temporary folders of renders whose process died mid-way (killed, host
+    restarted): ``<uid>/.tmp-v<N>-<pid>-<hex>``. A live process's folder is left alone."""
+    removed = []
+    for tmp in Path(reports_dir).glob("*/.tmp-v*"):
+        pid = tmp.name.split("-")[2] if tmp.name.count("-") >= 3 else ""
+        if pid.isdigit() and (int(pid) == os.getpid() or _process_alive(int(pid))):
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp)
+        log.warning("R17: removed %s, left by an interrupted render", tmp)
+    return removed
+
+
 def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[Mapping],
                          today: dt.date, reports_dir: Path,
                          administrators: Mapping[str, str] | None = None) -> list[int]:
@@ -208,9 +216,11 @@ def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[
     Idempotent: a document with a report (of any version) is skipped. ``administrators`` maps
     administrator codes to e-mail addresses for the delivery rows; without it the address is
     resolved when the report is sent. A document whose report fails is logged and skipped, so
-    the others still get theirs; with no row recorded it is tried again on the next run.
+    the others still get theirs; with no row recorded it is tried again on the next run, and
+    the temporary folders of renders that were killed are removed first.
     """
-    done = {row[0] for row in conn.execute("SELECT DISTINCT document FROM reports")}
+    clean_temporary(reports_dir)
+    done = rows.documents_with_reports(conn)
     created = []
     for document in manifest_documents:
         if document["uid"] in done or not is_due(document, today):
@@ -234,8 +244,7 @@ def regenerate(conn: sqlite3.Connection, uid: str, manifest_documents: Iterable[
     document = _find(manifest_documents, uid)
     if document.get("type") not in ANNEX_TYPES:
         raise ReportError(f"{uid}: a {document.get('type')} has no final report (R17)")
-    latest = conn.execute("SELECT max(version) FROM reports WHERE document = ?",
-                          (uid,)).fetchone()[0]
+    latest = rows.latest_version(conn, uid)
     if not latest:
         raise NoReport(f"{uid} has no report to regenerate; "
                        "it is generated when its discussion ends")
@@ -252,13 +261,12 @@ def verify_report(conn: sqlite3.Connection, reports_dir: Path, uid: str,
     if version is None:
         report = current_report(conn, uid)
     else:
-        row = conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE document = ? AND version = ?",
-                           (uid, version)).fetchone()
+        row = rows.version(conn, uid, version)
         report = _stored(row) if row else None
     if report is None:
         raise NoReport(f"{uid} has no final report" + (f" version {version}" if version else ""))
     problems = []
-    stored_text = conn.execute("SELECT data FROM reports WHERE id = ?", (report.id,)).fetchone()[0]
+    stored_text = rows.data_text(conn, report.id)
     if sha256_text(stored_text) != report.sha256 or canonical_json(report.data) != stored_text:
         problems.append(Mismatch("data", "data changed", report.sha256, sha256_text(stored_text)))
     folder = report.folder(reports_dir)

@@ -1,5 +1,6 @@
 """The production nginx configuration, written from the code's own header set and policies
-(``deploy/nginx/ashyq.conf.in``), so nginx sends what ``ashyq serve`` sends: one source.
+(``deploy/nginx/ashyq.conf.in``), so nginx sends what ``ashyq serve`` sends: one source
+(ashyq/headers.py and portal/web.py).
 
     ashyq deploy nginx --server-name budget.gov.kz --out /srv/ashyq/output \\
         --tls-cert /etc/ssl/ashyq.pem --tls-key /etc/ssl/ashyq.key > /etc/nginx/conf.d/ashyq.conf
@@ -42,14 +43,15 @@ def _headers(headers: dict[str, str], indent: str = "        ") -> str:
 
 
 def header_sets() -> dict[str, dict[str, str]]:
-    """The headers of each kind of response, from ashyq.web (the same as ``ashyq serve``)."""
-    from ashyq.web import DEFAULT_CSP, SECURITY_HEADERS
-    from generator.search import search_policy
+    """The headers of each kind of response: the one header set (ashyq.headers) and the
+    policies ``ashyq serve`` sends (portal.web.StaticSite), plus HSTS."""
+    from ashyq.headers import SECURITY_HEADERS
+    from portal.web import DEFAULT_CSP, StaticSite
 
+    site = StaticSite(Path("."), DEFAULT_CSP)
     base = dict(SECURITY_HEADERS, **{"Strict-Transport-Security": HSTS})
-    page = dict(base, **{"Content-Security-Policy": f"{DEFAULT_CSP}; frame-ancestors 'none'"})
-    search = dict(base, **{"Content-Security-Policy":
-                           f"{search_policy(DEFAULT_CSP)}; frame-ancestors 'none'"})
+    page = dict(base, **{"Content-Security-Policy": site.csp})
+    search = dict(base, **{"Content-Security-Policy": site.search_csp})
     return {"base": base, "page": page, "search": search}
 
 

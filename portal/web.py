@@ -5,20 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
-
-
-#: Sent with every static page (the pages also carry it as a <meta>); frame-ancestors works
-#: only as a header.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+from ashyq.headers import add_security_headers
 
 
 def site_csp(ncalayer_url: str | None = None) -> str:
@@ -46,15 +40,20 @@ class StaticSite:
 
     def __init__(self, output: Path, csp: str | None = None):
         self.output = Path(output)
-        self.headers = dict(SECURITY_HEADERS)
-        self.search_headers = dict(SECURITY_HEADERS)
-        if csp:
+        self.csp = self.search_csp = None
+        if csp:  # the pages also carry it as a <meta>; frame-ancestors works only as a header
             from generator.search import search_policy
-            self.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
-            self.search_headers["Content-Security-Policy"] = \
-                f"{search_policy(csp)}; frame-ancestors 'none'"
+            self.csp = f"{csp}; frame-ancestors 'none'"
+            self.search_csp = f"{search_policy(csp)}; frame-ancestors 'none'"
 
     def __call__(self, environ, start_response):
+        """Every response, redirects and 404s included, gets the security headers here."""
+        response = self.respond(environ)
+        searching = Request(environ).path.lstrip("/").startswith(SEARCH_PATHS)
+        add_security_headers(response.headers, self.search_csp if searching else self.csp)
+        return response(environ, start_response)
+
+    def respond(self, environ) -> Response:
         request = Request(environ)
         root = os.path.realpath(self.output)
         path = request.path
@@ -62,14 +61,17 @@ class StaticSite:
             lang = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
             response = redirect(f"/{lang}/", 302)
             response.vary.add("Accept-Language")
-            return response(environ, start_response)
+            return response
         relative = path.lstrip("/")
         if any(part.startswith(".") for part in relative.split("/")):
-            return self.not_found(root, relative)(environ, start_response)  # build state, temp files
+            return self.not_found(root, relative)  # build state, temp files
         if path.endswith("/"):
             relative += "index.html"
         elif os.path.isdir(os.path.join(root, relative)):
-            return redirect(path + "/", 301)(environ, start_response)
+            return redirect(path + "/", 301)
+        if parse_range_header(environ.get("HTTP_RANGE")) is None:
+            environ = {k: v for k, v in environ.items() if k != "HTTP_RANGE"}  # RFC 9110 14.2:
+            # a Range that cannot be parsed is ignored, the whole file is sent
         try:
             # Pages change when decisions are published: browsers revalidate them (ETag) every
             # time; theme files and downloads may be cached for an hour.
@@ -79,9 +81,10 @@ class StaticSite:
                 response.cache_control.no_cache = True
         except NotFound:
             response = self.not_found(root, relative)
-        searching = relative.startswith(SEARCH_PATHS)  # Pagefind runs WebAssembly there
-        response.headers.update(self.search_headers if searching else self.headers)
-        return response(environ, start_response)
+        except RequestedRangeNotSatisfiable as exc:  # beyond the end: 416 with the real length
+            response = Response(status=416, headers=exc.get_headers(environ))
+            response.headers.pop("Content-Type", None)
+        return response
 
     @staticmethod
     def not_found(root: str, relative: str) -> Response:

@@ -7,40 +7,77 @@ from pathlib import Path
 
 import click
 
+from ashyq import settings as ashyq_settings
 from ashyq.clock import ClockError
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def current_settings() -> dict:
+    """The settings of this run (:func:`ashyq.settings.load`), built once per command."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        root.obj = ashyq_settings.load()
+    return root.obj
+
+
+def place(value: Path | None, name: str) -> Path:
+    """A command option when given, else the setting ``name`` (``ASHYQ_<name>``)."""
+    return Path(value) if value is not None else Path(current_settings()[name])
+
+
+def _path_option(flag: str, dest: str, setting: str, help: str, **kwargs):
+    return click.option(flag, dest, type=click.Path(path_type=Path, **kwargs), default=None,
+                        help=f"{help} [default: ASHYQ_{setting}]")
+
+
+def content_option(func):
+    return _path_option("--content", "content_dir", "CONTENT", "Content folder.",
+                        file_okay=False)(func)
+
+
+def output_option(func):
+    return _path_option("--out", "output", "OUTPUT",
+                        "The built site (a link swapped atomically).")(func)
+
+
+def database_option(func):
+    return _path_option("--database", "database", "DATABASE",
+                        "The service's database; its public snapshot goes into the site.",
+                        dir_okay=False)(func)
 
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what is being done.")
 def main(verbose: bool) -> None:
-    """Ashyq, the Open Budgets portal: build the site, serve the portal."""
+    """Ashyq, the Open Budgets portal: build the site, serve the portal.
+
+    Every place and setting comes from ASHYQ_* variables (docs/settings.md); options override."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "content", show_default=True, help="Content folder.")
-@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
-              show_default=True, help="Where the site goes (a link swapped atomically).")
-@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds.")
-@click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
-              default=ROOT / "var" / "ashyq.sqlite3", show_default=True,
-              help="The submission service's database; its public snapshot goes into the site.")
-def build(content_dir: Path, output: Path, site_url: str | None, database: Path) -> None:
+@content_option
+@output_option
+@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds "
+              "[default: ASHYQ_SITE_URL].")
+@database_option
+def build(content_dir: Path | None, output: Path | None, site_url: str | None,
+          database: Path | None) -> None:
     """Validate the content and build the whole static site."""
-    from generator.build import BuildFailed, build as build_site
+    from generator.build import BuildFailed
     from generator.content import ContentInvalid
 
-    from ashyq.worker import export_snapshot
+    from portal.worker import build_site
 
-    snapshot = export_snapshot(database, database.parent / "snapshot.json")
-    reports = database.parent / "reports"
+    config = dict(current_settings())
+    config.update(CONTENT=str(place(content_dir, "CONTENT")), OUTPUT=str(place(output, "OUTPUT")),
+                  DATABASE=str(place(database, "DATABASE")))
+    if site_url:
+        config["SITE_URL"] = site_url
+    output = Path(config["OUTPUT"])
     try:
-        result = build_site(content_dir, output, site_url=site_url, snapshot=snapshot,
-                            settings={"ASHYQ_REPORTS": str(reports)} if reports.is_dir() else None)
+        result = build_site(config)
     except (ContentInvalid, BuildFailed, ClockError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"built {result.pages} pages for {result.documents} documents "
@@ -50,53 +87,41 @@ def build(content_dir: Path, output: Path, site_url: str | None, database: Path)
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
-              show_default=True, help="The built site to serve.")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "content", show_default=True, help="Content folder (for rebuilds).")
+@output_option
+@content_option
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Run the rebuild worker that brings decisions into the static pages.")
-def serve(host: str, port: int, output: Path, content_dir: Path, worker: bool) -> None:
-    """Serve the whole portal: the static site, the API (/api/) and the rebuild worker.
-
-    One process, for the demo and development; production runs nginx, gunicorn and
-    `ashyq worker` (README, "Running in production")."""
+def serve(host: str, port: int, output: Path | None, content_dir: Path | None,
+          worker: bool) -> None:
+    """Serve the whole portal on one machine: the static site, the API (/api/), the office
+    (/office/) and the rebuild worker. A development server, for the demo: see the README's
+    "Running in production"."""
     from werkzeug.serving import run_simple
 
-    from ashyq.web import portal_app
+    from portal.web import portal_app
+    from portal.worker import RebuildWorker
     from submit_api import create_app
 
-    if not (output / "index.html").exists():
-        raise click.ClickException(f"no site at {output}: run 'ashyq build' first")
-    api = create_app({"MANIFEST": str(output / "opendata" / "documents.json")})
+    config = dict(current_settings())
+    config.update(OUTPUT=str(place(output, "OUTPUT")), CONTENT=str(place(content_dir, "CONTENT")),
+                  MANIFEST=None)
+    config = ashyq_settings.resolve_places(config)
+    if not (Path(config["OUTPUT"]) / "index.html").exists():
+        raise click.ClickException(f"no site at {config['OUTPUT']}: run 'ashyq build' first")
+    api = create_app(config)
     if worker:
-        _rebuild_worker(api, content_dir, output, ROOT / "var" / "cache").start()
+        RebuildWorker.from_settings(api.config).start()
     click.echo(f"Ashyq at http://{host}:{port}/ (Ctrl+C stops)")
-    run_simple(host, port, portal_app(output, api_app=api), threaded=True, use_reloader=False)
-
-
-def _rebuild_worker(api, content_dir: Path, output: Path, cache_dir: Path,
-                    site_url: str | None = None):
-    """The rebuild worker configured like the service ``api`` (database, reports, mail)."""
-    from ashyq.worker import RebuildWorker
-    from submit_api import ingest
-
-    return RebuildWorker(Path(api.config["DATABASE"]), content_dir, output, cache_dir,
-                         site_url=site_url, reports_dir=Path(api.config["REPORTS_DIR"]),
-                         rebuild_flag=Path(api.config.get("INGEST_REBUILD_FLAG")
-                                           or ingest.DEFAULTS["INGEST_REBUILD_FLAG"]),
-                         mail_config={k: v for k, v in api.config.items() if k.startswith("MAIL_")})
+    run_simple(host, port, portal_app(Path(config["OUTPUT"]), api_app=api), threaded=True,
+               use_reloader=False)
 
 
 @main.command()
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "content", show_default=True, help="Content folder.")
-@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
-              show_default=True, help="The built site (the link nginx serves).")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "var" / "cache", show_default=True, help="The build cache.")
-@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds.")
-def worker(content_dir: Path, output: Path, cache_dir: Path, site_url: str | None) -> None:
+@content_option
+@output_option
+@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds "
+              "[default: ASHYQ_SITE_URL].")
+def worker(content_dir: Path | None, output: Path | None, site_url: str | None) -> None:
     """Run the rebuild worker as its own process (production, beside gunicorn and nginx).
 
     At start it rebuilds a site built on an earlier day; then it brings decisions, answers,
@@ -104,56 +129,36 @@ def worker(content_dir: Path, output: Path, cache_dir: Path, site_url: str | Non
     import signal
     import sys
 
+    from portal.worker import RebuildWorker
+    from submit_api import create_app
+
     # SIGTERM (systemd stop) ends the process wherever it is: a build it interrupts never
     # reaches the served site (builds are swapped in whole).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    api = _service()
-    rebuild = _rebuild_worker(api, content_dir, output, cache_dir, site_url)
-    click.echo(f"rebuild worker on {output} (SIGTERM stops)")
+    config = dict(current_settings())
+    config.update(OUTPUT=str(place(output, "OUTPUT")), CONTENT=str(place(content_dir, "CONTENT")),
+                  MANIFEST=None)
+    if site_url:
+        config["SITE_URL"] = site_url
+    api = create_app(ashyq_settings.resolve_places(config))  # checks a production configuration
+    click.echo(f"rebuild worker on {config['OUTPUT']} (SIGTERM stops)")
     try:
-        rebuild.run()
+        RebuildWorker.from_settings(api.config).run()
     except KeyboardInterrupt:
         pass
 
 
-@main.group()
-def deploy() -> None:
-    """Production configuration files (deploy/)."""
-
-
-@deploy.command("nginx")
-@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
-              show_default=True, help="The site link nginx serves.")
-@click.option("--server-name", default="_", show_default=True)
-@click.option("--listen", default="443 ssl", show_default=True)
-@click.option("--upstream", default="127.0.0.1:8001", show_default=True, help="gunicorn's address.")
-@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def deploy_nginx(output: Path, server_name: str, listen: str, upstream: str,
-                 tls_cert: Path | None, tls_key: Path | None) -> None:
-    """Print the nginx server configuration (headers and policies from the code)."""
-    from ashyq.deploy import NginxSite, render_nginx
-
-    if bool(tls_cert) != bool(tls_key):
-        raise click.ClickException("give both --tls-cert and --tls-key, or neither")
-    if not tls_cert and "ssl" in listen:
-        raise click.ClickException("--listen with ssl needs --tls-cert and --tls-key")
-    click.echo(render_nginx(NginxSite(output.absolute(), upstream, listen, server_name,
-                                      tls_cert, tls_key)), nl=False)
-
-
 @main.command()
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "content", show_default=True, help="Content folder.")
+@content_option
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
-def check(content_dir: Path, show_all: bool) -> None:
+def check(content_dir: Path | None, show_all: bool) -> None:
     """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
     from ashyq import clock
     from generator import compliance
     from generator.content import ContentInvalid, load_content
 
     try:
-        index = load_content(content_dir, clock.today())
+        index = load_content(place(content_dir, "CONTENT"), clock.today())
     except ContentInvalid as exc:
         raise click.ClickException(str(exc)) from exc
     checks = compliance.check(index)
@@ -166,9 +171,9 @@ def check(content_dir: Path, show_all: bool) -> None:
 
 
 def _service():
-    """The submission service's app (its configuration: ASHYQ_* variables and defaults)."""
+    """The submission service's app, for commands that use its database and keys."""
     from submit_api import create_app
-    return create_app()
+    return create_app(current_settings())
 
 
 @main.group()
@@ -269,7 +274,7 @@ def restore_command(source: Path | None, from_replica: bool, replica_config: Pat
     Stop the service (and Litestream) first."""
     from submit_api.backup import BackupError, restore, restore_from_replica
 
-    config = _service().config
+    config = current_settings()
     database = Path(config["DATABASE"])
     if bool(source) == from_replica:
         raise click.ClickException("give a backup file SOURCE or --from-replica (one of them)")
@@ -322,26 +327,23 @@ def audit_export(target) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "content", show_default=True, help="Content folder.")
-@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "var" / "ingest-archive", show_default=True,
-              help="Where received files are kept as they came.")
+@content_option
+@_path_option("--archive", "archive_dir", "INGEST_ARCHIVE",
+              "Where received files are kept as they came.", file_okay=False)
 @click.option("--build/--no-build", "rebuild", default=True, show_default=True,
               help="Build the whole site after a successful import.")
-@click.option("--out", "output", type=click.Path(path_type=Path), default=ROOT / "output",
-              show_default=True, help="Where the site goes (with --build).")
-@click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
-              default=ROOT / "var" / "ashyq.sqlite3", show_default=True,
-              help="The submission service's database (its public snapshot goes into the site).")
+@output_option
+@database_option
 @click.pass_context
-def import_(ctx: click.Context, file: Path, content_dir: Path, archive_dir: Path, rebuild: bool,
-            output: Path, database: Path) -> None:
+def import_(ctx: click.Context, file: Path, content_dir: Path | None, archive_dir: Path | None,
+            rebuild: bool, output: Path | None, database: Path | None) -> None:
     """Import budget reporting (R4): a CSV, XLSX or JSON file of budget execution.
 
     The whole file is refused when any row is wrong; nothing is published then."""
     from ashyq.budget import BudgetFileInvalid, import_budget_file, read_administrators
 
+    content_dir = place(content_dir, "CONTENT")
+    archive_dir = place(archive_dir, "INGEST_ARCHIVE")
     try:
         administrators = read_administrators(content_dir)
     except (OSError, ValueError) as exc:

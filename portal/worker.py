@@ -1,15 +1,13 @@
 """The rebuild worker: brings the submission service's public state into the static site.
 
 It joins the two sides at their boundaries only: it reads the public snapshot
-(``submit_api.snapshot``) and hands it to the generator (full build, or the incremental path
+(``submit_api.public``) and hands it to the generator (full build, or the incremental path
 for single pages). Decisions and answers are noticed through ``site_changes`` and shown after
 a short debounce; vote totals are refreshed periodically (the page also shows live totals); a
 new day (statuses change) triggers a full build.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import sqlite3
 import threading
@@ -17,13 +15,16 @@ import time
 from pathlib import Path
 
 from ashyq import clock
+from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
+from ashyq.files import atomic_write
+from ashyq.manifest import ManifestDocument, ManifestUnavailable, read_manifest
 
 log = logging.getLogger(__name__)
 
 
 def export_snapshot(database: Path, target: Path) -> Path | None:
     """Write the public snapshot of ``database`` to ``target`` (None when there is no database)."""
-    from submit_api.snapshot import snapshot_json
+    from submit_api.public import snapshot_json
 
     if not Path(database).exists():
         return None
@@ -32,22 +33,35 @@ def export_snapshot(database: Path, target: Path) -> Path | None:
         text = snapshot_json(conn)
     finally:
         conn.close()
-    target = Path(target)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    atomic_write(target, text)
+    return Path(target)
 
 
-def stale_statuses(manifest: dict, today) -> list[str]:
+def site_settings(config: dict) -> dict:
+    """The Pelican settings a build takes from the portal's settings."""
+    settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
+    if Path(config["REPORTS_DIR"]).is_dir():
+        settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    return settings
+
+
+def build_site(config: dict, today=None):
+    """A full build from the portal's settings (:func:`ashyq.settings.load`): the public
+    snapshot of ``DATABASE`` and the frozen reports go in, ``OUTPUT`` is swapped."""
+    from generator.build import build
+
+    cache = Path(config["CACHE_DIR"])
+    cache.mkdir(parents=True, exist_ok=True)
+    snapshot = export_snapshot(Path(config["DATABASE"]), cache / "snapshot.json")
+    return build(Path(config["CONTENT"]), Path(config["OUTPUT"]), cache_dir=cache, today=today,
+                 site_url=config.get("SITE_URL"), snapshot=snapshot,
+                 settings=site_settings(config))
+
+
+def stale_statuses(manifest: dict[str, ManifestDocument], today) -> list[str]:
     """Documents whose discussion status in a build's manifest is not today's: the build was
     made on an earlier day (a server started after midnight shows them wrongly until rebuilt)."""
-    from ashyq.doctypes import discussion_status
-
-    return sorted(d["uid"] for d in manifest.get("documents", ())
-                  if d.get("status") != discussion_status(dt.date.fromisoformat(d["posted"]),
-                                                          dt.date.fromisoformat(d["discussion_end"]),
-                                                          today))
+    return sorted(uid for uid, doc in manifest.items() if doc.entry.get("status") != doc.status(today))
 
 
 class RebuildWorker:
@@ -75,13 +89,24 @@ class RebuildWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def from_settings(cls, config: dict, **options) -> "RebuildWorker":
+        """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
+        return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
+                   Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   reports_dir=Path(config["REPORTS_DIR"]),
+                   rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
+                   mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
+                   **options)
+
     # -- at start ---------------------------------------------------------------------------
     def catch_up(self) -> bool:
         """Before anything else: if the served build was made on another day (its statuses are
         not today's: discussions ended or opened since), build again. True if it did."""
         try:
-            manifest = json.loads((self.output / "opendata" / "documents.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            manifest = read_manifest(self.output)
+        except ManifestUnavailable:
             log.warning("no readable manifest in %s: full build", self.output)
             self.full_build()
             return True
@@ -129,16 +154,16 @@ class RebuildWorker:
         return self.site
 
     def _decisions(self, conn: sqlite3.Connection, site) -> list[str]:
+        from submit_api.public import changed_documents, pending_changes
+
         upto = site.changes_upto
-        pending = conn.execute("SELECT count(*), min(at), max(at) FROM site_changes WHERE id > ?",
-                               (upto,)).fetchone()
-        if not pending[0]:
+        count, first, last = pending_changes(conn, upto)
+        if not count:
             return []
         now = time.time()
-        if now - pending[2] < self.debounce and now - pending[1] < self.max_wait:
+        if now - last < self.debounce and now - first < self.max_wait:
             return []  # more may be coming: wait a little (but never longer than max_wait)
-        return self._render(conn, site, [r[0] for r in conn.execute(
-            "SELECT DISTINCT document FROM site_changes WHERE id > ? ORDER BY document", (upto,))])
+        return self._render(conn, site, changed_documents(conn, upto))
 
     def _reports(self, conn: sqlite3.Connection) -> None:
         """R17: generate the reports of discussions that have ended, and e-mail them once."""
@@ -146,9 +171,9 @@ class RebuildWorker:
         from submit_api.reports.store import generate_due_reports
 
         self.reports_checked = time.monotonic()
-        manifest = json.loads((self.output / "opendata" / "documents.json").read_text(encoding="utf-8"))
-        emails = load_administrator_emails(self.content_dir / "administrators.toml")
-        created = generate_due_reports(conn, manifest["documents"], clock.today(),
+        manifest = read_manifest(self.output)
+        emails = load_administrator_emails(self.content_dir / ADMINISTRATORS_FILE)
+        created = generate_due_reports(conn, [d.entry for d in manifest.values()], clock.today(),
                                        self.reports_dir, emails)
         if created:
             log.info("generated %d final report(s)", len(created))
@@ -156,15 +181,10 @@ class RebuildWorker:
 
     def _totals(self, conn: sqlite3.Connection, site) -> list[str]:
         """Re-render documents whose vote totals (or their proposals' totals) changed."""
+        from submit_api.public import vote_fingerprints
+
         self.totals_checked = time.monotonic()
-        current: dict[str, list] = {}
-        for target_type, target, value, n in conn.execute(
-                "SELECT v.target_type, coalesce(p.document, v.target_id), v.value, count(*) "
-                "FROM votes v LEFT JOIN proposals p ON v.target_type = 'proposal' "
-                "AND p.id = CAST(v.target_id AS INTEGER) GROUP BY 1, 2, v.target_id, 3 "
-                "ORDER BY 1, 2, v.target_id, 3"):
-            current.setdefault(target, []).append((target_type, value, n))
-        totals = {doc: tuple(items) for doc, items in current.items()}
+        totals = vote_fingerprints(conn)
         previous, self.last_totals = self.last_totals, totals
         if previous is None:
             return []
@@ -173,7 +193,7 @@ class RebuildWorker:
         return self._render(conn, site, changed) if changed else []
 
     def _render(self, conn: sqlite3.Connection, site, documents: list[str]) -> list[str]:
-        from submit_api.snapshot import public_snapshot
+        from submit_api.public import public_snapshot
 
         known = [uid for uid in documents if uid in site.index.documents]
         site.render_documents(known, public_snapshot(conn, known))
@@ -184,7 +204,7 @@ class RebuildWorker:
         """Export the snapshot and rebuild the whole site (a content change, a new day)."""
         from generator.build import build
 
-        snapshot = export_snapshot(self.database, self.database.parent / "snapshot.json")
+        snapshot = export_snapshot(self.database, self.cache_dir / "snapshot.json")
         result = build(self.content_dir, self.output, cache_dir=self.cache_dir,
                        site_url=self.site_url, snapshot=snapshot, settings=self.settings)
         self.site = None

@@ -1,0 +1,166 @@
+"""The page-dependency record: which inputs every output of a build was made from.
+
+Each file the render path (``generator.render``) writes is listed in ``.ashyq-deps.json`` in its
+build directory with the *keys* of its inputs; the record also holds each key's fingerprint (a
+hash of what the key stands for) at the time of the build. A later build computes the
+fingerprints again: an output is rendered again only when it is new, its list of keys changed,
+or the fingerprint of one of its keys changed; every other output is carried over from the
+previous build unchanged (by hard link). Byte-identity with a cold build (tests/test_deps.py)
+rests on every output naming all its inputs.
+
+Input keys:
+
+``src:<uid>``      the document's Markdown files and attachments (its body)
+``meta:<uid>``     what lists show of it: metadata, parts, attachments, computed dates, status
+``admin:<code>``   one state body's entry in ``administrators.toml``
+``announce:<uid>`` which press release announces the document
+``public:<uid>``   its vote totals, published proposals and answers (the public snapshot)
+``report:<uid>``   its frozen final report (R17), if any
+``index``          every document's ``meta`` and every state body, and the day (lists, feeds,
+                   the calendar, the manifest, compliance)
+``press``          every press release's body (the press feed quotes their first paragraphs)
+``snapshot``       the whole public snapshot (open data)
+``budget``         the budget execution datasets (R4)
+``site``           the build's language-neutral pages: needs nothing beyond ``global``
+
+The ``global`` fingerprint covers the templates, theme, catalogs, settings and the generator's
+own code: when it changes, every output is rendered again (a full build).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
+
+RECORD = ".ashyq-deps.json"
+RECORD_VERSION = 1
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: What a change of means a full build: templates and theme, catalogs, settings, code.
+GLOBAL_SOURCES = ("themes", "ashyq/translations", "generator", "ashyq", "pelicanconf.py")
+
+
+def digest(*parts) -> str:
+    """A short stable hash of JSON-able ``parts``."""
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def file_digest(*paths: Path) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for path in paths:
+        h.update(str(path.name).encode() + b"\0")
+        h.update(Path(path).read_bytes() if Path(path).is_file() else b"\0missing")
+    return h.hexdigest()
+
+
+def tree_digest(root: Path, sources: tuple[str, ...] = GLOBAL_SOURCES) -> str:
+    """The hash of every file under ``sources`` (bytes and names), caches left out."""
+    h = hashlib.blake2b(digest_size=12)
+    for name in sources:
+        base = root / name
+        files = [base] if base.is_file() else sorted(
+            p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and not p.name.endswith((".pyc", ".mo")))
+        for path in files:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class Record:
+    """The dependency record of one build directory."""
+
+    global_key: str
+    inputs: dict[str, str] = field(default_factory=dict)  # key -> fingerprint
+    outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
+
+    def to_json(self) -> str:
+        used = {k for keys in self.outputs.values() for k in keys}
+        return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
+                           "inputs": {k: self.inputs[k] for k in sorted(used)},
+                           "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)}},
+                          ensure_ascii=False, indent=0, sort_keys=False) + "\n"
+
+    def save(self, build_dir: Path) -> None:
+        atomic_write(Path(build_dir) / RECORD, self.to_json())
+
+    @classmethod
+    def load(cls, build_dir: Path | None) -> "Record | None":
+        """The record of ``build_dir``, or None (no build, an old build, a damaged record)."""
+        path = Path(build_dir) / RECORD if build_dir else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        if data.get("version") != RECORD_VERSION:
+            return None
+        return cls(data["global"], data["inputs"],
+                   {p: tuple(keys) for p, keys in data["outputs"].items()})
+
+    def is_fresh(self, path: str, keys: tuple[str, ...], current: dict[str, str]) -> bool:
+        """True when ``path`` was made from exactly these inputs, all unchanged since."""
+        return self.outputs.get(path) == keys and all(
+            k in self.inputs and self.inputs[k] == current.get(k) for k in keys)
+
+
+def _meta_view(doc) -> dict:
+    return {"type": doc.type, "meta": doc.meta, "generated": doc.generated,
+            "parts": [(p.id, p.title) for p in doc.parts],
+            "attachments": [(a.name, a.caption, a.size) for a in doc.attachments],
+            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status}
+
+
+def _public_of(snapshot: dict) -> dict[str, list]:
+    """Each document's share of the snapshot: its totals and its proposals."""
+    shares: dict[str, list] = {}
+    for uid, totals in (snapshot.get("documents") or {}).items():
+        shares.setdefault(uid, [None, []])[0] = totals
+    for item in snapshot.get("proposals") or []:
+        shares.setdefault(item.get("document"), [None, []])[1].append(item)
+    return shares
+
+
+def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
+                 budget_files: list[Path]) -> dict[str, str]:
+    """The fingerprint of every input key of this build (see the module's docstring)."""
+    from generator.reports import REPORT_FILES, current_version
+
+    snapshot = snapshot or {}
+    found: dict[str, str] = {}
+    metas = {}
+    for uid, doc in index.documents.items():
+        metas[uid] = digest(_meta_view(doc))
+        found[f"meta:{uid}"] = metas[uid]
+        files = [doc.sources[lang] for lang in LANGUAGES if lang in doc.sources]
+        if files:
+            folder = files[0].parent / "files"
+            files += [folder / a.name for a in doc.attachments]
+        found[f"src:{uid}"] = file_digest(*files) if files else digest(doc.meta)
+    for code, admin in index.administrators.items():
+        found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
+    announced: dict[str, str] = {}
+    for doc in index.of_type("press_release"):
+        announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
+    shares = _public_of(snapshot)
+    for doc in index.discussions:
+        found[f"announce:{doc.uid}"] = digest(announced.get(doc.uid))
+        found[f"public:{doc.uid}"] = digest(shares.get(doc.uid))
+        version = current_version(reports_dir, doc.uid)
+        found[f"report:{doc.uid}"] = digest(None) if version is None else digest(
+            str(version), file_digest(*(version / lang / name for lang in LANGUAGES
+                                        for name in REPORT_FILES)))
+    found["index"] = digest(index.today, metas,
+                            {c: found[f"admin:{c}"] for c in index.administrators},
+                            [(a.code, a.email) for a in index.administrators.values()])
+    found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
+    found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
+    found["budget"] = file_digest(*budget_files)
+    found["site"] = "-"
+    return found

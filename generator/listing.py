@@ -1,0 +1,211 @@
+"""What the site is made of: every output of one language with the keys of its inputs.
+
+:func:`document_outputs` lists one document's pages (and its report's files);
+:func:`emit_site` lists the whole language site - the documents' outputs, the lists, the feeds
+(and which documents they touch), and in the main language the shared files. The full build,
+the incremental rebuild (``generator.build``) and the worker's update of one document
+(``generator.incremental``) all go through these two functions and ``generator.render``; the
+open data is listed by :func:`emit_open_data`. Keys: ``generator.deps``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
+from ashyq.i18n import date_long, translations
+from generator import compliance
+from generator.calendar_feed import discussions_calendar
+from generator.content import Document
+from generator.feeds import Feed, FeedItem, render_feeds
+from generator.manifest import MANIFEST_PATH, manifest_json
+from generator.reports import REPORT_FILES, current_version
+
+HOME_LIMIT = 5
+
+
+def page_name(lang: str, path: str) -> str:
+    """The file of the page at ``/{lang}/{path}`` (as ``generator.site.page_spec`` names it)."""
+    return f"{lang}/{path}index.html" if path.endswith("/") or not path else f"{lang}/{path}"
+
+
+def document_keys(doc: Document) -> tuple[str, ...]:
+    """The inputs of a document's own page."""
+    keys = [f"src:{doc.uid}", f"meta:{doc.uid}"]
+    if doc.administrator:
+        keys.append(f"admin:{doc.administrator}")
+    if doc.doc_type.discussion:
+        keys += [f"announce:{doc.uid}", f"public:{doc.uid}", f"report:{doc.uid}"]
+    return tuple(keys)
+
+
+def document_outputs(gen, doc: Document, sink) -> None:
+    """Emit the pages of ``doc`` in ``gen``'s language: its page, and for a discussion the
+    final report's page and files (R17). Press releases and materials likewise."""
+    lang, index = gen.lang, gen.index
+    section = doc.doc_type.section
+    if doc.doc_type.discussion:
+        sink.emit(page_name(lang, f"discussions/{doc.uid}/"), document_keys(doc),
+                  gen.later(lambda: gen.document_page(doc)))
+        version_dir = current_version(gen.settings.get("ASHYQ_REPORTS"), doc.uid)
+        if version_dir is not None:
+            keys = (f"meta:{doc.uid}", f"report:{doc.uid}")
+            sink.emit(page_name(lang, f"discussions/{doc.uid}/report/"), keys,
+                      gen.later(lambda: gen.report_page(doc)[:3]))
+            for name in REPORT_FILES:
+                if (version_dir / lang / name).exists():
+                    sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{name}", keys,
+                                   version_dir / lang / name)
+    elif doc.type == "press_release":
+        linked = index.documents.get(doc.meta[lang].get("document") or "")
+        keys = document_keys(doc) + ((f"meta:{linked.uid}",) if linked else ())
+        sink.emit(page_name(lang, f"press/{doc.uid}/"), keys, gen.later(lambda: gen.page(
+            f"press/{doc.uid}/", "press.html", doc=doc, linked=linked,
+            body=None if doc.generated else gen.read_body(doc))))
+    elif section in MATERIAL_SECTIONS:
+        sink.emit(page_name(lang, f"{section}/{doc.uid}/"), document_keys(doc),
+                  gen.later(lambda: gen.page(
+                      f"{section}/{doc.uid}/", "material.html", section=section, doc=doc,
+                      body=gen.read_body(doc),
+                      admin=index.administrators.get(doc.administrator or ""))))
+    if lang == DEFAULT_LANGUAGE:
+        for attachment in doc.attachments:  # R10: shared by both languages
+            src = doc.sources[DEFAULT_LANGUAGE].parent / "files" / attachment.name
+            sink.emit_copy(f"files/{doc.uid}/{attachment.name}", (f"src:{doc.uid}",), src)
+
+
+def visible_press(index) -> list[Document]:
+    return [d for d in index.of_type("press_release") if d.date <= index.today]
+
+
+def emit_site(gen, sink) -> None:
+    """Emit every output of ``gen``'s language site."""
+    index, lang = gen.index, gen.lang
+
+    def page(path: str, template: str, keys=("index",), **values) -> None:
+        sink.emit(page_name(lang, path), keys,
+                  gen.later(lambda: gen.page(path, template, **values)))
+
+    press, discussions = visible_press(index), index.discussions
+    page("", "home.html", open_discussions=[d for d in discussions if d.status == "open"],
+         press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
+    page("discussions/", "discussions.html", documents=discussions)
+    for doc in discussions:
+        document_outputs(gen, doc, sink)
+    admins = sorted(index.administrators.values(), key=lambda a: a.code)
+    page("administrators/", "administrators.html", administrators=admins)
+    by_admin: dict[str, list[Document]] = {}
+    for doc in index.documents.values():
+        if doc.administrator and not doc.generated:
+            by_admin.setdefault(doc.administrator, []).append(doc)
+    for admin in index.administrators.values():
+        mine = by_admin.get(admin.code, [])
+        page(f"administrators/{admin.code}/", "administrator.html", admin=admin,
+             documents=[d for d in discussions if d.administrator == admin.code],
+             materials=sorted((d for d in mine if not d.doc_type.discussion),
+                              key=lambda d: (-d.date.toordinal(), d.uid)))
+    page("press/", "press_list.html", documents=press)
+    for doc in press:
+        document_outputs(gen, doc, sink)
+    for section in MATERIAL_SECTIONS:
+        docs = index.in_section(section)
+        page(f"{section}/", "materials.html", section=section, documents=docs)
+        for doc in docs:
+            document_outputs(gen, doc, sink)
+    emit_compliance(gen, sink, admins)
+    page("404.html", "not_found.html", keys=("site",))
+    page("me/", "me.html", keys=("site",))
+    emit_feeds(gen, sink, press, [d for d in discussions if d.status != "scheduled"])
+    if lang == DEFAULT_LANGUAGE:
+        emit_shared(gen, sink)
+
+
+def emit_compliance(gen, sink, admins) -> None:
+    """The compliance pages; the check runs once, when the first of them is rendered."""
+    checked: dict = {}
+
+    def grouped():
+        if not checked:
+            checked["all"] = compliance.check(gen.index)
+            checked["by"] = compliance.by_administrator(checked["all"])
+        return checked
+
+    sink.emit(page_name(gen.lang, "compliance/"), ("index",), gen.later(lambda: gen.page(
+        "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
+        administrators=admins)))
+    for admin in admins:
+        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("index",),
+                  gen.later(lambda admin=admin: gen.page(
+                      f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
+                      checks=grouped()["by"].get(admin.code, []))))
+
+
+def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) -> None:
+    """RSS, Atom and iCalendar feeds of one language: the press feed quotes the releases'
+    first paragraphs (``press``), the others show only what the index knows."""
+    lang, site = gen.lang, gen.settings["ASHYQ_SITE_URL"].rstrip("/")
+    _ = translations(str(Path(gen.settings["I18N_GETTEXT_LOCALEDIR"])), lang).gettext
+    feeds = {
+        "press": (("index", "press"), lambda: (
+            Feed(_("Press releases") + " — " + _("Open Budgets"),
+                 _("Press releases of state bodies on public discussions (R12)"),
+                 f"{site}/{lang}/press/", f"{site}/{lang}/feeds/press", lang),
+            [FeedItem(d.uid, d.title(lang), site + d.url(lang), gen.summary(d), d.date)
+             for d in press])),
+        "discussions": (("index",), lambda: (
+            Feed(_("Public discussions") + " — " + _("Open Budgets"),
+                 _("New budget program passports and implementation reports "
+                   "open for public discussion"),
+                 f"{site}/{lang}/discussions/", f"{site}/{lang}/feeds/discussions", lang),
+            [FeedItem(d.uid, d.title(lang), site + d.url(lang),
+                      _("Discussion from %(start)s to %(end)s") % {
+                          "start": date_long(d.posted, lang),
+                          "end": date_long(d.discussion_end, lang)},
+                      d.posted)
+             for d in discussions])),
+    }
+    sink.emit(f"{lang}/feeds/discussions.ics", ("index",), lambda: discussions_calendar(
+        gen.index.discussions, lang, site, _("Public discussions")))
+    for name, (keys, spec) in feeds.items():
+        made: dict = {}
+
+        def make(suffix: str, spec=spec, made=made) -> bytes:
+            if not made:
+                made.update(render_feeds(*spec()))
+            return made[suffix]
+        for suffix in (".xml", ".atom"):
+            sink.emit(f"{lang}/feeds/{name}{suffix}", keys, lambda s=suffix, m=make: m(s))
+
+
+def emit_shared(gen, sink) -> None:
+    """Language-neutral files, listed once by the main-language site: the language chooser
+    and the manifest (the submission service's contract)."""
+    sink.emit("index.html", ("site",), lambda: gen.render("choose_language",
+                                                          {"lang": DEFAULT_LANGUAGE}))
+    sink.emit(MANIFEST_PATH, ("index",), lambda: manifest_json(gen.index))
+
+
+def emit_open_data(sink, index, snapshot: dict | None) -> None:
+    """``/opendata/``: tables, package and page, from the index, the whole public snapshot and
+    the files other writers put under ``/opendata/`` (listed in the record: flushed first)."""
+    from generator.opendata import OPENDATA_DIR, open_data_names, open_data_files
+
+    build_dir = sink.build_dir
+    keys = ("index", "snapshot", "budget")
+    made: dict = {}
+
+    def make(name: str) -> bytes:
+        if not made:
+            manifest = (build_dir / MANIFEST_PATH).read_bytes()
+            others = {p.removeprefix(OPENDATA_DIR + "/"): (build_dir / p).stat().st_size
+                      for p in sink.record.outputs
+                      if p.startswith(OPENDATA_DIR + "/") and p.count("/") > 1}
+            made.update(open_data_files(index, snapshot, manifest, others))
+        return made[name]
+    previous = [p for p, k in sink.previous.outputs.items() if k == keys] \
+        if sink.previous else []
+    if previous and all(sink.previous.inputs.get(k) == sink.record.inputs.get(k) for k in keys):
+        names = [p.removeprefix(OPENDATA_DIR + "/") for p in previous]  # the same tables
+    else:
+        names = open_data_names(index, snapshot)
+    for name in names:
+        sink.emit(f"{OPENDATA_DIR}/{name}", keys, lambda n=name: make(n))

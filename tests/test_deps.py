@@ -1,0 +1,158 @@
+"""Issue 10: a build renders only what changed, and its result is byte for byte a cold build's.
+
+Each kind of change - a text edit, a new document, a removed document, a state body renamed, a
+new day, a template change - is built twice: incrementally over the previous build, and cold
+into an empty output with an empty cache. The two sites (search index included, once its
+background rebuild is done) must hold the same files with the same bytes. A build killed
+half-way (SIGKILL, a real process) leaves the previous site serving, untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.deps import RECORD
+from generator.search import wait_for_search
+from tests.helpers import ROOT, write_document
+
+TODAY = dt.date(2025, 3, 5)
+THEME = ROOT / "themes" / "ashyq"
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Every file of the served site, through the search index's link."""
+    found = {}
+    for folder, _dirs, files in os.walk(root.resolve(), followlinks=True):
+        for name in files:
+            path = Path(folder) / name
+            found[path.relative_to(root.resolve()).as_posix()] = path.read_bytes()
+    return found
+
+
+@pytest.fixture
+def theme(tmp_path) -> Path:
+    copy = tmp_path / "theme"
+    shutil.copytree(THEME, copy)
+    return copy
+
+
+def run(content, out, cache, theme, today=TODAY, **kwargs):
+    result = build(content, out, cache_dir=cache, today=today, site_url="https://budget.example",
+                   settings={"THEME": str(theme)}, **kwargs)
+    wait_for_search(result.build_dir)
+    return result
+
+
+def edit_text(content, theme):
+    for lang in ("kk", "ru"):
+        path = content / "discussions/BP-2026-225-001" / f"BP-2026-225-001.{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Мәтін / текст purpose",
+                                                                 "Жаңа мәтін / новый текст"),
+                        encoding="utf-8")
+
+
+def add_document(content, theme):
+    write_document(content, "BP-2026-225-031", posted="2025-03-03")
+
+
+def remove_document(content, theme):
+    shutil.rmtree(content / "discussions/BP-2026-261-002")
+
+
+def rename_administrator(content, theme):
+    path = content / "administrators.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Министерство просвещения", "Министерство просвещения Республики Казахстан"),
+        encoding="utf-8")
+
+
+def change_template(content, theme):
+    base = theme / "templates" / "document.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "<dt>{{ _(\"Unique number\") }}</dt>", "<dt class=\"uid\">{{ _(\"Unique number\") }}</dt>"),
+        encoding="utf-8")
+
+
+CHANGES = {"text edit": edit_text, "new document": add_document,
+           "removed document": remove_document, "administrator renamed": rename_administrator,
+           "template change": change_template, "new day": None}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp_path):
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme)
+    before = site_files(live)
+    today = TODAY
+    if CHANGES[change]:
+        CHANGES[change](small_content, theme)
+    else:
+        today = TODAY + dt.timedelta(days=10)  # statuses change: BP-2026-225-001 closes
+    again = run(small_content, live, tmp_path / "cache", theme, today)
+    cold = run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme, today)
+    assert site_files(live) == site_files(tmp_path / "cold")
+    assert site_files(first.build_dir) == before  # the previous build was not touched
+    assert again.rendered < cold.rendered or change == "template change"
+    if change == "text edit":  # R14 parts: only the document's two pages and the index
+        assert sorted(p for p in again_rendered(live) if p.endswith(".html")) == [
+            "kk/discussions/BP-2026-225-001/index.html",
+            "ru/discussions/BP-2026-225-001/index.html"]
+
+
+def again_rendered(site: Path) -> list[str]:
+    """The files of the live build that are not hard links into the build before it."""
+    return [p.relative_to(site.resolve()).as_posix() for p in site.resolve().rglob("*")
+            if p.is_file() and p.stat().st_nlink == 1 and not p.name.startswith(".ashyq")]
+
+
+def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
+    run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    again = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    assert again.rendered == 0 and again.carried > 50
+
+
+KILLER = textwrap.dedent("""
+    import datetime as dt, os, signal, sys
+    from pathlib import Path
+    from generator import render
+    from generator.build import build
+    content, out, cache, theme = map(Path, sys.argv[1:5])
+    real, written = render.RenderPath._write, []
+    def write_then_die(self, output):
+        real(self, output)
+        written.append(output.path)
+        if len(written) == 3:  # some pages of the new build are on disk: die here
+            os.kill(os.getpid(), signal.SIGKILL)
+    render.RenderPath._write = write_then_die
+    build(content, out, cache_dir=cache, today=dt.date(2025, 3, 5),
+          site_url="https://budget.example", settings={"THEME": str(theme)}, workers=1)
+""")
+
+
+def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tmp_path):
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme)
+    before = site_files(live)
+    add_document(small_content, theme)
+    edit_text(small_content, theme)
+    proc = subprocess.run([sys.executable, "-c", KILLER, str(small_content), str(live),
+                           str(tmp_path / "cache"), str(theme)], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    half = [p for p in live.parent.glob(".live.builds/build-*") if p != first.build_dir]
+    assert half and any(p.is_file() for p in half[0].rglob("*.html"))  # it got that far
+    assert live.resolve() == first.build_dir and site_files(live) == before
+    assert (live / RECORD).is_file()
+    # The next build starts over from the served site and is complete.
+    run(small_content, live, tmp_path / "cache", theme)
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
+    assert site_files(live) == site_files(tmp_path / "cold")
