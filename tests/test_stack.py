@@ -79,7 +79,8 @@ def stack(tmp_path, small_content, build_site, pki):
     env = dict(os.environ, PYTHONPATH=str(ROOT), ASHYQ_ENV="production",
                ASHYQ_AUDIENCE="https://budget.example", ASHYQ_SECRET_KEY="stack-test-secret",
                ASHYQ_IDENTITY_KEY="stack-test-identity", ASHYQ_DATABASE=str(tmp_path / "db.sqlite3"),
-               ASHYQ_MANIFEST=str(site / "opendata" / "documents.json"),
+               ASHYQ_CONTENT=str(small_content), ASHYQ_OUTPUT=str(site),
+               ASHYQ_CACHE_DIR=str(tmp_path / "cache"),
                ASHYQ_LOCALE_DIR=str(tmp_path / "locale"), ASHYQ_REPORTS_DIR=str(tmp_path / "reports"),
                ASHYQ_MAIL_OUTBOX=str(tmp_path / "outbox"),
                ASHYQ_DECREES=str(small_content / "decrees.toml"),
@@ -101,8 +102,7 @@ def stack(tmp_path, small_content, build_site, pki):
     try:
         start("gunicorn", [sys.executable, "-m", "gunicorn", "-c",
                            str(ROOT / "deploy" / "gunicorn.conf.py"), "submit_api.wsgi:app"])
-        start("worker", [sys.executable, "-m", "portal.cli", "worker", "--content",
-                         str(small_content), "--out", str(site), "--cache", str(tmp_path / "cache")])
+        start("worker", [sys.executable, "-m", "portal.cli", "worker"])
         start("nginx", [NGINX, "-c", str(prefix / "nginx.conf"), "-p", str(prefix)])
         wait_until_up(web_port, procs)
         yield {"port": web_port, "site": site, "content": small_content, "procs": procs}
