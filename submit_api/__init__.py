@@ -65,10 +65,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.init_app(app)
     errors.init_app(app)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     limiter.init_app(app)
 
     from submit_api import auth, ingest, office_api, proposals, schema, votes
+    for view in votes.VOTE_VIEWS:  # checked by votes.check_csrf, remembered per token
+        csrf.exempt(f"submit_api.votes.{view}")
     auth.init_app(app)
     for module in (auth, votes, proposals, office_api, ingest, schema):
         app.register_blueprint(module.bp)

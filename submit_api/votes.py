@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, current_app, session
+from flask import Blueprint, current_app, request, session
+from flask_wtf.csrf import CSRFError, validate_csrf
 from limits import parse_many
+from wtforms import ValidationError
 
 from ashyq import clock
 from submit_api import vote_writer
@@ -59,8 +61,33 @@ def vote_limits(setting: str) -> tuple[tuple[int, int], ...]:
     return tuple((item.amount, item.get_expiry()) for item in parse_many(setting))
 
 
+#: (token sent, raw token of the session, secret) already found valid: a citizen voting again
+#: with the same token is not checked by itsdangerous again (tokens do not expire here:
+#: WTF_CSRF_TIME_LIMIT is None; with a time limit every vote is checked in full).
+_valid_csrf: dict[tuple[str, str, str], bool] = {}
+CSRF_CACHE_SIZE = 20_000
+
+
+def check_csrf() -> None:
+    """Flask-WTF's CSRF check for the vote routes, remembered per token (the vote path is hot:
+    bench/api_load.py); the same refusal as CSRFProtect's."""
+    config = current_app.config
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token") or ""
+    key = (token, str(session.get("csrf_token", "")), str(config["SECRET_KEY"]))
+    if config["WTF_CSRF_TIME_LIMIT"] is None and key in _valid_csrf:
+        return
+    try:
+        validate_csrf(token)
+    except ValidationError as exc:
+        raise CSRFError(exc.args[0]) from exc
+    if len(_valid_csrf) >= CSRF_CACHE_SIZE:
+        _valid_csrf.clear()
+    _valid_csrf[key] = True
+
+
 def session_id() -> str:
     """The session named by the cookie; whether it is live is checked by the vote writer."""
+    check_csrf()
     sid = session.get("sid")
     if not sid:
         raise ApiError(401, "sign_in_required", SIGN_IN_REQUIRED, rule="R13")
@@ -101,8 +128,11 @@ def my_vote(target_type: str, target_id: str, person: str | None) -> str | None:
     return store.value_of(get_db(), target_type, target_id, person)
 
 
-# Votes skip Flask-Limiter: the per-person limit is counted by the vote writer, and the
-# per-address flood guard for /api/ is the reverse proxy's (deploy/nginx).
+# Votes skip Flask-Limiter (limits.py filters them out before any work): the per-person limit
+# is counted by the vote writer, and the per-address flood guard for /api/ is the reverse
+# proxy's (deploy/nginx). Their CSRF check is check_csrf (create_app exempts them from
+# CSRFProtect's).
+VOTE_VIEWS = ("vote_on_document", "vote_on_proposal")
 @bp.post("/api/documents/<uid>/votes")
 @limiter.exempt
 def vote_on_document(uid: str):
