@@ -123,7 +123,6 @@ class BudgetPagesGenerator(Generator):
         """The chart of ``items`` (label, totals) and the words that describe it."""
         _, lang = self.gettext, self.lang
         shown = sorted(items, key=lambda i: -i[1].adjusted)[:MAX_CHART_BARS]
-        shown = [i for i in items if i in shown]  # keep the table's order
         top = max([max(t.adjusted, t.executed) for _l, t in shown] or [Decimal(0)])
         unit_key, divisor = choose_unit(top)
         unit = {"billion": _("billion tenge"), "million": _("million tenge"),

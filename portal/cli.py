@@ -85,6 +85,22 @@ def build(content_dir: Path | None, output: Path | None, site_url: str | None,
 
 
 @main.command()
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def preview(content_dir: Path | None, host: str, port: int) -> None:
+    """Preview the content while writing it: build, serve, rebuild what changed on every
+    save and reload the page in the browser (docs/content.md)."""
+    from generator.preview import serve
+
+    cache = Path(current_settings()["CACHE_DIR"]) / "preview"
+    try:
+        serve(place(content_dir, "CONTENT"), cache / "site", cache, host=host, port=port)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @output_option
@@ -118,24 +134,94 @@ def serve(host: str, port: int, output: Path | None, content_dir: Path | None,
 
 @main.command()
 @content_option
+@output_option
+@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds "
+              "[default: ASHYQ_SITE_URL].")
+def worker(content_dir: Path | None, output: Path | None, site_url: str | None) -> None:
+    """Run the rebuild worker as its own process (production, beside gunicorn and nginx).
+
+    At start it rebuilds a site built on an earlier day; then it brings decisions, answers,
+    vote totals, new days and final reports (R17) into the static site until SIGTERM."""
+    import signal
+    import sys
+
+    from portal.worker import RebuildWorker
+    from submit_api import create_app
+
+    # SIGTERM (systemd stop) ends the process wherever it is: a build it interrupts never
+    # reaches the served site (builds are swapped in whole).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    config = dict(current_settings())
+    config.update(OUTPUT=str(place(output, "OUTPUT")), CONTENT=str(place(content_dir, "CONTENT")),
+                  MANIFEST=None)
+    if site_url:
+        config["SITE_URL"] = site_url
+    api = create_app(ashyq_settings.resolve_places(config))  # checks a production configuration
+    click.echo(f"rebuild worker on {config['OUTPUT']} (SIGTERM stops)")
+    try:
+        RebuildWorker.from_settings(api.config).run()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@content_option
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
-def check(content_dir: Path | None, show_all: bool) -> None:
-    """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
+@database_option
+def check(content_dir: Path | None, show_all: bool, database: Path | None) -> None:
+    """Check the rules of the order (R3-R17); exit 1 on any violation. The publication record
+    and the discussions' facts come from the database's public snapshot (R9-R17); a content
+    problem that stops the build is reported beside every other check."""
+    import sqlite3
+
     from ashyq import clock
     from generator import compliance
-    from generator.content import ContentInvalid, load_content
+    from generator.content import load_content
+    from generator.publication import first_served_dates, record_from_snapshot
+    from submit_api.public import public_snapshot
 
-    try:
-        index = load_content(place(content_dir, "CONTENT"), clock.today())
-    except ContentInvalid as exc:
-        raise click.ClickException(str(exc)) from exc
-    checks = compliance.check(index)
+    database = place(database, "DATABASE")
+    snapshot = None
+    if database.exists():
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            snapshot = public_snapshot(conn)
+        except sqlite3.Error:
+            snapshot = None  # not migrated yet: no record
+        finally:
+            conn.close()
+    index = load_content(place(content_dir, "CONTENT"), clock.today(),
+                         first_served_dates(record_from_snapshot(snapshot)), strict=False)
+    checks = compliance.check(index, snapshot, index.problems)
     bad = compliance.violations(checks)
     for item in checks if show_all else bad:
         click.echo(("ok   " if item.ok else "FAIL ") + item.describe())
     click.echo(f"{len(checks)} checks on {index.today.isoformat()}, {len(bad)} violation(s)")
     if bad:
         raise SystemExit(1)
+
+
+@main.command("seed-demo")
+@output_option
+def seed_demo(output: Path | None) -> None:
+    """DEMO ONLY: give the ended discussions proposals, answers, a refusal, votes and their
+    final reports, through the service's own functions (idempotent). Needs ASHYQ_DEMO_SIGNER."""
+    from ashyq import clock
+    from ashyq.manifest import MANIFEST_PATH, ManifestUnavailable, read_manifest
+    from submit_api import create_app
+    from submit_api.demo import seed_demo as seed
+
+    site = place(output, "OUTPUT")
+    try:
+        documents = [doc.entry for doc in read_manifest(site).values()]
+    except ManifestUnavailable as exc:
+        raise click.ClickException(f"no site at {site}: run 'ashyq build' first ({exc})") from exc
+    config = dict(current_settings(), MANIFEST=str(site / MANIFEST_PATH))
+    if not config["DEMO_SIGNER"]:
+        raise click.ClickException("the demo history needs the demo signer: ASHYQ_DEMO_SIGNER=true")
+    added = seed(create_app(config), documents, clock.today())
+    click.echo(f"demo history: {added} proposal(s) added" if added
+               else "demo history: already there")
 
 
 def _service():
@@ -229,14 +315,30 @@ def backup_command(target: Path) -> None:
 
 
 @main.command("restore")
-@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def restore_command(source: Path) -> None:
-    """Replace the database with the backup SOURCE (stop `ashyq serve` first)."""
-    from submit_api.backup import BackupError, restore
+@click.argument("source", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--from-replica", is_flag=True,
+              help="Restore from the Litestream replica (folder or S3) instead of a backup file.")
+@click.option("--replica-config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Litestream's configuration [ASHYQ_LITESTREAM_CONFIG, /etc/litestream.yml].")
+@click.option("--timestamp", default=None, help="With --from-replica: the state at this "
+              "time (ISO, UTC, e.g. 2026-12-02T10:00:00Z) instead of the newest.")
+def restore_command(source: Path | None, from_replica: bool, replica_config: Path | None,
+                    timestamp: str | None) -> None:
+    """Replace the database with the backup SOURCE, or with its replica (--from-replica).
+    Stop the service (and Litestream) first."""
+    from submit_api.backup import BackupError, restore, restore_from_replica
 
-    database = Path(_service().config["DATABASE"])
+    config = current_settings()
+    database = Path(config["DATABASE"])
+    if bool(source) == from_replica:
+        raise click.ClickException("give a backup file SOURCE or --from-replica (one of them)")
     try:
-        restore(source, database)
+        if from_replica:
+            replica_config = replica_config or Path(config["LITESTREAM_CONFIG"])
+            restore_from_replica(replica_config, database, timestamp)
+            source = f"the replica of {replica_config}"
+        else:
+            restore(source, database)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {database} from {source}")

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import http.cookiejar
+import os
 import shutil
+import socket
 import sqlite3
 import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 from submit_api.db import connect, init_db
@@ -56,7 +61,9 @@ def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: st
     body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
     for pid, heading in parts or PARTS[lang]:
         suffix = f" {{#{pid}}}" if pid else ""
-        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
+        # R3: each version in its own language (generator.compliance_order checks the letters)
+        text = "Бөлімнің мәтіні" if lang == "kk" else "Текст раздела"
+        body += f"## {heading}{suffix}\n\n{text} {pid} {lang}.\n\n"
     return head + "\n" + body
 
 
@@ -74,8 +81,8 @@ def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: di
     for lang in ("kk", "ru"):
         head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
         head += "".join(f"{k}: {v}\n" for k, v in fields.items())
-        (content / folder / f"{uid}.{lang}.md").write_text(
-            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+        body = "\nМәтін.\n\n## Бөлім\n\nМәтін.\n" if lang == "kk" else "\nТекст.\n\n## Раздел\n\nТекст.\n"
+        (content / folder / f"{uid}.{lang}.md").write_text(head + body, encoding="utf-8")
 
 
 def copy_tree(src: Path, dest: Path) -> Path:
@@ -239,6 +246,9 @@ PAGE_TYPES = [
     "reporting/data/2026-10/", "citizens-budget/CB-2027-planning/", "statements/FS-2025-225/",
     "audit/AR-2026-226/", "materials/", "administrators/", "administrators/225/",
     "compliance/", "compliance/226/", "search/", "me/", "no-such-page/",
+    # issue 14: a Markdown page with a chart and wide tables, a material, the follow and footer pages
+    "reporting/BR-2026-10/", "materials/MAT-2026-001/", "feeds/", "about/accessibility/",
+    "about/privacy/", "about/contacts/",
 ]
 
 
@@ -292,3 +302,67 @@ def add_votes(conn, target_type, target_id, n_for, n_against, tag=""):
             conn.execute("INSERT INTO votes VALUES (?, ?, ?, ?, '2025-03-01T10:00:00+05:00', "
                          "'2025-03-01T10:00:00+05:00')",
                          (target_type, str(target_id), f"{PERSON}-{value}-{k}{tag}", value))
+
+
+def moderate_pending(conn):
+    """R17 waits until every proposal received in time is moderated (tests/test_late_proposals.py)."""
+    conn.execute("UPDATE proposals SET status = 'refused', moderated_at = "
+                 "'2025-03-12T10:00:00+05:00' WHERE status = 'pending'")
+
+
+def write_release(content, uid, date, document, admin, text: dict) -> None:
+    """A press release (R12) with its own text in each language."""
+    (content / "press").mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        (content / "press" / f"{uid}.{lang}.md").write_text(
+            f"uid: {uid}\ntype: press_release\ntitle: {uid} {lang}\ndate: {date}\n"
+            f"document: {document}\nadministrator: {admin}\n\n{text[lang]}\n", encoding="utf-8")
+# -- an API server in its own process, and a citizen talking to it over real HTTP -----------
+
+SERVER = """
+import json, sys
+from werkzeug.serving import make_server
+from submit_api import create_app
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(config: dict, port: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(config), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+class Citizen:
+    """A browser-like client: cookies, CSRF token, real HTTP."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = None
+
+    def call(self, method: str, path: str, body=None, timeout=10):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRFToken": self.token or ""})
+        with self.opener.open(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def sign_in(self, pki, who: str) -> None:
+        self.token = self.call("GET", "/api/csrf")["csrf_token"]
+        challenge = self.call("GET", "/api/auth/challenge")["challenge"]
+        signed = pki.sign_xml(challenge.encode(), who=who).decode()
+        self.token = self.call("POST", "/api/auth/eds", {"signed_xml": signed})["csrf_token"]

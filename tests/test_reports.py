@@ -26,6 +26,7 @@ from submit_api.reports.data import report_data
 from submit_api.reports.render import render_report, report_view
 from submit_api.reports.store import (NoReport, current_report, generate_due_reports, regenerate,
                                       report_files, report_versions, verify_report)
+from tests.helpers import moderate_pending
 from tests.helpers import ACCEPTED, ACCEPTED_ANSWER, DOCUMENT, GENERATED, PERSON, REJECTED, REJECTED_ANSWER, REPORT_ADMINISTRATORS as ADMINISTRATORS, UID, UNANSWERED, add_votes, make_example
 
 NBSP = "\u202f"  # Babel puts a narrow no-break space in "2025 ж." and "2025 г."
@@ -134,8 +135,10 @@ def test_r17_rows_are_the_published_proposals_unanswered_included(example):
             for r in rows] == [(1, 1, "2025-02-25", "purpose", "kk", 4, 1),
                                (2, 3, "2025-02-27", "expenses", "ru", 2, 2),
                                (3, 5, "2025-03-10", "purpose", "kk", 1, 0)]
-    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03"}
-    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05"}
+    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03",
+                                 "after_end": False}
+    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05",
+                                 "after_end": False}
     assert rows[2]["answer"] is None
     assert rows[1]["part"]["title"] == {"kk": "Шығыстар", "ru": "Расходы"}
 
@@ -264,6 +267,8 @@ def test_r17_same_data_gives_the_same_bytes(example, tmp_path):
 @pytest.fixture
 def db(tmp_path):
     conn = make_example(tmp_path / "ashyq.sqlite3")
+    assert generate_due_reports(conn, [DOCUMENT], GENERATED, tmp_path / "waiting") == []
+    moderate_pending(conn)
     yield conn
     conn.close()
 

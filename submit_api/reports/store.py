@@ -32,12 +32,14 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.annex import ANNEX_TYPES
 from ashyq.doctypes import LANGUAGES
+from ashyq.workdays import WorkingCalendar, load_calendar
 from submit_api import portal_key
 from submit_api.db import transaction
 from submit_api.reports import sign
 from submit_api.reports.data import canonical_json, report_data
 from submit_api.reports.render import render_report
 from submit_api.store import changes
+from submit_api.store import proposals as proposal_rows
 from submit_api.store import reports as rows
 
 log = logging.getLogger(__name__)
@@ -245,11 +247,37 @@ def clean_temporary(reports_dir: Path) -> list[Path]:
     return removed
 
 
+#: RULES.md interpretation (¶15-¶17): a proposal the operator published after the end gets
+#: this many working days for the administrator's answer before the report is formed.
+LATE_ANSWER_WORKING_DAYS = 2
+
+
+def waiting_for(conn: sqlite3.Connection, document: Mapping, today: dt.date,
+                calendar: WorkingCalendar) -> str | None:
+    """Why the report on an ended discussion is not formed yet, or None (RULES.md, ¶15-¶17).
+
+    ``"moderation"``: a proposal received before the end still waits for the operator (its 2
+    working days may run past the end); ``"late_answer"``: one published after the end is
+    unanswered and its administrator's 2 working days since publication have not passed."""
+    end = dt.date.fromisoformat(str(document["discussion_end"]))
+    pending, published = proposal_rows.waiting_on(conn, document["uid"])
+    if pending:
+        return "moderation"
+    for moderated_at in published:
+        day = dt.date.fromisoformat(moderated_at[:10]) if moderated_at else end
+        if day > end and today <= calendar.working_days_after(day, LATE_ANSWER_WORKING_DAYS):
+            return "late_answer"
+    return None
+
+
 def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[Mapping],
                          today: dt.date, reports_dir: Path,
                          administrators: Mapping[str, str] | None = None,
+                         calendar: WorkingCalendar | None = None,
                          key: portal_key.PortalKey | None = None) -> list[int]:
-    """R17: generate the report of every discussion that ended before ``today`` and has none.
+    """R17: generate the report of every discussion that ended before ``today`` and has none,
+    once no proposal received in time waits for moderation or for a late answer
+    (:func:`waiting_for`): no proposal is lost to the calendar.
 
     Idempotent: a document with a report (of any version) is skipped. ``administrators`` maps
     administrator codes to e-mail addresses for the delivery rows; without it the address is
@@ -262,6 +290,8 @@ def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[
     created = []
     for document in manifest_documents:
         if document["uid"] in done or not is_due(document, today):
+            continue
+        if waiting_for(conn, document, today, calendar or load_calendar()):
             continue
         try:
             report_id = _create(conn, document, today, reports_dir, 1, administrators, True,

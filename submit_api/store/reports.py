@@ -49,6 +49,11 @@ def latest_version(conn: sqlite3.Connection, uid: str) -> int:
                         (uid,)).fetchone()[0] or 0
 
 
+def has_report(conn: sqlite3.Connection, uid: str) -> bool:
+    """Whether a final report on ``uid`` has been formed (R17)."""
+    return conn.execute("SELECT 1 FROM reports WHERE document = ? LIMIT 1", (uid,)).fetchone() is not None
+
+
 def documents_with_reports(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT DISTINCT document FROM reports")}
 
