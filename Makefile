@@ -9,7 +9,11 @@ PORT ?= 8000
 
 .PHONY: run test install install-test build serve bench clean
 
+# The demo: build, give the ended discussions their history (proposals, answers, a refusal,
+# final reports; idempotent), build again with it, serve. Feeds and sitemap link to HOST:PORT.
 run: install build
+	ASHYQ_NOW=$(DEMO_NOW) ASHYQ_DEMO_SIGNER=true $(BIN)/ashyq seed-demo
+	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build --site-url http://$(HOST):$(PORT)
 	ASHYQ_NOW=$(DEMO_NOW) ASHYQ_DEMO_SIGNER=true $(BIN)/ashyq serve --host $(HOST) --port $(PORT)
 
 test: install-test
@@ -29,7 +33,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 build: install
-	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build
+	ASHYQ_NOW=$(DEMO_NOW) $(BIN)/ashyq build --site-url http://$(HOST):$(PORT)
 
 bench: install-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

@@ -9,6 +9,7 @@ ASHYQ_REPORTS = None  # the folder of frozen final reports (R17), if any
 from ashyq.settings import SETTINGS as _SETTINGS  # noqa: E402 - one source of the defaults
 
 NCALAYER_URL = _SETTINGS["NCALAYER_URL"].default  # NCALayer on the citizen's own computer (R13)
+ASHYQ_OPERATOR_EMAIL = _SETTINGS["OPERATOR_EMAIL"].default  # on the footer pages (issue 14)
 # Also sent as a header by `ashyq serve`; no inline script or style anywhere on the site.
 # Pages add "connect-src 'self' NCALAYER_URL" so the sign-in script may reach NCALayer.
 # The search page alone needs 'wasm-unsafe-eval' (Pagefind's WebAssembly): `ashyq serve` sends
@@ -34,7 +35,13 @@ JINJA_ENVIRONMENT = {"extensions": ["jinja2.ext.i18n"], "trim_blocks": True, "ls
 # docutils has no kk locale; only Markdown is content here.
 READERS = {"rst": None, "htm": None, "html": None}
 MARKDOWN = {
-    "extension_configs": {"markdown.extensions.extra": {}, "markdown.extensions.meta": {}},
+    # Table columns are aligned by attribute, then by class (generator.mdtables): an inline
+    # style would break the CSP.
+    "extension_configs": {
+        "markdown.extensions.extra": {"markdown.extensions.tables": {"use_align_attribute": True}},
+        "markdown.extensions.meta": {},
+        "generator.mdtables:TableExtension": {},
+    },
     "output_format": "html5",
 }
 

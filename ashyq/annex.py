@@ -1,7 +1,9 @@
 """The final report form of R17: Annex 1 (passports) and Annex 2 (implementation reports).
 
 Pure module (no Flask, no Pelican): the labels live in ``ashyq/data/annex.toml``, kk and ru side
-by side, loaded once. The 13 header fields are named by stable keys, in the form's order
+by side, loaded once. The Kazakh labels of the form are the order's own words; the Russian ones
+are the portal's translation (the official Russian text was not found): each table says so in
+its ``source``, and :func:`provenance` says it on the report page. The 13 header fields are named by stable keys, in the form's order
 (:data:`FIELD_KEYS`); the table has 7 numbered columns (:data:`COLUMN_KEYS`). Annex 2 differs
 from Annex 1 in its title and in the labels of the posting and discussion-end dates.
 """
@@ -105,3 +107,19 @@ def label(section: str, key: str, lang: str) -> str:
 def text(section: str, lang: str) -> str:
     """A single-entry label such as ``text("no_answer", "kk")`` or ``text("form", "ru")``."""
     return _pair(load()[section], section)[lang]
+
+
+def provenance(lang: str) -> str:
+    """Which labels are the order's (Kazakh) and which are ours (the Russian translation)."""
+    return text("provenance", lang)
+
+
+def sources() -> dict[str, str]:
+    """``source`` of every section of the label file: "order" or "portal" (tests read it)."""
+    data = load()
+    found = {f"annex.{k}": v.get("source", "") for k, v in data["annex"].items()}
+    found.update({f"field.{f['key']}": f.get("source", "") for f in data["field"]})
+    found.update({f"column.{c['key']}": c.get("source", "") for c in data["column"]})
+    found.update({k: v.get("source", "") for k, v in data.items()
+                  if isinstance(v, dict) and k not in ("annex",) and "source" in v})
+    return found

@@ -17,12 +17,13 @@ from pathlib import Path
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = False,
-                 unchanged_ok: bool = False) -> bool:
+                 unchanged_ok: bool = False, mode: int | None = None) -> bool:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8) in one rename.
 
     ``durable`` also fsyncs the file before the rename (for data that must survive a power
     cut: imported datasets, not rebuildable pages). With ``unchanged_ok`` a file that already
-    holds exactly ``data`` is left alone. Returns whether the file was written.
+    holds exactly ``data`` is left alone. ``mode`` sets the file's permissions before it
+    appears (``0o600`` for a private key). Returns whether the file was written.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -38,6 +39,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = 
             if durable:
                 out.flush()
                 os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -50,8 +50,9 @@ SETTINGS: dict[str, Setting] = {
                    "links); default `http://127.0.0.1:8000`."),
     "DATABASE": _s(str(VAR / "ashyq.sqlite3"), "The SQLite database of the service (private "
                    "data: identity hashes, sessions, votes, proposals, audit log)."),
-    "CACHE_DIR": _s(str(VAR / "cache"), "Build caches (rendered Markdown, Pelican's reader "
-                    "cache) and the public snapshot handed to builds."),
+    "CACHE_DIR": _s(str(VAR / "cache"), "Build caches (rendered Markdown by content hash, "
+                    "what reading the content found, compiled catalogs), the public snapshot "
+                    "handed to builds, and `ashyq preview`'s site."),
     "REPORTS_DIR": _s(str(VAR / "reports"), "Frozen final reports (R17) and their versions."),
     "MANIFEST": _s(None, "The build's manifest the API trusts; default "
                    "`OUTPUT/opendata/documents.json`."),
@@ -83,9 +84,25 @@ SETTINGS: dict[str, Setting] = {
     "NCANODE_URL": _s(None, "NCANode's address, with `EDS_CHECKER=ncanode`."),
     "NCANODE_TIMEOUT": _s(15, "Seconds to wait for NCANode."),
     "NCALAYER_URL": _s("wss://127.0.0.1:13579/", "Where the page script finds NCALayer."),
+    "OPERATOR_EMAIL": _s("support@ashyq.example", "The operator's address on the footer pages "
+                         "(accessibility, privacy, contacts)."),
     "DEMO_SIGNER": _s(False, "Development only: a marked demo sign-in signs challenges with a "
                       "test certificate. Refused in production."),
     "DEMO_PKI": _s(str(VAR / "demo-pki"), "Where the demo signer's test PKI is generated."),
+    # -- the portal's own signature (final reports R17, proposal receipts R14) ------------------
+    "REPORT_SIGNING_KEY": _s(None, "The portal's organisation key that signs the final "
+                             "reports (PAdES) and the proposal receipts: a PEM key, or a "
+                             "PKCS#12 file (`.p12`/`.pfx`) with its certificate. Without it "
+                             "the demo makes its own (marked DEMO); required in production."),
+    "REPORT_SIGNING_CERT": _s(None, "The PEM certificate of `REPORT_SIGNING_KEY` (its chain "
+                              "may follow the leaf in the same file)."),
+    "REPORT_SIGNING_PASSWORD": _s(None, "Password of the signing key, if it has one."),
+    "REPORT_SIGNING_DEMO_DIR": _s(None, "Where the demo's own signing key is made; default "
+                                  "`portal-demo-key/` beside `REPORTS_DIR`."),
+    "PORTAL_CERTIFICATE": _s(None, "The PEM certificate (and chain) the build publishes as "
+                             "`/opendata/portal-certificate.pem`, to check reports and "
+                             "receipts against; default `REPORT_SIGNING_CERT`, else the "
+                             "demo's."),
     # -- mail (final reports, R17) ---------------------------------------------------------
     "MAIL_HOST": _s(None, "SMTP server; without it mail goes to `MAIL_OUTBOX`."),
     "MAIL_PORT": _s(None, "SMTP port (25, or 465 with `MAIL_SSL`)."),
@@ -176,4 +193,11 @@ def resolve_places(values: dict[str, Any]) -> dict[str, Any]:
         values["MANIFEST"] = str(Path(values["OUTPUT"]) / "opendata" / "documents.json")
     if not values.get("DECREES"):
         values["DECREES"] = str(Path(values["CONTENT"]) / "decrees.toml")
+    if not values.get("REPORT_SIGNING_DEMO_DIR"):
+        values["REPORT_SIGNING_DEMO_DIR"] = str(Path(values["REPORTS_DIR"]).parent
+                                                / "portal-demo-key")
+    if not values.get("PORTAL_CERTIFICATE"):
+        values["PORTAL_CERTIFICATE"] = str(
+            values.get("REPORT_SIGNING_CERT")
+            or Path(values["REPORT_SIGNING_DEMO_DIR"]) / "portal-cert.pem")
     return values

@@ -1,8 +1,12 @@
 """Kazakhstan working days: the one calendar every deadline of the Rules is counted on.
 
 Pure module: imports neither Pelican nor Flask, so the generator and the submission service
-share it. Public holidays and decree transfers come from ``holidays.KZ``; decrees newer than
-the installed package are added from an override file (``content/decrees.toml``).
+share it. Public holidays and decree transfers come from ``holidays.KZ`` (pinned in
+pyproject.toml to a release whose 2025 and 2026 match the official calendars: the transfer of
+5 January 2025 to 3 January, Kurban ait on 6 June 2025 and 27 May 2026, no Constitution Day on
+30 August 2026 after the new Constitution; tests/test_calendar.py). Decrees and laws newer
+than the installed package are applied from ``content/decrees.toml``, both ways: add a day off,
+cancel a holiday, make a weekend day a working day (RULES.md, Working days).
 
 "A deadline counted 'within N working days' from a date D is the N-th working day after D"
 (RULES.md, Working days). That single definition serves:
@@ -47,18 +51,29 @@ class WorkingCalendar:
 
     transfers: list[Transfer] = field(default_factory=list)
     extra_holidays: dict[dt.date, str] = field(default_factory=dict)
+    cancelled: dict[dt.date, str] = field(default_factory=dict)     # holidays no longer off
+    working_days: dict[dt.date, str] = field(default_factory=dict)  # weekend days worked
 
     def __post_init__(self) -> None:
         self._kz = holidays.KZ()
-        for t in self.transfers:
-            self._kz[t.day_off] = t.decree or "Day off (decree)"
-            self._kz.weekend_workdays.add(t.working_day)
-        for day, name in self.extra_holidays.items():
-            self._kz[day] = name
+        self._off = {t.day_off for t in self.transfers} | set(self.extra_holidays)
+        self._worked = {t.working_day for t in self.transfers} | set(self.working_days)
 
     def is_working_day(self, day: dt.date) -> bool:
-        """True when ``day`` is worked in Kazakhstan (weekday not a holiday, or a worked weekend)."""
+        """True when ``day`` is worked in Kazakhstan. The overrides come first: a weekend day
+        made a working day is worked; a day off added is rested; a cancelled holiday is an
+        ordinary day; otherwise ``holidays.KZ`` decides."""
+        if day in self._worked:
+            return True
+        if day in self._off:
+            return False
+        if day in self.cancelled:
+            return day.weekday() < 5
         return self._kz.is_working_day(day)
+
+    @property
+    def overrides(self) -> int:
+        return len(self.transfers) + len(self.extra_holidays) + len(self.cancelled) + len(self.working_days)
 
     def working_days_after(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after ``start`` (``start`` itself is never counted)."""
@@ -117,8 +132,10 @@ def _date(value: object, where: str) -> dt.date:
 def load_calendar(override_file: Path | None = None) -> WorkingCalendar:
     """A calendar from ``holidays.KZ`` plus the decrees listed in ``override_file`` (TOML).
 
-    The file holds ``[[transfer]]`` tables (``day_off``, ``working_day``, ``decree``) and
-    ``[[holiday]]`` tables (``date``, ``name``). A missing file means no overrides.
+    The file holds ``[[transfer]]`` tables (``day_off``, ``working_day``, ``decree``),
+    ``[[holiday]]`` tables (``date``, ``name``: a day off added), ``[[cancel]]`` tables
+    (``date``, ``decree``: a holiday that is no longer a day off) and ``[[working_day]]`` tables
+    (``date``, ``decree``: a weekend day that is worked). A missing file means no overrides.
     """
     if override_file is None or not Path(override_file).exists():
         return WorkingCalendar()
@@ -138,4 +155,15 @@ def load_calendar(override_file: Path | None = None) -> WorkingCalendar:
         _date(h.get("date"), f"{override_file}: holiday {i + 1}"): str(h.get("name", "Holiday"))
         for i, h in enumerate(data.get("holiday", []))
     }
-    return WorkingCalendar(transfers, extra)
+    cancelled = {_date(c.get("date"), f"{override_file}: cancel {i + 1}"): str(c.get("decree", ""))
+                 for i, c in enumerate(data.get("cancel", []))}
+    worked = {_date(w.get("date"), f"{override_file}: working_day {i + 1}"): str(w.get("decree", ""))
+              for i, w in enumerate(data.get("working_day", []))}
+    return WorkingCalendar(transfers, extra, cancelled, worked)
+
+
+def calendar_source(calendar: WorkingCalendar) -> dict[str, object]:
+    """Where the calendar comes from, for the compliance page: the package, its version, the
+    number of local decree overrides."""
+    return {"package": "holidays", "country": "KZ", "version": holidays.__version__,
+            "url": "https://pypi.org/project/holidays/", "overrides": calendar.overrides}

@@ -13,9 +13,7 @@ Reads the datasets ``content/reporting/data/<period>.json`` (written by
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from decimal import Decimal
 
@@ -23,6 +21,7 @@ from babel.numbers import format_decimal
 from pelican import signals
 from pelican.generators import Generator
 
+from ashyq import tabular
 from ashyq.budget import DATA_DIR, BudgetFileInvalid, Dataset, Totals, load_dataset, plain
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.i18n import date_long, date_short, translations
@@ -76,11 +75,7 @@ def received(dataset: Dataset) -> dt.date | None:
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     """UTF-8 with a BOM (Excel reads Cyrillic), CRLF, dot decimals: as the final reports."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return tabular.csv_bytes([header, *rows], bom=True)   # formulas escaped (issue 13)
 
 
 class BudgetPagesGenerator(Generator):
@@ -128,7 +123,6 @@ class BudgetPagesGenerator(Generator):
         """The chart of ``items`` (label, totals) and the words that describe it."""
         _, lang = self.gettext, self.lang
         shown = sorted(items, key=lambda i: -i[1].adjusted)[:MAX_CHART_BARS]
-        shown = [i for i in items if i in shown]  # keep the table's order
         top = max([max(t.adjusted, t.executed) for _l, t in shown] or [Decimal(0)])
         unit_key, divisor = choose_unit(top)
         unit = {"billion": _("billion tenge"), "million": _("million tenge"),

@@ -8,7 +8,14 @@ prints the results, the compliance pages publish them.
 * R10 implementation reports by 1 April of the next year, at least 10 working days of
       discussion, with supporting materials for budget investment projects attached
 * R12 a press release on the posting day, published by the administrator
-* R3  both languages (checked when the content is read; a missing language stops the build)
+* R3  both languages (checked when the content is read; a missing language stops the build),
+      each version a text in its language (generator.compliance_order)
+* R4, R6, R7 (published before received), R10 (reports missing, materials), R12 (the release's
+      author and dates): generator.compliance_order
+* R9, R10, R12 judged from the publication record, and R15-R17 from the discussions' facts,
+      both in the public snapshot: generator.compliance_record
+* a content problem that stops the build is reported as a check too (``problems``), beside
+  every other check
 """
 from __future__ import annotations
 
@@ -39,7 +46,8 @@ class Check:
 
     def describe(self) -> str:
         """A plain English line for the command line."""
-        where = self.document or f"administrator {self.administrator}"
+        where = self.document or (f"administrator {self.administrator}" if self.administrator
+                                  else self.detail.get("where", "-"))
         dates = ", ".join(f"{k} {v.isoformat()}" for k, v in (("due", self.due), ("done", self.done)) if v)
         extra = ", ".join(f"{k} {v}" for k, v in self.detail.items())
         return f"[{self.rule}] {where}: {self.kind.replace('_', ' ')}" + \
@@ -134,12 +142,24 @@ def _languages(index: SiteIndex) -> list[Check]:
                   doc.uid) for doc in index.documents.values() if not doc.generated]
 
 
-def check(index: SiteIndex) -> list[Check]:
-    """Every check, in rule order, then by administrator and document."""
-    checks = (_languages(index) + _statements(index) + _audits(index) + _discussions(index)
-              + _press_releases(index))
-    order = {"R3": 3, "R5": 5, "R7": 7, "R9": 9, "R10": 10, "R12": 12}
-    return sorted(checks, key=lambda c: (order[c.rule], c.administrator or "", c.document or "", c.kind))
+def _problems(problems) -> list[Check]:
+    """Content problems that stop the build (generator.content.Problem), as failed checks."""
+    return [Check(p.rule, "content_problem", None, False, None,
+                  detail={"where": p.path, "field": p.field, "problem": p.message})
+            for p in problems]
+
+
+def check(index: SiteIndex, snapshot: dict | None = None, problems=()) -> list[Check]:
+    """Every check, in rule order, then by administrator and document. ``snapshot`` is the
+    public snapshot (publication record, discussions' facts); ``problems`` the content problems
+    found while reading (``load_content(..., strict=False)``)."""
+    from generator.compliance_order import order_checks
+    from generator.compliance_record import record_checks
+
+    checks = (_problems(problems) + _languages(index) + _statements(index) + _audits(index)
+              + _discussions(index) + _press_releases(index) + order_checks(index)
+              + record_checks(index, snapshot))
+    return sorted(checks, key=lambda c: (int(c.rule[1:]), c.administrator or "", c.document or "", c.kind))
 
 
 def violations(checks: list[Check]) -> list[Check]:

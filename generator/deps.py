@@ -80,9 +80,8 @@ class Record:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
 
     def to_json(self) -> str:
-        used = {k for keys in self.outputs.values() for k in keys}
         return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
-                           "inputs": {k: self.inputs[k] for k in sorted(used)},
+                           "inputs": dict(sorted(self.inputs.items())),
                            "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)}},
                           ensure_ascii=False, indent=0, sort_keys=False) + "\n"
 
@@ -114,7 +113,8 @@ def _meta_view(doc) -> dict:
     return {"type": doc.type, "meta": doc.meta, "generated": doc.generated,
             "parts": [(p.id, p.title) for p in doc.parts],
             "attachments": [(a.name, a.caption, a.size) for a in doc.attachments],
-            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status}
+            "posted": doc.posted, "end": doc.discussion_end, "status": doc.status,
+            "declared": doc.declared_posted, "first_served": doc.first_served}
 
 
 def _public_of(snapshot: dict) -> dict[str, list]:
@@ -130,37 +130,46 @@ def _public_of(snapshot: dict) -> dict[str, list]:
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
-    from generator.reports import REPORT_FILES, current_version
+    from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
 
     snapshot = snapshot or {}
     found: dict[str, str] = {}
     metas = {}
     for uid, doc in index.documents.items():
-        metas[uid] = digest(_meta_view(doc))
+        if doc.generated:  # a release made from its document (and the catalogs: global)
+            source = index.documents[doc.meta[LANGUAGES[0]]["document"]]
+            metas[uid] = found[f"src:{uid}"] = "generated:" + (
+                source.meta_digest or digest(_meta_view(source)))
+        else:
+            metas[uid] = doc.meta_digest or digest(_meta_view(doc))
+            found[f"src:{uid}"] = doc.source_digest or file_digest(
+                *[doc.sources[lang] for lang in LANGUAGES],
+                *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
         found[f"meta:{uid}"] = metas[uid]
-        files = [doc.sources[lang] for lang in LANGUAGES if lang in doc.sources]
-        if files:
-            folder = files[0].parent / "files"
-            files += [folder / a.name for a in doc.attachments]
-        found[f"src:{uid}"] = file_digest(*files) if files else digest(doc.meta)
     for code, admin in index.administrators.items():
         found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
     announced: dict[str, str] = {}
     for doc in index.of_type("press_release"):
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
     shares = _public_of(snapshot)
+    nothing = digest(None)
     for doc in index.discussions:
-        found[f"announce:{doc.uid}"] = digest(announced.get(doc.uid))
-        found[f"public:{doc.uid}"] = digest(shares.get(doc.uid))
+        found[f"announce:{doc.uid}"] = announced.get(doc.uid, "-")
+        share = shares.get(doc.uid)
+        found[f"public:{doc.uid}"] = nothing if share is None else digest(share)
         version = current_version(reports_dir, doc.uid)
-        found[f"report:{doc.uid}"] = digest(None) if version is None else digest(
+        found[f"report:{doc.uid}"] = nothing if version is None else digest(
             str(version), file_digest(*(version / lang / name for lang in LANGUAGES
-                                        for name in REPORT_FILES)))
+                                        for name in PUBLISHED_FILES)),
+            file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
     found["index"] = digest(index.today, metas,
                             {c: found[f"admin:{c}"] for c in index.administrators},
                             [(a.code, a.email) for a in index.administrators.values()])
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
+    # the compliance pages judge texts, attachments (R3, R10, R12) and the record (R9-R17)
+    found["compliance"] = digest(found["index"], found["snapshot"],
+                                 sorted(v for k, v in found.items() if k.startswith("src:")))
     found["site"] = "-"
     return found

@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom feeds (feedgen) for press releases and new discussions, per language.
+"""RSS 2.0 and Atom feeds (feedgen), per language: press releases, discussions, and (see
+``generator.follow``) one pair per state body and per discussion.
 
 Reproducible: every date comes from the content (midnight Asia/Almaty of the item's date),
 the channel's ``updated``/``lastBuildDate`` is the newest item's date, so the same content
@@ -25,6 +26,7 @@ class FeedItem:
     link: str
     summary: str
     day: dt.date
+    id: str = ""  # a distinct id when one page has several entries (default: the link)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ def _generator(feed: Feed, items: list[FeedItem], self_url: str) -> FeedGenerato
     # feedgen prepends entries: add the oldest first so the newest leads the feed.
     for item in reversed(items[:FEED_LIMIT]):
         entry = fg.add_entry()
-        entry.id(item.link)
-        entry.guid(item.link, permalink=True)
+        entry.id(item.id or item.link)
+        entry.guid(item.id or item.link, permalink=not item.id)
         entry.title(item.title)
         entry.link(href=item.link, rel="alternate")
         entry.summary(item.summary)

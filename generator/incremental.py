@@ -25,7 +25,8 @@ from generator.build import (
 )
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
-from generator.listing import document_outputs, emit_open_data
+from generator.listing import document_outputs, emit_body_feeds, emit_open_data
+from generator.publication import used_dates
 from generator.public_state import public_state
 from generator.render import RenderPath
 from generator.site import SiteGenerator, locale_dir, site_index
@@ -42,7 +43,8 @@ class IncrementalSite:
         self.build_dir = self.output.resolve()
         self.today = today
         self.site_url, self.settings = site_url, dict(settings or {})
-        self.index: SiteIndex = load_content(Path(content_dir), today)
+        # the same first-serving dates as the full build that made this directory (R9, R10)
+        self.index: SiteIndex = load_content(Path(content_dir), today, used_dates(self.build_dir))
         base = pelican_settings(self.index, self.build_dir, Path(cache_dir).absolute(),
                                 site_url, None, settings)
         compile_catalogs(locale_dir(base))
@@ -96,13 +98,20 @@ class IncrementalSite:
         return [self.build_dir / p for p in sink.rendered]
 
     def refresh_open_data(self, snapshot: dict) -> None:
-        """Rewrite ``/opendata/`` from the whole public snapshot, as a full build would."""
+        """Rewrite ``/opendata/`` and the state bodies' feeds from the whole public snapshot, as
+        a full build would."""
         sink, live = self._sink(snapshot)
         sink.record.outputs.update(live.outputs)  # the other files under /opendata/
         for path in [p for p in live.outputs if p.startswith("opendata/")
                      and live.outputs[p] == ("budget", "index", "snapshot")]:
             del sink.record.outputs[path]
         emit_open_data(sink, self.index, snapshot)
+        public = public_state(snapshot)
+        for path in [p for p in live.outputs if "/feeds/administrators/" in p]:
+            del sink.record.outputs[path]
+        for gen in self.generators.values():  # the state bodies' feeds need every document
+            gen.public = public
+            emit_body_feeds(gen, sink)
         sink.flush()
         self._update(live, sink, ["snapshot"])
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
-from ashyq.i18n import date_long, translations
-from generator import compliance
+from ashyq.i18n import translations
+from ashyq.workdays import calendar_source
+from generator import compliance, follow
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.manifest import MANIFEST_PATH, manifest_json
-from generator.reports import REPORT_FILES, current_version
+from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
 HOME_LIMIT = 5
+#: The footer's pages (issue 14): /{lang}/about/<name>/.
+ABOUT_PAGES = {"accessibility": "about_accessibility.html", "privacy": "about_privacy.html",
+               "contacts": "about_contacts.html"}
 
 
 def page_name(lang: str, path: str) -> str:
@@ -46,15 +50,22 @@ def document_outputs(gen, doc: Document, sink) -> None:
     if doc.doc_type.discussion:
         sink.emit(page_name(lang, f"discussions/{doc.uid}/"), document_keys(doc),
                   gen.later(lambda: gen.document_page(doc)))
+        if doc.status != "scheduled":  # issue 14: the discussion's own feed pair
+            emit_feed_pair(sink, *follow.discussion_feed(
+                doc, index, gen.public, gen.settings.get("ASHYQ_REPORTS"), lang,
+                site_url(gen), gettext(gen)))
         version_dir = current_version(gen.settings.get("ASHYQ_REPORTS"), doc.uid)
         if version_dir is not None:
             keys = (f"meta:{doc.uid}", f"report:{doc.uid}")
             sink.emit(page_name(lang, f"discussions/{doc.uid}/report/"), keys,
                       gen.later(lambda: gen.report_page(doc)[:3]))
-            for name in REPORT_FILES:
-                if (version_dir / lang / name).exists():
-                    sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{name}", keys,
-                                   version_dir / lang / name)
+            # issue 15: the signed manifest beside the files; earlier versions stay published
+            for folder, prefix in published_versions(gen.settings.get("ASHYQ_REPORTS"), doc.uid,
+                                                     version_dir):
+                for name in PUBLISHED_FILES:
+                    if (folder / lang / name).exists():
+                        sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{prefix}{name}",
+                                       keys, folder / lang / name)
     elif doc.type == "press_release":
         linked = index.documents.get(doc.meta[lang].get("document") or "")
         keys = document_keys(doc) + ((f"meta:{linked.uid}",) if linked else ())
@@ -112,6 +123,9 @@ def emit_site(gen, sink) -> None:
         for doc in docs:
             document_outputs(gen, doc, sink)
     emit_compliance(gen, sink, admins)
+    page("feeds/", "feeds.html", **follow.feeds_page_values(index))
+    for name, template in ABOUT_PAGES.items():  # the footer's pages (issue 14)
+        page(f"about/{name}/", template, keys=("site",))
     page("404.html", "not_found.html", keys=("site",))
     page("me/", "me.html", keys=("site",))
     emit_feeds(gen, sink, press, [d for d in discussions if d.status != "scheduled"])
@@ -125,15 +139,16 @@ def emit_compliance(gen, sink, admins) -> None:
 
     def grouped():
         if not checked:
-            checked["all"] = compliance.check(gen.index)
+            checked["all"] = compliance.check(gen.index, gen.snapshot)
             checked["by"] = compliance.by_administrator(checked["all"])
         return checked
 
-    sink.emit(page_name(gen.lang, "compliance/"), ("index",), gen.later(lambda: gen.page(
+    sink.emit(page_name(gen.lang, "compliance/"), ("compliance",), gen.later(lambda: gen.page(
         "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
-        administrators=admins)))
+        administrators=admins, calendar_source=calendar_source(gen.index.calendar),
+        publication_recorded=bool((gen.snapshot or {}).get("publication")))))
     for admin in admins:
-        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("index",),
+        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("compliance",),
                   gen.later(lambda admin=admin: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
                       checks=grouped()["by"].get(admin.code, []))))
@@ -157,23 +172,43 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
                    "open for public discussion"),
                  f"{site}/{lang}/discussions/", f"{site}/{lang}/feeds/discussions", lang),
             [FeedItem(d.uid, d.title(lang), site + d.url(lang),
-                      _("Discussion from %(start)s to %(end)s") % {
-                          "start": date_long(d.posted, lang),
-                          "end": date_long(d.discussion_end, lang)},
-                      d.posted)
+                      follow.discussion_summary(d, gen.index, lang, _), d.posted)
              for d in discussions])),
     }
     sink.emit(f"{lang}/feeds/discussions.ics", ("index",), lambda: discussions_calendar(
         gen.index.discussions, lang, site, _("Public discussions")))
     for name, (keys, spec) in feeds.items():
-        made: dict = {}
+        emit_feed_pair(sink, f"{lang}/feeds/{name}", keys, lambda spec=spec: render_feeds(*spec()))
+    emit_body_feeds(gen, sink)
 
-        def make(suffix: str, spec=spec, made=made) -> bytes:
-            if not made:
-                made.update(render_feeds(*spec()))
-            return made[suffix]
-        for suffix in (".xml", ".atom"):
-            sink.emit(f"{lang}/feeds/{name}{suffix}", keys, lambda s=suffix, m=make: m(s))
+
+def emit_body_feeds(gen, sink) -> None:
+    """Issue 14: a feed pair per state body (each discussion's own is in document_outputs).
+    They need the whole public snapshot: the worker re-emits them with the open data."""
+    for stem, keys, spec in follow.follow_feeds(gen.index, gen.public,
+                                                 gen.settings.get("ASHYQ_REPORTS"), gen.lang,
+                                                 site_url(gen), gettext(gen)):
+        emit_feed_pair(sink, stem, keys, spec)
+
+
+def site_url(gen) -> str:
+    return gen.settings["ASHYQ_SITE_URL"].rstrip("/")
+
+
+def gettext(gen):
+    return translations(str(Path(gen.settings["I18N_GETTEXT_LOCALEDIR"])), gen.lang).gettext
+
+
+def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
+    """``{stem}.xml`` (RSS 2.0) and ``{stem}.atom``, made together on first use."""
+    made: dict = {}
+
+    def make(suffix: str) -> bytes:
+        if not made:
+            made.update(spec())
+        return made[suffix]
+    for suffix in (".xml", ".atom"):
+        sink.emit(f"{stem.lstrip('/')}{suffix}", keys, lambda s=suffix: make(s))
 
 
 def emit_shared(gen, sink) -> None:

@@ -12,17 +12,15 @@ replaced atomically - the full build (``generator.build``) and the rebuild worke
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ashyq import budget
+from ashyq import budget, tabular
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
@@ -294,13 +292,10 @@ def _cell(value) -> str:
 
 def table_csv(table: Table) -> bytes:
     """RFC 4180 CSV, UTF-8 without BOM, a header row, CRLF line ends."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
     names = [f["name"] for f in table.fields]
-    writer.writerow(names)
-    for row in table.rows:
-        writer.writerow([_cell(row[name]) for name in names])
-    return out.getvalue().encode("utf-8")
+    # formula-leading text escaped, plain numbers left as they are (issue 13)
+    return tabular.csv_bytes([names] + [[_cell(row[name]) for name in names]
+                                        for row in table.rows])
 
 
 def _number(value):

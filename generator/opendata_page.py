@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jinja2
 
-from ashyq.doctypes import LANGUAGES
-from ashyq.i18n import environment
+from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
+from ashyq.i18n import environment, file_size
 from generator.manifest import MANIFEST_PATH
 from generator.opendata import (
     LICENSE, MANIFEST_TITLE, PACKAGE, PACKAGE_FILE_DESCRIPTION, N_, Table, gettext,
@@ -23,10 +23,8 @@ STRICT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; object
 
 
 def _size(n: int) -> str:
-    """A size as both languages write it: "512 Б", "4,2 КБ"."""
-    if n < 1024:
-        return f"{n} Б"
-    return f"{n / 1024:.1f} КБ".replace(".", ",")
+    """A size as both languages write it: "512 Б", "4,2 КБ" (the site's one formatter)."""
+    return file_size(n, DEFAULT_LANGUAGE)
 
 
 @lru_cache(maxsize=1)

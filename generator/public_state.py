@@ -41,6 +41,13 @@ def public_state(snapshot: dict | None) -> PublicState:
     return PublicState(dict(snapshot.get("documents", {})), grouped)
 
 
+def read_snapshot(path: str | Path | None) -> dict | None:
+    """The raw public snapshot (publication record, discussions' facts), or None."""
+    if not path or not Path(path).exists():
+        return None
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def load_public_state(path: str | Path | None) -> PublicState:
     if not path or not Path(path).exists():
         return PublicState()

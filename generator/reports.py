@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from functools import lru_cache
 from pathlib import Path
 
 REPORT_FILES = ("report.csv", "report.xlsx", "report.pdf", "report.json")
+#: The signed manifest of the files' SHA-256 and its CMS signature (issue 15), published beside.
+SIGNATURE_FILES = ("report.sha256.json", "report.sha256.json.p7s")
+PUBLISHED_FILES = REPORT_FILES + SIGNATURE_FILES
+VERSIONS_FILE = "versions.json"
+CERTIFICATE = "opendata/portal-certificate.pem"
 VERSION = re.compile(r"^v(\d+)$")
 
 
@@ -35,13 +39,25 @@ def load_report(version_dir: Path, lang: str) -> dict:
     return _load(str(path), path.stat().st_mtime_ns)
 
 
-def publish_files(version_dir: Path, lang: str, target: Path) -> list[tuple[str, int]]:
-    """Copy one language's downloads into ``target``; returns ``(name, size)`` of each."""
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for name in REPORT_FILES:
-        source = version_dir / lang / name
-        if source.exists():
-            shutil.copyfile(source, target / name)
-            copied.append((name, source.stat().st_size))
-    return copied
+def versions(reports_dir: str | Path | None, uid: str) -> list[dict]:
+    """Every version of a report, oldest first: ``{version, generated_at, superseded_at, reason,
+    folder}`` (from ``versions.json``, written by the service with each version)."""
+    if not reports_dir:
+        return []
+    path = Path(reports_dir) / uid / VERSIONS_FILE
+    if not path.exists():
+        return []
+    found = []
+    for item in json.loads(path.read_text(encoding="utf-8")).get("versions", []):
+        folder = Path(reports_dir) / uid / f"v{int(item['version'])}"
+        if folder.is_dir():
+            found.append({**item, "folder": folder})
+    return found
+
+
+def published_versions(reports_dir: str | Path | None, uid: str,
+                       current: Path) -> list[tuple[Path, str]]:
+    """``(folder, prefix)`` of what the report page publishes: the current version at
+    ``report/``, each earlier one at ``report/vN/`` (issue 15)."""
+    return [(current, "")] + [(v["folder"], f"v{v['version']}/") for v in versions(reports_dir, uid)
+                              if v["folder"] != current]

@@ -21,13 +21,15 @@ from pelican.generators import Generator
 
 from ashyq import clock
 from ashyq.doctypes import LANGUAGES, MATERIAL_SECTIONS
-from ashyq.i18n import compile_catalogs, date_long, date_short, translations
+from ashyq.i18n import (compile_catalogs, date_long, date_short, file_size, number, one_period,
+                        translations)
+from generator import follow
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
 from generator.press import add_generated_press_releases
-from generator.public_state import load_public_state
+from generator.public_state import load_public_state, read_snapshot
 from generator.render import render_path
-from generator.reports import current_version, load_report
+from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
 from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
@@ -92,9 +94,12 @@ class SiteGenerator(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.lang = self.settings["DEFAULT_LANG"]
-        self.env.filters.update(date_long=date_long, date_short=date_short,
+        self.env.filters.update(date_long=date_long, date_short=date_short, filesize=file_size,
+                                one_period=one_period, number=number,
                                 iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
-        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS)
+        self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
+                                admin_feed_path=follow.admin_feed_path,
+                                discussion_feed_path=follow.discussion_feed_path)
         self.markdown = MarkdownCache(Path(self.settings["CACHE_PATH"]) / "markdown",
                                       self.settings["MARKDOWN"])
 
@@ -103,6 +108,7 @@ class SiteGenerator(Generator):
         """Only the index and the snapshot: bodies are rendered when their page is."""
         self.index = site_index(self.settings)
         self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
+        self.snapshot = read_snapshot(self.settings.get("ASHYQ_SNAPSHOT"))  # for compliance
         self.releases = {d.meta[self.lang].get("document"): d
                          for d in self.index.of_type("press_release")}
         self.context["ashyq"] = self.index
@@ -111,8 +117,8 @@ class SiteGenerator(Generator):
         """The rendered Markdown of ``doc`` in this language, split into its parts (R14)."""
         html = self.markdown.get(doc.sources[self.lang], self.read_markdown)
         if not doc.doc_type.discussion:
-            if doc.type in CHARTED_TYPES:  # R5, R6: tables explained with pictures
-                html = add_charts(html, doc.uid, self.lang)
+            if doc.type in CHARTED_TYPES:  # R4, R5, R6: tables explained with pictures
+                html = add_charts(html, doc.uid, self.lang, doc.type)
             return {"intro": Markup(html), "parts": {}}
         intro, parts = split_parts(html)
         return {"intro": Markup(intro), "parts": {k: Markup(v) for k, v in parts.items()}}
@@ -147,12 +153,19 @@ class SiteGenerator(Generator):
         files = [(name, (version_dir / self.lang / name).stat().st_size)
                  for name in ("report.pdf", "report.xlsx", "report.csv", "report.json")
                  if (version_dir / self.lang / name).exists()]
+        # issue 15: how to check the signatures; every version with its dates and reason
+        signed = all((version_dir / self.lang / name).exists() for name in SIGNATURE_FILES)
+        listed = [dict(v, current=v["folder"] == version_dir)
+                  for v in versions(self.settings.get("ASHYQ_REPORTS"), doc.uid)]
         name, template, values = self.page(
             f"discussions/{doc.uid}/report/", "report.html", doc=doc, report=report,
             form=annex.annex(doc.type), version=int(version_dir.name[1:]), files=files,
+            signed=signed, versions=listed if len(listed) > 1 else [],
             budget_type_label=annex.label("budget_type", report["header"]["budget_type"], self.lang),
             decision_labels={d: annex.label("decision", d, self.lang) for d in ("accept", "reject")},
-            no_answer=annex.text("no_answer", self.lang))
+            no_answer=annex.text("no_answer", self.lang),
+            after_end=annex.text("after_end", self.lang),
+            provenance=annex.provenance(self.lang))
         return name, template, values, version_dir
 
     def render(self, template: str, values: dict) -> str:

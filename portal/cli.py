@@ -85,6 +85,22 @@ def build(content_dir: Path | None, output: Path | None, site_url: str | None,
 
 
 @main.command()
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def preview(content_dir: Path | None, host: str, port: int) -> None:
+    """Preview the content while writing it: build, serve, rebuild what changed on every
+    save and reload the page in the browser (docs/content.md)."""
+    from generator.preview import serve
+
+    cache = Path(current_settings()["CACHE_DIR"]) / "preview"
+    try:
+        serve(place(content_dir, "CONTENT"), cache / "site", cache, host=host, port=port)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @output_option
@@ -151,23 +167,61 @@ def worker(content_dir: Path | None, output: Path | None, site_url: str | None) 
 @main.command()
 @content_option
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
-def check(content_dir: Path | None, show_all: bool) -> None:
-    """Check every dated rule (R3, R5, R7, R9, R10, R12); exit 1 on any violation."""
+@database_option
+def check(content_dir: Path | None, show_all: bool, database: Path | None) -> None:
+    """Check the rules of the order (R3-R17); exit 1 on any violation. The publication record
+    and the discussions' facts come from the database's public snapshot (R9-R17); a content
+    problem that stops the build is reported beside every other check."""
+    import sqlite3
+
     from ashyq import clock
     from generator import compliance
-    from generator.content import ContentInvalid, load_content
+    from generator.content import load_content
+    from generator.publication import first_served_dates, record_from_snapshot
+    from submit_api.public import public_snapshot
 
-    try:
-        index = load_content(place(content_dir, "CONTENT"), clock.today())
-    except ContentInvalid as exc:
-        raise click.ClickException(str(exc)) from exc
-    checks = compliance.check(index)
+    database = place(database, "DATABASE")
+    snapshot = None
+    if database.exists():
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            snapshot = public_snapshot(conn)
+        except sqlite3.Error:
+            snapshot = None  # not migrated yet: no record
+        finally:
+            conn.close()
+    index = load_content(place(content_dir, "CONTENT"), clock.today(),
+                         first_served_dates(record_from_snapshot(snapshot)), strict=False)
+    checks = compliance.check(index, snapshot, index.problems)
     bad = compliance.violations(checks)
     for item in checks if show_all else bad:
         click.echo(("ok   " if item.ok else "FAIL ") + item.describe())
     click.echo(f"{len(checks)} checks on {index.today.isoformat()}, {len(bad)} violation(s)")
     if bad:
         raise SystemExit(1)
+
+
+@main.command("seed-demo")
+@output_option
+def seed_demo(output: Path | None) -> None:
+    """DEMO ONLY: give the ended discussions proposals, answers, a refusal, votes and their
+    final reports, through the service's own functions (idempotent). Needs ASHYQ_DEMO_SIGNER."""
+    from ashyq import clock
+    from ashyq.manifest import MANIFEST_PATH, ManifestUnavailable, read_manifest
+    from submit_api import create_app
+    from submit_api.demo import seed_demo as seed
+
+    site = place(output, "OUTPUT")
+    try:
+        documents = [doc.entry for doc in read_manifest(site).values()]
+    except ManifestUnavailable as exc:
+        raise click.ClickException(f"no site at {site}: run 'ashyq build' first ({exc})") from exc
+    config = dict(current_settings(), MANIFEST=str(site / MANIFEST_PATH))
+    if not config["DEMO_SIGNER"]:
+        raise click.ClickException("the demo history needs the demo signer: ASHYQ_DEMO_SIGNER=true")
+    added = seed(create_app(config), documents, clock.today())
+    click.echo(f"demo history: {added} proposal(s) added" if added
+               else "demo history: already there")
 
 
 def _service():
@@ -323,6 +377,76 @@ def audit_export(target) -> None:
         target.write(log.export_csv(conn))
     finally:
         conn.close()
+
+
+@main.group()
+def reports() -> None:
+    """Final reports (R17): list, make again, send again, check a downloaded file."""
+
+
+@reports.command("list")
+def reports_list() -> None:
+    """Every report version with its delivery (stuck ones marked)."""
+    from submit_api.reports.admin import list_reports
+
+    for r in list_reports(current_settings()):
+        state = "STUCK (check the mail log, then resend)" if r["stuck"] else (r["status"] or "-")
+        superseded = f", superseded {r['superseded_at']}" if r["superseded_at"] else ""
+        click.echo(f"{r['document']} v{r['version']}  {r['generated_at']}{superseded}  "
+                   f"{state}  {r['recipient'] or ''}  {r['last_error'] or ''}".rstrip())
+
+
+@reports.command("regenerate")
+@click.argument("uid")
+@click.option("--reason", required=True, help="Why it is made again (shown on the report page).")
+@click.option("--deliver/--no-deliver", default=True, show_default=True,
+              help="E-mail the new version to the administrator.")
+def reports_regenerate(uid: str, reason: str, deliver: bool) -> None:
+    """Make version N+1 of UID's report; the earlier versions stay published."""
+    from submit_api.reports.store import ReportError
+    from submit_api.reports.admin import regenerate_report
+
+    try:
+        version = regenerate_report(current_settings(), uid, reason, deliver)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{uid}: version {version} made and signed; the site shows it after the next build")
+
+
+@reports.command("resend")
+@click.argument("uid")
+def reports_resend(uid: str) -> None:
+    """Queue the current version of UID's report for e-mail again (a failed or stuck one)."""
+    from submit_api.reports.store import ReportError
+    from submit_api.reports.admin import resend_report
+
+    try:
+        delivery = resend_report(current_settings(), uid)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{uid}: delivery {delivery} queued; the worker sends it")
+
+
+@reports.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--certificate", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The portal's certificate (PEM), e.g. the site's "
+              "/opendata/portal-certificate.pem [default: this portal's own].")
+def reports_verify(file: Path, certificate: Path | None) -> None:
+    """Check a downloaded report file: the PDF's signature, any file by the signed manifest
+    beside it. Exit 1 when anything fails."""
+    from submit_api.reports.admin import verify_download
+
+    verdicts = verify_download(file, certificate, current_settings())
+    for v in verdicts:
+        what = "PDF signature" if v.kind == "pdf" else "signed SHA-256 manifest"
+        if v.ok:
+            click.echo(f"OK  {what}: {v.signer}" + (f", signed {v.signed_at}" if v.signed_at
+                                                    else ""))
+        else:
+            click.echo(f"BAD {what}: " + "; ".join(v.problems))
+    if not all(v.ok for v in verdicts):
+        raise SystemExit(1)
 
 
 @main.command("import")

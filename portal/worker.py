@@ -1,13 +1,14 @@
 """The rebuild worker: brings the submission service's public state into the static site.
 
 It joins the two sides at their boundaries only: it reads the public snapshot
-(``submit_api.public``) and hands it to the generator (full build, or the incremental path
-for single pages). Decisions and answers are noticed through ``site_changes`` and shown after
-a short debounce; vote totals are refreshed periodically (the page also shows live totals); a
-new day (statuses change) triggers a full build.
+(``submit_api.public``) and hands it to the generator - a build that renders only what
+changed, or the incremental path for single pages. Decisions and answers are noticed through
+``site_changes`` and shown after a short debounce; vote totals are refreshed periodically (the
+page also shows live totals); a new day rebuilds the pages whose statuses change.
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -42,7 +43,28 @@ def site_settings(config: dict) -> dict:
     settings = {"NCALAYER_URL": config["NCALAYER_URL"]}
     if Path(config["REPORTS_DIR"]).is_dir():
         settings["ASHYQ_REPORTS"] = str(config["REPORTS_DIR"])
+    settings["ASHYQ_PORTAL_CERTIFICATE"] = portal_certificate(config)
     return settings
+
+
+def portal_certificate(config: dict) -> str | None:
+    """The PEM the build publishes as ``/opendata/portal-certificate.pem`` (issue 15): the
+    ``PORTAL_CERTIFICATE`` file, else the signing key's certificate (the demo's own is made
+    here when none is configured)."""
+    from submit_api import portal_key
+
+    path = Path(config["PORTAL_CERTIFICATE"])
+    if path.is_file():
+        return str(path)
+    try:
+        pem = portal_key.from_settings(config).certificate_pem()
+    except portal_key.PortalKeyError as exc:
+        log.warning("no portal certificate to publish: %s", exc)
+        return None
+    target = Path(config["CACHE_DIR"]) / "portal-certificate.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pem)
+    return str(target)
 
 
 def build_site(config: dict, today=None):
@@ -85,6 +107,7 @@ class RebuildWorker:
         self.poll, self.debounce, self.max_wait, self.totals_every = poll, debounce, max_wait, totals_every
         self.site = None
         self.last_totals: dict[str, tuple] | None = None
+        self.served_stamp: tuple[int, int] | None = None
         self.totals_checked = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -94,7 +117,8 @@ class RebuildWorker:
         """The worker for the portal's settings (``ashyq serve``, ``ashyq worker``)."""
         return cls(Path(config["DATABASE"]), Path(config["CONTENT"]), Path(config["OUTPUT"]),
                    Path(config["CACHE_DIR"]), site_url=config.get("SITE_URL"),
-                   settings={"NCALAYER_URL": config["NCALAYER_URL"]},
+                   settings={"NCALAYER_URL": config["NCALAYER_URL"],
+                             "ASHYQ_PORTAL_CERTIFICATE": portal_certificate(config)},
                    reports_dir=Path(config["REPORTS_DIR"]),
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
@@ -124,6 +148,7 @@ class RebuildWorker:
             return []
         conn = sqlite3.connect(str(self.database), timeout=10, isolation_level=None)
         try:
+            self._record_served(conn)
             site = self._site()
             if self.reports_dir and time.monotonic() - self.reports_checked >= self.reports_every:
                 self._reports(conn)
@@ -139,19 +164,42 @@ class RebuildWorker:
 
         today = clock.today()
         if self.rebuild_flag and self.rebuild_flag.exists():
-            # New content arrived (budget reporting ingest, R8): a full build. The flag goes
-            # first, so data arriving during the build asks for another one.
-            log.info("content changed (%s): full build", self.rebuild_flag)
+            # New content arrived (budget reporting ingest, R8): a build, which renders only
+            # what the new data changes. The flag goes first, so data arriving during the
+            # build asks for another one.
+            log.info("content changed (%s): rebuilding what changed", self.rebuild_flag)
             self.rebuild_flag.unlink(missing_ok=True)
             self.full_build()
         elif self.site is not None and self.site.current and self.site.today != today:
-            log.info("a new day (%s): full build, statuses change", today)
+            log.info("a new day (%s): rebuilding the pages whose statuses change", today)
             self.full_build()
         if self.site is None or not self.site.current or self.site.today != today:
             self.site = IncrementalSite(self.output, self.content_dir, self.cache_dir, today,
                                         self.site_url, self.settings)
             self.last_totals = None
         return self.site
+
+    def _record_served(self, conn: sqlite3.Connection) -> None:
+        """R9, R10, R12: record in the audit log the first serving of every document version
+        the live build serves (``.ashyq-served.json``; ``submit_api.publication``). A document
+        first served after its declared date moves its posting date: build again at once."""
+        from generator.publication import SERVED_PATH
+        from submit_api.publication import record_served
+
+        path = self.output / SERVED_PATH
+        try:
+            stat = path.stat()
+        except OSError:
+            return
+        if (stat.st_mtime_ns, stat.st_ino) == self.served_stamp:
+            return
+        recorded = record_served(conn, json.loads(path.read_text(encoding="utf-8")))
+        self.served_stamp = (stat.st_mtime_ns, stat.st_ino)
+        if recorded:
+            log.info("publication record: %d document version(s) first served", len(recorded))
+        if any(not r.get("baseline") and (r.get("posted") or "") < r["at"][:10] for r in recorded):
+            log.info("a document was first served after its declared posting date: full build")
+            self.full_build()
 
     def _decisions(self, conn: sqlite3.Connection, site) -> list[str]:
         from submit_api.public import changed_documents, pending_changes
@@ -173,8 +221,10 @@ class RebuildWorker:
         self.reports_checked = time.monotonic()
         manifest = read_manifest(self.output)
         emails = load_administrator_emails(self.content_dir / ADMINISTRATORS_FILE)
+        from ashyq.workdays import load_calendar
         created = generate_due_reports(conn, [d.entry for d in manifest.values()], clock.today(),
-                                       self.reports_dir, emails)
+                                       self.reports_dir, emails,
+                                       load_calendar(self.content_dir / "decrees.toml"))
         if created:
             log.info("generated %d final report(s)", len(created))
         deliver_pending(conn, self.reports_dir, self.mail_config, emails)
@@ -201,7 +251,9 @@ class RebuildWorker:
         return known
 
     def full_build(self):
-        """Export the snapshot and rebuild the whole site (a content change, a new day)."""
+        """Export the snapshot and build the site (a content change, a new day): an
+        incremental build - only the outputs whose inputs changed are rendered
+        (``generator.deps``), the rest carried over - swapped in atomically."""
         from generator.build import build
 
         snapshot = export_snapshot(self.database, self.cache_dir / "snapshot.json")

@@ -68,11 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     limiter.init_app(app)
 
-    from submit_api import auth, ingest, office_api, proposals, schema, votes
+    from submit_api import auth, ingest, office_api, proposals, receipts, schema, votes
     for view in votes.VOTE_VIEWS:  # checked by votes.check_csrf, remembered per token
         csrf.exempt(f"submit_api.votes.{view}")
     auth.init_app(app)
-    for module in (auth, votes, proposals, office_api, ingest, schema):
+    for module in (auth, votes, proposals, receipts, office_api, ingest, schema):
         app.register_blueprint(module.bp)
     from submit_api.office import bp as office_bp
     app.register_blueprint(office_bp)  # the server-rendered back office at /office/

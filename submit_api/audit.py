@@ -5,14 +5,12 @@ removed or reordered row breaks the chain that :func:`verify` walks.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sqlite3
 from dataclasses import dataclass
 
-from ashyq import clock
+from ashyq import clock, tabular
 from submit_api.store import audit as store
 
 GENESIS = "0" * 64
@@ -79,9 +77,5 @@ def entries(conn: sqlite3.Connection, limit: int = 200, offset: int = 0,
 
 def export_csv(conn: sqlite3.Connection) -> str:
     """The whole log as CSV, oldest first, with the hashes so a copy can be verified."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in store.all_rows(conn):
-        writer.writerow(row)
-    return out.getvalue()
+    # formula-leading text escaped (issue 13)
+    return tabular.csv_text([COLUMNS, *store.all_rows(conn)])

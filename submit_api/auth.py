@@ -4,7 +4,9 @@
 2. NCALayer on the citizen's computer signs it with their authentication key.
 3. ``POST /api/auth/eds``: the signature and certificate are checked (``submit_api.eds``), then
    the nonce - read only from the verified content - must have come from this server, be under
-   5 minutes old and never used. The person is the keyed hash of the certificate's IIN.
+   5 minutes old and never used. The person is the keyed hash of the certificate's IIN; a
+   legal entity's key takes part as its organisation (keyed BIN; paragraph 2(1), R11, R13),
+   see :func:`submit_api.identity.participant`.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from submit_api.db import get_db, transaction
 from submit_api.eds import SignatureRejected, make_checker
 from submit_api.eds.xmlsafe import parse_xml
 from submit_api.errors import N_, ApiError
-from submit_api.identity import person_id
+from submit_api.identity import Participant, participant
 from submit_api.inputs import field, json_body
 from submit_api.limits import limiter, person_or_address, setting
 from submit_api.staff import roles_of
@@ -113,33 +115,53 @@ def consume_nonce(nonce: str) -> None:
     raise ApiError(400, "stale_nonce", N_("The sign-in document is more than 5 minutes old. Start again."), rule="R13")
 
 
-def start_session(person: str, kind: str) -> None:
+def start_session(who: Participant) -> None:
+    """A session for the signer (``person``, staff roles) acting for ``party`` (votes,
+    proposals): the organisation for a legal entity's key (¶2(1), R13)."""
     now = time.time()
     conn = get_db()
     stamp = clock.now().isoformat(timespec="seconds")
     sid = secrets.token_urlsafe(32)
     with transaction(conn):
-        people.seen(conn, person, kind, stamp)
-        people.open_session(conn, sid, person, now,
-                            now + current_app.config["SESSION_HOURS"] * 3600)
+        for key, kind in {who.person: "individual", who.party: who.kind}.items():
+            people.seen(conn, key, kind, stamp)
+        people.open_session(conn, sid, who.person, now,
+                            now + current_app.config["SESSION_HOURS"] * 3600, who.party)
     session.clear()
-    session["sid"], session["person"] = sid, person
+    session["sid"], session["person"] = sid, who.party
     session.permanent = False
 
 
-def current_person() -> str | None:
-    """The keyed hash of the signed-in person, or None."""
+def current_session() -> Participant | None:
+    """Who is signed in: the signer and the party they act for, or None."""
     sid = session.get("sid")
     if not sid:
         return None
-    return people.session_person(get_db(), sid, time.time())
+    found = people.session_party(get_db(), sid, time.time())
+    if found is None:
+        return None
+    person, party = found
+    return Participant(person, party, "legal" if party != person else "individual")
+
+
+def current_person() -> str | None:
+    """The keyed hash of the signed-in *person* (the signer: staff roles, R8), or None."""
+    who = current_session()
+    return who.person if who else None
+
+
+def current_party() -> str | None:
+    """Who takes part (votes, proposes): the person, or their organisation (¶2(1), R11)."""
+    who = current_session()
+    return who.party if who else None
 
 
 def signed_in(view):
-    """Views that need a signed-in person get it as ``person``; others get a 401 (R13)."""
+    """Views that need a signed-in participant get it as ``person`` (the person, or the
+    organisation a legal entity's key acts for: ¶2(1), R11, R13); others get a 401 (R13)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        person = current_person()
+        person = current_party()
         if person is None:
             raise ApiError(401, "sign_in_required", SIGN_IN_REQUIRED, rule="R13")
         return view(*args, person=person, **kwargs)
@@ -168,15 +190,19 @@ def sign_in():
     if audience != current_app.config["AUDIENCE"]:
         raise ApiError(400, "foreign_nonce", N_("This sign-in document was not issued by this portal. Start again."), rule="R13")
     consume_nonce(nonce)
-    person = person_id(verified.signer.iin, current_app.config["IDENTITY_KEY"])
-    if verified.signer.kind == "legal" and not roles_of(get_db(), person):
-        raise ApiError(403, "legal_entity_key",
-                       N_("Citizens sign in with the authentication key of an individual; keys of legal entities are for the staff of state bodies."),
-                       rule="R13")
-    start_session(person, verified.signer.kind)
-    return {"ok": True, "signed_in": True, "kind": verified.signer.kind,
-            "name": verified.signer.given_name or verified.signer.common_name,
+    signer = verified.signer
+    # ¶2(1), R13: a legal entity's key takes part as its organisation (keyed BIN).
+    who = participant(signer.kind, signer.iin, signer.bin, current_app.config["IDENTITY_KEY"])
+    start_session(who)
+    return {"ok": True, "signed_in": True, "kind": who.kind,
+            "name": signer.given_name or signer.common_name,
+            "organisation": organisation_name(signer) if who.is_organisation else None,
             "csrf_token": generate_csrf()}
+
+
+def organisation_name(signer) -> str:
+    """The organisation's name from the certificate (O), shown back once; never stored."""
+    return signer.organisation or ""
 
 
 @bp.post("/api/auth/logout")
@@ -194,11 +220,11 @@ def me():
     demo = bool(current_app.config["DEMO_SIGNER"])
     if person is None:
         return {"signed_in": False, "demo_signer": demo}
-    conn = get_db()
-    kind = people.kind_of(conn, person)
-    roles = [{"role": r.role, "administrator": r.administrator} for r in roles_of(conn, person)]
-    return {"signed_in": True, "kind": kind or "individual", "demo_signer": demo,
-            "staff": roles}
+    who = current_session()
+    roles = [{"role": r.role, "administrator": r.administrator} for r in roles_of(get_db(), who.person)]
+    # ¶2(1): the page says whether one takes part as a person or as an organisation
+    return {"signed_in": True, "kind": who.kind, "as": "organisation" if who.is_organisation
+            else "person", "demo_signer": demo, "staff": roles}
 
 
 @bp.get("/api/csrf")

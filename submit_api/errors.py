@@ -58,6 +58,32 @@ def translate(message: str, lang: str, **params) -> str:
     return text % values if values else text
 
 
+def retry_after() -> int | None:
+    """Seconds until the limit that refused this request lets the next one through (the same
+    figure Flask-Limiter sends as Retry-After)."""
+    import time
+
+    from submit_api.limits import limiter
+    current = limiter.current_limit
+    return max(int(current.reset_at - time.time()), 1) if current else None
+
+
+def wait_text(seconds: int, lang: str) -> str:
+    """A wait as people read it: "45 с", "3 мин" (abbreviations need no plural forms)."""
+    from babel.numbers import format_decimal
+    if seconds < 90:
+        return f"{format_decimal(max(seconds, 1), locale=lang)}\u00a0{translations_unit('s', lang)}"
+    return f"{format_decimal(-(-seconds // 60), locale=lang)}\u00a0{translations_unit('min', lang)}"
+
+
+#: Kazakh: "45 секундтан кейін" (no plural after numbers); Russian abbreviates to avoid plurals.
+WAIT_UNITS = {"kk": {"s": "секундтан", "min": "минуттан"}, "ru": {"s": "с", "min": "мин"}}
+
+
+def translations_unit(unit: str, lang: str) -> str:
+    return WAIT_UNITS.get(lang, WAIT_UNITS["kk"])[unit]
+
+
 def error_body(status: int, message: str, errors: list[dict]) -> dict:
     return {"ok": False, "status": status, "error": message, "errors": errors}
 
@@ -72,6 +98,7 @@ HTTP_MESSAGES = {
     429: N_("Too many requests: wait a little and try again."),
     500: N_("Something went wrong on our side. Try again; if it happens again, tell the portal operator."),
 }
+RETRY_MESSAGE = N_("Too many attempts in a short time: try again in %(wait)s.")
 MANIFEST_MESSAGE = N_("The list of documents is being updated. Try again in a minute.")
 CSRF_MESSAGE = N_("The form has expired or lacks its security token: reload the page and try again.")
 
@@ -105,10 +132,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        message = translate(HTTP_MESSAGES.get(status, HTTP_MESSAGES[400]), request_language())
-        response = jsonify(error_body(status, message, [{"code": exc.name.lower().replace(" ", "_"),
-                                                          "message": message}]))
         headers = exc.get_headers() if status in (405, 429) else []
+        lang = request_language()
+        retry = retry_after() if status == 429 else None
+        if retry:  # issue 14: say how long to wait
+            message = translate(RETRY_MESSAGE, lang, wait=wait_text(retry, lang))
+        else:
+            message = translate(HTTP_MESSAGES.get(status, HTTP_MESSAGES[400]), lang)
+        item = {"code": exc.name.lower().replace(" ", "_"), "message": message}
+        if retry:
+            item["retry_after"] = retry
+        response = jsonify(error_body(status, message, [item]))
         for name, value in headers:
             if name.lower() != "content-type":
                 response.headers[name] = value

@@ -23,12 +23,17 @@ import datetime as dt
 import hmac
 import json
 import logging
-import os
 from pathlib import Path
 
 from flask import Blueprint, current_app, request
 
-from ashyq.budget import MEDIA_TYPES, BudgetFileInvalid, import_budget_file, read_administrators
+from ashyq.budget import (
+    MEDIA_TYPES,
+    BudgetFileInvalid,
+    import_budget_file,
+    read_administrators,
+)
+from ashyq.files import atomic_write
 from submit_api.errors import N_, ApiError, request_language, translate
 
 log = logging.getLogger(__name__)
@@ -90,14 +95,11 @@ def _bearer_challenge(response):
 def mark_rebuild_needed(result, system: str) -> Path:
     """Record that the content changed and the site needs a full build."""
     flag = Path(setting("INGEST_REBUILD_FLAG"))
-    flag.parent.mkdir(parents=True, exist_ok=True)
-    tmp = flag.with_name(f".{flag.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({
+    atomic_write(flag, json.dumps({
         "reason": "budget-reporting", "period": result.period, "system": system,
         "dataset": str(result.dataset_path), "archived": str(result.archive_path),
         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }) + "\n", encoding="utf-8")
-    os.replace(tmp, flag)
+    }) + "\n")
     hook = current_app.extensions.get("ashyq_rebuild")
     if hook is not None:
         hook(result)

@@ -1,5 +1,5 @@
 """The proposal workflow after submission: the operator publishes or refuses (R15, within 2
-working days, always with a reason); the administrator's staff accept or reject a published
+working days, always with a justification; a refusal only on the grounds of paragraph 14); the administrator's staff accept or reject a published
 proposal (R16, within the discussion period, always with a justification).
 
 Each decision is one transaction that changes the proposal, appends to the audit log and
@@ -23,6 +23,7 @@ from submit_api.screening import bad_characters
 from submit_api.staff import NotAllowed, Role, answering_codes, is_operator
 from submit_api.store import changes
 from submit_api.store import proposals as store
+from submit_api.store import reports as report_store
 
 REASONS_FILE = Path(__file__).parent / "data" / "reasons.toml"
 MAX_REASON_CHARS = 2000
@@ -40,7 +41,11 @@ class AlreadyDecided(Exception):
 
 
 class ReasonRequired(Exception):
-    "A decision needs a reason from the catalogue, or words of one's own (R15, R16)"
+    "A decision needs its grounds and a justification in words (R15, R16)"
+
+
+class UnknownGround(ValueError):
+    "A refusal may only name the grounds of paragraph 14 (R15)"
 
 
 class BadCharacters(ReasonRequired):
@@ -60,18 +65,78 @@ class AnswerWindowClosed(Exception):
     "The discussion has ended: answers are no longer taken (R16)"
 
 
+def _day_of(stamp: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(stamp[:10]) if stamp else None
+
+
+def published_after_end(moderated_at: str | None, discussion_end: dt.date) -> bool:
+    """A proposal received in time but published by the operator after the discussion ended
+    (the operator's 2 working days, R15, ran past the end)."""
+    day = _day_of(moderated_at)
+    return day is not None and day > discussion_end
+
+
+def report_formed(conn: sqlite3.Connection, uid: str) -> bool:
+    return report_store.has_report(conn, uid)
+
+
+def may_answer(conn: sqlite3.Connection, uid: str, discussion_end: dt.date,
+               moderated_at: str | None, today: dt.date) -> bool:
+    """R16 within the discussion period; and, by RULES.md's interpretation (paragraphs 15-17),
+    a proposal the operator published after the end may be answered until the final report
+    is formed - it must not lose its chance of an answer to the calendar."""
+    if today <= discussion_end:
+        return True
+    return published_after_end(moderated_at, discussion_end) and not report_formed(conn, uid)
+
+
 @dataclass(frozen=True)
 class Reason:
     code: str
-    decision: str  # publish | refuse | both
+    decision: str  # publish | refuse
     label: dict[str, str]
+    paragraph: str = "14"
 
 
 @lru_cache(maxsize=1)
 def reasons() -> dict[str, Reason]:
     data = tomllib.loads(REASONS_FILE.read_text(encoding="utf-8"))
-    return {r["code"]: Reason(r["code"], r["decision"], {"kk": r["kk"], "ru": r["ru"]})
+    return {r["code"]: Reason(r["code"], r["decision"], {"kk": r["kk"], "ru": r["ru"]},
+                              str(r.get("paragraph", "14")))
             for r in data["reason"]}
+
+
+def refusal_grounds() -> list[str]:
+    """R15: the grounds of paragraph 14, the only ones a refusal may name."""
+    return [r.code for r in reasons().values() if r.decision == "refuse"]
+
+
+PUBLISH_REASON = "complies"
+
+
+def decision_grounds(decision: str, grounds: object) -> list[str]:
+    """The grounds of a decision, checked (R15): a refusal names one or more grounds of
+    paragraph 14 (an unknown one raises :class:`UnknownGround`); a publication's is
+    "complies with paragraph 14"."""
+    if isinstance(grounds, str):
+        grounds = [grounds] if grounds.strip() else []
+    if not isinstance(grounds, (list, tuple)):
+        raise UnknownGround(f"grounds must be a list, not {grounds!r}")
+    chosen = list(dict.fromkeys(str(g).strip() for g in grounds if str(g).strip()))
+    allowed = refusal_grounds() if decision == "refuse" else [PUBLISH_REASON]
+    unknown = [g for g in chosen if g not in allowed]
+    if unknown:
+        raise UnknownGround(", ".join(unknown))
+    if decision == "publish":
+        return [PUBLISH_REASON]
+    if not chosen:
+        raise ReasonRequired("a refusal names one or more grounds of paragraph 14 (R15)")
+    return chosen
+
+
+def grounds_labels(grounds: list[str] | None, lang: str) -> list[str]:
+    catalogue = reasons()
+    return [catalogue[g].label[lang] for g in grounds or [] if g in catalogue]
 
 
 def _stamp() -> str:
@@ -79,21 +144,22 @@ def _stamp() -> str:
 
 
 def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
-             decision: str, code: str, text: str = "") -> dict:
-    """R15: publish or refuse a pending proposal, with a catalogue reason (and text for 'other')."""
+             decision: str, grounds: list[str] | str, text: str = "") -> dict:
+    """R15: publish or refuse a pending proposal. A refusal names one or more grounds of
+    paragraph 14 and the operator's justification in words; a publication records "complies
+    with paragraph 14" and the operator's words, if any."""
     if not is_operator(roles):
         raise NotAllowed("only the operator moderates proposals (R15)")
     if decision not in DECISIONS:
         raise ReasonRequired('decision must be "publish" or "refuse"')
-    reason = reasons().get(code or "")
     text = (text or "").strip()
-    if reason is None or reason.decision not in (decision, "both"):
-        raise ReasonRequired(f"choose a reason for '{decision}' from the catalogue (R15)")
-    if code == "other" and not text:
-        raise ReasonRequired("explain the decision in your own words (R15)")
+    check_text(text)  # R14: characters no text may hold, whatever the grounds
+    chosen = decision_grounds(decision, grounds)
+    code = chosen[0]
+    if decision == "refuse" and not text:
+        raise ReasonRequired("justify the refusal in your own words (R15)")
     if len(text) > MAX_REASON_CHARS:
         raise ReasonRequired(f"the reason is at most {MAX_REASON_CHARS} characters")
-    check_text(text)
 
     with transaction(conn):
         row = store.document_and_status(conn, proposal_id)
@@ -102,8 +168,8 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
         if row[1] != "pending":
             raise AlreadyDecided(f"proposal {proposal_id} is already {row[1]}")
         status, stamp = DECISIONS[decision], _stamp()
-        store.set_moderation(conn, proposal_id, status, stamp, code, text or None, actor)
-        after = {"status": status, "code": code, "reason": text or None}
+        store.set_moderation(conn, proposal_id, status, stamp, code, text or None, actor, chosen)
+        after = {"status": status, "code": code, "grounds": chosen, "reason": text or None}
         audit.record(conn, actor, "moderate", f"proposal:{proposal_id}", {"status": "pending"}, after)
         if status == "published":
             changes.record(conn, row[0], "moderation")
@@ -113,7 +179,8 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
 def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[Role],
            decision: str, text: str, manifest: Manifest, today: dt.date | None = None) -> dict:
     """R16: accept or reject a published proposal on one's own administrator's document,
-    with a justification, until the discussion ends (an answer may be revised until then)."""
+    with a justification, until the discussion ends (an answer may be revised until then);
+    one published after the end, until the final report is formed (:func:`may_answer`)."""
     if decision not in ANSWERS:
         raise ReasonRequired('decision must be "accept" or "reject"')
     text = (text or "").strip()
@@ -134,7 +201,7 @@ def answer(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list[R
         doc = manifest.get(row[0])
         if doc is None or doc.administrator not in codes:
             raise NotAllowed(f"proposal {proposal_id} is on another administrator's document (R16)")
-        if today > doc.discussion_end:
+        if not may_answer(conn, row[0], doc.discussion_end, row[3], today):
             raise AnswerWindowClosed(doc.discussion_end.isoformat())
         status, stamp = ANSWERS[decision], _stamp()
         store.set_answer(conn, proposal_id, status, text, stamp, actor)
@@ -166,5 +233,10 @@ def answer_queue(conn: sqlite3.Connection, codes: set[str], manifest: Manifest,
         doc = docs[item["document"]]
         item["due"] = doc.discussion_end.isoformat()
         item["administrator"] = doc.administrator
-        item["overdue"] = item["status"] == "published" and doc.discussion_end < today
+        # published after the end: answerable until the final report is formed (RULES.md)
+        item["after_end"] = published_after_end(item["moderated_at"], doc.discussion_end)
+        item["overdue"] = (item["status"] == "published" and doc.discussion_end < today
+                           and not item["after_end"])
+        item["answerable"] = may_answer(conn, item["document"], doc.discussion_end,
+                                        item["moderated_at"], today)
     return sorted(items, key=lambda i: (i["due"], i["id"]))

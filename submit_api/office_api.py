@@ -9,15 +9,15 @@ from flask import Blueprint, Response, current_app, request
 
 from ashyq import clock
 from submit_api import audit
-from submit_api.auth import signed_in
+from submit_api.auth import current_person, signed_in
 from submit_api.db import get_db
 from submit_api.eds import iin_is_valid
 from submit_api.errors import N_, ApiError
 from submit_api.identity import person_id
 from submit_api.inputs import field, json_body, query_int, text_field
 from submit_api.moderation import (
-    AlreadyDecided, AnswerWindowClosed, BadCharacters, ProposalNotFound, ReasonRequired, answer,
-    answer_queue, moderate, moderation_queue, reasons,
+    AlreadyDecided, AnswerWindowClosed, BadCharacters, ProposalNotFound, ReasonRequired,
+    UnknownGround, answer, answer_queue, moderate, moderation_queue, reasons, refusal_grounds,
 )
 from submit_api.proposals import CONTROL_MESSAGE
 from submit_api.staff import (
@@ -30,10 +30,12 @@ bp = Blueprint("office_api", __name__)
 
 
 def staff_only(view):
-    """Signed in (R13) and holding at least one staff role (R8); passes person and roles."""
+    """Signed in (R13) and holding at least one staff role (R8); passes person and roles.
+    Roles belong to the signer as a person, also when they sign with their organisation's key."""
     @functools.wraps(view)
     @signed_in
     def wrapper(*args, person: str, **kwargs):
+        person = current_person()
         roles = roles_of(get_db(), person)
         if not roles:
             raise ApiError(403, "not_staff", N_("This is for the staff of the operator and of state bodies."), rule="R8")
@@ -56,8 +58,12 @@ def decision_errors(exc: Exception) -> ApiError:
     if isinstance(exc, AnswerWindowClosed):
         return ApiError(409, "discussion_closed",
                         N_("The discussion has ended: answers are no longer taken (R16)."), rule="R16")
+    if isinstance(exc, UnknownGround):
+        return ApiError(400, "unknown_ground",
+                        N_("Publication can be refused only on the grounds of paragraph 14 (paragraph 15): %(grounds)s; not %(unknown)s."),
+                        rule="R15", grounds=", ".join(refusal_grounds()), unknown=str(exc))
     return ApiError(422, "reason_required",
-                    N_("A decision needs a reason: choose one from the catalogue, or write your own for “other” (R15, R16)."),
+                    N_("A decision needs a justification: a refusal names one or more grounds of paragraph 14 and explains the decision in words; an answer gives its justification (R15, R16)."),
                     rule="R15")
 
 
@@ -78,19 +84,24 @@ def queue(person: str, roles):
 
 @bp.get("/api/office/reasons")
 def reason_catalogue():
-    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label}
-                        for r in reasons().values()]}
+    return {"reasons": [{"code": r.code, "decision": r.decision, "label": r.label,
+                         "paragraph": r.paragraph} for r in reasons().values()]}
 
 
 @bp.post("/api/office/proposals/<int:proposal_id>/moderation")
 @staff_only
 def moderation(proposal_id: int, person: str, roles):
     body = json_body()
-    decision, reason = field(body, "decision", default=""), text_field(body, "reason").strip()
-    code, text = (reason, text_field(body, "text")) if reason in reasons() else ("other", reason)
+    # R15: {"decision": "refuse", "grounds": ["spam", ...], "text": "why, in words"};
+    # "reason" (one ground) is read too. Only paragraph 14's grounds exist.
+    decision = field(body, "decision", default="")
+    reason = field(body, "reason", default="")
+    grounds = field(body, "grounds", list, None)
+    grounds = grounds if grounds is not None else ([reason] if reason.strip() else [])
     try:
-        return moderate(get_db(), proposal_id, person, roles, decision, code, text)
-    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
+        return moderate(get_db(), proposal_id, person, roles, decision, grounds,
+                        text_field(body, "text"))
+    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired, UnknownGround) as exc:
         raise decision_errors(exc) from exc
 
 

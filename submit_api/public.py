@@ -74,11 +74,15 @@ def _snapshot(conn: sqlite3.Connection, documents: list[str] | None) -> dict:
                        "text": row[8], "date": row[9]} if answered else None,
             "votes": proposal_votes.get(str(row[0]), {"for": 0, "against": 0}),
         })
-    return {"version": SNAPSHOT_VERSION,
-            "generated": clock.now().isoformat(timespec="seconds"),
-            "changes_upto": changes_upto,
-            "documents": _totals(conn, "document", documents),
-            "proposals": proposals}
+    snapshot = {"version": SNAPSHOT_VERSION,
+                "generated": clock.now().isoformat(timespec="seconds"),
+                "changes_upto": changes_upto,
+                "documents": _totals(conn, "document", documents),
+                "proposals": proposals}
+    if documents is None:  # the whole snapshot: what the next full build and compliance read
+        snapshot["publication"] = publication_record(conn)   # R9, R10, R12
+        snapshot["discussions"] = discussion_facts(conn)      # R15, R16, R17
+    return snapshot
 
 
 def snapshot_json(conn: sqlite3.Connection) -> str:
@@ -140,3 +144,48 @@ def vote_fingerprints(conn: sqlite3.Connection) -> dict[str, tuple]:
             "ORDER BY 1, 2, v.target_id, 3"):
         current.setdefault(target, []).append((target_type, value, n))
     return {doc: tuple(items) for doc, items in current.items()}
+
+
+# --- the publication record and the discussions' facts (compliance, R9-R17) -------------------
+
+def publication_record(conn: sqlite3.Connection) -> dict[str, dict]:
+    """By uid: the first serving of any version, of each version, and what the first version
+    declared (type, administrator, posted), from the audit log (``submit_api.publication``)."""
+    record: dict[str, dict] = {}
+    for at, after in conn.execute("SELECT at, after FROM audit_log WHERE action = "
+                                  "'first_served' ORDER BY id"):
+        item = json.loads(after)
+        entry = record.setdefault(item["uid"], {
+            "first_served": at, "baseline": bool(item.get("baseline")), "versions": {},
+            "type": item.get("type"), "administrator": item.get("administrator"),
+            "posted": item.get("posted")})
+        entry["versions"].setdefault(item["version"], at)
+    return record
+
+
+def discussion_facts(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Public numbers and dates per document for the compliance check (no text, no person):
+    R15 - due days of proposals still pending, and how many were decided after their due day;
+    R16 - how many published proposals are unanswered, and answers given after the end;
+    R17 - when the final report was formed and whether it was delivered."""
+    facts: dict[str, dict] = {}
+
+    def entry(uid: str) -> dict:
+        return facts.setdefault(uid, {"pending_due": [], "moderated_late": 0, "unanswered": 0,
+                                      "report": None})
+    for uid, due in conn.execute("SELECT document, moderation_due FROM proposals WHERE "
+                                 "status = 'pending' ORDER BY document, moderation_due, id"):
+        entry(uid)["pending_due"].append(due)
+    for uid, late in conn.execute(
+            "SELECT document, count(*) FROM proposals WHERE moderated_at IS NOT NULL AND "
+            "substr(moderated_at, 1, 10) > moderation_due GROUP BY document"):
+        entry(uid)["moderated_late"] = late
+    for uid, n in conn.execute("SELECT document, count(*) FROM proposals WHERE status = "
+                               "'published' GROUP BY document"):
+        entry(uid)["unanswered"] = n
+    for uid, generated, status, sent in conn.execute(
+            "SELECT r.document, min(r.generated_at), d.status, d.sent_at FROM reports r "
+            "LEFT JOIN deliveries d ON d.report = r.id GROUP BY r.document ORDER BY r.document"):
+        entry(uid)["report"] = {"formed": generated, "delivery": status or "none",
+                                "delivered": sent}
+    return facts

@@ -66,7 +66,8 @@ PATHS = {
                                                            "maximum": 5}}, ["challenge"]),
         _ok("Signed challenge")),
     "/api/auth/logout": _post("Sign out", None, _ok("Signed out")),
-    "/api/me": {"get": {"summary": "Whether the caller is signed in",
+    "/api/me": {"get": {"summary": "Whether the caller is signed in, and as a person or as an "
+                                   "organisation (a legal person's key, paragraph 2(1))",
                         "responses": {"200": _ok("Session state")}}},
     "/api/me/proposals": {"get": {"summary": "The caller's proposals with decisions and answers",
                                   "x-rule": "R15, R16",
@@ -80,13 +81,24 @@ PATHS = {
             "votes": TOTALS, "proposals": {"type": "object", "additionalProperties": TOTALS}}}),
             "404": ERROR}}},
     "/api/documents/{uid}/proposals": _post(
-        "Send a proposal on a structural part (at most 1000 characters)",
-        _body({"part": {"type": "string"}, "text": {"type": "string", "maxLength": 1000},
+        "Send a proposal on a structural part (at most 1000 user-perceived characters, "
+        "graphemes, R14)",
+        _body({"part": {"type": "string"}, "text": {"type": "string", "x-max-graphemes": 1000},
                "lang": {"enum": ["kk", "ru"]}}, ["part", "text", "lang"]),
         _ok("Proposal accepted for moderation", {"type": "object", "properties": {
             "id": {"type": "integer"}, "status": {"const": "pending"},
-            "moderation_due": {"type": "string", "format": "date"}}}),
+            "moderation_due": {"type": "string", "format": "date"},
+            "receipt": {"type": "string", "description": "JWS signed by the portal: text hash, "
+                        "document, part, time, number (issue 15)"}}}),
         [UID], status="201", rule="R14"),
+    "/api/receipts/verify": {"post": {
+        "summary": "Check a proposal receipt against its text (anyone; no sign-in, no CSRF)",
+        "x-rule": "R14",
+        "requestBody": _body({"receipt": {"type": "string"}, "text": {"type": "string"}},
+                             ["receipt", "text"]),
+        "responses": {"200": _ok("The receipt is the portal's and fits the text",
+                                 {"type": "object"}), "400": ERROR, "422": ERROR,
+                      "429": ERROR}}},
     "/api/office/queue": {"get": {
         "summary": "Staff queues: pending proposals for the operator (due in 2 working days, R15); "
                    "published proposals on one's administrator's documents (due by discussion end, R16)",
@@ -96,9 +108,14 @@ PATHS = {
     "/api/office/reasons": {"get": {"summary": "The catalogue of standard reasons (kk, ru)",
                                     "responses": {"200": _ok("Reasons")}}},
     "/api/office/proposals/{proposal_id}/moderation": _post(
-        "Operator: publish or refuse a pending proposal, with a reason (catalogue code or text)",
-        _body({"decision": {"enum": ["publish", "refuse"]}, "reason": {"type": "string"},
-               "text": {"type": "string"}}, ["decision", "reason"]),
+        "Operator: publish, or refuse on one or more grounds of paragraph 14 (obscene, insult, "
+        "advertising, spam, off_topic, too_long) with a justification in words; an unknown "
+        "ground is a 400 (R15)",
+        _body({"decision": {"enum": ["publish", "refuse"]},
+               "grounds": {"type": "array", "items": {"enum": [
+                   "obscene", "insult", "advertising", "spam", "off_topic", "too_long"]}},
+               "reason": {"type": "string", "description": "one ground (older clients)"},
+               "text": {"type": "string"}}, ["decision"]),
         _ok("Decided"), [PROPOSAL_ID], rule="R15"),
     "/api/office/proposals/{proposal_id}/answer": _post(
         "Administrator staff: accept or reject a published proposal, with a justification",

@@ -119,9 +119,10 @@ class VoteWriter:
 
     @staticmethod
     def _one(conn, vote: Vote, now: float) -> Outcome:
-        person = people.session_person(conn, vote.session_id, now)
-        if person is None:
+        found = people.session_party(conn, vote.session_id, now)
+        if found is None:
             return Outcome("signed_out")  # R13
+        person = found[1]  # who takes part: the person, or their organisation (¶2(1), R11)
         wait = 0
         for limit, seconds in vote.limits:  # fixed windows, counted in this transaction
             start = int(now) - int(now) % seconds

@@ -1,5 +1,5 @@
-"""Votes "for" and "against" (R11): one per signed-in person per document or published
-proposal, changeable while the discussion is open, refused before it opens and after it closes.
+"""Votes "for" and "against" (R11): one per signed-in person - or organisation, for a legal
+entity's key (¶2(1)) - per document or published proposal, changeable while the discussion is open, refused before it opens and after it closes.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wtforms import ValidationError
 
 from ashyq import clock
 from submit_api import vote_writer
-from submit_api.auth import SIGN_IN_REQUIRED, current_person
+from submit_api.auth import SIGN_IN_REQUIRED, current_party
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError
 from submit_api.inputs import json_body
@@ -162,7 +162,7 @@ def vote_on_proposal(proposal_id: int):
 def document_totals(uid: str):
     """Live totals for the document and its published proposals, and the caller's own votes."""
     doc = document_or_404(uid)
-    person = current_person()
+    person = current_party()
     proposals: dict[str, dict[str, int]] = {}
     for pid, value, n in store.proposal_counts(get_db(), uid):
         entry = proposals.setdefault(str(pid), {v: 0 for v in VOTE_VALUES})

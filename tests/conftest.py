@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,60 @@ def sample_site(tmp_path_factory) -> Path:
     return out
 
 
+@dataclass
+class DemoSite:
+    """The sample content with the demo history (``ashyq seed-demo``): its database, reports,
+    and the site built from them, on the demo's day."""
+
+    out: Path
+    config: dict
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> DemoSite:
+    import json
+
+    from portal.worker import export_snapshot
+    from generator.build import build
+    from submit_api import create_app
+    from submit_api.demo import pinned, seed_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    out = base / "out"
+    build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY)
+    config = {"TESTING": True, "DATABASE": str(base / "ashyq.sqlite3"),
+              "MANIFEST": str(out / "opendata" / "documents.json"),
+              "LOCALE_DIR": str(base / "cache" / "locale"), "DEMO_SIGNER": True,
+              "DEMO_PKI": str(base / "demo-pki"), "REPORTS_DIR": str(base / "reports"),
+              "DECREES": str(SAMPLE_CONTENT / "decrees.toml")}
+    app = create_app(config)
+    documents = json.loads((out / "opendata" / "documents.json").read_text("utf-8"))["documents"]
+    with pinned(dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=5)))):
+        assert seed_demo(app, documents, DEMO_TODAY) == 15
+        assert seed_demo(app, documents, DEMO_TODAY) == 0  # idempotent
+    snapshot = export_snapshot(Path(config["DATABASE"]), base / "snapshot.json")
+    build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY, snapshot=snapshot,
+          settings={"ASHYQ_REPORTS": config["REPORTS_DIR"]})
+    return DemoSite(out, config)
+
+
+@pytest.fixture(scope="module")
+def served_demo(demo_site):
+    """The demo site with its service (demo signer on), over real HTTP."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from portal.web import portal_app
+    server = make_server("127.0.0.1", 0, portal_app(demo_site.out, dict(demo_site.config)),
+                         threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
 @pytest.fixture
 def no_pinned_clock(monkeypatch):
     monkeypatch.delenv("ASHYQ_NOW", raising=False)
@@ -72,8 +127,14 @@ def pki(tmp_path_factory):
     return make_test_pki(tmp_path_factory.mktemp("pki"))
 
 
+@pytest.fixture(scope="session")
+def portal_demo_dir(tmp_path_factory):
+    """One demo signing key of the portal for the session (reports, receipts; issue 15)."""
+    return tmp_path_factory.mktemp("portal-demo-key")
+
+
 @pytest.fixture
-def app_factory(tmp_path, small_content, build_site, pki):
+def app_factory(tmp_path, small_content, build_site, pki, portal_demo_dir):
     """Apps over a real SQLite file and the manifest of a real build of ``small_content``."""
     from submit_api import create_app
 
@@ -90,6 +151,7 @@ def app_factory(tmp_path, small_content, build_site, pki):
             "EDS_REVOCATION": "crl",
             "EDS_CRLS": [str(p) for p in pki.crls],
             "DEMO_PKI": str(tmp_path / "demo-pki"),
+            "REPORT_SIGNING_DEMO_DIR": str(portal_demo_dir),
         }
         config.update(overrides)
         return create_app(config)

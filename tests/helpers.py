@@ -61,7 +61,9 @@ def document_text(uid: str, lang: str, *, doc_type: str = "passport", posted: st
     body = "Кіріспе мәтіні.\n\n" if lang == "kk" else "Вводный текст.\n\n"
     for pid, heading in parts or PARTS[lang]:
         suffix = f" {{#{pid}}}" if pid else ""
-        body += f"## {heading}{suffix}\n\nМәтін / текст {pid} {lang}.\n\n"
+        # R3: each version in its own language (generator.compliance_order checks the letters)
+        text = "Бөлімнің мәтіні" if lang == "kk" else "Текст раздела"
+        body += f"## {heading}{suffix}\n\n{text} {pid} {lang}.\n\n"
     return head + "\n" + body
 
 
@@ -79,8 +81,8 @@ def write_simple(content: Path, folder: str, uid: str, doc_type: str, fields: di
     for lang in ("kk", "ru"):
         head = f"uid: {uid}\ntype: {doc_type}\ntitle: {uid} {lang}\n"
         head += "".join(f"{k}: {v}\n" for k, v in fields.items())
-        (content / folder / f"{uid}.{lang}.md").write_text(
-            head + f"\nМәтін {lang}.\n\n## Бөлім\n\nТекст.\n", encoding="utf-8")
+        body = "\nМәтін.\n\n## Бөлім\n\nМәтін.\n" if lang == "kk" else "\nТекст.\n\n## Раздел\n\nТекст.\n"
+        (content / folder / f"{uid}.{lang}.md").write_text(head + body, encoding="utf-8")
 
 
 def copy_tree(src: Path, dest: Path) -> Path:
@@ -244,6 +246,9 @@ PAGE_TYPES = [
     "reporting/data/2026-10/", "citizens-budget/CB-2027-planning/", "statements/FS-2025-225/",
     "audit/AR-2026-226/", "materials/", "administrators/", "administrators/225/",
     "compliance/", "compliance/226/", "search/", "me/", "no-such-page/",
+    # issue 14: a Markdown page with a chart and wide tables, a material, the follow and footer pages
+    "reporting/BR-2026-10/", "materials/MAT-2026-001/", "feeds/", "about/accessibility/",
+    "about/privacy/", "about/contacts/",
 ]
 
 
@@ -299,6 +304,19 @@ def add_votes(conn, target_type, target_id, n_for, n_against, tag=""):
                          (target_type, str(target_id), f"{PERSON}-{value}-{k}{tag}", value))
 
 
+def moderate_pending(conn):
+    """R17 waits until every proposal received in time is moderated (tests/test_late_proposals.py)."""
+    conn.execute("UPDATE proposals SET status = 'refused', moderated_at = "
+                 "'2025-03-12T10:00:00+05:00' WHERE status = 'pending'")
+
+
+def write_release(content, uid, date, document, admin, text: dict) -> None:
+    """A press release (R12) with its own text in each language."""
+    (content / "press").mkdir(parents=True, exist_ok=True)
+    for lang in ("kk", "ru"):
+        (content / "press" / f"{uid}.{lang}.md").write_text(
+            f"uid: {uid}\ntype: press_release\ntitle: {uid} {lang}\ndate: {date}\n"
+            f"document: {document}\nadministrator: {admin}\n\n{text[lang]}\n", encoding="utf-8")
 # -- an API server in its own process, and a citizen talking to it over real HTTP -----------
 
 SERVER = """

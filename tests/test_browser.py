@@ -46,10 +46,11 @@ def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalaye
     page.goto(f"{portal}/ru/discussions/{DOC}/")
     panel = page.locator("[data-participation]")
     panel.get_by_role("button", name="Войти с ЭЦП").click()
-    page.get_by_text("Вы вошли.").wait_for()
+    page.get_by_text("Вы вошли как физическое лицо").wait_for()
     request = ncalayer.requests[0]
     assert request["module"] == "kz.gov.pki.knca.basics" and request["args"]["format"] == "xml"
-    assert request["args"]["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"]
+    # ¶2(1): any AUTH key, of an individual or of a legal person's organisation
+    assert request["args"]["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2"]
 
     panel.get_by_role("button", name="За").click()
     page.get_by_text("Ваш голос сохранен").wait_for()
@@ -57,11 +58,17 @@ def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalaye
     assert panel.get_by_role("button", name="За").get_attribute("aria-pressed") == "true"
 
     area = page.locator("#proposal-purpose")
+    counter = page.locator("#counter-purpose")
     area.fill("а" * 999)
     area.press("End")
-    page.keyboard.type("бв")  # one more than the limit: the field stops at 1000 (R14)
-    assert len(area.input_value()) == 1000
-    assert page.locator("#counter-purpose").inner_text() == "1000 из 1000 знаков"
+    page.keyboard.type("бв")  # R14: one more than the limit is typed, counted and marked
+    expect(counter).to_have_text("1001 из 1000 знаков")
+    assert "bad" in counter.get_attribute("class")
+    # R14: graphemes, not UTF-16 units: a family emoji (8 units) and е + combining acute
+    # (2 code points) are one character each; 1008 units, 1000 characters, accepted
+    area.fill("а" * 998 + "\U0001F468\u200d\U0001F469\u200d\U0001F467" + "е\u0301")
+    expect(counter).to_have_text("1000 из 1000 знаков")
+    assert page.evaluate("document.querySelector('#proposal-purpose').value.length") == 1008
     page.locator("form[data-part=purpose]").get_by_role("button", name="Отправить на модерацию").click()
     page.get_by_text("Предложение № 1 отправлено").wait_for()
     assert area.input_value() == ""
@@ -70,6 +77,33 @@ def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalaye
     page.get_by_text("Ожидает модерации").wait_for()
     assert "а" * 50 in page.locator("[data-my-list]").inner_text()
     assert page.dialogs == []
+
+
+def test_p2_legal_person_signs_in_with_the_organisations_key(small_content, build_site,
+                                                           app_factory, pki, page, tmp_path):
+    """¶2(1), R13: with a legal entity's AUTH key the page says one takes part as an
+    organisation, and the vote counts once for it."""
+    from generator.build import build
+    with NcaLayerDouble(pki, who="legal") as double:
+        site = tmp_path / "legal-site"
+        build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
+              settings={"NCALAYER_URL": double.url})
+        api = app_factory(MANIFEST=str(site / "opendata" / "documents.json"))
+        server = make_server("127.0.0.1", 0, portal_app(site, api_app=api, csp=site_csp(double.url)),
+                             threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            page.goto(f"http://127.0.0.1:{server.server_port}/kk/discussions/{DOC}/")
+            page.get_by_role("button", name="ЭЦҚ арқылы кіру").click()
+            page.get_by_text("Сіз ұйым (заңды тұлға) ретінде кірдіңіз: ТОО ТЕСТ.").wait_for()
+            page.get_by_role("button", name="Жақтап").click()
+            expect(page.locator("[data-total=for]")).to_have_text("1")
+            page.reload()
+            page.get_by_text("Сіз ұйым (заңды тұлға) ретінде кірдіңіз.").wait_for()
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
 
 
 def test_clear_message_when_ncalayer_is_not_running(portal, page):
@@ -84,7 +118,7 @@ def test_demo_sign_in_is_marked_and_works_in_kazakh(portal, page):
     page.goto(f"{portal}/kk/discussions/{DOC}/")
     demo = page.get_by_role("button", name="Демо-кіру (тест куәлігі, NCALayer-сіз)")
     demo.click()
-    page.get_by_text("Сіз кірдіңіз.").wait_for()
+    page.get_by_text("Сіз жеке тұлға ретінде кірдіңіз").wait_for()
     page.get_by_role("button", name="Қарсы").click()
     expect(page.locator("[data-total=against]")).to_have_text("1")
 

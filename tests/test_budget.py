@@ -181,9 +181,24 @@ def test_chart_scale_and_escaping():
     svg = hbar_chart([Bar("<b>A & B</b>", Decimal(10), Decimal(12), "120 %")], chart_id="c",
                      title="T <x>", desc="D", axis_label="unit", plan_label="plan",
                      value_label="done", number=str)
-    assert 'role="img" class="chart" aria-labelledby="c-title c-desc"' in svg
+    assert 'role="img" class="chart chart-wide" aria-labelledby="c-title c-desc"' in svg
+    assert 'class="chart chart-narrow" aria-labelledby="c-narrow-title c-narrow-desc"' in svg
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in svg and "<title id=\"c-title\">T &lt;x&gt;</title>" in svg
     assert "<script" not in svg and "style=" not in svg
+
+
+def test_charts_are_sorted_and_readable_on_a_phone():
+    """Issue 14: bars largest first; the phone drawing, scaled into a 360 px screen's column
+    (328 px), keeps its text at 12 px or more; labels are wrapped, not cut."""
+    from generator.charts import NARROW, value_chart
+    long = "Управление здравоохранения и социальной защиты населения города республиканского значения"
+    svg = value_chart([("small", Decimal(1)), (long, Decimal(30)), ("mid", Decimal(5))],
+                      chart_id="v", title="t", desc="d", number=str)
+    narrow = svg.split('class="chart chart-narrow"', 1)[1]
+    labels = re.findall(r"<tspan[^>]*>([^<]+)</tspan>", narrow)
+    assert labels[-2:] == ["mid", "small"] and " ".join(labels[:-2]) == long
+    assert NARROW.font * 328 / NARROW.width >= 12
+    assert f'width="{NARROW.width}"' in narrow and f'font-size="{NARROW.font}"' in narrow
 
 
 # -- pages (a real build) ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from portal.cli import main as cli
 from generator.compliance import check, violations
 from generator.content import load_content
-from tests.helpers import write_document, write_simple
+from tests.helpers import write_document, write_release, write_simple
 
 
 def checks_for(content, rule, today=dt.date(2025, 12, 1)):
@@ -76,11 +76,11 @@ def test_r9_r10_discussion_length(small_content):
 
 
 def test_r12_press_release_on_the_posting_day(small_content):
-    assert result(small_content, "R12", "BP-2026-225-001").kind == "press_release"
+    assert result(small_content, "R12", "BP-2026-225-001", "press_release").ok
     assert result(small_content, "R12", "BP-2026-261-002").kind == "press_release_missing"
     write_simple(small_content, "press", "PR-LATE", "press_release",
                  {"date": "2025-01-06", "document": "BP-2026-261-002"})  # posted Fri 3 Jan 2025
-    late = result(small_content, "R12", "BP-2026-261-002")
+    late = result(small_content, "R12", "BP-2026-261-002", "press_release_late")
     assert late.kind == "press_release_late" and not late.ok and late.done == dt.date(2025, 1, 6)
 
 
@@ -91,8 +91,11 @@ def compliant_content(tmp_path):
     (content / "administrators.toml").write_text(ADMINISTRATORS, encoding="utf-8")
     write_document(content, "BP-2026-261-001", admin="261", posted="2025-02-24",
                    extra={"budget_type": "local"})
-    write_simple(content, "press", "PR-1", "press_release",
-                 {"date": "2025-02-24", "document": "BP-2026-261-001"})
+    write_release(content, "PR-1", "2025-02-24", "BP-2026-261-001", "261", {
+        "kk": "Талқылау мерзімі: 2025 жылғы 24 ақпаннан 11 наурызға дейін.",
+        "ru": "Срок обсуждения: с 24 февраля по 11 марта 2025 года."})
+    write_simple(content, "citizens-budget", "CB-2026", "citizens_budget",
+                 {"posted": "2025-01-15", "period": "2026", "stage": "planning"})
     write_simple(content, "statements", "FS-2024-225", "financial_statements",
                  {"administrator": "225", "posted": "2025-06-30", "period": "2024"})
     return content

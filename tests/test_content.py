@@ -126,7 +126,7 @@ def test_r14_part_ids_are_stable_when_text_is_edited(small_content):
     path = small_content / "discussions" / "BP-2026-225-001" / "BP-2026-225-001.kk.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("## Мақсаты", "## Бағдарламаның мақсаты (жаңа редакция)")
-                    .replace("Мәтін / текст purpose kk.", "Мүлдем жаңа мәтін."), encoding="utf-8")
+                    .replace("Бөлімнің мәтіні purpose kk.", "Мүлдем жаңа мәтін."), encoding="utf-8")
     after = load_content(small_content, TODAY).documents["BP-2026-225-001"].parts
     assert [p.id for p in after] == [p.id for p in before]
     assert after[0].title["kk"] == "Бағдарламаның мақсаты (жаңа редакция)"

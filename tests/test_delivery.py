@@ -18,6 +18,7 @@ from submit_api.reports.mail import (backoff, deliver_pending, load_administrato
 from submit_api.reports.store import generate_due_reports
 from tests.helpers import ROOT
 from tests.helpers import REPORT_ADMINISTRATORS as ADMINISTRATORS, DOCUMENT, GENERATED, UID, make_example
+from tests.helpers import moderate_pending
 
 MESSAGE_ID = f"<report-{UID}-v1@ashyq.portal>"
 ATTACHMENTS = {f"{UID}-v1-{lang}.{ext}" for lang in ("kk", "ru") for ext in ("pdf", "xlsx")}
@@ -65,6 +66,7 @@ def generated(tmp_path_factory):
     """A database with one generated report and its files, made once; each test copies it."""
     base = tmp_path_factory.mktemp("delivery")
     conn = make_example(base / "ashyq.sqlite3")
+    moderate_pending(conn)
     generate_due_reports(conn, [DOCUMENT], GENERATED, base / "reports", ADMINISTRATORS)
     conn.close()
     return base

@@ -11,7 +11,7 @@ from pathlib import Path
 from generator.build import build
 from generator.incremental import IncrementalSite
 from submit_api.public import public_snapshot
-from tests.helpers import OPEN, answer, moderate, propose
+from tests.helpers import OPEN, answer, moderate, propose, write_document
 
 TODAY = dt.date(2025, 3, 5)
 
@@ -46,16 +46,20 @@ def test_incremental_output_equals_a_full_build(office, app, small_content, tmp_
     assert changed == [OPEN]
     written = site.render_documents(changed, public_snapshot(db, changed))
     site.refresh_open_data(public_snapshot(db))
-    assert sorted(p.relative_to(live.resolve()).as_posix() for p in written) == [
-        f"kk/discussions/{OPEN}/index.html", f"ru/discussions/{OPEN}/index.html"]
+    assert sorted(p.relative_to(live.resolve()).as_posix() for p in written) == sorted(
+        [f"{lang}/discussions/{OPEN}/index.html" for lang in ("kk", "ru")]
+        + [f"{lang}/feeds/discussions/{OPEN}{suffix}" for lang in ("kk", "ru")
+           for suffix in (".xml", ".atom")])  # issue 14: the discussion's own feeds too
 
     fresh = full_build(small_content, tmp_path / "fresh", tmp_path / "cache-fresh",
                        public_snapshot(db), tmp_path)
     assert tree(live) == tree(fresh)  # byte for byte, the state file included
     page = (live / f"ru/discussions/{OPEN}/index.html").read_text(encoding="utf-8")
     assert "Цель уже закреплена законом." in page and "Второе предложение" in page
-    def other_pages(files):  # all but the document's pages, the open data, the state and the record
-        return {n: d for n, d in files.items() if f"/{OPEN}/" not in n
+    def other_pages(files):  # all but the document's pages and feeds, its body's feeds, the
+        # open data, the state and the record
+        return {n: d for n, d in files.items() if f"/{OPEN}/" not in n and f"/{OPEN}." not in n
+                and "/feeds/administrators/225." not in n
                 and not n.startswith("opendata/") and not n.startswith(".ashyq-")}
     assert other_pages(tree(live)) == other_pages(untouched)
 
@@ -66,5 +70,9 @@ def test_a_new_full_build_is_noticed(small_content, tmp_path):
     site = IncrementalSite(live, small_content, tmp_path / "cache", TODAY)
     assert site.current and site.changes_upto == 0
     build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
+    assert site.current  # nothing changed: the served build stays (issue 10)
+    write_document(small_content, "BP-2026-225-031", posted="2025-03-03")
+    build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
     assert not site.current
-    assert filecmp.cmp(live / "kk/index.html", site.build_dir / "kk/index.html", shallow=False)
+    page = "kk/discussions/BP-2026-261-002/index.html"  # unchanged, and the old build is kept
+    assert filecmp.cmp(live / page, site.build_dir / page, shallow=False)

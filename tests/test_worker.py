@@ -106,7 +106,10 @@ def test_r17_report_generated_published_and_mailed_once(office, app, small_conte
     assert "Предложение в итоговый отчет." in html and "Отклонено: средства не предусмотрены." in html
     assert "BP-2026-225-001" in html
     assert {p.name for p in report_dir.iterdir()} == {"index.html", "report.csv", "report.xlsx",
-                                                      "report.pdf", "report.json"}
+                                                      "report.pdf", "report.json",
+                                                      "report.sha256.json",
+                                                      "report.sha256.json.p7s"}
+    assert "pdfsig report.pdf" in html                  # issue 15: how anyone checks it
     assert (site / "kk/discussions" / OPEN / "report/report.pdf").read_bytes().startswith(b"%PDF")
     assert 'href="report/"' in (site / "ru/discussions" / OPEN / "index.html").read_text(encoding="utf-8")
     mails = sorted(p.name for p in outbox.glob("*.eml"))  # both closed discussions, once each
@@ -120,6 +123,36 @@ def test_r17_report_generated_published_and_mailed_once(office, app, small_conte
           settings={"ASHYQ_REPORTS": str(reports)})
     assert (again / "ru/discussions" / OPEN / "report/index.html").read_bytes() == \
         (report_dir / "index.html").read_bytes()
+
+    # Issue 15: a regenerated report keeps version 1 downloadable, signed, with its reason;
+    # the portal's certificate is published for anyone to check against.
+    from submit_api import portal_key
+    from submit_api.reports import sign
+    from submit_api.reports.store import regenerate
+
+    key = portal_key.demo(tmp_path / "portal-demo-key")   # the worker's demo key beside reports
+    documents = __import__("json").loads((site / "opendata/documents.json").read_text())
+    conn = __import__("sqlite3").connect(database)
+    try:
+        regenerate(conn, OPEN, documents["documents"], dt.date(2025, 3, 20), reports,
+                   deliver=False, reason="Исправлен код администратора", key=key)
+    finally:
+        conn.close()
+    third = tmp_path / "third"
+    certificate = tmp_path / "portal-certificate.pem"
+    certificate.write_bytes(key.certificate_pem())
+    build(small_content, third, cache_dir=tmp_path / "cache3",
+          snapshot=export_snapshot(database, tmp_path / "snapshot3.json"),
+          settings={"ASHYQ_REPORTS": str(reports), "ASHYQ_PORTAL_CERTIFICATE": str(certificate)})
+    folder = third / "ru/discussions" / OPEN / "report"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    versions = html.split('id="versions-h"')[1]
+    assert "Версия 2" in versions and "Исправлен код администратора" in versions
+    assert "Версия 1" in versions and 'href="v1/report.pdf"' in versions
+    trusted = sign.load_certificates(third / "opendata/portal-certificate.pem")
+    for path in (folder / "v1" / "report.pdf", folder / "report.pdf"):
+        assert all(v.ok for v in sign.verify_file(path, trusted)), path
+    assert all(v.ok for v in sign.verify_file(folder / "v1" / "report.csv", trusted))
 
 
 def test_r8_ingested_content_triggers_a_full_build(app, small_content, tmp_path):

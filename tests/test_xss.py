@@ -47,9 +47,9 @@ def hostile_portal(app_factory, pki, sign_in, small_content, tmp_path):
         assert response.status_code == 201, response.get_json()
         pid = response.get_json()["id"]
         if i % 3 == 2:
-            moderate(operator, pid, "refuse", payload)  # a hostile refusal reason
+            moderate(operator, pid, "refuse", "spam", text=payload)  # a hostile justification
         else:
-            moderate(operator, pid, "publish", "other", text=payload)
+            moderate(operator, pid, "publish", "complies", text=payload)
             answer(employee, pid, "accept" if i % 2 else "reject", payload)  # a hostile answer
     database = Path(app.config["DATABASE"])
     site = tmp_path / "hostile-site"
@@ -82,7 +82,7 @@ def test_xss_payloads_never_execute(hostile_portal, page):
         assert_inert(page, f"document page {lang}")
     page.goto(f"{hostile_portal}/ru/me/")
     page.get_by_role("button", name="Демо-вход (тестовый сертификат, без NCALayer)").click()
-    page.get_by_text("Вы вошли.").wait_for()
+    page.get_by_text("Вы вошли как физическое лицо").wait_for()
     page.locator("[data-my-list] li").first.wait_for()
     assert page.locator("[data-my-list] li").count() == len(PAYLOADS)
     assert_inert(page, "my proposals (refusal reasons and answers)")

@@ -2,14 +2,14 @@
 JSON and CSV forms - and the constants of the file format (see :mod:`ashyq.budget`)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
+
+from ashyq.tabular import csv_text
 
 COLUMNS = ("period", "administrator", "program", "subprogram", "specific",
            "approved", "adjusted", "executed")
@@ -207,13 +207,9 @@ class Dataset:
 
     def to_csv(self) -> str:
         """Every row in the import format (comma separated, dot decimals)."""
-        out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(COLUMNS + NAME_COLUMNS)
-        for row in self.rows:
-            writer.writerow([self.period, *row.key, *(plain(v) for v in row.amounts),
-                             row.name.get("kk", ""), row.name.get("ru", "")])
-        return out.getvalue()
+        return csv_text([COLUMNS + NAME_COLUMNS] + [   # formulas escaped (issue 13)
+            [self.period, *row.key, *(plain(v) for v in row.amounts),
+             row.name.get("kk", ""), row.name.get("ru", "")] for row in self.rows])
 
 
 def json_number(value: Decimal) -> int | float:

@@ -15,6 +15,7 @@ from ashyq import jsonread
 from ashyq.budget.model import (
     COLUMNS, MAX_PROBLEMS, N_, NAME_COLUMNS, BudgetFileInvalid, Problem, _refuse,
 )
+from ashyq.tabular import csv_unescape
 
 FORMATS = ("csv", "xlsx", "json")
 MAX_ROWS = 100_000
@@ -89,7 +90,8 @@ def read_csv(data: bytes) -> RawRows:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _records((reader.line_num, cells) for cells in reader)
+        # our own CSV escapes formula-leading text with ' (ashyq.tabular); read it back as text
+        return _records((reader.line_num, [csv_unescape(c) for c in cells]) for cells in reader)
     except csv.Error as exc:
         raise _refuse("unreadable", N_("The file could not be read as %(format)s."),
                       row=reader.line_num, format="CSV") from exc

@@ -75,4 +75,5 @@ def signer_from_certificate(cert: x509.Certificate, kind: str) -> Signer:
     return Signer(
         iin=iin, bin=bin_, common_name=_attr(subject, NameOID.COMMON_NAME) or "",
         surname=_attr(subject, NameOID.SURNAME), given_name=_attr(subject, NameOID.GIVEN_NAME),
-        kind=kind, certificate_sha256=hashlib.sha256(der).hexdigest())
+        kind=kind, certificate_sha256=hashlib.sha256(der).hexdigest(),
+        organisation=_attr(subject, NameOID.ORGANIZATION_NAME) if kind == "legal" else None)

@@ -47,6 +47,7 @@ class Signer:
     given_name: str | None
     kind: str  # "individual" | "legal"
     certificate_sha256: str
+    organisation: str | None = None  # O of a legal entity's certificate (shown, never stored)
 
 
 @dataclass(frozen=True)

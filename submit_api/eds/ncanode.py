@@ -152,7 +152,8 @@ class NcaNodeChecker:
             bin_ = check_iin(bin_, "BIN")
         return Signer(iin=iin, bin=bin_, common_name=subject.get("commonName") or "",
                       surname=subject.get("surName"), given_name=subject.get("lastName"),
-                      kind=kind, certificate_sha256=hashlib.sha256(der).hexdigest())
+                      kind=kind, certificate_sha256=hashlib.sha256(der).hexdigest(),
+                      organisation=(subject.get("organization") or None) if kind == "legal" else None)
 
     def _check_status(self, answer: dict, info: dict) -> None:
         """Refuse with the most specific code NCANode's answer supports (R13)."""

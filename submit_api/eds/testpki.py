@@ -8,6 +8,7 @@ every call so they never go stale. The private keys are unencrypted: never use t
 
 Leaves: ``auth`` (individual AUTH key), ``sign`` (the same person's SIGN key), ``expired``,
 ``revoked`` (listed in the intermediate's CRL), ``future`` (valid from in 30 days), ``legal`` (legal-entity AUTH key with a BIN),
+``legal2`` (another employee of the same organisation, same BIN), ``legal_other`` (another organisation),
 ``person1``..``personN`` (more individuals), ``bad_iin`` (IIN with a wrong checksum), ``no_iin``
 (no SERIALNUMBER) and ``foreign`` (issued by ``foreign_root``, a CA nobody trusts).
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,9 +24,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    NameOID,
+)
 from lxml import etree
 from signxml import SignatureConstructionMethod, XMLSigner
+
+from ashyq.files import atomic_write
 
 from .model import OID_NCA_INDIVIDUAL, iin_check_digit
 from .xmlsafe import safe_parser
@@ -37,6 +43,7 @@ PKI_VERSION = 1
 DEFAULT_BASE_URL = "http://127.0.0.1:8642"
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 OID_NCA_LEGAL_CEO = "1.2.398.3.3.4.1.2.1"
+OID_NCA_LEGAL_EMPLOYEE = "1.2.398.3.3.4.1.2.5"
 
 
 def make_iin(seed: int, first6: str = "900101", century: str = "3") -> str:
@@ -101,6 +108,10 @@ class TestPki:
     def iins(self) -> list[str]:
         """Every IIN in the test certificates (tests assert none leaks out of the database)."""
         return sorted({leaf.iin for leaf in self.leaves.values() if leaf.iin})
+
+    def bins(self) -> list[str]:
+        """Every BIN in the test certificates (legal persons: none may leak out either)."""
+        return sorted({leaf.bin for leaf in self.leaves.values() if leaf.bin})
 
     def person(self, n: int) -> Leaf:
         """The n-th extra individual (1-based), each with a distinct valid IIN."""
@@ -207,11 +218,7 @@ def _crl(issuer: Leaf, revoked: list[int], now: datetime) -> x509.CertificateRev
 
 
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    if private:
-        os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    atomic_write(path, data, mode=0o600 if private else None)
 
 
 def _save(dest: Path, name: str, cert: x509.Certificate, key, **ids) -> Leaf:
@@ -232,7 +239,8 @@ def _load(dest: Path, name: str, iin: str | None = None, bin_: str | None = None
 
 
 def _leaf_names(persons: int) -> set[str]:
-    return ({"auth", "sign", "expired", "revoked", "future", "legal", "bad_iin", "no_iin",
+    return ({"auth", "sign", "expired", "revoked", "future", "legal", "legal2", "legal_other",
+             "bad_iin", "no_iin",
              "foreign"}
             | {f"person{n}" for n in range(1, persons + 1)})
 
@@ -265,6 +273,8 @@ def _generate(dest: Path, now: datetime, base_url: str, persons: int) -> dict:
         "future": (make_iin(6), None, "auth", OID_NCA_INDIVIDUAL, now + timedelta(days=30),
                    now + timedelta(days=400), inter),
         "legal": (make_iin(4), make_bin(1), "auth", OID_NCA_LEGAL_CEO, start, end, inter),
+        "legal2": (make_iin(7), make_bin(1), "auth", OID_NCA_LEGAL_EMPLOYEE, start, end, inter),
+        "legal_other": (make_iin(8), make_bin(2), "auth", OID_NCA_LEGAL_CEO, start, end, inter),
         "bad_iin": (bad_iin, None, "auth", OID_NCA_INDIVIDUAL, start, end, inter),
         "no_iin": (None, None, "auth", OID_NCA_INDIVIDUAL, start, end, inter),
         "foreign": (make_iin(5), None, "auth", OID_NCA_INDIVIDUAL, start, end, foreign_root),

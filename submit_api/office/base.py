@@ -124,9 +124,9 @@ def office_context() -> dict:
 
 @bp.after_request
 def security_headers(response):
+    """The office's own policy; the rest of the one header set (ashyq.headers) is added by
+    the app's after_request, which runs after this one."""
     response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     if request.endpoint != "office.static":
         response.headers["Cache-Control"] = "no-store"

@@ -1,5 +1,5 @@
-"""The work queues: the operator moderates pending proposals (R15: within 2 working days, with
-a reason from the catalogue); the administrator's staff answer published ones on their own
+"""The work queues: the operator moderates pending proposals (R15: within 2 working days; a
+refusal names grounds of paragraph 14 and the justification in words); the administrator's staff answer published ones on their own
 documents (R16: until the discussion ends, with a justification)."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from submit_api.errors import N_
 from submit_api.manifest import ManifestUnavailable, manifest
 from submit_api.moderation import (
     DECISIONS, MAX_ANSWER_CHARS, MAX_REASON_CHARS, AlreadyDecided, AnswerWindowClosed,
-    BadCharacters, ProposalNotFound, ReasonRequired, answer, answer_queue, moderate,
+    BadCharacters, ProposalNotFound, ReasonRequired, UnknownGround, answer, answer_queue, moderate,
     moderation_queue, reasons,
 )
 from submit_api.office import bp
@@ -48,9 +48,9 @@ def filters() -> dict[str, str]:
 
 
 def reason_options() -> list[dict]:
-    """The operator's catalogue of reasons (R15), labelled in the page's language."""
-    return [{"code": r.code, "decision": r.decision, "label": r.label[lang()]}
-            for r in reasons().values()]
+    """The operator's catalogue (R15): the grounds of paragraph 14, in the page's language."""
+    return [{"code": r.code, "decision": r.decision, "label": r.label[lang()],
+             "paragraph": r.paragraph} for r in reasons().values()]
 
 
 def _filtered(items: list[dict], chosen: dict[str, str]) -> list[dict]:
@@ -116,10 +116,11 @@ def _refusal(exc: Exception, form: str) -> tuple[int, str, str | None]:
             return 422, _("Choose whether to publish the proposal or to refuse publication (R15)."), "R15"
         if len(text) > MAX_REASON_CHARS:
             return 422, _("The justification is at most %(max)s characters (R15).", max=MAX_REASON_CHARS), "R15"
-        if values.get("reason") == "other":
-            return 422, _("You chose “Other justification”: write the justification in your own words (R15)."), "R15"
-        return 422, _("Choose a reason from the catalogue that fits the decision: the operator "
-                      "justifies every decision (R15)."), "R15"
+        if isinstance(exc, UnknownGround):
+            return 400, _("Publication can be refused only on the grounds of paragraph 14 (paragraph 15)."), "R15"
+        if values.get("decision") == "refuse" and not values.getlist("grounds"):
+            return 422, _("Tick one or more grounds of paragraph 14: only they allow a refusal (R15)."), "R15"
+        return 422, _("Write the justification of the refusal in your own words (R15)."), "R15"
     if values.get("decision") not in ("accept", "reject"):
         return 422, _("Choose whether to accept or to reject the proposal (R16)."), "R16"
     if len(text) > MAX_ANSWER_CHARS:
@@ -136,12 +137,12 @@ def _refused(roles, proposal_id: int, form: str, exc: Exception):
 @bp.post("/proposals/<int:proposal_id>/moderation")
 @staff_page
 def moderate_proposal(proposal_id: int, person: str, roles):
-    """R15: publish or refuse, with a catalogue reason (and own words for "other")."""
+    """R15: publish, or refuse on grounds of paragraph 14 with a justification in words."""
     form = request.form
     try:
         done = moderate(get_db(), proposal_id, person, roles, form.get("decision", ""),
-                        form.get("reason", ""), form.get("text", ""))
-    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired) as exc:
+                        form.getlist("grounds"), form.get("text", ""))
+    except (NotAllowed, ProposalNotFound, AlreadyDecided, ReasonRequired, UnknownGround) as exc:
         return _refused(roles, proposal_id, "moderation", exc)
     if done["status"] == "published":
         flash(_("Proposal No. %(id)s is published.", id=proposal_id))

@@ -20,7 +20,8 @@ from ashyq.doctypes import LANGUAGES
 from submit_api.public import ANSWERED_STATUSES, report_rows
 
 #: Bumped when the shape of the dict changes; stored with every report.
-DATA_FORMAT = 1
+#: 2: ``rows[].answer.after_end`` (RULES.md interpretation, ¶15-¶17).
+DATA_FORMAT = 2
 
 
 def canonical_json(data: dict) -> str:
@@ -60,6 +61,7 @@ def report_data(conn: sqlite3.Connection, document: Mapping, generated: dt.date,
     document_votes, proposals, proposal_votes, statuses = report_rows(conn, uid)
 
     parts = {p["id"]: _both(p.get("title")) for p in document.get("parts", [])}
+    end = str(document["discussion_end"])
     rows = []
     for number, row in enumerate(proposals, start=1):
         pid, part, lang, text, status, created_at, answer_text, answered_at = tuple(row)
@@ -72,8 +74,11 @@ def report_data(conn: sqlite3.Connection, document: Mapping, generated: dt.date,
             "part": {"id": part, "title": parts.get(part, {lang_: part for lang_ in LANGUAGES})},
             "text": text,
             "lang": lang,
+            # after_end: answered after the discussion ended, on a proposal the operator published
+            # after the end (RULES.md: the report marks such answers)
             "answer": {"decision": "accept" if status == "accepted" else "reject",
-                       "text": answer_text or "", "date": _day(answered_at)} if answered else None,
+                       "text": answer_text or "", "date": _day(answered_at),
+                       "after_end": (_day(answered_at) or "") > end} if answered else None,
             "for": votes["for"],
             "against": votes["against"],
         })

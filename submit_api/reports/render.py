@@ -3,32 +3,32 @@
 Layout: ``<dest>/<lang>/report.{csv,xlsx,pdf,json}``. Every format shows the same thing, built
 once per language by :func:`report_view`: the annex title, the document's name, the 13 header
 fields with the form's labels, an informative note (received / refused / pending, version) and
-the 7-column table. Dates are formatted by Babel (:mod:`ashyq.i18n`). The same data gives the same
-bytes for CSV, XLSX and JSON (the workbook's dates come from the data, its zip entries carry a
-fixed time); the PDF's dates come from the data too.
+the 7-column table. Dates are formatted by Babel (:mod:`ashyq.i18n`); the workbook keeps them as
+real dates. CSV and XLSX go through :mod:`ashyq.tabular` (formula-leading text stays inert text,
+issue 13); the PDF is written by :mod:`submit_api.reports.pdf` (chosen by measurement, see
+docs/benchmarks.md). The same data gives the same bytes for every format: no clock is read.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import zipfile
-from copy import copy
+import os
+import threading
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ashyq import annex as annex_labels
+from ashyq import tabular
 from ashyq.annex import Annex, annex
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import date_long, date_short
+from submit_api.reports import pdf
 from submit_api.reports.data import canonical_json
 
-TEMPLATES = Path(__file__).parent / "templates"
 FILE_NAMES = ("report.csv", "report.xlsx", "report.pdf", "report.json")
-#: A plain serif-free font stack that exists on the machines (fonts-noto-core, fonts-dejavu-core)
-#: and covers Cyrillic with the Kazakh letters ә ғ қ ң ө ұ ү һ і.
-FONT_STACK = '"Noto Sans", "DejaVu Sans", sans-serif'
+DATE_KEYS = ("posted", "discussion_end", "generated")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class ReportView:
     note: list[tuple[str, int]]                  # (label, number)
     columns: list[str]
     rows: list[tuple]                            # (no, posted, part, text, answer, for, against)
+    header_dates: dict[str, dt.date]             # the date fields as dates (for the XLSX)
+    row_dates: list[dt.date | None]              # column 2 as dates
+    no_answer: str
 
 
 @lru_cache(maxsize=4096)
@@ -57,6 +60,11 @@ def _long(day: str | None, lang: str) -> str:
 @lru_cache(maxsize=4096)
 def _short(day: str | None, lang: str) -> str:
     return date_short(dt.date.fromisoformat(day), lang) if day else ""
+
+
+@lru_cache(maxsize=4096)
+def _date(day: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(day) if day else None
 
 
 def answer_text(answer: dict | None, lang: str) -> str:
@@ -70,7 +78,7 @@ def answer_text(answer: dict | None, lang: str) -> str:
 
 def header_value(key: str, header: dict, lang: str) -> str | int:
     value = header[key]
-    if key in ("posted", "discussion_end", "generated"):
+    if key in DATE_KEYS:
         return _long(value, lang)
     if key == "budget_type":
         return annex_labels.label("budget_type", value, lang) if value else ""
@@ -99,170 +107,213 @@ def report_view(data: dict, lang: str) -> ReportView:
               for key in ("received", "refused", "pending", "version")],
         columns=form.column_labels(lang),
         rows=rows,
+        header_dates={key: dt.date.fromisoformat(header[key]) for key in DATE_KEYS},
+        row_dates=[_date(r["posted"]) for r in data["rows"]],
+        no_answer=annex_labels.text("no_answer", lang),
     )
 
 
 # --- CSV ---------------------------------------------------------------------------------------
 
 def write_csv(view: ReportView, path: Path) -> None:
-    """UTF-8 with a BOM (so Excel reads Cyrillic), the header block, then the 7-column table."""
-    out = io.StringIO(newline="")
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow([view.title])
-    w.writerow([view.document_title])
-    w.writerow([])
-    w.writerows([label, value] for _key, label, value in view.header)
-    w.writerow([])
-    w.writerow([view.note_heading])
-    w.writerows(view.note)
-    w.writerow([])
-    w.writerow(view.columns)
-    w.writerows(view.rows)
-    path.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
+    """UTF-8 with a BOM (so Excel reads Cyrillic), the header block, then the 7-column table;
+    formula-leading text escaped (:mod:`ashyq.tabular`, issue 13)."""
+    rows: list[list] = [[view.title], [view.document_title], []]
+    rows += [[label, value] for _key, label, value in view.header]
+    rows += [[], [view.note_heading], *view.note, [], view.columns, *view.rows]
+    path.write_bytes(tabular.csv_bytes(rows, bom=True))
 
 
 # --- XLSX --------------------------------------------------------------------------------------
 
 COLUMN_WIDTHS = (6, 12, 24, 60, 50, 13, 13)
+ROW_STYLES = ("number", "number", "cell", "cell", "cell", "number", "number")
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry one date-time, so the same workbook gives the same bytes."""
+def xlsx_sheet(view: ReportView) -> tabular.Sheet:
+    """The form as a sheet: real dates (dd.mm.yyyy), text cells never formulas."""
+    sheet = tabular.Sheet(view.uid[:31], widths=COLUMN_WIDTHS)
+    sheet.append([f"{view.annex.name[view.lang]}. {annex_labels.text('form', view.lang)}"],
+                 "right")
+    sheet.append([view.title], "title", height=32)
+    hint = annex_labels.label("form", "document_name", view.lang)
+    sheet.append([f"«{view.document_title}» ({hint})"], "centered")
+    for row in (1, 2, 3):
+        sheet.merge(row, 1, 7)
+    sheet.append([])
 
-    date_time = (2000, 1, 1, 0, 0, 0)
+    def pair(label: str, value) -> None:
+        row = sheet.append([label, None, None, None, value],
+                           ("wrap", "plain", "plain", "plain", "wrap_left"))
+        sheet.merge(row, 1, 4)
+        sheet.merge(row, 5, 7)
 
-    def writestr(self, name, data, compress_type=None, compresslevel=None):  # noqa: D102
-        if not isinstance(name, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(name, date_time=self.date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            name = info
-        super().writestr(name, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
-        with open(filename, "rb") as src:   # openpyxl writes each sheet through a temp file
-            self.writestr(arcname or Path(filename).name, src.read())
+    for key, label, value in view.header:
+        pair(f"{label}:", view.header_dates.get(key, value))
+    sheet.append([])
+    sheet.append([view.note_heading], "italic")
+    for label, value in view.note:
+        pair(label, value)
+    sheet.append([])
+    first = sheet.append(view.columns, "head", height=45)
+    sheet.append(list(range(1, 8)), "head")
+    sheet.freeze_rows = first + 1
+    sheet.print_title_rows = (first, first + 1)
+    for values, day in zip(view.rows, view.row_dates):
+        sheet.append((values[0], day, *values[2:]), ROW_STYLES)
+    return sheet
 
 
 def write_xlsx(view: ReportView, path: Path) -> None:
     """A workbook with the header fields and a bordered, wrapped table; repeatable bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = view.uid[:31]
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    cell_style = NamedStyle("report_cell", border=box,
-                            alignment=Alignment(wrap_text=True, vertical="top"))
-    number_style = NamedStyle("report_number", border=box,
-                              alignment=Alignment(horizontal="center", vertical="top"))
-    head_style = NamedStyle("report_head", border=box, font=Font(bold=True),
-                            alignment=Alignment(wrap_text=True, horizontal="center",
-                                                vertical="center"))
-    for style in (cell_style, number_style, head_style):
-        wb.add_named_style(style)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for index, width in enumerate(COLUMN_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-
-    ws.append([f"{view.annex.name[view.lang]}. {annex_labels.text('form', view.lang)}"])
-    ws.append([view.title])
-    hint = annex_labels.label("form", "document_name", view.lang)
-    ws.append([f"\"{view.document_title}\" ({hint})"])
-    ws["A1"].alignment = Alignment(horizontal="right")
-    for row in (1, 2, 3):
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=7)
-    ws["A2"].font = Font(bold=True, size=12)
-    ws["A2"].alignment = Alignment(wrap_text=True, horizontal="center")
-    ws["A3"].alignment = Alignment(wrap_text=True, horizontal="center")
-    ws.row_dimensions[2].height = 32
-    ws.append([])
-
-    def pair(label: str, value) -> None:
-        ws.append([label, None, None, None, value])
-        row = ws.max_row
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-        ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=7)
-        ws.cell(row, 1).alignment = wrap
-        ws.cell(row, 5).alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-
-    for _key, label, value in view.header:
-        pair(f"{label}:", value)
-    ws.append([])
-    ws.append([view.note_heading])
-    ws.cell(ws.max_row, 1).font = Font(italic=True)
-    for label, value in view.note:
-        pair(label, value)
-    ws.append([])
-
-    ws.append(view.columns)
-    first = ws.max_row
-    ws.append(list(range(1, 8)))
-    for row in (first, first + 1):
-        for col in range(1, 8):
-            ws.cell(row, col).style = "report_head"
-    ws.row_dimensions[first].height = 45
-    ws.freeze_panes = ws.cell(first + 2, 1)
-    ws.print_title_rows = f"{first}:{first + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-    styles = ("report_number", "report_cell", "report_cell", "report_cell", "report_cell",
-              "report_number", "report_number")
-    # the table's cells take their style as a copy of a styled cell's (much faster than by name)
-    arrays = []
-    for col, style in enumerate(styles, start=1):
-        probe = ws.cell(first + 2, col)
-        probe.style = style
-        arrays.append(probe._style)
-    for row, values in enumerate(view.rows, start=first + 2):
-        for col, (value, array) in enumerate(zip(values, arrays), start=1):
-            ws.cell(row, col, value)._style = copy(array)
-
-    moment = dt.datetime.combine(view.generated, dt.time())
-    wb.properties.created = wb.properties.modified = moment
-    wb.properties.creator = wb.properties.lastModifiedBy = "Ashyq"
-    wb.properties.title = f"{view.uid}: {view.title}"
-    wb.properties.language = view.lang
-    buffer = io.BytesIO()
-    archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    archive.date_time = moment.timetuple()[:6]
-    ExcelWriter(wb, archive).save()   # not save_workbook: it stamps "modified" with now
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(tabular.xlsx_bytes(
+        xlsx_sheet(view), title=f"{view.uid}: {view.title}", language=view.lang,
+        created=dt.datetime.combine(view.generated, dt.time())))
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _template():
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("report.html")
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_SIDE = 12 * pdf.MM, 14 * pdf.MM, 10 * pdf.MM
+COLUMN_SHARES = (4, 8, 13, 32, 27, 8, 8)
+CENTRED = (True, True, False, False, False, True, True)
+BODY, SMALL, PAD_X, PAD_Y = 8.5, 7.5, 3.0, 2.0
 
 
-def report_html(view: ReportView) -> str:
-    return _template().render(
-        view=view, lang=view.lang, font_stack=FONT_STACK,
-        annex_name=view.annex.name[view.lang], form=annex_labels.text("form", view.lang),
-        document_name=annex_labels.label("form", "document_name", view.lang),
-        form_rules=annex_labels.label("form", "rules", view.lang),
-        no_answer=annex_labels.text("no_answer", view.lang))
+def pdf_bytes(view: ReportView) -> bytes:
+    """The form as a PDF: A4 landscape, the 13 fields in order, the 7 numbered columns, the
+    column headers repeated on every page, "uid · vN" and "page / pages" at the foot."""
+    created = view.generated.strftime("D:%Y%m%d000000+05'00'")
+    doc = pdf.Document(title=f"{view.uid}: {view.title}", lang=view.lang, created=created)
+    regular = doc.fonts["regular"]
+    bold = doc.fonts["bold"]
+    left, width = MARGIN_SIDE, doc.width - 2 * MARGIN_SIDE
+    bottom = doc.height - MARGIN_BOTTOM
+    page = doc.new_page()
+    top = MARGIN_TOP
+
+    # the annex block, top right, then the title and the document's name
+    rules = annex_labels.label("form", "rules", view.lang)
+    name = view.annex.name[view.lang]
+    block_x, block_w = left + 0.62 * width, 0.38 * width
+    for text in ((name, rules) if view.lang == "ru" else (rules, name)) + (
+            annex_labels.text("form", view.lang),):
+        lines = regular.wrap(text, SMALL, block_w)
+        doc.text(page, lines, block_x, top, SMALL, align="center", width=block_w)
+        top += len(lines) * SMALL * 1.25 + 2
+    top += 8
+    for text, size, font, gray in (
+            (view.title, 11, "bold", 0), (f"«{view.document_title}»", 10, "regular", 0),
+            (f"({annex_labels.label('form', 'document_name', view.lang)})", 7, "regular", 0.27)):
+        lines = doc.fonts[font].wrap(text, size, width)
+        doc.text(page, lines, left, top, size, font, align="center", width=width, gray=gray)
+        top += len(lines) * size * 1.25 + 2
+    top += 6
+
+    # the 13 fields
+    label_w = 0.42 * width
+    for _key, label, value in view.header:
+        labels = regular.wrap(f"{label}:", BODY, label_w - 6)
+        values = bold.wrap(str(value), BODY, width - label_w)
+        doc.text(page, labels, left, top, BODY)
+        doc.text(page, values, left + label_w, top, BODY, "bold")
+        top += max(len(labels), len(values)) * BODY * 1.25 + 1.6
+    note = f"{view.note_heading}: " + "; ".join(f"{label}: {value}" for label, value in view.note)
+    lines = regular.wrap(note + ".", SMALL, width)
+    top += 4
+    doc.text(page, lines, left, top, SMALL, gray=0.2)
+    top += len(lines) * SMALL * 1.25 + 8
+
+    # the table
+    total = sum(COLUMN_SHARES)
+    widths = [width * share / total for share in COLUMN_SHARES]
+    xs = [left]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    head_lines = [bold.wrap(label, SMALL, w - 2 * PAD_X) for label, w in zip(view.columns, widths)]
+    head_h = max(map(len, head_lines)) * SMALL * 1.25 + 2 * PAD_Y
+    numbers_h = SMALL * 1.25 + 2 * PAD_Y
+    leading = BODY * 1.25
+    no_answer = view.no_answer
+    marks: list[float] = []           # tops of the rules under each row on the page
+    table_top = top
+
+    repeated: list[bytes] = []      # the header's drawing at the top of pages 2, 3 ...
+
+    def header(top: float) -> float:
+        marks.extend((top + head_h, top + head_h + numbers_h))
+        if top == MARGIN_TOP and repeated:
+            page.ops.extend(repeated)
+            return top + head_h + numbers_h
+        before = len(page.ops)
+        for lines, x, w in zip(head_lines, xs, widths):
+            room = head_h - 2 * PAD_Y - len(lines) * SMALL * 1.25
+            doc.text(page, lines, x + PAD_X, top + PAD_Y + room / 2, SMALL, "bold",
+                     align="center", width=w - 2 * PAD_X)
+        for n, (x, w) in enumerate(zip(xs, widths), start=1):
+            doc.text(page, [str(n)], x, top + head_h + PAD_Y, SMALL, align="center", width=w)
+        if top == MARGIN_TOP:
+            repeated.extend(page.ops[before:])
+        return top + head_h + numbers_h
+
+    def close(top_of_table: float) -> None:
+        end = marks[-1]
+        segments = [(left, top_of_table, xs[-1], top_of_table)]
+        segments += [(left, y, xs[-1], y) for y in marks]
+        segments += [(x, top_of_table, x, end) for x in xs]
+        doc.rules(page, segments)
+        marks.clear()
+
+    top = header(top)
+    fresh = None    # the page the table just started on: a row split there
+    italic = doc.fonts["italic"]
+    short: dict[tuple[str, int], list[str]] = {}     # dates, numbers, part titles repeat
+    for row in view.rows:
+        cells = []
+        for column, (value, w) in enumerate(zip(row, widths)):
+            if column in (3, 4):
+                font = italic if column == 4 and value == no_answer else regular
+                cells.append(font.wrap(value, BODY, w - 2 * PAD_X))
+                continue
+            lines = short.get((value, column))
+            if lines is None:
+                lines = short[(value, column)] = regular.wrap(str(value), BODY, w - 2 * PAD_X)
+            cells.append(lines)
+        done = 0
+        height = max(map(len, cells))
+        while done < height:
+            room = int((bottom - top - 2 * PAD_Y) // leading)
+            # a row that does not fit goes to the next page; one taller than a page is split
+            if room < height - done and (fresh is not page or room < 1):
+                close(table_top)
+                page = doc.new_page()
+                table_top = MARGIN_TOP
+                top = header(MARGIN_TOP)
+                fresh = page
+                room = int((bottom - top - 2 * PAD_Y) // leading)
+            take = min(room, height - done)
+            doc.cells(page, top + PAD_Y, BODY, leading, [
+                (lines[done:done + take], x + PAD_X, w - 2 * PAD_X, CENTRED[column],
+                 "italic" if column == 4 and row[4] == no_answer else "regular")
+                for column, (lines, x, w) in enumerate(zip(cells, xs, widths))
+                if lines[done:done + take]])
+            done += take
+            top += take * leading + 2 * PAD_Y
+            marks.append(top)
+            fresh = None
+    close(table_top)
+
+    # the foot of every page
+    count = len(doc.pages)
+    foot = doc.height - MARGIN_BOTTOM + 14
+    for number, each in enumerate(doc.pages, start=1):
+        doc.text(each, [f"{view.uid} · v{view.version}"], left, foot, 7, gray=0.33)
+        label = f"{number} / {count}"
+        doc.text(each, [label], left + width - regular.width(label, 7), foot, 7, gray=0.33)
+    return doc.pdf()
 
 
 def write_pdf(view: ReportView, path: Path) -> None:
-    """The form as a PDF (WeasyPrint), A4 landscape, with the table header repeated per page."""
-    from weasyprint import HTML
-
-    HTML(string=report_html(view), base_url=str(TEMPLATES)).write_pdf(path)
-
+    path.write_bytes(pdf_bytes(view))
 
 # --- all of them -------------------------------------------------------------------------------
 
@@ -271,20 +322,70 @@ def data_json(data: dict) -> str:
     return canonical_json(data) + "\n"
 
 
+def render_language(data: dict, text: str, lang: str, dest: Path,
+                    formats: tuple[str, ...] = FILE_NAMES,
+                    sign_pdf: Callable[[bytes], bytes] | None = None) -> dict[str, Path]:
+    """One language's files in ``dest/<lang>/``; the PDF signed by ``sign_pdf`` when given."""
+    folder = Path(dest) / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    view = report_view(data, lang)
+
+    def write_signed_pdf(path: Path) -> None:
+        body = pdf_bytes(view)
+        path.write_bytes(sign_pdf(body) if sign_pdf else body)
+
+    writers = {"report.csv": lambda p: write_csv(view, p),
+               "report.xlsx": lambda p: write_xlsx(view, p),
+               "report.pdf": write_signed_pdf,
+               "report.json": lambda p: p.write_text(text, encoding="utf-8")}
+    written = {}
+    for name in formats:
+        writers[name](folder / name)
+        written[f"{lang}/{name}"] = folder / name
+    return written
+
+
+def can_fork() -> bool:
+    """Two languages are rendered side by side when it is safe to fork: a POSIX system with
+    more than one CPU and a process with no other thread (a fork copies locks held by others)."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
 def render_report(data: dict, dest: Path, langs: tuple[str, ...] = LANGUAGES,
-                  formats: tuple[str, ...] = FILE_NAMES) -> dict[str, Path]:
-    """Write every format for every language into ``dest/<lang>/``; returns {relpath: path}."""
-    written: dict[str, Path] = {}
+                  formats: tuple[str, ...] = FILE_NAMES,
+                  sign_pdf: Callable[[bytes], bytes] | None = None,
+                  parallel: bool | None = None) -> dict[str, Path]:
+    """Write every format for every language into ``dest/<lang>/``; returns {relpath: path}.
+
+    With ``parallel`` (by default when :func:`can_fork`) the languages after the first are
+    rendered by a forked child while this process renders the first: the report takes the time
+    of one language on a 2-core machine (docs/benchmarks.md)."""
     text = data_json(data)
-    for lang in langs:
-        folder = Path(dest) / lang
-        folder.mkdir(parents=True, exist_ok=True)
-        view = report_view(data, lang)
-        writers = {"report.csv": lambda p: write_csv(view, p),
-                   "report.xlsx": lambda p: write_xlsx(view, p),
-                   "report.pdf": lambda p: write_pdf(view, p),
-                   "report.json": lambda p: p.write_text(text, encoding="utf-8")}
-        for name in formats:
-            writers[name](folder / name)
-            written[f"{lang}/{name}"] = folder / name
+    parallel = can_fork() if parallel is None else parallel
+    if not parallel or len(langs) < 2:
+        written: dict[str, Path] = {}
+        for lang in langs:
+            written.update(render_language(data, text, lang, dest, formats, sign_pdf))
+        return written
+    child = os.fork()
+    if child == 0:                                  # pragma: no cover (the child's exit code)
+        code = 1
+        try:
+            for lang in langs[1:]:
+                render_language(data, text, lang, dest, formats, sign_pdf)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    try:
+        written = render_language(data, text, langs[0], dest, formats, sign_pdf)
+    finally:
+        _pid, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        # an OSError: the store logs it and tries the report again on its next run
+        raise ChildProcessError(f"rendering the {', '.join(langs[1:])} report failed "
+                                "(see the log)")
+    for lang in langs[1:]:
+        written.update({f"{lang}/{name}": Path(dest) / lang / name for name in formats})
     return written

@@ -32,15 +32,20 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.annex import ANNEX_TYPES
 from ashyq.doctypes import LANGUAGES
+from ashyq.workdays import WorkingCalendar, load_calendar
+from submit_api import portal_key
 from submit_api.db import transaction
+from submit_api.reports import sign
 from submit_api.reports.data import canonical_json, report_data
 from submit_api.reports.render import render_report
 from submit_api.store import changes
+from submit_api.store import proposals as proposal_rows
 from submit_api.store import reports as rows
 
 log = logging.getLogger(__name__)
 
 MESSAGE_DOMAIN = "ashyq.portal"
+VERSIONS_FILE = "versions.json"
 
 
 class ReportError(Exception):
@@ -142,18 +147,37 @@ def _find(documents: Iterable[Mapping], uid: str) -> Mapping:
     raise ReportError(f"{uid} is not in the manifest")
 
 
+def signing_key(reports_dir: Path, key: portal_key.PortalKey | None = None) -> portal_key.PortalKey:
+    """``key``, or the portal's key from the settings (the demo's own beside ``reports_dir``
+    when none is configured)."""
+    if key is not None:
+        return key
+    from ashyq.settings import load as load_settings
+    return portal_key.from_settings(load_settings({"REPORTS_DIR": str(reports_dir)}))
+
+
 def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports_dir: Path,
-            version: int, administrators: Mapping[str, str] | None, deliver: bool) -> int | None:
-    """Render version ``version`` and record it; None when another worker recorded it first."""
+            version: int, administrators: Mapping[str, str] | None, deliver: bool,
+            reason: str | None = None, key: portal_key.PortalKey | None = None) -> int | None:
+    """Render version ``version``, sign it and record it; None when another worker recorded it
+    first."""
     uid = document["uid"]
     if conn.in_transaction:
         raise ReportError("generate reports outside of an open transaction")
     data = report_data(conn, document, today, version)
+    data["reason"] = reason      # why this version was made (None: the discussion ended)
     data_text = canonical_json(data)
+    key = signing_key(reports_dir, key)
     base = Path(reports_dir) / uid
     tmp = base / f".tmp-v{version}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        written = render_report(data, tmp)
+        # R17, issue 15: the PDFs signed by the portal (PAdES), the other files by the signed
+        # manifest of their SHA-256 beside them
+        written = render_report(data, tmp, sign_pdf=sign.pdf_signer(
+            key, reason=f"R17: {uid} v{version}"))
+        for lang in LANGUAGES:
+            for path in sign.write_manifest(tmp / lang, uid, version, lang, key):
+                written[f"{lang}/{path.name}"] = path
         files = {rel: sha256_file(path) for rel, path in sorted(written.items())}
         final = version_folder(reports_dir, uid, version)
         try:
@@ -180,8 +204,23 @@ def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+    write_versions(conn, reports_dir, uid)
     log.info("R17: report on %s generated, version %d", uid, version)
     return report_id
+
+
+def write_versions(conn: sqlite3.Connection, reports_dir: Path, uid: str) -> Path:
+    """``<reports_dir>/<uid>/versions.json``: every version with its dates and reason, for the
+    site's report page (which reads public files only, never the database)."""
+    versions = [{"version": r.version, "generated_at": r.generated_at,
+                 "superseded_at": r.superseded_at, "reason": r.data.get("reason"),
+                 "sha256": r.sha256} for r in report_versions(conn, uid)]
+    path = Path(reports_dir) / uid / VERSIONS_FILE
+    tmp = path.with_name(f".{VERSIONS_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"document": uid, "versions": versions}, ensure_ascii=False,
+                              indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def _process_alive(pid: int) -> bool:
@@ -208,10 +247,37 @@ def clean_temporary(reports_dir: Path) -> list[Path]:
     return removed
 
 
+#: RULES.md interpretation (¶15-¶17): a proposal the operator published after the end gets
+#: this many working days for the administrator's answer before the report is formed.
+LATE_ANSWER_WORKING_DAYS = 2
+
+
+def waiting_for(conn: sqlite3.Connection, document: Mapping, today: dt.date,
+                calendar: WorkingCalendar) -> str | None:
+    """Why the report on an ended discussion is not formed yet, or None (RULES.md, ¶15-¶17).
+
+    ``"moderation"``: a proposal received before the end still waits for the operator (its 2
+    working days may run past the end); ``"late_answer"``: one published after the end is
+    unanswered and its administrator's 2 working days since publication have not passed."""
+    end = dt.date.fromisoformat(str(document["discussion_end"]))
+    pending, published = proposal_rows.waiting_on(conn, document["uid"])
+    if pending:
+        return "moderation"
+    for moderated_at in published:
+        day = dt.date.fromisoformat(moderated_at[:10]) if moderated_at else end
+        if day > end and today <= calendar.working_days_after(day, LATE_ANSWER_WORKING_DAYS):
+            return "late_answer"
+    return None
+
+
 def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[Mapping],
                          today: dt.date, reports_dir: Path,
-                         administrators: Mapping[str, str] | None = None) -> list[int]:
-    """R17: generate the report of every discussion that ended before ``today`` and has none.
+                         administrators: Mapping[str, str] | None = None,
+                         calendar: WorkingCalendar | None = None,
+                         key: portal_key.PortalKey | None = None) -> list[int]:
+    """R17: generate the report of every discussion that ended before ``today`` and has none,
+    once no proposal received in time waits for moderation or for a late answer
+    (:func:`waiting_for`): no proposal is lost to the calendar.
 
     Idempotent: a document with a report (of any version) is skipped. ``administrators`` maps
     administrator codes to e-mail addresses for the delivery rows; without it the address is
@@ -225,9 +291,13 @@ def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[
     for document in manifest_documents:
         if document["uid"] in done or not is_due(document, today):
             continue
+        if waiting_for(conn, document, today, calendar or load_calendar()):
+            continue
         try:
-            report_id = _create(conn, document, today, reports_dir, 1, administrators, True)
-        except (OSError, ValueError, KeyError, sqlite3.Error, ReportError):
+            report_id = _create(conn, document, today, reports_dir, 1, administrators, True,
+                                key=key)
+        except (OSError, ValueError, KeyError, sqlite3.Error, ReportError,
+                portal_key.PortalKeyError):
             log.exception("R17: the report on %s could not be generated", document["uid"])
             continue
         if report_id is not None:
@@ -237,10 +307,12 @@ def generate_due_reports(conn: sqlite3.Connection, manifest_documents: Iterable[
 
 def regenerate(conn: sqlite3.Connection, uid: str, manifest_documents: Iterable[Mapping],
                today: dt.date, reports_dir: Path, administrators: Mapping[str, str] | None = None,
-               deliver: bool = True) -> int:
+               deliver: bool = True, reason: str | None = None,
+               key: portal_key.PortalKey | None = None) -> int:
     """Make version N+1 of a report from the database as it is now; the old version is marked
     superseded and its files are kept. The new version is delivered again unless ``deliver`` is
-    false. For a person's decision (a wrong manifest, a correction), never automatic."""
+    false. For a person's decision (a wrong manifest, a correction), never automatic; ``reason``
+    says why, and the report page lists it beside the version."""
     document = _find(manifest_documents, uid)
     if document.get("type") not in ANNEX_TYPES:
         raise ReportError(f"{uid}: a {document.get('type')} has no final report (R17)")
@@ -248,7 +320,8 @@ def regenerate(conn: sqlite3.Connection, uid: str, manifest_documents: Iterable[
     if not latest:
         raise NoReport(f"{uid} has no report to regenerate; "
                        "it is generated when its discussion ends")
-    report_id = _create(conn, document, today, reports_dir, latest + 1, administrators, deliver)
+    report_id = _create(conn, document, today, reports_dir, latest + 1, administrators, deliver,
+                        reason, key)
     if report_id is None:
         raise ReportError(f"{uid}: another version was recorded at the same time; try again")
     return report_id

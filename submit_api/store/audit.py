@@ -35,3 +35,15 @@ def page(conn: sqlite3.Connection, limit: int, offset: int, action: str | None) 
         params.append(action)
     sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
     return [dict(zip(COLUMNS, row)) for row in conn.execute(sql, [*params, limit, offset])]
+
+
+def targets(conn: sqlite3.Connection, action: str) -> set[str]:
+    """The targets of every entry of one action (the publication record's known versions)."""
+    return {row[0] for row in conn.execute("SELECT target FROM audit_log WHERE action = ?",
+                                           (action,))}
+
+
+def last_at(conn: sqlite3.Connection, action: str) -> str | None:
+    row = conn.execute("SELECT at FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
+                       (action,)).fetchone()
+    return row[0] if row else None

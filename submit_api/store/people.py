@@ -38,19 +38,19 @@ def kind_of(conn: sqlite3.Connection, person: str) -> str | None:
 
 
 def open_session(conn: sqlite3.Connection, sid: str, person: str, now: float,
-                 expires_at: float) -> None:
-    """A new session; expired ones are dropped."""
-    conn.execute("INSERT INTO sessions (id, person, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                 (sid, person, now, expires_at))
+                 expires_at: float, party: str | None = None) -> None:
+    """A new session of ``person`` acting for ``party`` (their organisation, for a legal
+    entity's key: ¶2(1), R13); expired ones are dropped."""
+    conn.execute("INSERT INTO sessions (id, person, party, created_at, expires_at) "
+                 "VALUES (?, ?, ?, ?, ?)", (sid, person, party, now, expires_at))
     conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
 
 
-def session_person(conn: sqlite3.Connection, sid: str, now: float) -> str | None:
-    """The person of a live session. Asked on every signed-in request (every vote): one
-    indexed read."""
-    row = conn.execute("SELECT person FROM sessions WHERE id = ? AND expires_at > ?",
-                       (sid, now)).fetchone()
-    return row[0] if row else None
+def session_party(conn: sqlite3.Connection, sid: str, now: float) -> tuple[str, str] | None:
+    """(person, party) of a live session: the signer and who they take part as (¶2(1))."""
+    row = conn.execute("SELECT person, coalesce(party, person) FROM sessions WHERE id = ? "
+                       "AND expires_at > ?", (sid, now)).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def close_session(conn: sqlite3.Connection, sid: str) -> None:

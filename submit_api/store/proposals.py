@@ -11,20 +11,37 @@ QUEUE_COLUMNS = ("id", "document", "part", "lang", "text", "status", "flags", "c
                  "answer_text", "answered_at")
 #: The columns of a proposal as its author sees it (``GET /api/me/proposals``).
 OWN_COLUMNS = ("id", "document", "part", "lang", "text", "status", "created_at", "moderation_due",
-               "moderated_at", "moderation_code", "moderation_reason", "answer_text",
-               "answered_at")
+               "moderated_at", "moderation_code", "moderation_grounds", "moderation_reason",
+               "answer_text", "answered_at")
 
 
 def insert(conn: sqlite3.Connection, document: str, part: str, person: str, lang: str,
            text: str, text_key: str, flags: list[dict], created_at: str,
-           moderation_due: str) -> int:
-    """A new pending proposal; raises :class:`sqlite3.IntegrityError` when the person already
-    sent the same text (R14). Returns its id."""
+           moderation_due: str, signer: str | None = None) -> int:
+    """A new pending proposal; raises :class:`sqlite3.IntegrityError` when the person (or the
+    organisation) already sent the same text (R14). ``signer``: the keyed IIN of the person who
+    signed an organisation's proposal (¶2(1)). Returns its id."""
     return conn.execute(
-        "INSERT INTO proposals (document, part, person, lang, text, text_key, flags, "
-        "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (document, part, person, lang, text, text_key, json.dumps(flags, ensure_ascii=False),
-         created_at, moderation_due)).lastrowid
+        "INSERT INTO proposals (document, part, person, signer, lang, text, text_key, flags, "
+        "created_at, moderation_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (document, part, person, signer, lang, text, text_key,
+         json.dumps(flags, ensure_ascii=False), created_at, moderation_due)).lastrowid
+
+
+def same_text_on_part(conn: sqlite3.Connection, person: str, text_key: str, document: str,
+                      part: str) -> dict | None:
+    """The person's proposal with this text on this part, if any (a double tap, issue 14)."""
+    row = conn.execute("SELECT id, status, moderation_due, created_at FROM proposals "
+                       "WHERE person = ? AND text_key = ? AND document = ? AND part = ?",
+                       (person, text_key, document, part)).fetchone()
+    return dict(zip(("id", "status", "moderation_due", "created_at"), row)) if row else None
+
+
+def documents_written_by(conn: sqlite3.Connection, persons: Collection[str]) -> set[str]:
+    """The documents on which any of ``persons`` sent a proposal (the demo's idempotence)."""
+    marks = ",".join("?" * len(persons))
+    return {row[0] for row in conn.execute(
+        f"SELECT DISTINCT document FROM proposals WHERE person IN ({marks})", list(persons))}
 
 
 def repeated_by(conn: sqlite3.Connection, text_key: str, person: str) -> int:
@@ -46,18 +63,30 @@ def document_and_status(conn: sqlite3.Connection, proposal_id: int) -> tuple[str
     return (row[0], row[1]) if row else None
 
 
-def answer_state(conn: sqlite3.Connection, proposal_id: int) -> tuple[str, str, str | None] | None:
-    """(document, status, answer text) of a proposal, or None."""
-    row = conn.execute("SELECT document, status, answer_text FROM proposals WHERE id = ?",
-                       (proposal_id,)).fetchone()
-    return (row[0], row[1], row[2]) if row else None
+def answer_state(conn: sqlite3.Connection, proposal_id: int) -> tuple | None:
+    """(document, status, answer text, moderated_at) of a proposal, or None."""
+    row = conn.execute("SELECT document, status, answer_text, moderated_at FROM proposals "
+                       "WHERE id = ?", (proposal_id,)).fetchone()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 def set_moderation(conn: sqlite3.Connection, proposal_id: int, status: str, stamp: str,
-                   code: str, reason: str | None, actor: str) -> None:
+                   code: str, reason: str | None, actor: str,
+                   grounds: list[str] | None = None) -> None:
+    """R15: the decision, its first ground (``code``), every ground of ¶14 and the words."""
     conn.execute("UPDATE proposals SET status = ?, moderated_at = ?, moderation_code = ?, "
-                 "moderation_reason = ?, moderated_by = ? WHERE id = ?",
-                 (status, stamp, code, reason, actor, proposal_id))
+                 "moderation_grounds = ?, moderation_reason = ?, moderated_by = ? WHERE id = ?",
+                 (status, stamp, code, json.dumps(grounds or [code]), reason, actor, proposal_id))
+
+
+def waiting_on(conn: sqlite3.Connection, document: str) -> tuple[bool, list[str | None]]:
+    """Whether a proposal on ``document`` waits for moderation, and when each published but
+    unanswered one was published (RULES.md: the final report waits, ¶15-¶17)."""
+    pending = conn.execute("SELECT 1 FROM proposals WHERE document = ? AND status = 'pending' "
+                           "LIMIT 1", (document,)).fetchone() is not None
+    published = [r[0] for r in conn.execute("SELECT moderated_at FROM proposals WHERE "
+                                            "document = ? AND status = 'published'", (document,))]
+    return pending, published
 
 
 def set_answer(conn: sqlite3.Connection, proposal_id: int, status: str, text: str, stamp: str,

@@ -49,6 +49,11 @@ def latest_version(conn: sqlite3.Connection, uid: str) -> int:
                         (uid,)).fetchone()[0] or 0
 
 
+def has_report(conn: sqlite3.Connection, uid: str) -> bool:
+    """Whether a final report on ``uid`` has been formed (R17)."""
+    return conn.execute("SELECT 1 FROM reports WHERE document = ? LIMIT 1", (uid,)).fetchone() is not None
+
+
 def documents_with_reports(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT DISTINCT document FROM reports")}
 
@@ -127,3 +132,10 @@ def requeue(conn: sqlite3.Connection, delivery_id: int) -> bool:
     return conn.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = 0 "
                         "WHERE id = ? AND status IN ('sending', 'failed')",
                         (delivery_id,)).rowcount == 1
+
+
+def delivery_of(conn: sqlite3.Connection, report_id: int) -> tuple[int, str] | None:
+    """The newest delivery of a report: (id, status), or None."""
+    row = conn.execute("SELECT id, status FROM deliveries WHERE report = ? ORDER BY id DESC "
+                       "LIMIT 1", (report_id,)).fetchone()
+    return (row[0], row[1]) if row else None

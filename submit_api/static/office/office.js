@@ -1,5 +1,5 @@
 // The staff office: sign-in with an electronic digital signature through NCALayer (R13; staff
-// may use a legal entity's key), the reason list that follows the chosen decision (R15), a
+// may use a legal entity's key), the grounds of paragraph 14 shown for a refusal (R15), a
 // confirmation before revoking a role (R8). Every form also works without this script.
 (function () {
   "use strict";
@@ -10,32 +10,10 @@
   // --- sign-in ------------------------------------------------------------------------------
   var box = document.querySelector("[data-office-signin]");
   var T = box ? JSON.parse(box.getAttribute("data-i18n")) : {};
-  var csrfToken = null;
+  var Api = window.AshyqApi; // /theme/js/api.js, shared with the public pages
+  var api = Api.client(lang, T.failed).request;
 
-  function say(text, bad) {
-    var el = box.querySelector("[data-signin-status]");
-    el.textContent = text || "";
-    el.classList.toggle("bad", !!bad);
-  }
-
-  function api(method, path, body) {
-    var headers = { "Accept": "application/json", "Accept-Language": lang };
-    var init = { method: method, headers: headers, credentials: "same-origin" };
-    var ready = Promise.resolve();
-    if (method !== "GET") {
-      ready = (csrfToken ? Promise.resolve(csrfToken) : fetch("/api/csrf", { credentials: "same-origin" })
-        .then(function (r) { return r.json(); }).then(function (d) { csrfToken = d.csrf_token; return csrfToken; }))
-        .then(function (token) { headers["X-CSRFToken"] = token; });
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body || {});
-    }
-    return ready.then(function () { return fetch(path, init); }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || T.failed);
-        return data;
-      });
-    });
-  }
+  function say(text, bad) { Api.say(box.querySelector("[data-signin-status]"), text, bad); }
 
   // NCALayer (/theme/js/ncalayer.js): any authentication key, an individual's or, for staff,
   // a legal entity's (R8, R13).
@@ -44,9 +22,9 @@
       { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"], messages: T });
   }
 
-  function signIn(demoPerson) {
+  function signIn(demoPerson, button) {
     say(T.signing);
-    api("GET", "/api/auth/challenge").then(function (data) {
+    Api.busy(button, T.sending, function () { return api("GET", "/api/auth/challenge").then(function (data) {
       if (demoPerson) {
         return api("POST", "/api/auth/demo-sign", { challenge: data.challenge, person: demoPerson })
           .then(function (signed) { return signed.signed_xml; });
@@ -54,7 +32,8 @@
       return ncalayerSign(data.challenge);
     }).then(function (signedXml) {
       return api("POST", "/api/auth/eds", { signed_xml: signedXml });
-    }).then(function () {
+    }); }).then(function (data) {
+      if (!data) return;
       say(T.signed_in);
       window.location.assign(window.location.pathname + "?lang=" + encodeURIComponent(lang));
     }).catch(function (error) { say(error.message, true); });
@@ -62,33 +41,26 @@
 
   if (box) {
     $all("[data-action=sign-in]", box).forEach(function (b) {
-      b.addEventListener("click", function () { signIn(null); });
+      b.addEventListener("click", function () { signIn(null, b); });
     });
     $all("[data-action=demo-sign-in]", box).forEach(function (b) {
       b.addEventListener("click", function () {
-        signIn(parseInt(box.querySelector("[data-demo-person]").value, 10));
+        signIn(parseInt(box.querySelector("[data-demo-person]").value, 10), b);
       });
     });
   }
 
-  // --- moderation: only the reasons that fit the chosen decision (R15) -------------------------
+  // --- moderation: the grounds of paragraph 14 and the words are for a refusal (R15) ---------
   $all("form[data-moderation]").forEach(function (form) {
-    var select = form.querySelector("select[name=reason]");
+    var grounds = form.querySelector("[data-grounds]");
     var text = form.querySelector("textarea[name=text]");
     function update() {
       var checked = form.querySelector("input[name=decision]:checked");
-      var decision = checked ? checked.value : null;
-      $all("option[data-decision]", select).forEach(function (option) {
-        var fits = !decision || option.getAttribute("data-decision") === decision ||
-          option.getAttribute("data-decision") === "both";
-        option.disabled = !fits;
-        option.hidden = !fits;
-        if (!fits && option.selected) select.value = "";
-      });
-      text.required = select.value === "other";
+      var refuse = !!checked && checked.value === "refuse";
+      grounds.hidden = !refuse;
+      text.required = refuse;
     }
     $all("input[name=decision]", form).forEach(function (r) { r.addEventListener("change", update); });
-    select.addEventListener("change", update);
     update();
   });
 
@@ -96,6 +68,21 @@
   $all("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // --- every form: one submission at a time, the button says it is sending (issue 14) -----
+  // (after the confirmation handler: a cancelled confirmation sends nothing)
+  var sending = document.body.getAttribute("data-sending-label");
+  $all("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      if (form.getAttribute("data-sending") === "true") { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "true");
+      $all("button[type=submit]", form).forEach(function (b) {
+        b.setAttribute("aria-busy", "true");
+        if (sending) b.textContent = sending;
+      });
     });
   });
 

@@ -10,57 +10,34 @@
   var uid = root.getAttribute("data-uid");
   var open = root.getAttribute("data-status") === "open";
   var MAX = 1000; // R14
-  var csrfToken = null;
   var me = { signed_in: false };
+  var Api = window.AshyqApi; // api.js: the fetch helper, say() and busy() the office shares
+  var http = Api.client(lang, T.failed);
+  var api = http.request;
+  var say = Api.say;
 
   function $(sel, el) { return (el || document).querySelector(sel); }
   function $all(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
-  function say(el, text, bad) {
-    if (!el) return;
-    el.textContent = text || "";
-    el.classList.toggle("bad", !!bad);
-  }
 
-  function api(method, path, body) {
-    var headers = { "Accept": "application/json", "Accept-Language": lang };
-    var init = { method: method, headers: headers, credentials: "same-origin" };
-    var ready = Promise.resolve();
-    if (method !== "GET") {
-      ready = csrf().then(function (token) { headers["X-CSRFToken"] = token; });
-      if (body !== undefined) {
-        headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(body);
-      }
-    }
-    return ready.then(function () { return fetch(path, init); }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var error = new Error(data.error || T.failed);
-          error.status = response.status;
-          error.code = data.errors && data.errors[0] && data.errors[0].code;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-
-  function csrf() {
-    if (csrfToken) return Promise.resolve(csrfToken);
-    return fetch("/api/csrf", { credentials: "same-origin" }).then(function (r) { return r.json(); })
-      .then(function (data) { csrfToken = data.csrf_token; return csrfToken; });
-  }
-
-  // NCALayer (ncalayer.js): an individual's authentication key (R13).
+  // NCALayer (ncalayer.js): an authentication key (R13) of an individual or of a legal
+  // person's organisation (paragraph 2(1)): clientAuth only, both key users are offered.
   function ncalayerSign(xml) {
     return window.AshyqNcaLayer.sign(root.getAttribute("data-ncalayer") || "wss://127.0.0.1:13579/",
-      xml, { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2", "1.2.398.3.3.4.1.1"], messages: T });
+      xml, { lang: lang, extKeyUsageOids: ["1.3.6.1.5.5.7.3.2"], messages: T });
   }
 
-  function signIn(useDemo) {
+  // Who one takes part as (paragraph 2(1)): a person, or an organisation (legal entity's key).
+  function whoLine(data) {
+    if (data.as === "organisation" || data.kind === "legal") {
+      return T.signed_in_organisation + (data.organisation ? ": " + data.organisation : "") + ".";
+    }
+    return T.signed_in_person + (data.name ? ": " + data.name : "") + ".";
+  }
+
+  function signIn(useDemo, button) {
     var status = $("[data-signin-status]", root);
     say(status, T.signing_in);
-    return api("GET", "/api/auth/challenge").then(function (data) {
+    return Api.busy(button, T.sending, function () { return api("GET", "/api/auth/challenge").then(function (data) {
       if (useDemo) {
         return api("POST", "/api/auth/demo-sign", { challenge: data.challenge, person: 1 })
           .then(function (signed) { return signed.signed_xml; });
@@ -68,18 +45,20 @@
       return ncalayerSign(data.challenge);
     }).then(function (signedXml) {
       return api("POST", "/api/auth/eds", { signed_xml: signedXml });
-    }).then(function (data) {
-      csrfToken = data.csrf_token || null;
-      me = { signed_in: true, demo_signer: me.demo_signer };
+    }); }).then(function (data) {
+      if (!data) return;
+      http.setToken(data.csrf_token);
+      me = { signed_in: true, demo_signer: me.demo_signer, kind: data.kind,
+             as: data.kind === "legal" ? "organisation" : "person" };
       try { sessionStorage.setItem("ashyq-name", data.name || ""); } catch (e) { /* private mode */ }
-      say(status, T.signed_in + (data.name ? " " + data.name : ""));
+      say(status, whoLine(data));
       render();
     }).catch(function (error) { say(status, error.message, true); });
   }
 
-  function signOut() {
-    return api("POST", "/api/auth/logout").then(function () {
-      csrfToken = null;
+  function signOut(button) {
+    return Api.busy(button, T.sending, function () { return api("POST", "/api/auth/logout"); }).then(function () {
+      http.setToken(null);
       me = { signed_in: false, demo_signer: me.demo_signer };
       try { sessionStorage.removeItem("ashyq-name"); } catch (e) { /* private mode */ }
       say($("[data-signin-status]", root), T.signed_out);
@@ -87,9 +66,10 @@
     });
   }
 
+  var numbers = window.Intl ? new Intl.NumberFormat(lang) : { format: String };
   function showTotals(data) {
     $all("[data-total]", root).forEach(function (el) {
-      el.textContent = data.votes[el.getAttribute("data-total")];
+      el.textContent = numbers.format(data.votes[el.getAttribute("data-total")]);
     });
     $all("[data-vote]", root).forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.getAttribute("data-vote") === data.my_vote));
@@ -97,7 +77,7 @@
     $all("[data-proposal-id]").forEach(function (el) {
       var totals = data.proposals[el.getAttribute("data-proposal-id")];
       if (!totals) return;
-      $all("[data-ptotal]", el).forEach(function (t) { t.textContent = totals[t.getAttribute("data-ptotal")]; });
+      $all("[data-ptotal]", el).forEach(function (t) { t.textContent = numbers.format(totals[t.getAttribute("data-ptotal")]); });
     });
   }
 
@@ -106,18 +86,30 @@
       .catch(function () { /* the static totals stay */ });
   }
 
-  function castVote(target, value, statusEl) {
+  function castVote(target, value, statusEl, button) {
     if (!me.signed_in) { say(statusEl, T.sign_in_first, true); return; }
-    api("POST", target + "/votes", { value: value }).then(function () {
-      say(statusEl, T.vote_saved);
-      refreshTotals();
-    }).catch(function (error) { say(statusEl, error.message, true); });
+    say(statusEl, T.sending);
+    Api.busy(button, null, function () { return api("POST", target + "/votes", { value: value }); })
+      .then(function (data) {
+        if (!data) return; // a second tap while the first was on its way
+        say(statusEl, T.vote_saved);
+        refreshTotals();
+      }).catch(function (error) { say(statusEl, error.message, true); });
   }
 
-  function count(text) { return Array.from(text.normalize("NFC")).length; }
+  // R14: user-perceived characters (graphemes, UAX #29), as the server counts them with \X.
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  function count(text) {
+    var clean = text.normalize("NFC").trim();
+    if (!segmenter) return Array.from(clean).length;
+    var n = 0;
+    for (var it = segmenter.segment(clean)[Symbol.iterator](), s = it.next(); !s.done; s = it.next()) n++;
+    return n;
+  }
 
   function wireProposalForm(form) {
     var area = $("textarea", form), counter = $("[data-counter]", form), result = $("[data-result]", form);
+    var button = $("button[type=submit]", form);
     function update() {
       var n = count(area.value);
       counter.textContent = T.counter.replace("{n}", n).replace("{max}", MAX);
@@ -128,13 +120,24 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!me.signed_in) { say(result, T.sign_in_first, true); return; }
-      api("POST", "/api/documents/" + encodeURIComponent(uid) + "/proposals",
-          { part: form.getAttribute("data-part"), text: area.value, lang: lang })
-        .then(function (data) {
-          area.value = "";
-          update();
-          say(result, T.proposal_sent.replace("{id}", data.id).replace("{due}", data.moderation_due));
-        }).catch(function (error) { say(result, error.message, true); });
+      // A double tap: the button is busy, the second submit does nothing (and an empty box
+      // after a success is not sent again either).
+      if (button.getAttribute("aria-busy") === "true" || !area.value.trim()) return;
+      say(result, "");
+      var sent = area.value;
+      Api.busy(button, T.sending, function () {
+        return api("POST", "/api/documents/" + encodeURIComponent(uid) + "/proposals",
+                   { part: form.getAttribute("data-part"), text: sent, lang: lang });
+      }).then(function (data) {
+        if (!data) return;
+        area.value = "";
+        update();
+        say(result, T.proposal_sent.replace("{id}", data.id).replace("{due}", data.moderation_due_on || data.moderation_due));
+        if (data.receipt) {
+          result.appendChild(document.createTextNode(" "));
+          result.appendChild(receiptLink({ id: data.id, receipt: data.receipt, text: sent.normalize("NFC").trim() }));
+        }
+      }).catch(function (error) { say(result, error.message, true); });
     });
   }
 
@@ -150,8 +153,31 @@
     if (root.hasAttribute("data-my-proposals")) loadMine();
   }
 
+  // Issue 15: a receipt signed by the portal (text hash, document, part, time, number); the
+  // person keeps it with the text, anyone checks it at /api/receipts/verify.
+  function receiptLink(p) {
+    var file = JSON.stringify({ receipt: p.receipt, text: p.text, proposal: p.id,
+      verify: location.origin + "/api/receipts/verify",
+      certificate: location.origin + "/opendata/portal-certificate.pem" }, null, 1);
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([file], { type: "application/json" }));
+    link.download = "receipt-" + p.id + ".json";
+    link.className = "receipt";
+    link.textContent = T.receipt;
+    return link;
+  }
+
   function statusLabel(status) { return T["status_" + status] || status; }
 
+  function line(className, text) {
+    var p = document.createElement("p");
+    if (className) p.className = className;
+    p.textContent = text;
+    return p;
+  }
+
+  // "My proposals": the document's and the part's titles, the dates in the page's language,
+  // what became of each proposal (R15, R16).
   function loadMine() {
     var list = $("[data-my-list]", root);
     if (!list) return;
@@ -161,51 +187,59 @@
       if (!data.proposals.length) { list.textContent = T.no_proposals; return; }
       data.proposals.forEach(function (p) {
         var item = document.createElement("li");
+        var heading = document.createElement("h2");
         var link = document.createElement("a");
         link.href = "/" + lang + "/discussions/" + encodeURIComponent(p.document) + "/#" + encodeURIComponent(p.part);
-        link.textContent = p.document + " · " + p.part;
-        var text = document.createElement("p");
+        link.textContent = p.document_title || p.document;
+        heading.appendChild(link);
+        item.appendChild(heading);
+        item.appendChild(line("note", (p.part_title || p.part) + " · " + T.sent_on.replace("{date}", p.sent_on || p.created_at)));
+        var text = document.createElement("blockquote");
         text.textContent = p.text;
-        var state = document.createElement("p");
-        state.className = "state state-" + p.status;
-        state.textContent = statusLabel(p.status);
-        item.appendChild(link);
         item.appendChild(text);
+        var state = line("state state-" + p.status, statusLabel(p.status));
+        var when = p.status === "pending" ? p.moderation_due_on && T.due_on.replace("{date}", p.moderation_due_on)
+          : (p.answered_on || p.moderated_on);
+        if (when) state.textContent += " · " + when;
         item.appendChild(state);
-        var reason = [p.moderation_reason_label, p.moderation_reason].filter(Boolean).join(". ");
+        // R15: the ground(s) of paragraph 14 and the operator's words
+        var reason = [(p.moderation_grounds_labels || []).join("; ") || p.moderation_reason_label,
+                      p.moderation_reason].filter(Boolean).join(". ");
         [[T.reason, reason], [T.answer, p.answer_text]].forEach(function (pair) {
-          if (!pair[1]) return;
-          var extra = document.createElement("p");
-          extra.textContent = pair[0] + ": " + pair[1];
-          item.appendChild(extra);
+          if (pair[1]) item.appendChild(line("", pair[0] + ": " + pair[1]));
         });
+        if (p.receipt) item.appendChild(receiptLink(p));
         list.appendChild(item);
       });
     }).catch(function (error) { list.textContent = error.message; });
   }
 
   root.hidden = false;
-  $all("[data-action=sign-in]", root).forEach(function (b) { b.addEventListener("click", function () { signIn(false); }); });
-  $all("[data-action=demo-sign-in]", root).forEach(function (b) { b.addEventListener("click", function () { signIn(true); }); });
-  $all("[data-action=sign-out]", root).forEach(function (b) { b.addEventListener("click", signOut); });
+  $all("[data-action=sign-in]", root).forEach(function (b) { b.addEventListener("click", function () { signIn(false, b); }); });
+  $all("[data-action=demo-sign-in]", root).forEach(function (b) { b.addEventListener("click", function () { signIn(true, b); }); });
+  $all("[data-action=sign-out]", root).forEach(function (b) { b.addEventListener("click", function () { signOut(b); }); });
   $all("[data-vote]", root).forEach(function (button) {
     button.disabled = !open;
     button.addEventListener("click", function () {
-      castVote("/api/documents/" + encodeURIComponent(uid), button.getAttribute("data-vote"), $("[data-vote-status]", root));
+      castVote("/api/documents/" + encodeURIComponent(uid), button.getAttribute("data-vote"), $("[data-vote-status]", root), button);
     });
   });
   $all("[data-proposal-vote]").forEach(function (button) {
     button.disabled = !open;
     button.addEventListener("click", function () {
       var holder = button.closest("[data-proposal-id]");
-      castVote("/api/proposals/" + holder.getAttribute("data-proposal-id"), button.getAttribute("data-proposal-vote"), $("[data-pvote-status]", holder));
+      castVote("/api/proposals/" + holder.getAttribute("data-proposal-id"), button.getAttribute("data-proposal-vote"), $("[data-pvote-status]", holder), button);
     });
   });
   $all("form[data-part]").forEach(function (form) {
     form.hidden = !open;
     wireProposalForm(form);
   });
-  api("GET", "/api/me").then(function (data) { me = data; render(); })
+  api("GET", "/api/me").then(function (data) {
+    me = data;
+    if (data.signed_in) say($("[data-signin-status]", root), whoLine(data));
+    render();
+  })
     .catch(function () { say($("[data-signin-status]", root), T.service_down, true); });
   if (uid) refreshTotals();
 })();
