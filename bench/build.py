@@ -73,6 +73,7 @@ class Measure:
     rss_mb: float
     pss_mb: float
     stdout: str
+    cpu: float  # user + system seconds of the child and the processes it waited for
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Scenario:
     rendered: int | None = None
     carried: int | None = None
     search_lag: float | None = None  # seconds from the swap to the new search index
+    cpu: float | None = None  # CPU seconds (the detached search indexer not included)
 
 
 @dataclass
@@ -165,8 +167,9 @@ def run_child(cmd: list[str], cwd: Path, log: Path, marker: str,
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         sampler = TreeMemory(proc.pid, marker)
         sampler.start()
-        proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)  # usage: the child and what it waited for
         seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -176,7 +179,8 @@ def run_child(cmd: list[str], cwd: Path, log: Path, marker: str,
         time.sleep(0.05)
     sampler.done.set()
     sampler.join()
-    return Measure(seconds, sampler.rss / 1024, sampler.pss / 1024, text)
+    return Measure(seconds, sampler.rss / 1024, sampler.pss / 1024, text,
+                   usage.ru_utime + usage.ru_stime)
 
 
 def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date,
@@ -196,7 +200,7 @@ def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date
     result = json.loads(measure.stdout.strip().splitlines()[-1])
     lag = indexed["at"] - started - measure.seconds
     return Scenario(log.stem, measure.seconds, measure.rss_mb, measure.pss_mb,
-                    result["rendered"], result["carried"], max(0.0, lag))
+                    result["rendered"], result["carried"], max(0.0, lag), measure.cpu)
 
 
 def edit_one(content: Path) -> None:
@@ -236,7 +240,7 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
         row.scenarios[name] = scenario
         if name == "cold":
             row.pages = count_pages(out)
-        print(f"  ashyq {name}: {scenario.seconds:.1f} s, peak {scenario.rss_mb:.0f} MB RSS / "
+        print(f"  ashyq {name}: {scenario.seconds:.1f} s ({scenario.cpu:.1f} s CPU), peak {scenario.rss_mb:.0f} MB RSS / "
               f"{scenario.pss_mb:.0f} MB PSS, {scenario.rendered} rendered, "
               f"{scenario.carried} carried; search index {scenario.search_lag:.1f} s later",
               flush=True)
@@ -250,9 +254,10 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
         measure = run_child(["hugo", "--quiet", "-s", str(site), "-d", str(hugo_out),
                              "--cacheDir", str(work / "hugo-cache")], site, work / "hugo.log",
                             str(work / "hugo-"))
-        row.hugo = Scenario("hugo", measure.seconds, measure.rss_mb, measure.pss_mb)
+        row.hugo = Scenario("hugo", measure.seconds, measure.rss_mb, measure.pss_mb,
+                            cpu=measure.cpu)
         row.hugo_pages = count_pages(hugo_out)
-        print(f"  hugo: {measure.seconds:.1f} s, peak {measure.rss_mb:.0f} MB RSS / "
+        print(f"  hugo: {measure.seconds:.1f} s ({measure.cpu:.1f} s CPU), peak {measure.rss_mb:.0f} MB RSS / "
               f"{measure.pss_mb:.0f} MB PSS, {row.hugo_pages} pages", flush=True)
     return row
 
@@ -262,18 +267,20 @@ def fmt(value, spec: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| N | scenario | Ashyq s | rendered / carried | peak MB RSS / PSS (tree) "
-            "| search index later s | Hugo cold s | Hugo peak MB | Ashyq / Hugo |\n"
+    head = ("| N | scenario | Ashyq s (CPU s) | rendered / carried | peak MB RSS / PSS (tree) "
+            "| search index later s | Hugo cold s (CPU s) | Hugo peak MB | Ashyq / Hugo |\n"
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
     lines = []
     for r in rows:
         for name, s in r.scenarios.items():
             cold = name == "cold"
             lines.append(
-                f"| {r.n:,} | {name} | {s.seconds:.1f} | {fmt(s.rendered, ',')} / "
+                f"| {r.n:,} | {name} | {s.seconds:.1f} ({fmt(s.cpu, '.1f')}) "
+                f"| {fmt(s.rendered, ',')} / "
                 f"{fmt(s.carried, ',')} | {s.rss_mb:.0f} / {s.pss_mb:.0f} "
                 f"| {fmt(s.search_lag, '.1f')} "
                 f"| {fmt(r.hugo.seconds if cold and r.hugo else None, '.1f')} "
+                f"({fmt(r.hugo.cpu if cold and r.hugo else None, '.1f')}) "
                 f"| {fmt(r.hugo.rss_mb if cold and r.hugo else None, '.0f')} "
                 f"| {fmt(r.ratio if cold else None, '.2f')} |\n")
     return head + "".join(lines)

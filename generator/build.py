@@ -27,6 +27,7 @@ from ashyq.budget import DATA_DIR
 from ashyq.files import atomic_write
 from ashyq.i18n import compile_catalogs
 from generator.content import SiteIndex, load_content
+from generator.content_cache import ContentCache
 from generator.deps import Record, digest, file_digest, fingerprints, tree_digest
 from generator.listing import emit_open_data
 from generator.sitemap import emit_sitemap
@@ -169,11 +170,16 @@ def prune(output: Path) -> None:
             shutil.rmtree(bundle, ignore_errors=True)
 
 
+def certificate_input(record: Record, source: str | None) -> None:
+    """The certificate's key in the record: the file's own digest (before any comparison)."""
+    if source and Path(source).is_file():
+        record.inputs["certificate"] = file_digest(Path(source))
+
+
 def emit_certificate(sink, record: Record, source: str | None) -> None:
     """``/opendata/portal-certificate.pem``: what the reports' signatures and the proposal
     receipts are checked against (issue 15); its key is the file's own digest."""
-    if source and Path(source).is_file():
-        record.inputs["certificate"] = file_digest(Path(source))
+    if "certificate" in record.inputs:
         sink.emit_copy(CERTIFICATE, ("certificate",), Path(source))
 
 
@@ -201,19 +207,31 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     started = time.perf_counter()
     output = Path(output).absolute()
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
+    cache = ContentCache(cache_dir / "content.pickle")
     shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
-    index = load_content(Path(content_dir), today or clock.today(), used)
+    index = load_content(Path(content_dir), today or clock.today(), used, cache=cache)
     prepare_index(index, compile_catalogs(cache_dir / "locale"))
     reports = (settings or {}).get("ASHYQ_REPORTS")
     record = Record(global_key(site_url, settings, reports),
                     fingerprints(index, shown, reports, budget_files(index)))
+    certificate_input(record, (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE"))
     current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
+    previous = Record.load(current)
+    if previous and (previous.global_key, previous.inputs) == (record.global_key, record.inputs):
+        # Nothing any output depends on changed: the site being served is this build.
+        write_build_state(current, int(shown.get("changes_upto", 0)))
+        cache.save()
+        seconds = time.perf_counter() - started
+        log.info("nothing changed since the build at %s (%.1f s)", current, seconds)
+        return BuildResult(output, current, len(index.documents),
+                           sum(1 for p in previous.outputs if p.endswith(".html")), seconds,
+                           0, len(previous.outputs))
     builds_dir(output).mkdir(parents=True, exist_ok=True)
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     build_dir.mkdir()
-    sink = RenderPath(build_dir, record, previous=Record.load(current), previous_dir=current,
+    sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
                       workers=workers or os.cpu_count() or 1)
     try:
         render(index, build_dir, cache_dir, site_url, snapshot,
@@ -239,6 +257,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     swap_in(output, build_dir)
+    cache.save()
     if background:
         start_background_index(build_dir)
     prune(output)

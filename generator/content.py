@@ -8,7 +8,9 @@ Pelican plugin renders the bodies; the manifest, feeds and lists are computed fr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from ashyq.doctypes import (
     discussion_status, page_url,
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
+from generator.content_cache import ContentCache, folder_key, stat_key
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,8 @@ class Document:
     discussion_end: dt.date | None = None
     status: str | None = None
     generated: bool = False  # a press release the build wrote itself (R12)
+    source_digest: str = ""  # a hash of its files and attachments (generator.deps)
+    meta_digest: str = ""  # a hash of what lists show: metadata, parts, dates, status
     declared_posted: dt.date | None = None  # the ``posted`` typed in the header
     first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
 
@@ -152,7 +157,11 @@ class SiteIndex:
 def read_header(path: Path) -> tuple[dict[str, str], list[str], int]:
     """The metadata block (``key: value`` lines up to the first blank line), the body lines
     and how many lines precede the body."""
-    lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    return parse_header(path.read_text(encoding="utf-8"))
+
+
+def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
+    lines = text.lstrip("\ufeff").splitlines()
     meta: dict[str, str] = {}
     last = None
     for i, line in enumerate(lines):
@@ -333,29 +342,60 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
     doc.status = discussion_status(posted, doc.discussion_end, today)
 
 
+def _hash(text: str | bytes) -> str:
+    return hashlib.blake2b(text.encode() if isinstance(text, str) else text,
+                           digest_size=12).hexdigest()
+
+
+def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str]:
+    """A file's metadata, its part headings (passports and reports), the hash of its bytes
+    and the hash of what lists show of it (metadata and headings)."""
+    meta, body, offset = parse_header(data.decode("utf-8"))
+    doc_type = DOC_TYPES.get(meta.get("type", ""))
+    parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
+    shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
+    return meta, parts, _hash(data), _hash(repr((sorted(meta.items()), shown)))
+
+
+def _markdown_files(content_dir: Path) -> list[str]:
+    """Every ``*.md`` under ``content_dir``, in path order (as sorted ``Path`` objects)."""
+    found = []
+    for root, _dirs, files in os.walk(content_dir):
+        found += [os.path.join(root, name) for name in files if name.endswith(".md")]
+    return sorted(found, key=lambda p: p.split(os.sep))
+
+
 def load_content(content_dir: Path, today: dt.date,
-                 served: dict[str, dt.date] | None = None, strict: bool = True) -> SiteIndex:
+                 served: dict[str, dt.date] | None = None, strict: bool = True,
+                 cache: ContentCache | None = None) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
 
     ``served`` maps uids to the day the portal first served them (the publication record,
     :mod:`generator.publication`): a later first serving moves the posting date (R9, R10).
     With ``strict=False`` (the compliance check) the problems are kept in ``index.problems``
-    and the documents they concern are left out, so every other check still runs."""
+    and the documents they concern are left out, so every other check still runs. With a
+    ``cache`` (``generator.content_cache``), unchanged files are not read again and unchanged
+    documents not checked again."""
     content_dir = Path(content_dir).resolve()
+    cache = cache or ContentCache()
     problems: list[Problem] = []
     try:
         calendar = load_calendar(content_dir / DECREES_FILE)
     except CalendarError as exc:
         raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
     admins = load_administrators(content_dir, problems)
+    context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)), today)
     by_uid: dict[str, dict[str, tuple[Path, dict[str, str], list]]] = {}
-    for path in sorted(content_dir.rglob("*.md")):
+    digests: dict[str, str] = {}
+    meta_digests: dict[str, str] = {}
+    for name in _markdown_files(content_dir):
+        path = Path(name)
         lang = _language_of(path)
         if lang is None:
             problems.append(Problem(str(path), "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
-        meta, body, offset = read_header(path)
+        meta, parts, digests[name], meta_digests[name] = cache.file(name, _parse_file)
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",
@@ -371,7 +411,7 @@ def load_content(content_dir: Path, today: dt.date,
             problems.append(Problem(str(path), "uid", "R3",
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
-        versions[lang] = (path, meta, read_parts(body, offset + 1) if DOC_TYPES[meta["type"]].discussion else [])
+        versions[lang] = (path, meta, parts)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
         missing = [lang for lang in LANGUAGES if lang not in versions]
@@ -389,10 +429,32 @@ def load_content(content_dir: Path, today: dt.date,
         doc = Document(uid, DOC_TYPES[types.pop()],
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
-        _check_document(doc, admins, calendar, today,
-                        {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
-        doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
-                                       doc.sources[LANGUAGES[0]], problems)
+        names = [str(doc.sources[lang]) for lang in LANGUAGES]
+        folder = doc.sources[LANGUAGES[0]].parent / ATTACHMENTS_DIR
+        key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),
+               folder_key(str(folder)))
+        known = cache.document(uid, key)
+        if known is not None:
+            (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
+             doc.source_digest, doc.meta_digest, doc.declared_posted, doc.first_served) = known
+        else:
+            before = len(problems)
+            _check_document(doc, admins, calendar, today,
+                            {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
+            doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
+                                           doc.sources[LANGUAGES[0]], problems)
+            doc.source_digest = _hash("\0".join(
+                [digests[n] for n in names] + [f"{a.name}:{_hash((folder / a.name).read_bytes())}"
+                                               for a in doc.attachments]))
+            doc.meta_digest = _hash(repr((doc.type, [meta_digests[n] for n in names],
+                                          [(a.name, a.caption, a.size) for a in doc.attachments],
+                                          doc.posted, doc.discussion_end, doc.status,
+                                          doc.declared_posted, doc.first_served)))
+            if len(problems) == before:
+                cache.keep_document(uid, key, (doc.posted, doc.discussion_end, doc.status,
+                                               doc.parts, doc.attachments, doc.source_digest,
+                                               doc.meta_digest, doc.declared_posted,
+                                               doc.first_served))
         documents[uid] = doc
     _check_links(documents, problems)
     if problems and strict:

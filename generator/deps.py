@@ -80,9 +80,8 @@ class Record:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
 
     def to_json(self) -> str:
-        used = {k for keys in self.outputs.values() for k in keys}
         return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
-                           "inputs": {k: self.inputs[k] for k in sorted(used)},
+                           "inputs": dict(sorted(self.inputs.items())),
                            "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)}},
                           ensure_ascii=False, indent=0, sort_keys=False) + "\n"
 
@@ -137,24 +136,29 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     found: dict[str, str] = {}
     metas = {}
     for uid, doc in index.documents.items():
-        metas[uid] = digest(_meta_view(doc))
+        if doc.generated:  # a release made from its document (and the catalogs: global)
+            source = index.documents[doc.meta[LANGUAGES[0]]["document"]]
+            metas[uid] = found[f"src:{uid}"] = "generated:" + (
+                source.meta_digest or digest(_meta_view(source)))
+        else:
+            metas[uid] = doc.meta_digest or digest(_meta_view(doc))
+            found[f"src:{uid}"] = doc.source_digest or file_digest(
+                *[doc.sources[lang] for lang in LANGUAGES],
+                *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
         found[f"meta:{uid}"] = metas[uid]
-        files = [doc.sources[lang] for lang in LANGUAGES if lang in doc.sources]
-        if files:
-            folder = files[0].parent / "files"
-            files += [folder / a.name for a in doc.attachments]
-        found[f"src:{uid}"] = file_digest(*files) if files else digest(doc.meta)
     for code, admin in index.administrators.items():
         found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
     announced: dict[str, str] = {}
     for doc in index.of_type("press_release"):
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
     shares = _public_of(snapshot)
+    nothing = digest(None)
     for doc in index.discussions:
-        found[f"announce:{doc.uid}"] = digest(announced.get(doc.uid))
-        found[f"public:{doc.uid}"] = digest(shares.get(doc.uid))
+        found[f"announce:{doc.uid}"] = announced.get(doc.uid, "-")
+        share = shares.get(doc.uid)
+        found[f"public:{doc.uid}"] = nothing if share is None else digest(share)
         version = current_version(reports_dir, doc.uid)
-        found[f"report:{doc.uid}"] = digest(None) if version is None else digest(
+        found[f"report:{doc.uid}"] = nothing if version is None else digest(
             str(version), file_digest(*(version / lang / name for lang in LANGUAGES
                                         for name in PUBLISHED_FILES)),
             file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons

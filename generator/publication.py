@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
 
 SERVED_PATH = ".ashyq-served.json"  # beside .ashyq-build.json, public facts only
 
@@ -85,10 +86,8 @@ def served_list(index, generated: dt.datetime, used: dict[str, dt.date]) -> dict
 
 
 def write_served(build_dir: Path, index, generated: dt.datetime, used: dict[str, dt.date]) -> None:
-    target = Path(build_dir) / SERVED_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(served_list(index, generated, used), ensure_ascii=False,
-                                 indent=1) + "\n", encoding="utf-8")
+    atomic_write(Path(build_dir) / SERVED_PATH, json.dumps(
+        served_list(index, generated, used), ensure_ascii=False, indent=1) + "\n")
 
 
 def used_dates(build_dir: Path) -> dict[str, dt.date]:

@@ -1,10 +1,10 @@
 """The rebuild worker: brings the submission service's public state into the static site.
 
 It joins the two sides at their boundaries only: it reads the public snapshot
-(``submit_api.public``) and hands it to the generator (full build, or the incremental path
-for single pages). Decisions and answers are noticed through ``site_changes`` and shown after
-a short debounce; vote totals are refreshed periodically (the page also shows live totals); a
-new day (statuses change) triggers a full build.
+(``submit_api.public``) and hands it to the generator - a build that renders only what
+changed, or the incremental path for single pages. Decisions and answers are noticed through
+``site_changes`` and shown after a short debounce; vote totals are refreshed periodically (the
+page also shows live totals); a new day rebuilds the pages whose statuses change.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
 from ashyq.files import atomic_write
-from ashyq.manifest import read_manifest
+from ashyq.manifest import ManifestDocument, ManifestUnavailable, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,12 @@ def build_site(config: dict, today=None):
                  settings=site_settings(config))
 
 
+def stale_statuses(manifest: dict[str, ManifestDocument], today) -> list[str]:
+    """Documents whose discussion status in a build's manifest is not today's: the build was
+    made on an earlier day (a server started after midnight shows them wrongly until rebuilt)."""
+    return sorted(uid for uid, doc in manifest.items() if doc.entry.get("status") != doc.status(today))
+
+
 class RebuildWorker:
     """Polls the database and keeps the static site in step with it."""
 
@@ -118,6 +124,23 @@ class RebuildWorker:
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
                    **options)
 
+    # -- at start ---------------------------------------------------------------------------
+    def catch_up(self) -> bool:
+        """Before anything else: if the served build was made on another day (its statuses are
+        not today's: discussions ended or opened since), build again. True if it did."""
+        try:
+            manifest = read_manifest(self.output)
+        except ManifestUnavailable:
+            log.warning("no readable manifest in %s: full build", self.output)
+            self.full_build()
+            return True
+        stale = stale_statuses(manifest, clock.today())
+        if not stale:
+            return False
+        log.info("the build's statuses are not today's (%s): full build", ", ".join(stale[:5]))
+        self.full_build()
+        return True
+
     # -- one pass --------------------------------------------------------------------------
     def tick(self) -> list[str]:
         """Do what is due now; returns the documents whose pages were re-rendered."""
@@ -141,13 +164,14 @@ class RebuildWorker:
 
         today = clock.today()
         if self.rebuild_flag and self.rebuild_flag.exists():
-            # New content arrived (budget reporting ingest, R8): a full build. The flag goes
-            # first, so data arriving during the build asks for another one.
-            log.info("content changed (%s): full build", self.rebuild_flag)
+            # New content arrived (budget reporting ingest, R8): a build, which renders only
+            # what the new data changes. The flag goes first, so data arriving during the
+            # build asks for another one.
+            log.info("content changed (%s): rebuilding what changed", self.rebuild_flag)
             self.rebuild_flag.unlink(missing_ok=True)
             self.full_build()
         elif self.site is not None and self.site.current and self.site.today != today:
-            log.info("a new day (%s): full build, statuses change", today)
+            log.info("a new day (%s): rebuilding the pages whose statuses change", today)
             self.full_build()
         if self.site is None or not self.site.current or self.site.today != today:
             self.site = IncrementalSite(self.output, self.content_dir, self.cache_dir, today,
@@ -227,7 +251,9 @@ class RebuildWorker:
         return known
 
     def full_build(self):
-        """Export the snapshot and rebuild the whole site (a content change, a new day)."""
+        """Export the snapshot and build the site (a content change, a new day): an
+        incremental build - only the outputs whose inputs changed are rendered
+        (``generator.deps``), the rest carried over - swapped in atomically."""
         from generator.build import build
 
         snapshot = export_snapshot(self.database, self.cache_dir / "snapshot.json")
@@ -238,6 +264,10 @@ class RebuildWorker:
 
     # -- in the background -----------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self.catch_up()
+        except Exception:  # noqa: BLE001 - the passes below try again on a new day
+            log.exception("catching up at start failed")
         while not self._stop.is_set():
             try:
                 self.tick()

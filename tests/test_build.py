@@ -174,6 +174,7 @@ def test_build_crashing_mid_render_leaves_the_previous_site(small_content, build
         (Path(self.output_path) / "kk" / "half.html").write_text("half")
         raise RuntimeError("killed mid-build")
     monkeypatch.setattr(plugin.SiteGenerator, "generate_output", explode)
+    write_document(small_content, "BP-2026-225-031", posted="2025-02-25")  # something to build
     with pytest.raises(RuntimeError):
         build_site(small_content)
     assert site.resolve() == before
@@ -181,7 +182,7 @@ def test_build_crashing_mid_render_leaves_the_previous_site(small_content, build
     assert not (site / "kk/half.html").exists()
     monkeypatch.undo()
     build_site(small_content)  # the next build in the same process works again
-    assert site.resolve() != before and (site / "kk/index.html").exists()
+    assert site.resolve() != before and (site / "kk/discussions/BP-2026-225-031/index.html").exists()
 
 
 def test_incomplete_output_is_never_swapped_in(small_content, build_site, monkeypatch):
@@ -189,6 +190,7 @@ def test_incomplete_output_is_never_swapped_in(small_content, build_site, monkey
     before = site.resolve()
     from generator import build as builder
     monkeypatch.setattr(builder, "MANIFEST_PATH", "opendata/not-written.json")
+    write_document(small_content, "BP-2026-225-031", posted="2025-02-25")  # something to build
     with pytest.raises(BuildFailed, match="not-written.json"):
         build_site(small_content)
     assert site.resolve() == before

@@ -115,9 +115,14 @@ def again_rendered(site: Path) -> list[str]:
 
 
 def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
-    run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    first = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
     again = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
-    assert again.rendered == 0 and again.carried > 50
+    assert again.rendered == 0 and again.build_dir == first.build_dir  # no new build at all
+    touched = run(small_content, tmp_path / "live", tmp_path / "cache", theme,
+                  TODAY + dt.timedelta(days=1))  # a new day: the lists, not every page
+    assert touched.rendered > 0
+    closed = touched.build_dir / "ru/discussions/BP-2026-261-002/index.html"  # closed before
+    assert closed.stat().st_nlink > 1  # carried over, not written again
 
 
 KILLER = textwrap.dedent("""
@@ -156,3 +161,19 @@ def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tm
     run(small_content, live, tmp_path / "cache", theme)
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
     assert site_files(live) == site_files(tmp_path / "cold")
+
+
+def test_every_generated_file_goes_through_the_render_path(small_content, theme, tmp_path):
+    """A file written beside the render path would be missed by the dependency record: it
+    would go stale in incremental builds. Only Pelican's copy of the theme's static files, the
+    search index (a link) and the build's own state are not listed."""
+    import json
+
+    result = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    record = json.loads((result.build_dir / RECORD).read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(result.build_dir).as_posix() for p in result.build_dir.rglob("*")
+               if p.is_file() and not p.is_symlink()}
+    unlisted = {p for p in on_disk - set(record["outputs"])
+                if not p.startswith(("theme/", ".ashyq-"))}
+    assert unlisted == set()
+    assert set(record["outputs"]) <= on_disk

@@ -11,7 +11,7 @@ from pathlib import Path
 from generator.build import build
 from generator.incremental import IncrementalSite
 from submit_api.public import public_snapshot
-from tests.helpers import OPEN, answer, moderate, propose
+from tests.helpers import OPEN, answer, moderate, propose, write_document
 
 TODAY = dt.date(2025, 3, 5)
 
@@ -70,5 +70,9 @@ def test_a_new_full_build_is_noticed(small_content, tmp_path):
     site = IncrementalSite(live, small_content, tmp_path / "cache", TODAY)
     assert site.current and site.changes_upto == 0
     build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
+    assert site.current  # nothing changed: the served build stays (issue 10)
+    write_document(small_content, "BP-2026-225-031", posted="2025-03-03")
+    build(small_content, live, cache_dir=tmp_path / "cache", today=TODAY)
     assert not site.current
-    assert filecmp.cmp(live / "kk/index.html", site.build_dir / "kk/index.html", shallow=False)
+    page = "kk/discussions/BP-2026-261-002/index.html"  # unchanged, and the old build is kept
+    assert filecmp.cmp(live / page, site.build_dir / page, shallow=False)

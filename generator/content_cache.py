@@ -1,0 +1,103 @@
+"""What reading the content tree found last time, so a rebuild reads only what changed.
+
+Two tables, kept as one pickle in the build cache (``<cache>/content.pickle``):
+
+* per file, keyed by its path and ``(mtime_ns, size, inode)``: the metadata block, the ``##``
+  part headings and a hash of the bytes;
+* per document, keyed by its files' keys, its ``files/`` folder, the state bodies' codes, the
+  working-day calendar and the day: what validation computed (posting day, discussion end,
+  status, parts, attachments) and the hashes the dependency record uses.
+
+Only documents without problems are kept, so a cached document needs no checking again. The
+cache is dropped whole when the code that reads content changes.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from ashyq.files import atomic_write
+
+VERSION = 1
+_ROOT = Path(__file__).resolve().parent.parent
+#: The code whose results are cached: a change to it empties the cache.
+_READERS = ("generator/content.py", "generator/content_cache.py", "ashyq/doctypes.py",
+            "ashyq/workdays.py")
+
+
+def _salt() -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for name in _READERS:
+        h.update((_ROOT / name).read_bytes())
+    return f"{VERSION}:{h.hexdigest()}"
+
+
+def stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def folder_key(path: str) -> tuple:
+    """The names and stat keys of the files in ``path`` (attachments), or () if none."""
+    try:
+        with os.scandir(path) as entries:
+            return tuple(sorted((e.name, stat_key(e.path)) for e in entries if e.is_file()))
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+
+
+class ContentCache:
+    """The two tables; :meth:`save` keeps only the entries this build used."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else None
+        self.salt = _salt()
+        self.files: dict[str, tuple] = {}
+        self.docs: dict[str, tuple] = {}
+        self.used_files: dict[str, tuple] = {}
+        self.used_docs: dict[str, tuple] = {}
+        if self.path and self.path.is_file():
+            gc.disable()  # a collection per thousand new objects would double the time
+            try:
+                data = pickle.loads(self.path.read_bytes())
+            except Exception:  # noqa: BLE001 - a damaged cache is only slower
+                data = {}
+            finally:
+                gc.enable()
+            if data.get("salt") == self.salt:
+                self.files, self.docs = data["files"], data["docs"]
+
+    def file(self, path: str, parse) -> tuple:
+        """``parse(data: bytes)`` of the file at ``path``, or its cached result."""
+        key = stat_key(path)
+        hit = self.files.get(path)
+        if hit is not None and hit[0] == key:
+            self.used_files[path] = hit
+            return hit[1]
+        with open(path, "rb") as f:
+            data = f.read()
+        value = parse(data)
+        self.used_files[path] = (key, value)
+        return value
+
+    def document(self, uid: str, key: tuple):
+        hit = self.docs.get(uid)
+        if hit is not None and hit[0] == key:
+            self.used_docs[uid] = hit
+            return hit[1]
+        return None
+
+    def keep_document(self, uid: str, key: tuple, value) -> None:
+        self.used_docs[uid] = (key, value)
+
+    def save(self) -> None:
+        if self.path:
+            atomic_write(self.path, pickle.dumps(
+                {"salt": self.salt, "files": self.used_files, "docs": self.used_docs},
+                protocol=pickle.HIGHEST_PROTOCOL))
