@@ -145,6 +145,7 @@ def test_demo_sign_in_is_marked_and_works_in_kazakh(portal, page):
 
 def test_closed_discussion_offers_no_form(portal, page):
     page.goto(f"{portal}/ru/discussions/BP-2026-261-002/")
-    page.locator("[data-participation]").wait_for(state="visible")
-    assert page.locator("form.propose").count() == 0
-    assert page.get_by_role("button", name="За").is_disabled()
+    # Issue 14: its result instead of a sign-in, a vote or a form.
+    page.locator("#result").wait_for(state="visible")
+    assert page.locator("form.propose, [data-participation], [data-vote]").count() == 0
+    assert "Голосов за документ" in page.locator("#result").inner_text()
