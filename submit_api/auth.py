@@ -38,6 +38,8 @@ bp = Blueprint("auth", __name__)
 CHALLENGE_NS = "urn:ashyq:sign-in:1"
 CHALLENGE_TAG = f"{{{CHALLENGE_NS}}}login"
 
+SIGN_IN_REQUIRED = N_("Sign in with your electronic digital signature first (R13).")
+
 REJECTION_MESSAGES = {
     "malformed": N_("The signed document could not be read. Sign in again."),
     "no_signature": N_("The document is not signed. Sign in again with your key."),
@@ -161,8 +163,7 @@ def signed_in(view):
     def wrapper(*args, **kwargs):
         person = current_party()
         if person is None:
-            raise ApiError(401, "sign_in_required",
-                           N_("Sign in with your electronic digital signature first (R13)."), rule="R13")
+            raise ApiError(401, "sign_in_required", SIGN_IN_REQUIRED, rule="R13")
         return view(*args, person=person, **kwargs)
     return wrapper
 

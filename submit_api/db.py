@@ -142,7 +142,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE proposals ADD COLUMN moderation_code TEXT;
     CREATE INDEX proposals_status_due ON proposals(status, moderation_due);
     """,
-    # legal branch: legal persons take part as their organisation (¶2(1), R11, R13): the
+    # 4: legal persons take part as their organisation (¶2(1), R11, R13): the
     #    session's party (keyed BIN, or the person) and the signer of an organisation's
     #    proposal (keyed IIN); the ¶14 grounds of a refusal (R15); the publication record
     #    (first serving of each document version, R9, R10, R12) is read from the audit log
@@ -152,6 +152,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE proposals ADD COLUMN signer TEXT;
     ALTER TABLE proposals ADD COLUMN moderation_grounds TEXT;
     CREATE INDEX audit_log_action_target ON audit_log(action, target);
+    """,
+    # 5: the per-person vote limit, counted in the vote writer's own transaction
+    #    (submit_api/vote_writer.py): votes in fixed windows of `seconds`
+    """
+    CREATE TABLE vote_counts (
+        person TEXT NOT NULL,
+        seconds INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (person, seconds, window_start)
+    ) WITHOUT ROWID;
     """,
 ]
 

@@ -19,6 +19,7 @@ JSON_MESSAGES = {
 TYPE_MESSAGES = {
     str: N_("“%(name)s” must be text."),
     int: N_("“%(name)s” must be a whole number."),
+    list: N_("“%(name)s” must be a list."),
 }
 
 

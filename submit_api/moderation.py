@@ -152,14 +152,14 @@ def moderate(conn: sqlite3.Connection, proposal_id: int, actor: str, roles: list
         raise NotAllowed("only the operator moderates proposals (R15)")
     if decision not in DECISIONS:
         raise ReasonRequired('decision must be "publish" or "refuse"')
+    text = (text or "").strip()
+    check_text(text)  # R14: characters no text may hold, whatever the grounds
     chosen = decision_grounds(decision, grounds)
     code = chosen[0]
-    text = (text or "").strip()
     if decision == "refuse" and not text:
         raise ReasonRequired("justify the refusal in your own words (R15)")
     if len(text) > MAX_REASON_CHARS:
         raise ReasonRequired(f"the reason is at most {MAX_REASON_CHARS} characters")
-    check_text(text)
 
     with transaction(conn):
         row = store.document_and_status(conn, proposal_id)

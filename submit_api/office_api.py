@@ -95,7 +95,9 @@ def moderation(proposal_id: int, person: str, roles):
     # R15: {"decision": "refuse", "grounds": ["spam", ...], "text": "why, in words"};
     # "reason" (one ground) is read too. Only paragraph 14's grounds exist.
     decision = field(body, "decision", default="")
-    grounds = body.get("grounds", body.get("reason") or [])
+    reason = field(body, "reason", default="")
+    grounds = field(body, "grounds", list, None)
+    grounds = grounds if grounds is not None else ([reason] if reason.strip() else [])
     try:
         return moderate(get_db(), proposal_id, person, roles, decision, grounds,
                         text_field(body, "text"))

@@ -61,6 +61,9 @@ def test_r15_refusal_only_on_paragraph_14_grounds_with_words(office):
         assert response.status_code == 400, body
         error = response.get_json()["errors"][0]
         assert (error["code"], error["rule"]) == ("unknown_ground", "R15")
+    typed = post(operator, f"/api/office/proposals/{pid}/moderation",
+                 {"decision": "refuse", "grounds": "spam", "text": "Спам"})
+    assert typed.status_code == 400 and typed.get_json()["errors"][0]["field"] == "grounds"
     for body in ({"decision": "refuse", "grounds": [], "text": "Без оснований"},
                  {"decision": "refuse", "grounds": ["spam"], "text": "  "}):
         response = post(operator, f"/api/office/proposals/{pid}/moderation", body)

@@ -190,3 +190,22 @@ def test_portal_key_from_pkcs12_and_pem(signed, tmp_path, monkeypatch):
     with pytest.raises(portal_key.PortalKeyError):      # a certificate of another key
         portal_key.load(pem_key, tmp_path / "other" / "portal-cert.pem")
     assert other.demo
+
+
+def test_r17_signing_inside_a_running_event_loop(signed):
+    """pyHanko starts its own event loop; inside a running one (a Playwright test, an async
+    server) signing and checking still work."""
+    import asyncio
+
+    _conn, folder, key = signed
+
+    from submit_api.reports import pdf
+
+    unsigned = pdf.Document(title="t")
+    unsigned.new_page()
+
+    async def inside():
+        body = sign.sign_pdf(unsigned.pdf(), key)
+        return sign.verify_pdf(body, [key.root]).ok and sign.sign_detached(b"x", key)
+
+    assert asyncio.run(inside())
