@@ -135,14 +135,24 @@ SETTINGS: dict[str, Setting] = {
     # -- database --------------------------------------------------------------------------
     "SQLITE_SYNCHRONOUS": _s("FULL", "`FULL`: an acknowledged write survives a power cut; "
                              "`NORMAL`: a process crash only."),
+    "LITESTREAM_CONFIG": _s("/etc/litestream.yml", "Litestream's configuration (the database "
+                            "and its replica) that `ashyq restore --from-replica` reads."),
     # -- limits ----------------------------------------------------------------------------
     "MAX_CONTENT_LENGTH": _s(64 * 1024, "Largest request body the API reads."),
     "RATELIMIT_STORAGE_URI": _s("memory://", "Flask-Limiter storage."),
     "RATELIMIT_HEADERS_ENABLED": _s(True, "Send rate-limit headers (`Retry-After`)."),
-    "RATELIMIT_PER_ADDRESS": _s("3000 per minute", "Requests per client address."),
-    "RATELIMIT_VOTES": _s("60 per minute", "Votes per signed-in person."),
+    # Per address: sized for shared addresses (a mobile carrier's NAT or an office puts
+    # thousands of people behind one); the per-person limits do the real work.
+    "RATELIMIT_PER_ADDRESS": _s("6000 per minute", "Requests per client address (shared "
+                                "addresses: carrier NAT, offices). Votes are not counted here."),
+    "RATELIMIT_VOTES": _s("60 per minute", "Votes per signed-in person, counted in the vote's "
+                          "own transaction (submit_api/vote_writer.py)."),
     "RATELIMIT_PROPOSALS": _s("5 per minute; 30 per day", "Proposals per signed-in person."),
-    "RATELIMIT_SIGN_IN": _s("20 per minute", "Sign-in attempts per client address."),
+    "RATELIMIT_SIGN_IN": _s("600 per minute", "Sign-in challenges and signatures per client "
+                            "address (sized for shared addresses)."),
+    "TRUSTED_PROXIES": _s(0, "How many reverse proxies stand in front (nginx alone: 1): the "
+                          "client's address is the one they add to X-Forwarded-For; anything "
+                          "a client sent in that header itself is ignored. 0: no proxy."),
     "RATELIMIT_EGOV_APP": _s("30 per minute", "eGov mobile's requests (API No.1/No.2) per "
                              "client address."),
     "RATELIMIT_EGOV_POLL": _s("120 per minute", "A browser's polling for its eGov mobile "

@@ -2,7 +2,8 @@
 bare Flask + SQLite upsert endpoint served by the same gunicorn with the same workers.
 
 Target (TARGETS.md): with 50 concurrent clients on loopback, the signed-in vote endpoint keeps
->= 80 % of the baseline's throughput, p99 <= 50 ms, and no acknowledged vote is lost.
+>= 100 % of the baseline's throughput, a p99 no higher than the baseline's, and no acknowledged
+vote is lost.
 
 In a temporary folder the script
 
@@ -75,7 +76,7 @@ from api_server import Gunicorn, ServerFailed, py_spy_record  # noqa: E402
 BUILD_DAY = dt.date(2025, 3, 5)
 PINNED_NOW = "2025-03-05T10:00:00+05:00"   # the passport below is open on this day
 OPEN_UID = "BP-2026-225-001"
-TARGET_RATIO, TARGET_P99_MS = 0.80, 50.0
+TARGET_RATIO = 1.00   # TARGETS.md: >= 100 % of the baseline's throughput, p99 <= the baseline's
 NO_LIMIT = "1000000000 per minute"
 
 # A small content tree like the tests' (one open passport of administrator 225), with the
@@ -136,6 +137,7 @@ def ashyq_env(tmp: Path, manifest: Path, pki, database: Path, synchronous: str,
     env = base_env()
     env.update({
         "ASHYQ_ENV": "production",
+        "ASHYQ_AUDIENCE": "https://budget.example",
         "ASHYQ_SECRET_KEY": secret,
         "ASHYQ_IDENTITY_KEY": identity_key,
         "ASHYQ_DATABASE": str(database),
@@ -501,8 +503,10 @@ def verdicts(rows: list[dict]) -> list[str]:
         misses = []
         if r["ratio"] is not None and r["ratio"] < TARGET_RATIO:
             misses.append(f"throughput {r['ratio']:.0%} of baseline < {TARGET_RATIO:.0%}")
-        if r["p99_ms"] > TARGET_P99_MS:
-            misses.append(f"p99 {r['p99_ms']:.1f} ms > {TARGET_P99_MS:.0f} ms")
+        reference = next((b for b in rows if b["scenario"] == r.get("reference")
+                          and b["synchronous"] == r["synchronous"]), None)
+        if reference and r["p99_ms"] > reference["p99_ms"]:
+            misses.append(f"p99 {r['p99_ms']:.1f} ms > the baseline's {reference['p99_ms']:.1f} ms")
         if not r["check"].get("ok"):
             misses.append("acknowledged votes lost or miscounted")
         state = "MEETS the target" if not misses else "MISSES the target: " + "; ".join(misses)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
-from ashyq.i18n import date_long, translations
+from ashyq.i18n import translations
 from ashyq.workdays import calendar_source
 from generator import compliance, follow
 from generator.calendar_feed import discussions_calendar

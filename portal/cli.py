@@ -134,6 +134,38 @@ def serve(host: str, port: int, output: Path | None, content_dir: Path | None,
 
 @main.command()
 @content_option
+@output_option
+@click.option("--site-url", default=None, help="Absolute URL of the site, for feeds "
+              "[default: ASHYQ_SITE_URL].")
+def worker(content_dir: Path | None, output: Path | None, site_url: str | None) -> None:
+    """Run the rebuild worker as its own process (production, beside gunicorn and nginx).
+
+    At start it rebuilds a site built on an earlier day; then it brings decisions, answers,
+    vote totals, new days and final reports (R17) into the static site until SIGTERM."""
+    import signal
+    import sys
+
+    from portal.worker import RebuildWorker
+    from submit_api import create_app
+
+    # SIGTERM (systemd stop) ends the process wherever it is: a build it interrupts never
+    # reaches the served site (builds are swapped in whole).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    config = dict(current_settings())
+    config.update(OUTPUT=str(place(output, "OUTPUT")), CONTENT=str(place(content_dir, "CONTENT")),
+                  MANIFEST=None)
+    if site_url:
+        config["SITE_URL"] = site_url
+    api = create_app(ashyq_settings.resolve_places(config))  # checks a production configuration
+    click.echo(f"rebuild worker on {config['OUTPUT']} (SIGTERM stops)")
+    try:
+        RebuildWorker.from_settings(api.config).run()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@content_option
 @click.option("--all", "show_all", is_flag=True, help="Print the checks that pass too.")
 @database_option
 def check(content_dir: Path | None, show_all: bool, database: Path | None) -> None:
@@ -283,14 +315,30 @@ def backup_command(target: Path) -> None:
 
 
 @main.command("restore")
-@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def restore_command(source: Path) -> None:
-    """Replace the database with the backup SOURCE (stop `ashyq serve` first)."""
-    from submit_api.backup import BackupError, restore
+@click.argument("source", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--from-replica", is_flag=True,
+              help="Restore from the Litestream replica (folder or S3) instead of a backup file.")
+@click.option("--replica-config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Litestream's configuration [ASHYQ_LITESTREAM_CONFIG, /etc/litestream.yml].")
+@click.option("--timestamp", default=None, help="With --from-replica: the state at this "
+              "time (ISO, UTC, e.g. 2026-12-02T10:00:00Z) instead of the newest.")
+def restore_command(source: Path | None, from_replica: bool, replica_config: Path | None,
+                    timestamp: str | None) -> None:
+    """Replace the database with the backup SOURCE, or with its replica (--from-replica).
+    Stop the service (and Litestream) first."""
+    from submit_api.backup import BackupError, restore, restore_from_replica
 
-    database = Path(_service().config["DATABASE"])
+    config = current_settings()
+    database = Path(config["DATABASE"])
+    if bool(source) == from_replica:
+        raise click.ClickException("give a backup file SOURCE or --from-replica (one of them)")
     try:
-        restore(source, database)
+        if from_replica:
+            replica_config = replica_config or Path(config["LITESTREAM_CONFIG"])
+            restore_from_replica(replica_config, database, timestamp)
+            source = f"the replica of {replica_config}"
+        else:
+            restore(source, database)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {database} from {source}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from ashyq import clock
 from ashyq.administrators import FILE_NAME as ADMINISTRATORS_FILE
 from ashyq.files import atomic_write
-from ashyq.manifest import read_manifest
+from ashyq.manifest import ManifestDocument, ManifestUnavailable, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,12 @@ def build_site(config: dict, today=None):
                  settings=site_settings(config))
 
 
+def stale_statuses(manifest: dict[str, ManifestDocument], today) -> list[str]:
+    """Documents whose discussion status in a build's manifest is not today's: the build was
+    made on an earlier day (a server started after midnight shows them wrongly until rebuilt)."""
+    return sorted(uid for uid, doc in manifest.items() if doc.entry.get("status") != doc.status(today))
+
+
 class RebuildWorker:
     """Polls the database and keeps the static site in step with it."""
 
@@ -119,6 +125,23 @@ class RebuildWorker:
                    rebuild_flag=Path(config["INGEST_REBUILD_FLAG"]),
                    mail_config={k: v for k, v in config.items() if k.startswith("MAIL_")},
                    **options)
+
+    # -- at start ---------------------------------------------------------------------------
+    def catch_up(self) -> bool:
+        """Before anything else: if the served build was made on another day (its statuses are
+        not today's: discussions ended or opened since), build again. True if it did."""
+        try:
+            manifest = read_manifest(self.output)
+        except ManifestUnavailable:
+            log.warning("no readable manifest in %s: full build", self.output)
+            self.full_build()
+            return True
+        stale = stale_statuses(manifest, clock.today())
+        if not stale:
+            return False
+        log.info("the build's statuses are not today's (%s): full build", ", ".join(stale[:5]))
+        self.full_build()
+        return True
 
     # -- one pass --------------------------------------------------------------------------
     def tick(self) -> list[str]:
@@ -256,6 +279,10 @@ class RebuildWorker:
 
     # -- in the background -----------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self.catch_up()
+        except Exception:  # noqa: BLE001 - the passes below try again on a new day
+            log.exception("catching up at start failed")
         while not self._stop.is_set():
             try:
                 self.tick()

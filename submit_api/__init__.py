@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ashyq import settings as ashyq_settings
 from ashyq.headers import API_CSP, add_security_headers
@@ -31,8 +32,11 @@ class ConfigurationError(RuntimeError):
 
 
 def check_production(config: dict) -> None:
-    """A production configuration has real secrets, trusted CAs and no development shortcut."""
+    """A production configuration has real secrets, trusted CAs, its public HTTPS origin and
+    no development shortcut; its cookies travel over TLS only."""
     problems = []
+    if config["AUDIENCE"] == SETTINGS["AUDIENCE"].default or not str(config["AUDIENCE"]).startswith("https://"):
+        problems.append("set ASHYQ_AUDIENCE to the portal's public origin (https://...)")
     if config["DEMO_SIGNER"]:
         problems.append("ASHYQ_DEMO_SIGNER cannot be enabled in production")
     if config["SECRET_KEY"] == DEV_SECRET:
@@ -43,7 +47,7 @@ def check_production(config: dict) -> None:
         problems.append("set ASHYQ_EDS_TRUSTED_CERTS to the NCA root and intermediate certificates")
     if problems:
         raise ConfigurationError("production configuration: " + "; ".join(problems))
-    config["SESSION_COOKIE_SECURE"] = True
+    config["SESSION_COOKIE_SECURE"] = True      # TLS cookies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -55,13 +59,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         check_production(app.config)
     compile_catalogs(Path(app.config["LOCALE_DIR"]))
 
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address for the limits (and the scheme) from the trusted proxies only.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.init_app(app)
     errors.init_app(app)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     limiter.init_app(app)
 
     from submit_api import (auth, egov, follow, ingest, office_api, proposals, receipts, schema,
                             votes)
+    for view in votes.VOTE_VIEWS:  # checked by votes.check_csrf, remembered per token
+        csrf.exempt(f"submit_api.votes.{view}")
     auth.init_app(app)
     egov.init_app(app)
     follow.init_app(app)

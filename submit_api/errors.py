@@ -32,10 +32,11 @@ class ApiError(Exception):
     "A refusal with a status, a machine code, a sentence for people and the rule it enforces"
 
     def __init__(self, status: int, code: str, message: str, *, rule: str | None = None,
-                 field: str | None = None, errors: list[dict] | None = None, **params):
+                 field: str | None = None, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None, **params):
         super().__init__(message % params if params else message)
         self.status, self.code, self.message, self.rule, self.field = status, code, message, rule, field
-        self.params, self.extra = params, errors or []
+        self.params, self.extra, self.headers = params, errors or [], headers or {}
 
 
 def request_language() -> str:
@@ -112,7 +113,7 @@ def init_app(app: Flask) -> None:
             item["rule"] = exc.rule
         if exc.field:
             item["field"] = exc.field
-        return jsonify(error_body(exc.status, message, [item, *exc.extra])), exc.status
+        return jsonify(error_body(exc.status, message, [item, *exc.extra])), exc.status, exc.headers
 
     @app.errorhandler(ManifestUnavailable)
     def manifest_unavailable(exc: ManifestUnavailable):

@@ -3,7 +3,7 @@ and sign-in. Limits are settings (``ASHYQ_RATELIMIT_*``); a refusal is a 429 in 
 shape, with Retry-After."""
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -20,3 +20,10 @@ def setting(name: str):
 
 limiter = Limiter(key_func=get_remote_address,
                   default_limits=[setting("RATELIMIT_PER_ADDRESS")])
+
+
+@limiter.request_filter
+def _votes_count_their_own() -> bool:
+    """Votes are limited per person in the vote writer's transaction (submit_api/vote_writer.py):
+    Flask-Limiter skips them entirely (not even its per-address default)."""
+    return request.endpoint in ("votes.vote_on_document", "votes.vote_on_proposal")

@@ -6,11 +6,15 @@ import datetime as dt
 import email
 import io
 import json
+import http.cookiejar
+import os
 import shutil
 import socket
 import sqlite3
 import subprocess
 from email import policy
+import sys
+import urllib.request
 from pathlib import Path
 
 from submit_api.db import connect, init_db
@@ -340,3 +344,52 @@ def write_release(content, uid, date, document, admin, text: dict) -> None:
         (content / "press" / f"{uid}.{lang}.md").write_text(
             f"uid: {uid}\ntype: press_release\ntitle: {uid} {lang}\ndate: {date}\n"
             f"document: {document}\nadministrator: {admin}\n\n{text[lang]}\n", encoding="utf-8")
+# -- an API server in its own process, and a citizen talking to it over real HTTP -----------
+
+SERVER = """
+import json, sys
+from werkzeug.serving import make_server
+from submit_api import create_app
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(config: dict, port: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(config), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+class Citizen:
+    """A browser-like client: cookies, CSRF token, real HTTP."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = None
+
+    def call(self, method: str, path: str, body=None, timeout=10):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRFToken": self.token or ""})
+        with self.opener.open(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def sign_in(self, pki, who: str) -> None:
+        self.token = self.call("GET", "/api/csrf")["csrf_token"]
+        challenge = self.call("GET", "/api/auth/challenge")["challenge"]
+        signed = pki.sign_xml(challenge.encode(), who=who).decode()
+        self.token = self.call("POST", "/api/auth/eds", {"signed_xml": signed})["csrf_token"]

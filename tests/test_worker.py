@@ -67,6 +67,19 @@ def test_a_new_day_rebuilds_the_site(served, monkeypatch):
     assert site.resolve() != first and "Обсуждение завершено" in page(site)
 
 
+def test_a_worker_started_on_a_later_day_rebuilds_before_anything_else(served, monkeypatch):
+    import json
+
+    site, worker = served
+    monkeypatch.setenv("ASHYQ_NOW", "2025-03-12T08:00:00+05:00")  # the build was made on 03-05
+    first = site.resolve()
+    assert worker.catch_up() is True
+    manifest = json.loads((site / "opendata" / "documents.json").read_text(encoding="utf-8"))
+    assert {d["uid"]: d["status"] for d in manifest["documents"]}[OPEN] == "closed"
+    assert site.resolve() != first and "Обсуждение завершено" in page(site)
+    assert worker.catch_up() is False  # today's build: nothing to do
+
+
 def test_r17_report_generated_published_and_mailed_once(office, app, small_content, tmp_path,
                                                         monkeypatch):
     database = Path(app.config["DATABASE"])

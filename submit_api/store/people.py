@@ -46,14 +46,6 @@ def open_session(conn: sqlite3.Connection, sid: str, person: str, now: float,
     conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
 
 
-def session_person(conn: sqlite3.Connection, sid: str, now: float) -> str | None:
-    """The person of a live session. Asked on every signed-in request (every vote): one
-    indexed read."""
-    row = conn.execute("SELECT person FROM sessions WHERE id = ? AND expires_at > ?",
-                       (sid, now)).fetchone()
-    return row[0] if row else None
-
-
 def session_party(conn: sqlite3.Connection, sid: str, now: float) -> tuple[str, str] | None:
     """(person, party) of a live session: the signer and who they take part as (¶2(1))."""
     row = conn.execute("SELECT person, coalesce(party, person) FROM sessions WHERE id = ? "

@@ -40,3 +40,17 @@ def proposal_counts(conn: sqlite3.Connection, document: str) -> list[tuple[int, 
         "LEFT JOIN votes v ON v.target_type = 'proposal' AND v.target_id = CAST(p.id AS TEXT) "
         f"WHERE p.document = ? AND p.status IN ({_PUBLIC}) "
         "GROUP BY p.id, v.value", (document, *PUBLIC_STATUSES))]
+
+
+def count_vote(conn: sqlite3.Connection, person: str, seconds: int, window_start: int) -> int:
+    """Count one more vote of ``person`` in the fixed window of ``seconds`` starting at
+    ``window_start``; returns the count so far (the per-person limit, R11)."""
+    return conn.execute(
+        "INSERT INTO vote_counts (person, seconds, window_start, n) VALUES (?, ?, ?, 1) "
+        "ON CONFLICT (person, seconds, window_start) DO UPDATE SET n = n + 1 RETURNING n",
+        (person, seconds, window_start)).fetchone()[0]
+
+
+def forget_counts(conn: sqlite3.Connection, now: float) -> None:
+    """Drop the counts of windows that have ended."""
+    conn.execute("DELETE FROM vote_counts WHERE window_start + seconds < ?", (int(now),))
