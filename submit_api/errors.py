@@ -113,7 +113,9 @@ def init_app(app: Flask) -> None:
             item["rule"] = exc.rule
         if exc.field:
             item["field"] = exc.field
-        return jsonify(error_body(exc.status, message, [item, *exc.extra])), exc.status, exc.headers
+        response = jsonify(error_body(exc.status, message, [item, *exc.extra]))
+        response.headers.update(exc.headers)  # Retry-After of a 429
+        return response, exc.status
 
     @app.errorhandler(ManifestUnavailable)
     def manifest_unavailable(exc: ManifestUnavailable):
