@@ -12,7 +12,7 @@ from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
-from ashyq.headers import SECURITY_HEADERS, add_security_headers  # noqa: F401 - the one set
+from ashyq.headers import add_security_headers
 
 
 def site_csp(ncalayer_url: str | None = None) -> str:

@@ -29,10 +29,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
                                                              encode_dss_signature)
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from submit_api import portal_key
 from submit_api.errors import N_, ApiError
+from submit_api.inputs import field, json_body
 
 bp = Blueprint("receipts", __name__)
 log = logging.getLogger(__name__)
@@ -141,7 +142,11 @@ def verify_receipt(receipt: str, text: str, certificates: list[x509.Certificate]
     except (InvalidSignature, portal_key.PortalKeyError) as exc:
         raise ReceiptInvalid("receipt_signature", "the portal's signature does not match: the "
                              "receipt was changed") from exc
-    if claims.get("text_sha256") != text_hash(text):
+    try:
+        matches = claims.get("text_sha256") == text_hash(text)
+    except UnicodeError:            # a lone surrogate: never a stored text (R14)
+        matches = False
+    if not matches:
         raise ReceiptInvalid("receipt_text", "the text is not the one this receipt was given for")
     return claims
 
@@ -174,9 +179,9 @@ def _exempt_from_csrf(state) -> None:
 @bp.post("/api/receipts/verify")
 def verify_endpoint():
     """Anyone may check a receipt with its text: ``{"receipt": "…", "text": "…"}``."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("receipt"), str) or \
-            not isinstance(body.get("text"), str):
+    body = json_body()
+    receipt, text = field(body, "receipt"), field(body, "text")
+    if receipt is None or text is None:
         raise ApiError(400, "json_required",
                        N_("Send the receipt and the text of the proposal as JSON."), rule="R14")
     try:
@@ -187,7 +192,7 @@ def verify_endpoint():
                        N_("Receipts cannot be checked here right now; check the receipt "
                           "against the portal's published certificate."), rule="R14") from exc
     try:
-        claims = verify_receipt(body["receipt"], body["text"], trusted)
+        claims = verify_receipt(receipt, text, trusted)
     except ReceiptInvalid as exc:
         raise ApiError(422, exc.code, MESSAGES[exc.code], rule="R14") from exc
     return {"valid": True, "receipt": claims}

@@ -3,13 +3,17 @@ own script signs in through an NCALayer double speaking NCALayer's protocol, vot
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal.web import portal_app, site_csp
+from submit_api.receipts import certificates as receipt_certificates
+from submit_api.receipts import verify_receipt
 from tests.helpers import CHROMIUM
 from tests.ncalayer_double import NcaLayerDouble
 
@@ -25,7 +29,13 @@ def ncalayer(pki):
 
 
 @pytest.fixture
-def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
+def portal_settings(app_factory, ncalayer):
+    """The settings the portal's API runs with (its signing key: receipts, issue 15)."""
+    return {}
+
+
+@pytest.fixture
+def portal(small_content, build_site, app_factory, ncalayer, tmp_path, portal_settings):
     """The whole portal (static site + API) on a loopback port, built for the double."""
     from generator.build import build
     site = tmp_path / "browser-site"
@@ -33,6 +43,7 @@ def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
           settings={"NCALAYER_URL": ncalayer.url})
     api = app_factory(DEMO_SIGNER=True, DEMO_PKI=str(ncalayer.pki.dest),
                       MANIFEST=str(site / "opendata" / "documents.json"))
+    portal_settings.update(api.config)
     server = make_server("127.0.0.1", 0, portal_app(site, api_app=api, csp=site_csp(ncalayer.url)),
                          threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -42,7 +53,8 @@ def portal(small_content, build_site, app_factory, ncalayer, tmp_path):
     thread.join(timeout=5)
 
 
-def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalayer):
+def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalayer,
+                                                          portal_settings):
     page.goto(f"{portal}/ru/discussions/{DOC}/")
     panel = page.locator("[data-participation]")
     panel.get_by_role("button", name="Войти с ЭЦП").click()
@@ -72,10 +84,18 @@ def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalaye
     page.locator("form[data-part=purpose]").get_by_role("button", name="Отправить на модерацию").click()
     page.get_by_text("Предложение № 1 отправлено").wait_for()
     assert area.input_value() == ""
+    # issue 15: a receipt signed by the portal, downloaded with the text; it verifies
+    with page.expect_download() as download:
+        page.locator("form[data-part=purpose] [data-result] a.receipt").click()
+    kept = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert kept["text"] == "а" * 999 + "б" and kept["proposal"] == 1
+    claims = verify_receipt(kept["receipt"], kept["text"], receipt_certificates(portal_settings))
+    assert claims["document"] == DOC and claims["part"] == "purpose"
 
     page.goto(f"{portal}/ru/me/")
     page.get_by_text("Ожидает модерации").wait_for()
     assert "а" * 50 in page.locator("[data-my-list]").inner_text()
+    expect(page.locator("[data-my-list] a.receipt")).to_have_count(1)
     assert page.dialogs == []
 
 
@@ -125,6 +145,7 @@ def test_demo_sign_in_is_marked_and_works_in_kazakh(portal, page):
 
 def test_closed_discussion_offers_no_form(portal, page):
     page.goto(f"{portal}/ru/discussions/BP-2026-261-002/")
-    page.locator("[data-participation]").wait_for(state="visible")
-    assert page.locator("form.propose").count() == 0
-    assert page.get_by_role("button", name="За").is_disabled()
+    # Issue 14: its result instead of a sign-in, a vote or a form.
+    page.locator("#result").wait_for(state="visible")
+    assert page.locator("form.propose, [data-participation], [data-vote]").count() == 0
+    assert "Голосов за документ" in page.locator("#result").inner_text()

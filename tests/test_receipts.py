@@ -96,7 +96,8 @@ def test_r14_anyone_checks_a_receipt_at_the_endpoint(client, sign_in, app):
 
 
 def test_r14_production_without_a_signing_key_checks_nothing_and_breaks_nothing(app_factory):
-    app = app_factory(ENV="production", SECRET_KEY="s" * 32, IDENTITY_KEY="k" * 32)
+    app = app_factory(ENV="production", SECRET_KEY="s" * 32, IDENTITY_KEY="k" * 32,
+                      AUDIENCE="https://budget.example.kz")
     answer = app.test_client().post("/api/receipts/verify", json={"receipt": "a.b.c", "text": "x"})
     assert answer.status_code == 503
     assert answer.get_json()["errors"][0]["code"] == "receipts_unavailable"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from portal.cli import main
 from submit_api import portal_key
 from submit_api.reports.store import generate_due_reports
-from tests.helpers import DOCUMENT, GENERATED, UID, make_example
+from tests.helpers import DOCUMENT, GENERATED, UID, make_example, moderate_pending
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def portal(tmp_path, monkeypatch):
         monkeypatch.setenv(f"ASHYQ_{name}", str(value))
     key = portal_key.demo(tmp_path / "portal-demo-key")      # the demo key beside the reports
     conn = make_example(database)
+    moderate_pending(conn)      # R17 waits for every proposal received in time
     generate_due_reports(conn, [DOCUMENT], GENERATED, reports, key=key)
     conn.close()
     return tmp_path, key

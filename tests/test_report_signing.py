@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from submit_api import portal_key
 from submit_api.reports import sign
 from submit_api.reports.store import current_report, generate_due_reports, regenerate
-from tests.helpers import DOCUMENT, GENERATED, UID, add_votes, make_example
+from tests.helpers import (DOCUMENT, GENERATED, UID, add_votes, make_example,
+                           moderate_pending)
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def signed(tmp_path_factory):
     base = tmp_path_factory.mktemp("signed")
     key = portal_key.demo(base / "key")
     conn = make_example(base / "ashyq.sqlite3")
+    moderate_pending(conn)      # R17 waits for every proposal received in time
     generate_due_reports(conn, [DOCUMENT], GENERATED, base / "reports", key=key)
     yield conn, base / "reports" / UID / "v1", key
     conn.close()
@@ -145,6 +147,7 @@ def test_r17_report_numbers_equal_the_database(signed):
 def test_r17_regenerated_versions_keep_their_signatures(tmp_path):
     key = portal_key.demo(tmp_path / "key")
     conn = make_example(tmp_path / "ashyq.sqlite3")
+    moderate_pending(conn)
     reports = tmp_path / "reports"
     try:
         generate_due_reports(conn, [DOCUMENT], GENERATED, reports, key=key)
@@ -190,3 +193,22 @@ def test_portal_key_from_pkcs12_and_pem(signed, tmp_path, monkeypatch):
     with pytest.raises(portal_key.PortalKeyError):      # a certificate of another key
         portal_key.load(pem_key, tmp_path / "other" / "portal-cert.pem")
     assert other.demo
+
+
+def test_r17_signing_inside_a_running_event_loop(signed):
+    """pyHanko starts its own event loop; inside a running one (a Playwright test, an async
+    server) signing and checking still work."""
+    import asyncio
+
+    _conn, folder, key = signed
+
+    from submit_api.reports import pdf
+
+    unsigned = pdf.Document(title="t")
+    unsigned.new_page()
+
+    async def inside():
+        body = sign.sign_pdf(unsigned.pdf(), key)
+        return sign.verify_pdf(body, [key.root]).ok and sign.sign_detached(b"x", key)
+
+    assert asyncio.run(inside())

@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,18 @@ SIGNATURE = MANIFEST + ".p7s"
 FIELD_NAME = "AshyqPortal"
 MANIFEST_FORMAT = 1
 SIGNATURE_ROOM = 16384     # bytes for the CMS: a 4096-bit RSA chain of three fits
+
+
+def _outside_loop(call):
+    """``call()`` where ``asyncio.run`` works: pyHanko's synchronous functions start an event
+    loop, which fails inside a running one (a Playwright test, an async server): then in a
+    short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 @dataclass
@@ -61,7 +74,8 @@ def sign_pdf(body: bytes, key: PortalKey, *, reason: str = "", location: str = "
         reason=reason or None, location=location or None, name=key.name)
     writer = IncrementalPdfFileWriter(io.BytesIO(body), strict=False)
     # a reserved size skips pyHanko's dry-run signature that measures it (twice as fast)
-    out = signers.sign_pdf(writer, meta, signer=key.signer(), bytes_reserved=SIGNATURE_ROOM)
+    out = _outside_loop(lambda: signers.sign_pdf(writer, meta, signer=key.signer(),
+                                                 bytes_reserved=SIGNATURE_ROOM))
     return out.getvalue()
 
 
@@ -93,7 +107,8 @@ def write_manifest(folder: Path, uid: str, version: int, lang: str, key: PortalK
 
 def sign_detached(data: bytes, key: PortalKey) -> bytes:
     """A detached CMS (PKCS #7) signature of ``data``, DER."""
-    signed = asyncio.run(key.signer().async_sign_general_data(data, "sha256", detached=True))
+    signed = _outside_loop(lambda: asyncio.run(
+        key.signer().async_sign_general_data(data, "sha256", detached=True)))
     return signed.dump()
 
 
@@ -131,7 +146,7 @@ def verify_pdf(body: bytes, trusted: list[x509.Certificate], path: str = "") -> 
         verdict.problems.append("the PDF has no signature")
         return verdict
     try:
-        status = validate_pdf_signature(signatures[0], _context(trusted))
+        status = _outside_loop(lambda: validate_pdf_signature(signatures[0], _context(trusted)))
     except Exception as exc:                       # noqa: BLE001
         verdict.problems.append(f"the signature cannot be checked: {exc}")
         return verdict
@@ -161,8 +176,8 @@ def verify_manifest(folder: Path, trusted: list[x509.Certificate]) -> tuple[Verd
         verdict.problems.append(f"no readable {MANIFEST} and {SIGNATURE} beside the file: {exc}")
         return verdict, {}
     try:
-        status = asyncio.run(async_validate_detached_cms(
-            text, signed, signer_validation_context=_context(trusted)))
+        status = _outside_loop(lambda: asyncio.run(async_validate_detached_cms(
+            text, signed, signer_validation_context=_context(trusted))))
     except Exception as exc:                       # noqa: BLE001
         verdict.problems.append(f"the manifest's signature cannot be checked: {exc}")
         return verdict, manifest
