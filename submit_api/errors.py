@@ -120,9 +120,8 @@ def init_app(app: Flask) -> None:
         """A build is swapping the manifest in, or it is broken: the service is unavailable for
         a moment (503), not broken (500)."""
         log.error("the manifest cannot be read: %s", exc)
-        response, status = api_error(ApiError(503, "manifest_unavailable", MANIFEST_MESSAGE))
-        response.headers["Retry-After"] = "60"
-        return response, status
+        return api_error(ApiError(503, "manifest_unavailable", MANIFEST_MESSAGE,
+                                  headers={"Retry-After": "60"}))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
