@@ -113,16 +113,17 @@ def init_app(app: Flask) -> None:
             item["rule"] = exc.rule
         if exc.field:
             item["field"] = exc.field
-        return jsonify(error_body(exc.status, message, [item, *exc.extra])), exc.status, exc.headers
+        response = jsonify(error_body(exc.status, message, [item, *exc.extra]))
+        response.headers.update(exc.headers)  # Retry-After of a 429
+        return response, exc.status
 
     @app.errorhandler(ManifestUnavailable)
     def manifest_unavailable(exc: ManifestUnavailable):
         """A build is swapping the manifest in, or it is broken: the service is unavailable for
         a moment (503), not broken (500)."""
         log.error("the manifest cannot be read: %s", exc)
-        response, status = api_error(ApiError(503, "manifest_unavailable", MANIFEST_MESSAGE))
-        response.headers["Retry-After"] = "60"
-        return response, status
+        return api_error(ApiError(503, "manifest_unavailable", MANIFEST_MESSAGE,
+                                  headers={"Retry-After": "60"}))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
