@@ -164,7 +164,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (person, seconds, window_start)
     ) WITHOUT ROWID;
     """,
-    # egov branch: eGov mobile sign-in operations (R13) and e-mail follow (issue 14)
+    # 6: eGov mobile sign-in operations (R13) and e-mail follow (issue 14)
     """
     CREATE TABLE egov_operations (
         id TEXT PRIMARY KEY,            -- random; in the QR code / deep link of the operation

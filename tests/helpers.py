@@ -331,6 +331,8 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
 def moderate_pending(conn):
     """R17 waits until every proposal received in time is moderated (tests/test_late_proposals.py)."""
     conn.execute("UPDATE proposals SET status = 'refused', moderated_at = "
@@ -344,6 +346,8 @@ def write_release(content, uid, date, document, admin, text: dict) -> None:
         (content / "press" / f"{uid}.{lang}.md").write_text(
             f"uid: {uid}\ntype: press_release\ntitle: {uid} {lang}\ndate: {date}\n"
             f"document: {document}\nadministrator: {admin}\n\n{text[lang]}\n", encoding="utf-8")
+
+
 # -- an API server in its own process, and a citizen talking to it over real HTTP -----------
 
 SERVER = """
@@ -355,12 +359,6 @@ server = make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True)
 print("ready", flush=True)
 server.serve_forever()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(config: dict, port: int) -> subprocess.Popen:
