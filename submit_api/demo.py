@@ -47,7 +47,9 @@ ANSWERS = (
                 "kk": "Шығыстар бюджеттік бағдарлама бойынша тұтастай "
                       "бекітіледі; аудандар бойынша бөлу атқару туралы есепте жарияланады."}),
 )
-REFUSAL = ("advertising", "")
+REFUSAL = (["advertising"],  # R15: a ground of paragraph 14 and the operator's words
+           "Мәтін бағдарламаға қатысы жоқ қызметті жарнамалайды. / "
+           "Текст рекламирует услугу, не связанную с программой.")
 
 
 @contextlib.contextmanager
@@ -77,14 +79,20 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def seed_demo(app, manifest_documents: list[dict], today: dt.date) -> int:
     """Give every discussion that ended before ``today`` its demo history; returns how many
     proposals were added (0 when the database was seeded before)."""
-    from submit_api.db import get_db
+    from submit_api.db import get_db, transaction
     from submit_api.manifest import Manifest
     from submit_api.moderation import answer, moderate
     from submit_api.proposals import calendar, create_proposal
     from submit_api.reports.store import generate_due_reports
     from submit_api.staff import CLI_ACTOR, grant, roles_of
     from submit_api.store.proposals import documents_written_by
-    from submit_api.votes import cast_vote
+    from submit_api.store import votes as vote_store
+
+    def cast_vote(target_type: str, target_id: str, person: str, value: str) -> None:
+        """R11: the demo's votes, stored as the vote writer stores them."""
+        with transaction(conn):
+            vote_store.cast(conn, target_type, target_id, person, value,
+                            clock.now().isoformat(timespec="seconds"))
 
     pki = app.extensions["ashyq_demo_pki"]
     key = app.config["IDENTITY_KEY"]
