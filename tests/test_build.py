@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import re
 import subprocess
 import sys
@@ -271,3 +272,15 @@ def test_sample_document_pages_stay_light(sample_site):
         # the widgets wait for JS; a closed discussion has none, only its result (issue 14)
         assert ("data-participation" in html and "hidden>" in html) or 'id="result"' in html \
             or "status-scheduled" in html
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node checks the served scripts' syntax")
+def test_served_theme_scripts_are_compact_and_still_parse(sample_site):
+    """The served scripts lose comments and indentation (page weight) and still parse."""
+    source = ROOT / "themes" / "ashyq" / "static" / "js" / "participate.js"
+    served = sample_site / "theme" / "js" / "participate.js"
+    assert served.stat().st_size < source.stat().st_size
+    assert "\n//" not in served.read_text(encoding="utf-8")
+    for script in sorted((sample_site / "theme" / "js").glob("*.js")):
+        result = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
+        assert result.returncode == 0, (script.name, result.stderr)

@@ -73,7 +73,7 @@ def test_citizen_operator_employee_and_the_final_report(app_factory, pki, small_
             # The citizen: sign in with EDS, vote, propose (R11, R13, R14).
             page.goto(f"{base}/{lang}/discussions/{DOC}/")
             page.get_by_role("button", name=_("Sign in with EDS")).click()
-            page.get_by_text(_("You are signed in.")).wait_for()
+            page.get_by_text(_("You are signed in as a person")).wait_for()
             page.locator("[data-participation]").get_by_role("button", name=_("For")).click()
             expect(page.locator("[data-total=for]")).to_have_text("1")
             page.locator("#proposal-purpose").fill(TEXT)

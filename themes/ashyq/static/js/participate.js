@@ -19,6 +19,22 @@
   function $(sel, el) { return (el || document).querySelector(sel); }
   function $all(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
 
+  // R14: a proposal form at the end of each part, copied from the page's one <template>
+  var formTemplate = document.getElementById("proposal-form");
+  if (formTemplate) {
+    $all("section.part[data-part]").forEach(function (section) {
+      var id = section.getAttribute("data-part");
+      var form = formTemplate.content.firstElementChild.cloneNode(true);
+      var area = $("textarea", form), counter = $("[data-counter]", form);
+      form.setAttribute("data-part", id);
+      area.id = "proposal-" + id;
+      counter.id = "counter-" + id;
+      area.setAttribute("aria-describedby", counter.id);
+      $("label", form).htmlFor = area.id;
+      section.appendChild(form);
+    });
+  }
+
   // NCALayer (ncalayer.js): an authentication key (R13) of an individual or of a legal
   // person's organisation (paragraph 2(1)): clientAuth only, both key users are offered.
   function ncalayerSign(xml) {
