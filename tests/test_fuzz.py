@@ -77,7 +77,9 @@ def post_paths(app, ids) -> list[str]:
         if "POST" in rule.methods:
             published = rule.endpoint.endswith(("answer", "answer_proposal", "vote_on_proposal"))
             values = {"uid": OPEN, "proposal_id": ids[1] if published else ids[0], "role_id": 1}
-            paths.append(adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments}))
+            # other arguments (an eGov operation, a follow's token): a value nobody issued
+            paths.append(adapter.build(rule.endpoint, {k: values.get(k, f"unknown-{k}")
+                                                       for k in rule.arguments}))
     return sorted(paths, key=lambda p: (p in SKIPPED_TO_THE_END, p))
 
 
@@ -99,6 +101,11 @@ def bodies(path: str):
                 yield raw, content_type
 
 
+#: Opened from an e-mail by a person: they answer with a page in the mail's language (issue
+#: 14), not the API's JSON shape; they must still never fail with a 5xx.
+MAIL_LINK_PAGES = ("/api/follows/confirm/", "/api/follows/unsubscribe/")
+
+
 def test_no_hostile_body_makes_a_server_error_on_any_post_route(fuzz):
     app, client, ids = fuzz
     paths = post_paths(app, ids)
@@ -111,7 +118,8 @@ def test_no_hostile_body_makes_a_server_error_on_any_post_route(fuzz):
             statuses.add(response.status_code)
             if response.status_code >= 500:
                 failures.append(f"{path} {content_type} {data[:60]!r}: {response.status_code}")
-            elif response.status_code >= 400 and path.startswith("/api/"):
+            elif response.status_code >= 400 and path.startswith("/api/") \
+                    and not path.startswith(MAIL_LINK_PAGES):
                 body = response.get_json(silent=True)
                 if not (isinstance(body, dict) and set(body) == {"ok", "status", "error", "errors"}):
                     failures.append(f"{path} {data[:60]!r}: not the error shape")

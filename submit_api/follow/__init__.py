@@ -22,6 +22,7 @@ from submit_api.auth import signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError, request_language, translate
 from submit_api.follow import store
+from submit_api.inputs import field, json_body
 from submit_api.limits import limiter, person_or_address, setting
 
 bp = Blueprint("follow", __name__)
@@ -72,10 +73,9 @@ def _page(kind: str, lang: str, action: str | None = None, status: int = 200):
 @limiter.limit(setting("RATELIMIT_FOLLOW"), key_func=person_or_address)
 @signed_in
 def follow(person: str):
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    target_type, target_id = body.get("target_type"), body.get("target_id")
-    email, lang = body.get("email"), body.get("lang") or request_language()
+    body = json_body()  # issue 13: the one reader (depth, UTF-8, an object) - a 400, never a 500
+    target_type, target_id = field(body, "target_type"), field(body, "target_id")
+    email, lang = field(body, "email"), field(body, "lang") or request_language()
     if target_type not in store.TARGETS or not isinstance(target_id, str) or \
             not _target_exists(target_type, target_id):
         raise ApiError(404, "follow_target_unknown",
@@ -97,8 +97,7 @@ def my_follows(person: str):
 @bp.post("/api/follows/stop")
 @signed_in
 def stop(person: str):
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
+    body = json_body()
     if not store.stop(get_db(), person, str(body.get("target_type")), str(body.get("target_id")), _now()):
         raise ApiError(404, "follow_unknown", N_("You do not follow this."))
     return {"ok": True}
