@@ -87,14 +87,6 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as src:
-        for block in iter(lambda: src.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def message_id(uid: str, version: int) -> str:
     """The e-mail Message-ID of a report's delivery: the same for every attempt."""
     return f"<report-{uid}-v{version}@{MESSAGE_DOMAIN}>"
@@ -178,7 +170,7 @@ def _create(conn: sqlite3.Connection, document: Mapping, today: dt.date, reports
         for lang in LANGUAGES:
             for path in sign.write_manifest(tmp / lang, uid, version, lang, key):
                 written[f"{lang}/{path.name}"] = path
-        files = {rel: sha256_file(path) for rel, path in sorted(written.items())}
+        files = {rel: sign.sha256_file(path) for rel, path in sorted(written.items())}
         final = version_folder(reports_dir, uid, version)
         try:
             with transaction(conn):
@@ -348,12 +340,12 @@ def verify_report(conn: sqlite3.Connection, reports_dir: Path, uid: str,
         if not path.is_file():
             problems.append(Mismatch(relpath, "missing", expected))
             continue
-        actual = sha256_file(path)
+        actual = sign.sha256_file(path)
         if actual != expected:
             problems.append(Mismatch(relpath, "changed", expected, actual))
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             relpath = path.relative_to(folder).as_posix()
             if relpath not in report.files:
-                problems.append(Mismatch(relpath, "unexpected", None, sha256_file(path)))
+                problems.append(Mismatch(relpath, "unexpected", None, sign.sha256_file(path)))
     return problems
