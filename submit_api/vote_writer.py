@@ -30,7 +30,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from submit_api.db import connect
+from submit_api.db import connect, transaction
 from submit_api.store import people, votes
 
 log = logging.getLogger(__name__)
@@ -95,18 +95,15 @@ class VoteWriter:
         outcomes: list[Outcome] = []
         fcntl.flock(lock, fcntl.LOCK_EX)  # this process's turn (the GIL is released meanwhile)
         try:
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                now = time.time()
-                for vote, _future in batch:
-                    outcomes.append(self._one(conn, vote, now))
-                if now - self._forgotten_at > 60:
-                    votes.forget_counts(conn, now)
-                    self._forgotten_at = now
-                conn.execute("COMMIT")
+                with transaction(conn):  # the batch: one BEGIN IMMEDIATE ... COMMIT
+                    now = time.time()
+                    for vote, _future in batch:
+                        outcomes.append(self._one(conn, vote, now))
+                    if now - self._forgotten_at > 60:
+                        votes.forget_counts(conn, now)
+                        self._forgotten_at = now
             except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
                 log.exception("vote batch of %d not committed", len(batch))
                 for _vote, future in batch:
                     future.set_exception(WriterUnavailable(str(exc)))

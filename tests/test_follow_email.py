@@ -14,7 +14,7 @@ import pytest
 from ashyq.i18n import translations
 from ashyq.manifest import read_manifest
 from portal.worker import RebuildWorker
-from submit_api.follow import store
+from submit_api.store import follows as store
 from submit_api.follow.mails import DIGEST_SUBJECT, PROPOSAL, SUBJECTS
 from submit_api.follow.run import deliver
 from tests.helpers import OPEN, answer, csrf, moderate, propose

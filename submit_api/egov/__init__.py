@@ -31,7 +31,8 @@ from submit_api.auth import (
     signed_in_answer,
 )
 from submit_api.db import get_db
-from submit_api.egov import protocol, store
+from submit_api.egov import protocol
+from submit_api.store import egov as store
 from submit_api.errors import N_, ApiError
 from submit_api.identity import Participant
 from submit_api.limits import limiter, setting

@@ -22,7 +22,8 @@ import urllib.request
 
 from flask import Flask
 
-from submit_api.egov import protocol, store
+from submit_api.egov import protocol
+from submit_api.store import egov as store
 from submit_api.errors import N_, ApiError
 
 log = logging.getLogger(__name__)

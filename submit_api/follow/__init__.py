@@ -21,7 +21,7 @@ from ashyq.doctypes import LANGUAGES
 from submit_api.auth import signed_in
 from submit_api.db import get_db
 from submit_api.errors import N_, ApiError, request_language, translate
-from submit_api.follow import store
+from submit_api.store import follows as store
 from submit_api.inputs import field, json_body
 from submit_api.limits import limiter, person_or_address, setting
 

@@ -22,7 +22,8 @@ from ashyq import clock
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs, translations
 from submit_api.db import transaction
-from submit_api.follow import mails, store
+from submit_api.follow import mails
+from submit_api.store import follows as store
 from submit_api.reports.mail import DEFAULT_FROM, DeliveryError, backoff, send_message
 
 log = logging.getLogger(__name__)

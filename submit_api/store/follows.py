@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+
+from submit_api.public import ANSWERED_STATUSES, PUBLIC_STATUSES
 from dataclasses import dataclass
 
 from submit_api.db import transaction
@@ -116,11 +118,11 @@ def proposal_events(conn: sqlite3.Connection) -> list[dict]:
     events = []
     for pid, document, part, status, moderated_at, answered_at in conn.execute(
             "SELECT id, document, part, status, moderated_at, answered_at FROM proposals "
-            "WHERE status IN ('published', 'accepted', 'rejected') ORDER BY id"):
+            f"WHERE status IN ({', '.join(repr(s) for s in PUBLIC_STATUSES)}) ORDER BY id"):
         if moderated_at:
             events.append({"key": f"published:{pid}", "kind": "published", "document": document,
                            "at": moderated_at, "data": {"proposal": pid, "part": part}})
-        if answered_at and status in ("accepted", "rejected"):
+        if answered_at and status in ANSWERED_STATUSES:
             events.append({"key": f"answered:{pid}", "kind": "answered", "document": document,
                            "at": answered_at, "data": {"proposal": pid, "part": part,
                                                        "decision": status}})
