@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.helpers import ADMINISTRATORS, CHROMIUM, CHROMIUM_ARGS, DEMO_TODAY, ROLES, SAMPLE_CONTENT, write_document, write_simple
+from tests.helpers import ADMINISTRATORS, CHROMIUM, CHROMIUM_ARGS, DEMO_TODAY, ROLES, SAMPLE_CONTENT, served, write_document, write_simple
 
 
 
@@ -101,18 +101,11 @@ def demo_site(tmp_path_factory) -> DemoSite:
 @pytest.fixture(scope="module")
 def served_demo(demo_site):
     """The demo site with its service (demo signer on), over real HTTP."""
-    import threading
 
-    from werkzeug.serving import make_server
 
     from portal.web import portal_app
-    server = make_server("127.0.0.1", 0, portal_app(demo_site.out, dict(demo_site.config)),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served(portal_app(demo_site.out, dict(demo_site.config))) as url:
+        yield url
 
 
 @pytest.fixture

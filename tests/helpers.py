@@ -2,9 +2,11 @@
 citizen and as staff, the sample data of the report and budget tests, the page types."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import io
+import threading
 import json
 import http.cookiejar
 import os
@@ -391,3 +393,18 @@ class Citizen:
         challenge = self.call("GET", "/api/auth/challenge")["challenge"]
         signed = pki.sign_xml(challenge.encode(), who=who).decode()
         self.token = self.call("POST", "/api/auth/eds", {"signed_xml": signed})["csrf_token"]
+
+
+@contextlib.contextmanager
+def served(app):
+    """A WSGI app on a free loopback port in a thread (real HTTP); yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

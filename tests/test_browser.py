@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from portal.web import portal_app, site_csp
 from submit_api.receipts import certificates as receipt_certificates
 from submit_api.receipts import verify_receipt
-from tests.helpers import CHROMIUM
+from tests.helpers import CHROMIUM, served
 from tests.ncalayer_double import NcaLayerDouble
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
@@ -45,13 +45,8 @@ def portal(small_content, build_site, app_factory, ncalayer, tmp_path, portal_se
     api = app_factory(DEMO_SIGNER=True, DEMO_PKI=str(ncalayer.pki.dest),
                       MANIFEST=str(site / "opendata" / "documents.json"))
     portal_settings.update(api.config)
-    server = make_server("127.0.0.1", 0, portal_app(site, api_app=api, csp=site_csp(ncalayer.url)),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served(portal_app(site, api_app=api, csp=site_csp(ncalayer.url))) as url:
+        yield url
 
 
 def test_citizen_signs_in_with_ncalayer_votes_and_proposes(portal, page, ncalayer,

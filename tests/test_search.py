@@ -6,19 +6,17 @@ import datetime as dt
 import json
 import re
 import shutil
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from portal.web import StaticSite
 from generator.build import BuildFailed
 from generator.search import search_policy, wait_for_search
-from tests.helpers import write_document
+from tests.helpers import served as serve_app, write_document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -208,13 +206,8 @@ def served(sample_site):
     """The sample site on a loopback port; the search page's own policy as the header."""
     from portal.web import DEFAULT_CSP
 
-    server = make_server("127.0.0.1", 0, StaticSite(sample_site, search_policy(DEFAULT_CSP)),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve_app(StaticSite(sample_site, search_policy(DEFAULT_CSP))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
