@@ -117,14 +117,13 @@ def report_page_renderer():
     from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
     from ashyq import annex
-    from ashyq.i18n import date_long, date_short
+    from generator.site import TEMPLATE_FILTERS
 
     env = Environment(loader=FileSystemLoader(PROJECT_ROOT / "themes" / "ashyq" / "templates"),
                       extensions=["jinja2.ext.i18n"], autoescape=True,
                       undefined=ChainableUndefined)
     env.install_null_translations(newstyle=True)
-    env.filters.update(date_long=date_long, date_short=date_short,
-                       iso_date=lambda value: dt.date.fromisoformat(str(value)[:10]))
+    env.filters.update(TEMPLATE_FILTERS)
     template = env.get_template("report.html")
 
     class Doc:

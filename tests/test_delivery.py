@@ -19,7 +19,8 @@ from tests.helpers import REPORT_ADMINISTRATORS as ADMINISTRATORS, DOCUMENT, GEN
 from tests.helpers import moderate_pending
 
 MESSAGE_ID = f"<report-{UID}-v1@ashyq.portal>"
-ATTACHMENTS = {f"{UID}-v1-{lang}.{ext}" for lang in ("kk", "ru") for ext in ("pdf", "xlsx")}
+ATTACHMENTS = {f"{UID}-v1-{lang}.{ext}" for lang in ("kk", "ru")
+               for ext in ("pdf", "xlsx", "sha256.json", "sha256.json.p7s")}
 T0 = 1_750_000_000.0   # a fixed "now" for the state machine
 
 
@@ -70,6 +71,31 @@ def test_r17_report_is_emailed_once_with_both_languages_attached(fresh, smtp):
             part = attached[f"{UID}-v1-{lang}.{ext}"]
             assert part.get_content() == (reports / UID / "v1" / lang / f"report.{ext}").read_bytes()
     assert attached[f"{UID}-v1-kk.pdf"].get_content_type() == "application/pdf"
+    assert "pdfsig" in body and "ashyq reports verify" in body
+
+
+def test_r17_an_emailed_xlsx_is_checked_against_the_emailed_signed_manifest(generated, fresh, smtp,
+                                                                           tmp_path):
+    """Issue 15: what the state body receives can be checked as received, by file name."""
+    from submit_api.reports.sign import verify_file
+    from submit_api.reports.store import signing_key
+
+    conn, reports = fresh
+    deliver_pending(conn, reports, smtp.config, ADMINISTRATORS)
+    [msg] = smtp.messages()
+    saved = tmp_path / "mailbox"
+    saved.mkdir()
+    for part in msg.iter_attachments():
+        (saved / part.get_filename()).write_bytes(part.get_content())
+    trusted = [signing_key(generated / "reports").root]   # the demo key they were signed with
+    for name in (f"{UID}-v1-ru.xlsx", f"{UID}-v1-kk.pdf"):
+        verdicts = verify_file(saved / name, trusted)
+        assert len(verdicts) == (2 if name.endswith(".pdf") else 1)
+        assert all(v.ok for v in verdicts), [v.problems for v in verdicts]
+    xlsx = saved / f"{UID}-v1-ru.xlsx"
+    xlsx.write_bytes(xlsx.read_bytes() + b"\0")
+    [verdict] = verify_file(xlsx, trusted)
+    assert not verdict.ok and "differs from the signed SHA-256" in verdict.problems[0]
     state = delivery(conn)
     assert state["status"] == "sent" and state["attempts"] == 1 and state["sent_at"]
 

@@ -42,6 +42,7 @@ from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
 from submit_api.db import transaction
 from submit_api.reports.render import header_value
+from submit_api.reports.sign import MANIFEST, SIGNATURE, attached_name
 from submit_api.reports.store import verify_report, version_folder
 from submit_api.store import reports as rows
 
@@ -51,9 +52,13 @@ DEFAULT_OUTBOX = "var/outbox"
 DEFAULT_FROM = "ashyq@localhost"
 FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 3600
+#: Attached per language: the PDF (signed inside), the XLSX, and the portal's signed manifest of
+#: every file's SHA-256 with its CMS signature, so the XLSX can be checked too (issue 15).
 ATTACHED = (("report.pdf", "application", "pdf"),
             ("report.xlsx", "application",
-             "vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+             "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (MANIFEST, "application", "json"),
+            (SIGNATURE, "application", "pkcs7-signature"))
 
 
 class DeliveryError(Exception):
@@ -79,7 +84,8 @@ def _flag(value: object) -> bool:
 
 def build_message(message_id: str, data: dict, reports_dir: Path, sender: str,
                   recipient: str) -> EmailMessage:
-    """The e-mail of one report: kk and ru subject and body, PDF and XLSX in both languages."""
+    """The e-mail of one report: kk and ru subject and body; PDF, XLSX and the signed manifest
+    in both languages."""
     uid, version = data["uid"], data["version"]
     msg = EmailMessage()
     msg["Subject"] = " / ".join(annex_labels.label("mail", "subject", lang).format(uid=uid)
@@ -102,9 +108,9 @@ def build_message(message_id: str, data: dict, reports_dir: Path, sender: str,
     folder = version_folder(reports_dir, uid, version)
     for lang in LANGUAGES:
         for name, maintype, subtype in ATTACHED:
-            ext = name.rsplit(".", 1)[1]
             msg.add_attachment((folder / lang / name).read_bytes(), maintype=maintype,
-                               subtype=subtype, filename=f"{uid}-v{version}-{lang}.{ext}")
+                               subtype=subtype,
+                               filename=attached_name(uid, version, lang, name))
     return msg
 
 

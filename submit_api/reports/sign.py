@@ -162,18 +162,21 @@ def verify_pdf(body: bytes, trusted: list[x509.Certificate], path: str = "") -> 
     return verdict
 
 
-def verify_manifest(folder: Path, trusted: list[x509.Certificate]) -> tuple[Verdict, dict]:
-    """The manifest's CMS signature; returns the verdict and the manifest."""
+def verify_manifest(manifest_path: Path, trusted: list[x509.Certificate]) -> tuple[Verdict, dict]:
+    """A manifest's CMS signature (the ``.p7s`` beside it); returns the verdict and the
+    manifest."""
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
-    verdict = Verdict(str(folder / MANIFEST), "manifest")
+    signature_path = manifest_path.with_name(manifest_path.name + ".p7s")
+    verdict = Verdict(str(manifest_path), "manifest")
     try:
-        text = (folder / MANIFEST).read_bytes()
-        signed = cms.ContentInfo.load((folder / SIGNATURE).read_bytes())["content"]
+        text = manifest_path.read_bytes()
+        signed = cms.ContentInfo.load(signature_path.read_bytes())["content"]
         manifest = json.loads(text)
     except (OSError, ValueError) as exc:
-        verdict.problems.append(f"no readable {MANIFEST} and {SIGNATURE} beside the file: {exc}")
+        verdict.problems.append(f"no readable {manifest_path.name} and {signature_path.name} "
+                                f"beside the file: {exc}")
         return verdict, {}
     try:
         status = _outside_loop(lambda: asyncio.run(async_validate_detached_cms(
@@ -190,17 +193,34 @@ def verify_manifest(folder: Path, trusted: list[x509.Certificate]) -> tuple[Verd
     return verdict, manifest
 
 
+def attached_name(uid: str, version: int, lang: str, name: str) -> str:
+    """The name a report file carries as an e-mail attachment: ``report.pdf`` of BP-1 v2 in
+    Kazakh is ``BP-1-v2-kk.pdf``, its manifest ``BP-1-v2-kk.sha256.json`` (R17)."""
+    return f"{uid}-v{version}-{lang}." + name.split(".", 1)[1]
+
+
+def _manifest_beside(path: Path) -> Path:
+    """The signed manifest for ``path``: ``report.sha256.json`` in a report folder, or the
+    e-mailed ``<uid>-v<n>-<lang>.sha256.json`` beside an attachment of the same stem."""
+    if (path.parent / MANIFEST).exists():
+        return path.parent / MANIFEST
+    return path.with_name(path.name.split(".", 1)[0] + "." + MANIFEST.split(".", 1)[1])
+
+
 def verify_file(path: str | Path, trusted: list[x509.Certificate]) -> list[Verdict]:
     """Check one downloaded report file: a PDF by its own signature and by the manifest beside
     it (when there is one); any other file by the signed manifest beside it."""
     path = Path(path)
     verdicts = []
+    manifest_path = _manifest_beside(path)
     if path.suffix.lower() == ".pdf":
         verdicts.append(verify_pdf(path.read_bytes(), trusted, str(path)))
-        if not (path.parent / MANIFEST).exists():
+        if not manifest_path.exists():
             return verdicts
-    verdict, manifest = verify_manifest(path.parent, trusted)
-    expected = manifest.get("files", {}).get(path.name)
+    verdict, manifest = verify_manifest(manifest_path, trusted)
+    files = manifest.get("files", {})
+    # an e-mailed attachment is listed under the name it has in the report folder
+    expected = files.get(path.name, files.get("report" + path.suffix))
     if manifest and expected is None:
         verdict.problems.append(f"{path.name} is not in the manifest")
     elif expected and sha256_file(path) != expected:
