@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 DEMO_NOW ?= 2026-12-01T10:00:00+05:00
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Three test processes, a file each at a time (pytest-xdist): most tests wait on Chromium, servers
+# and subprocesses, so three keep two cores busy (14 min serially, under 7 in parallel).
+# `make test PYTEST_ARGS=` runs them one after another.
+PYTEST_ARGS ?= -n 3 --dist loadfile
 
 .PHONY: run test install install-test build serve bench clean
 
