@@ -147,6 +147,9 @@ SETTINGS: dict[str, Setting] = {
                                 "addresses: carrier NAT, offices). Votes are not counted here."),
     "RATELIMIT_VOTES": _s("60 per minute", "Votes per signed-in person, counted in the vote's "
                           "own transaction (submit_api/vote_writer.py)."),
+    "VOTE_LANE": _s(True, "Signed-in votes on open discussions are answered before Flask's "
+                    "request machinery (submit_api/vote_lane.py); false: every vote goes "
+                    "through Flask."),
     "RATELIMIT_PROPOSALS": _s("5 per minute; 30 per day", "Proposals per signed-in person."),
     "RATELIMIT_SIGN_IN": _s("600 per minute", "Sign-in challenges and signatures per client "
                             "address (sized for shared addresses)."),

@@ -59,6 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         check_production(app.config)
     compile_catalogs(Path(app.config["LOCALE_DIR"]))
 
+    if app.config["VOTE_LANE"]:
+        from submit_api.vote_lane import VoteLane
+        app.wsgi_app = VoteLane(app, app.wsgi_app)
     if app.config["TRUSTED_PROXIES"]:
         # The client's address for the limits (and the scheme) from the trusted proxies only.
         hops = int(app.config["TRUSTED_PROXIES"])

@@ -330,12 +330,18 @@ def get_db() -> sqlite3.Connection:
     WAL checkpoint whenever the last connection closes: bench/api_load.py); a connection is
     still never shared between threads, and no transaction outlives its request."""
     if "db" not in g:
-        key = (current_app.config["DATABASE"], current_app.config["SQLITE_SYNCHRONOUS"])
-        pool = _threads.__dict__.setdefault("connections", {})
-        if key not in pool:
-            pool[key] = connect(*key)
-        g.db = pool[key]
+        g.db = thread_connection(current_app.config["DATABASE"],
+                                 current_app.config["SQLITE_SYNCHRONOUS"])
     return g.db
+
+
+def thread_connection(database: str, synchronous: str = "FULL") -> sqlite3.Connection:
+    """This thread's connection to ``database`` (opened on first use, then kept)."""
+    key = (database, synchronous)
+    pool = _threads.__dict__.setdefault("connections", {})
+    if key not in pool:
+        pool[key] = connect(*key)
+    return pool[key]
 
 
 def close_db(_exc: BaseException | None = None) -> None:

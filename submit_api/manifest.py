@@ -2,16 +2,21 @@
 are :mod:`ashyq.manifest`): one per app, re-read when a new build swaps the file in."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 
 from ashyq.manifest import Manifest, ManifestDocument, ManifestUnavailable
 
-__all__ = ["Manifest", "ManifestDocument", "ManifestUnavailable", "manifest"]
+__all__ = ["Manifest", "ManifestDocument", "ManifestUnavailable", "app_manifest", "manifest"]
 
 
 def manifest() -> Manifest:
     """The manifest of the build this app serves (setting ``MANIFEST``)."""
-    ext = current_app.extensions
+    return app_manifest(current_app)
+
+
+def app_manifest(app: Flask) -> Manifest:
+    """``app``'s manifest reader (one per app; the vote lane reads it outside a request)."""
+    ext = app.extensions
     if "ashyq_manifest" not in ext:
-        ext["ashyq_manifest"] = Manifest(current_app.config["MANIFEST"])
+        ext["ashyq_manifest"] = Manifest(app.config["MANIFEST"])
     return ext["ashyq_manifest"]

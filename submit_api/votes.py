@@ -68,14 +68,20 @@ _valid_csrf: dict[tuple[str, str, str], bool] = {}
 CSRF_CACHE_SIZE = 20_000
 
 
+def csrf_known_valid(config, token: str, session_token: object) -> bool:
+    """Whether ``token`` was already found valid for this session's CSRF secret."""
+    return (config["WTF_CSRF_TIME_LIMIT"] is None
+            and (token, str(session_token or ""), str(config["SECRET_KEY"])) in _valid_csrf)
+
+
 def check_csrf() -> None:
     """Flask-WTF's CSRF check for the vote routes, remembered per token (the vote path is hot:
     bench/api_load.py); the same refusal as CSRFProtect's."""
     config = current_app.config
     token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token") or ""
-    key = (token, str(session.get("csrf_token", "")), str(config["SECRET_KEY"]))
-    if config["WTF_CSRF_TIME_LIMIT"] is None and key in _valid_csrf:
+    if csrf_known_valid(config, token, session.get("csrf_token")):
         return
+    key = (token, str(session.get("csrf_token", "")), str(config["SECRET_KEY"]))
     try:
         validate_csrf(token)
     except ValidationError as exc:
@@ -94,16 +100,27 @@ def session_id() -> str:
     return sid
 
 
+def write_vote(config, target_type: str, target_id: str, sid: str,
+               value: str) -> vote_writer.Outcome:
+    """Hand the vote to this process's vote writer and wait for its batch's commit (the one
+    way a vote is written: the Flask views and the vote lane both call this)."""
+    vote = vote_writer.Vote(sid, target_type, target_id, value,
+                            clock.now().isoformat(timespec="seconds"),
+                            vote_limits(config["RATELIMIT_VOTES"]))
+    return vote_writer.submit(config["DATABASE"], config["SQLITE_SYNCHRONOUS"], vote)
+
+
+def accepted(value: str) -> dict:
+    """The answer to a vote that was written."""
+    return {"ok": True, "value": value}
+
+
 def cast_vote(target_type: str, target_id: str, sid: str, value: str) -> None:
     """Insert or change the signed-in person's vote (one per person per target, R11) through
     this process's vote writer: returns once the vote is committed; refuses a dead session
     (401, R13) and a person over ``RATELIMIT_VOTES`` (429, counted in the same transaction)."""
-    config = current_app.config
-    vote = vote_writer.Vote(sid, target_type, target_id, value,
-                            clock.now().isoformat(timespec="seconds"),
-                            vote_limits(config["RATELIMIT_VOTES"]))
     try:
-        outcome = vote_writer.submit(config["DATABASE"], config["SQLITE_SYNCHRONOUS"], vote)
+        outcome = write_vote(current_app.config, target_type, target_id, sid, value)
     except (vote_writer.WriterUnavailable, TimeoutError) as exc:
         raise ApiError(503, "vote_not_saved",
                        N_("Your vote could not be saved just now. Try again in a moment."),
@@ -141,7 +158,7 @@ def vote_on_document(uid: str):
     value = vote_value()
     require_open(doc)
     cast_vote("document", uid, sid, value)
-    return {"ok": True, "value": value}
+    return accepted(value)
 
 
 @bp.post("/api/proposals/<int:proposal_id>/votes")
@@ -155,7 +172,7 @@ def vote_on_proposal(proposal_id: int):
     value = vote_value()
     require_open(document_or_404(row[0]))
     cast_vote("proposal", str(proposal_id), sid, value)
-    return {"ok": True, "value": value}
+    return accepted(value)
 
 
 @bp.get("/api/documents/<uid>/totals")
