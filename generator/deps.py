@@ -16,8 +16,11 @@ Input keys:
 ``announce:<uid>`` which press release announces the document
 ``public:<uid>``   its vote totals, published proposals and answers (the public snapshot)
 ``report:<uid>``   its frozen final report (R17), if any
-``index``          every document's ``meta`` and every state body, and the day (lists, feeds,
-                   the calendar, the manifest, compliance)
+``day:<uid>``      the build's day, as far as it changes what feeds show of the document: the
+                   day itself until the last of its events (opening, closing, proposals
+                   published, answers; a material's date) has come, then that event's day
+``index``          every document's ``meta`` and every state body, and the day (lists, the
+                   calendar, the manifest, compliance)
 ``press``          every press release's body (the press feed quotes their first paragraphs)
 ``snapshot``       the whole public snapshot (open data)
 ``budget``         the budget execution datasets (R4)
@@ -28,6 +31,7 @@ own code: when it changes, every output is rendered again (a full build).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -35,6 +39,7 @@ from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
+from generator.public_state import day_of
 
 RECORD = ".ashyq-deps.json"
 RECORD_VERSION = 1
@@ -127,6 +132,18 @@ def _public_of(snapshot: dict) -> dict[str, list]:
     return shares
 
 
+def last_event(doc, share: list | None) -> dt.date:
+    """The last day on which something of ``doc`` appears in a feed (generator.follow shows
+    what is dated up to the build's day): after it, a new day changes nothing there."""
+    if not doc.doc_type.discussion:
+        return doc.date
+    days = [doc.posted, doc.discussion_end + dt.timedelta(days=1)]
+    for item in (share or [None, []])[1]:
+        days += [day for day in (day_of(item.get("published")),
+                                 day_of((item.get("answer") or {}).get("date"))) if day]
+    return max(days)
+
+
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
@@ -153,6 +170,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
     shares = _public_of(snapshot)
     nothing = digest(None)
+    for uid, doc in index.documents.items():
+        found[f"day:{uid}"] = str(min(index.today, last_event(doc, shares.get(uid))))
     for doc in index.discussions:
         found[f"announce:{doc.uid}"] = announced.get(doc.uid, "-")
         share = shares.get(doc.uid)

@@ -110,7 +110,19 @@ def discussion_feed(doc: Document, index: SiteIndex, public: PublicState,
                     site + doc.url(lang), site + stem, lang)
         return render_feeds(feed, newest_first(
             document_events(doc, index, public, reports_dir, lang, site, _)))
-    return stem, ("index", f"public:{doc.uid}", f"report:{doc.uid}"), make
+    return stem, feed_keys(doc), make
+
+
+def feed_keys(doc: Document) -> tuple[str, ...]:
+    """What one document's entries in a feed are made from (generator.deps): its metadata and
+    state body, the day as far as it matters, and for a discussion its public share and final
+    report. Not the whole index: one document added or changed re-renders only its own feeds."""
+    keys = [f"meta:{doc.uid}", f"day:{doc.uid}"]
+    if doc.administrator:
+        keys.append(f"admin:{doc.administrator}")
+    if doc.doc_type.discussion:
+        keys += [f"public:{doc.uid}", f"report:{doc.uid}"]
+    return tuple(keys)
 
 
 def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None, lang: str,
@@ -124,19 +136,20 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
-    def doc_keys(doc: Document) -> tuple[str, ...]:
-        return (f"public:{doc.uid}", f"report:{doc.uid}")
-
     out = []
     for code, admin in sorted(index.administrators.items()):
         mine = [doc for doc in docs if doc.administrator == code]
         stem = admin_feed_path(lang, code)
 
-        def make(admin=admin, mine=mine, stem=stem, code=code) -> dict[str, bytes]:
+        materials = [doc for doc in index.documents.values()
+                     if doc.administrator == code and not doc.doc_type.discussion
+                     and not doc.generated]
+
+        def make(admin=admin, mine=mine, stem=stem, code=code,
+                 materials=materials) -> dict[str, bytes]:
             items = [item for doc in mine for item in events(doc)]
-            for doc in index.documents.values():
-                if (doc.administrator == code and not doc.doc_type.discussion
-                        and not doc.generated and doc.date <= index.today):
+            for doc in materials:
+                if doc.date <= index.today:
                     items.append(FeedItem(doc.uid, f"{type_label(doc, _)}: {doc.title(lang)}",
                                           site + doc.url(lang), type_label(doc, _), doc.date))
             feed = Feed(f"{admin.name[lang]} — {brand}",
@@ -145,7 +158,8 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
                         % {"body": admin.name[lang]},
                         f"{site}/{lang}/administrators/{code}/", site + stem, lang)
             return render_feeds(feed, newest_first(items))
-        out.append((stem, ("index", *[k for doc in mine for k in doc_keys(doc)]), make))
+        keys = {f"admin:{code}"}.union(*(feed_keys(doc) for doc in mine + materials))
+        out.append((stem, tuple(sorted(keys)), make))
     return out
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 ZERO = {"for": 0, "against": 0}
 
 
-def _day(value: str | None) -> dt.date | None:
+def day_of(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
 
@@ -35,8 +35,8 @@ def public_state(snapshot: dict | None) -> PublicState:
         return PublicState()
     grouped: dict[str, dict[str, list[dict]]] = {}
     for item in snapshot.get("proposals", []):
-        entry = dict(item, published_date=_day(item.get("published")),
-                     answer_date=_day((item.get("answer") or {}).get("date")))
+        entry = dict(item, published_date=day_of(item.get("published")),
+                     answer_date=day_of((item.get("answer") or {}).get("date")))
         grouped.setdefault(item["document"], {}).setdefault(item["part"], []).append(entry)
     return PublicState(dict(snapshot.get("documents", {})), grouped)
 
