@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 from generator.compliance import REPORTS_DUE, Check
 from generator.content import Document, SiteIndex, read_header
+from generator.letters import KK_LETTERS, letter_counts  # noqa: F401 (KK_LETTERS: the page)
 
-KK_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 KK_MIN_SHARE = 0.02     # ordinary Kazakh prose has 6-12 %
 RU_MAX_SHARE = 0.005
 MIN_LETTERS = 40        # shorter texts are not judged
@@ -46,27 +45,24 @@ def body_text(doc: Document, lang: str) -> str:
 
 def kazakh_share(text: str) -> tuple[float, int]:
     """The share of Kazakh-specific letters among the Cyrillic letters, and how many letters."""
-    cyrillic = [c for c in text if c.isalpha() and "CYRILLIC" in unicodedata.name(c, "")]
-    letters = sum(1 for c in text if c.isalpha())
-    if not cyrillic:
-        return 0.0, letters
-    return sum(c in KK_LETTERS for c in cyrillic) / len(cyrillic), letters
+    counts = letter_counts(text)
+    return counts.kazakh_share, counts.letters
 
 
 def _languages(index: SiteIndex) -> list[Check]:
-    """R3: each language version is a real text in its language."""
+    """R3: each language version is a real text in its language (the letters were counted when
+    the content was read: ``Document.letters``)."""
     checks = []
     for doc in index.documents.values():
         if doc.generated:
             continue
         for lang in LANGUAGES:
-            text = body_text(doc, lang)
-            share, letters = kazakh_share(text)
-            if letters < MIN_LETTERS:
+            counts = doc.letters.get(lang) or letter_counts(body_text(doc, lang))
+            share = counts.kazakh_share
+            if counts.letters < MIN_LETTERS:
                 continue
-            cyrillic = sum(1 for c in text if c.isalpha() and "CYRILLIC" in unicodedata.name(c, ""))
             ok = share >= KK_MIN_SHARE if lang == "kk" else (
-                share <= RU_MAX_SHARE and cyrillic >= letters / 2)
+                share <= RU_MAX_SHARE and counts.cyrillic >= counts.letters / 2)
             checks.append(Check("R3", f"language_{lang}", doc.administrator, ok, doc.uid,
                                 detail={"kazakh_letters": f"{share:.1%}"}))
     return checks

@@ -22,6 +22,7 @@ from ashyq.doctypes import (
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 from generator.content_cache import ContentCache, folder_key, stat_key
+from generator.letters import LetterCounts, letter_counts
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Document:
     meta_digest: str = ""  # a hash of what lists show: metadata, parts, dates, status
     declared_posted: dt.date | None = None  # the ``posted`` typed in the header
     first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
+    letters: dict[str, LetterCounts] = field(default_factory=dict)  # per language (R3)
 
     @property
     def type(self) -> str:
@@ -347,14 +349,16 @@ def _hash(text: str | bytes) -> str:
                            digest_size=12).hexdigest()
 
 
-def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str]:
-    """A file's metadata, its part headings (passports and reports), the hash of its bytes
-    and the hash of what lists show of it (metadata and headings)."""
+def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str, LetterCounts]:
+    """A file's metadata, its part headings (passports and reports), the hash of its bytes,
+    the hash of what lists show of it (metadata and headings) and the letters of its title and
+    body (the R3 language check)."""
     meta, body, offset = parse_header(data.decode("utf-8"))
     doc_type = DOC_TYPES.get(meta.get("type", ""))
     parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
     shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
-    return meta, parts, _hash(data), _hash(repr((sorted(meta.items()), shown)))
+    return (meta, parts, _hash(data), _hash(repr((sorted(meta.items()), shown))),
+            letter_counts(meta.get("title", "") + "\n" + "\n".join(body)))
 
 
 def _markdown_files(content_dir: Path) -> list[str]:
@@ -388,6 +392,7 @@ def load_content(content_dir: Path, today: dt.date,
     by_uid: dict[str, dict[str, tuple[Path, dict[str, str], list]]] = {}
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
+    letters: dict[str, LetterCounts] = {}
     for name in _markdown_files(content_dir):
         path = Path(name)
         lang = _language_of(path)
@@ -395,7 +400,8 @@ def load_content(content_dir: Path, today: dt.date,
             problems.append(Problem(str(path), "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
-        meta, parts, digests[name], meta_digests[name] = cache.file(name, _parse_file)
+        meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(name,
+                                                                                   _parse_file)
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",
@@ -429,6 +435,7 @@ def load_content(content_dir: Path, today: dt.date,
         doc = Document(uid, DOC_TYPES[types.pop()],
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
+        doc.letters = {lang: letters[str(versions[lang][0])] for lang in LANGUAGES}
         names = [str(doc.sources[lang]) for lang in LANGUAGES]
         folder = doc.sources[LANGUAGES[0]].parent / ATTACHMENTS_DIR
         key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),

@@ -24,8 +24,8 @@ from ashyq.files import atomic_write
 VERSION = 1
 _ROOT = Path(__file__).resolve().parent.parent
 #: The code whose results are cached: a change to it empties the cache.
-_READERS = ("generator/content.py", "generator/content_cache.py", "ashyq/doctypes.py",
-            "ashyq/workdays.py")
+_READERS = ("generator/content.py", "generator/content_cache.py", "generator/letters.py",
+            "ashyq/doctypes.py", "ashyq/workdays.py")
 
 
 def _salt() -> str:

@@ -145,3 +145,18 @@ def test_a_content_problem_is_reported_beside_every_other_check(small_content, m
     assert "FAIL [R3] " in out.output and ": content problem" in out.output and "no kk version" in out.output
     assert "[R7] AUD-EARLY: audit before receipt" in out.output
     assert "[R12] BP-2026-261-002: press release missing" in out.output
+
+
+def test_r3_letters_are_counted_as_unicode_names_them():
+    """generator.letters counts with regular expressions over a precomputed set: that set is
+    exactly the characters Python calls letters whose Unicode name says CYRILLIC."""
+    import unicodedata
+
+    from generator.letters import CYRILLIC_LETTERS, letter_counts
+    named = {chr(c) for c in range(0x110000)
+             if chr(c).isalpha() and "CYRILLIC" in unicodedata.name(chr(c), "")}
+    assert CYRILLIC_LETTERS == named
+    text = "Бюджеттік бағдарлама қаржыландыру, Ӛ ꙮ ᲀ Budget 2027 — әғқңөұүһі ӘҒҚҢӨҰҮҺІ!"
+    cyrillic = [c for c in text if c in named]
+    assert letter_counts(text) == (sum(c.isalpha() for c in text), len(cyrillic),
+                                   sum(c in "әғқңөұүһіӘҒҚҢӨҰҮҺІ" for c in cyrillic))
