@@ -165,7 +165,7 @@ def test_headers_are_the_codes_own(stack):
     assert theme.status == 200 and theme.headers["Cache-Control"] == "public, max-age=86400"
     search, _ = browser.request("GET", "/kk/search/")
     assert "'wasm-unsafe-eval'" in search.headers["Content-Security-Policy"]
-    for hidden in ("/.ashyq-build.json", "/kk/.hidden"):  # build state, temporary files
+    for hidden in ("/.ashyq-build.json", "/.ashyq-theme.json", "/kk/.hidden"):  # build state
         response, body = browser.request("GET", hidden)
         assert response.status == 404 and b"<html" in body, hidden
     assert browser.request("GET", "/../.output.builds/")[0].status == 400  # nginx refuses
