@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.headers import add_security_headers
+from ashyq.theme import IMMUTABLE, is_hashed
 
 
 def site_csp(ncalayer_url: str | None = None) -> str:
@@ -74,11 +75,15 @@ class StaticSite:
             # a Range that cannot be parsed is ignored, the whole file is sent
         try:
             # Pages change when decisions are published: browsers revalidate them (ETag) every
-            # time; theme files and downloads may be cached for an hour.
+            # time; a theme file under its hashed name never changes (a year, immutable);
+            # other theme files and downloads may be cached for an hour.
             html = relative.endswith(".html")
             response = send_from_directory(root, relative, environ, max_age=0 if html else 3600)
             if html:
                 response.cache_control.no_cache = True
+            elif is_hashed(path):
+                response.headers["Cache-Control"] = IMMUTABLE
+                response.headers.pop("Expires", None)  # max-age says it all
         except NotFound:
             response = self.not_found(root, relative)
         except RequestedRangeNotSatisfiable as exc:  # beyond the end: 416 with the real length
