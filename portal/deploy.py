@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ashyq.theme import HASHED, IMMUTABLE
+from portal.language import nginx_maps
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "ashyq.conf.in"
@@ -98,6 +99,7 @@ def render_nginx(site: NginxSite) -> str:
         "HASHED_THEME": HASHED.pattern,
         "HASHED_THEME_HEADERS": _headers(dict(sets["page"],
                                               **{"Cache-Control": HASHED_THEME_CACHE})),
+        "LANGUAGE_MAPS": nginx_maps(),
         "SEARCH_HEADERS": _headers(dict(sets["search"], **{"Cache-Control": "$ashyq_cache"})),
         "PAGE_HEADERS": page,
     }

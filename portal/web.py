@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.headers import add_security_headers
 from ashyq.theme import IMMUTABLE, is_hashed
+from portal.language import best_language
 
 
 def site_csp(ncalayer_url: str | None = None) -> str:
@@ -59,7 +60,7 @@ class StaticSite:
         root = os.path.realpath(self.output)
         path = request.path
         if path == "/":
-            lang = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+            lang = best_language(request.headers.get("Accept-Language"))  # as nginx does
             response = redirect(f"/{lang}/", 302)
             response.vary.add("Accept-Language")
             return response
