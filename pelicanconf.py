@@ -60,4 +60,8 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "var/cache/pelican"
 THEME_STATIC_DIR = "theme"
+# Templates name theme files through it: content-hashed names, cached a year (ashyq/theme.py).
+from ashyq.theme import theme_url as _theme_url  # noqa: E402
+
+JINJA_FILTERS = {"theme_url": _theme_url}
 DELETE_OUTPUT_DIRECTORY = False

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
+from ashyq.theme import theme_url
 
 CATALOG_DIR = Path(__file__).parent / "translations"
 DOMAIN = "messages"
@@ -56,12 +57,14 @@ def gettext_for(lang: str):
 def environment(templates: Path) -> jinja2.Environment:
     """A Jinja environment with the site's options (``pelicanconf.JINJA_ENVIRONMENT``) and
     date filters, for pages written outside Pelican's generators (the open data page); each
-    language's ``_`` is a global named after it (``kk("...")``, ``ru("...")``)."""
+    language's ``_`` is a global named after it (``kk("...")``, ``ru("...")``). Theme files
+    go through ``theme_url`` (``ashyq.theme``): render with ``OUTPUT_PATH``, the site's folder."""
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
                              autoescape=jinja2.select_autoescape(), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update({lang: gettext_for(lang) for lang in LANGUAGES})
-    env.filters.update(date_long=date_long, date_short=date_short)
+    env.filters.update(date_long=date_long, date_short=date_short, theme_url=theme_url)
     return env
 
 

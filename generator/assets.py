@@ -7,12 +7,15 @@ before; only lines that are wholly a ``//`` comment go (no theme script spans a 
 literal over lines, which this would change - tests/test_build.py checks the served scripts
 still parse). Files are replaced through :func:`ashyq.files.atomic_write` (a new inode), so a
 build directory sharing a file with the previous build by hard link never changes it.
+
+:func:`serve_theme` then gives every served theme file its content-hashed name (``ashyq.theme``).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from ashyq import theme
 from ashyq.files import atomic_write
 
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -40,3 +43,10 @@ def compact_theme(site: Path, theme_dir: str = "theme") -> int:
             atomic_write(path, served)
             saved += len(text.encode("utf-8")) - len(served.encode("utf-8"))
     return saved
+
+
+def serve_theme(site: Path) -> dict[str, str]:
+    """The theme under ``site/theme`` as served: compacted, then each file also under its
+    content-hashed name (``ashyq.theme.publish``); returns source name -> served name."""
+    compact_theme(site, theme.THEME_DIR)
+    return theme.publish(site)

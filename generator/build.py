@@ -26,7 +26,7 @@ from ashyq import clock
 from ashyq.budget import DATA_DIR
 from ashyq.files import atomic_write
 from ashyq.i18n import compile_catalogs
-from generator.assets import compact_theme
+from generator.assets import serve_theme
 from generator.content import SiteIndex, load_content
 from generator.content_cache import ContentCache
 from generator.deps import Record, digest, file_digest, fingerprints, tree_digest
@@ -237,7 +237,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     try:
         render(index, build_dir, cache_dir, site_url, snapshot,
                {**(settings or {}), "ASHYQ_RENDER": sink})
-        compact_theme(build_dir)  # the theme's scripts and styles as served (page weight)
+        serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
         sink.flush()
         emit_certificate(sink, record, (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE"))
         emit_open_data(sink, index, shown)

@@ -234,7 +234,7 @@ def emit_open_data(sink, index, snapshot: dict | None) -> None:
             others = {p.removeprefix(OPENDATA_DIR + "/"): (build_dir / p).stat().st_size
                       for p in sink.record.outputs
                       if p.startswith(OPENDATA_DIR + "/") and p.count("/") > 1}
-            made.update(open_data_files(index, snapshot, manifest, others))
+            made.update(open_data_files(index, snapshot, manifest, others, build_dir))
         return made[name]
     previous = [p for p, k in sink.previous.outputs.items() if k == keys] \
         if sink.previous else []

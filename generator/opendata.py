@@ -395,9 +395,11 @@ def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
 
 # -- writing -----------------------------------------------------------------------------
 def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
-                    others: dict[str, int] | None = None) -> dict[str, bytes]:
+                    others: dict[str, int] | None = None,
+                    site: Path | None = None) -> dict[str, bytes]:
     """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
-    bytes of ``documents.json``, ``others`` the files of other writers (path -> size)."""
+    bytes of ``documents.json``, ``others`` the files of other writers (path -> size),
+    ``site`` the build directory (its theme files' names, ``ashyq.theme``)."""
     found = tables(index, snapshot)
     files: dict[str, bytes] = {}
     for table in found:
@@ -408,7 +410,7 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
     files[PACKAGE] = _json(descriptor)
     from generator.opendata_page import page
 
-    files[PAGE] = page(descriptor, found, files, manifest, others or {})
+    files[PAGE] = page(descriptor, found, files, manifest, others or {}, site)
     return files
 
 
@@ -434,7 +436,7 @@ def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
     others = {p.relative_to(folder).as_posix(): p.stat().st_size
               for p in folder.glob("*/**/*") if p.is_file() and not p.name.startswith(".")}
     written = {}
-    files = open_data_files(index, snapshot, manifest, others)
+    files = open_data_files(index, snapshot, manifest, others, Path(build_dir))
     for name, data in files.items():
         atomic_write(folder / name, data, unchanged_ok=True)
         written[name] = folder / name

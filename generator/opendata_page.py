@@ -56,10 +56,11 @@ def _other(path: str, lang: str) -> str:
 
 
 def page(descriptor: dict, found: list[Table], files: dict[str, bytes],
-         manifest: bytes | None, others: dict[str, int]) -> bytes:
+         manifest: bytes | None, others: dict[str, int], site: Path | None = None) -> bytes:
     """``/opendata/index.html``: one page in both languages (Kazakh, with Russian marked),
     listing every file with its format, size and description; ``others`` are the files
-    (path -> size) that other parts of the build write in subfolders."""
+    (path -> size) that other parts of the build write in subfolders; ``site`` is the build
+    directory, whose theme files the page names (``ashyq.theme``)."""
     def entry(path: str, size: int, message: str) -> dict:
         return {"path": path, "format": path.rpartition(".")[2].upper(), "size": _size(size),
                 "description": {lang: gettext(lang)(message) for lang in LANGUAGES}}
@@ -75,5 +76,5 @@ def page(descriptor: dict, found: list[Table], files: dict[str, bytes],
     created = dt.datetime.fromisoformat(descriptor["created"])
     html = _environment().get_template("opendata.html").render(
         files=listed, created=created, license=LICENSE, package=descriptor,
-        policy=page_policy())
+        policy=page_policy(), OUTPUT_PATH=str(site) if site else None)
     return html.encode("utf-8")

@@ -23,6 +23,7 @@ from ashyq import clock
 from ashyq.doctypes import LANGUAGES, MATERIAL_SECTIONS
 from ashyq.i18n import (compile_catalogs, date_long, date_short, file_size, number, one_period,
                         translations)
+from ashyq.theme import theme_url
 from generator import follow
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
@@ -95,7 +96,8 @@ def iso_date(value) -> dt.date:
 
 #: The filters every page template may use (the report benchmark renders with these too).
 TEMPLATE_FILTERS = {"date_long": date_long, "date_short": date_short, "filesize": file_size,
-                    "one_period": one_period, "number": number, "iso_date": iso_date}
+                    "one_period": one_period, "number": number, "iso_date": iso_date,
+                    "theme_url": theme_url}  # also every generator's (pelicanconf.JINJA_FILTERS)
 
 
 class SiteGenerator(Generator):

@@ -13,6 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ashyq.theme import HASHED, IMMUTABLE
+from portal.language import nginx_maps
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "ashyq.conf.in"
 
@@ -22,8 +25,10 @@ HSTS = "max-age=63072000; includeSubDomains"
 PAGE_CACHE = "no-cache"
 #: Downloads (open data, reports, attachments, the search index) as `ashyq serve` sends them.
 FILE_CACHE = "public, max-age=3600"
-#: Theme files: a day; after that the ETag revalidates them.
+#: Theme files under their plain names: a day; after that the ETag revalidates them.
 THEME_CACHE = "public, max-age=86400"
+#: Theme files under content-hashed names (the only ones pages name): a year, never revalidated.
+HASHED_THEME_CACHE = IMMUTABLE
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,10 @@ def render_nginx(site: NginxSite) -> str:
         "SERVER_NAME": site.server_name, "OUTPUT": str(site.output),
         "REDIRECT_HEADERS": _headers(sets["base"]), "PROXY": proxy,
         "THEME_HEADERS": _headers(dict(sets["page"], **{"Cache-Control": THEME_CACHE})),
+        "HASHED_THEME": HASHED.pattern,
+        "HASHED_THEME_HEADERS": _headers(dict(sets["page"],
+                                              **{"Cache-Control": HASHED_THEME_CACHE})),
+        "LANGUAGE_MAPS": nginx_maps(),
         "SEARCH_HEADERS": _headers(dict(sets["search"], **{"Cache-Control": "$ashyq_cache"})),
         "PAGE_HEADERS": page,
     }

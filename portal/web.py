@@ -13,6 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 from ashyq.headers import add_security_headers
+from ashyq.theme import IMMUTABLE, is_hashed
+from portal.language import best_language
 
 
 def site_csp(ncalayer_url: str | None = None) -> str:
@@ -58,7 +60,7 @@ class StaticSite:
         root = os.path.realpath(self.output)
         path = request.path
         if path == "/":
-            lang = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+            lang = best_language(request.headers.get("Accept-Language"))  # as nginx does
             response = redirect(f"/{lang}/", 302)
             response.vary.add("Accept-Language")
             return response
@@ -74,11 +76,15 @@ class StaticSite:
             # a Range that cannot be parsed is ignored, the whole file is sent
         try:
             # Pages change when decisions are published: browsers revalidate them (ETag) every
-            # time; theme files and downloads may be cached for an hour.
+            # time; a theme file under its hashed name never changes (a year, immutable);
+            # other theme files and downloads may be cached for an hour.
             html = relative.endswith(".html")
             response = send_from_directory(root, relative, environ, max_age=0 if html else 3600)
             if html:
                 response.cache_control.no_cache = True
+            elif is_hashed(path):
+                response.headers["Cache-Control"] = IMMUTABLE
+                response.headers.pop("Expires", None)  # max-age says it all
         except NotFound:
             response = self.not_found(root, relative)
         except RequestedRangeNotSatisfiable as exc:  # beyond the end: 416 with the real length

@@ -18,6 +18,7 @@ from ashyq import settings as ashyq_settings
 from ashyq.headers import API_CSP, add_security_headers
 from ashyq.i18n import compile_catalogs
 from ashyq.settings import SETTINGS
+from ashyq.theme import theme_url
 from submit_api import db, errors
 from submit_api.limits import limiter
 
@@ -68,6 +69,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.init_app(app)
     errors.init_app(app)
+    # The office and follow pages share the site's theme files, by the served build's names.
+    app.jinja_env.filters["theme_url"] = theme_url
+    app.context_processor(lambda: {"OUTPUT_PATH": app.config["OUTPUT"]})
     csrf = CSRFProtect(app)
     limiter.init_app(app)
 

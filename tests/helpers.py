@@ -26,6 +26,20 @@ SAMPLE_CONTENT = ROOT / "content"
 
 
 DEMO_TODAY = dt.date(2026, 12, 1)  # the date the demo (make run) is pinned to
+#: Accept-Language -> where "/" goes, for nginx (test_stack) and `ashyq serve` (test_web) alike
+#: (portal/language.py): q-values weigh, q=0 refuses, the first named wins a tie, Kazakh else.
+ACCEPT_LANGUAGE = [
+    (None, "kk"), ("en", "kk"), ("de, ru", "ru"), ("ru-RU,ru;q=0.9", "ru"),
+    ("en-US, kk;q=0.8, ru;q=0.5", "kk"), ("kk-KZ,kk;q=0.9", "kk"), ("en;q=0.9,ru;q=0.5", "ru"),
+    ("ru;q=0, kk", "kk"), ("kk;q=0.1, ru;q=0.9", "ru"), ("ru;q=0.9, kk;q=0.1", "ru"),
+    ("kk;q=0, en", "ru"), ("ru;q=0", "kk"), ("kk;q=0, ru;q=0", "kk"),
+    ("ru;q=0.5, kk;q=0.5", "ru"), ("kk, ru", "kk"), ("ru, kk", "ru"),
+    ("ru;q=0.85, kk;q=0.9", "kk"), ("kk;q=0.123, ru;q=0.12", "kk"),
+    ("KK-kz;Q=0.7, RU;q=0.6", "kk"), ("ru_RU;q=0.4,kk_KZ;q=0.6", "kk"),
+    ("en;q=0.9, ru;q=0.8, kk;q=1", "kk"), ("ru;q=0.000, kk;q=0.000", "kk"),
+    ("ru-RU;q=0.001, en", "ru"), ("kkx, ru", "ru"), ("kk-KZ, kk;q=0", "kk"),
+    ("ru ; q = 0.3 , kk ; q = 0.2", "ru"),
+]
 ADMINISTRATORS = """\
 [[administrator]]
 code = "225"
