@@ -61,7 +61,7 @@ result = build(Path(content), Path(out), cache_dir=Path(cache),
                today=dt.date.fromisoformat(today), site_url=site_url)
 print(json.dumps({"pages": result.pages, "documents": result.documents,
                   "rendered": result.rendered, "carried": result.carried,
-                  "build_dir": str(result.build_dir)}))
+                  "swapped_at": result.swapped_at, "build_dir": str(result.build_dir)}))
 """
 
 
@@ -86,6 +86,7 @@ class Scenario:
     carried: int | None = None
     search_lag: float | None = None  # seconds from the swap to the new search index
     cpu: float | None = None  # CPU seconds (the detached search indexer not included)
+    swapped: float | None = None  # seconds from the start until the new site was swapped in
 
 
 @dataclass
@@ -195,12 +196,13 @@ def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date
             return False
         indexed.setdefault("at", time.perf_counter())
         return True
-    started = time.perf_counter()
+    started, started_epoch = time.perf_counter(), time.time()
     measure = run_child(cmd, PROJECT_ROOT, log, str(work), until=search_done)
     result = json.loads(measure.stdout.strip().splitlines()[-1])
     lag = indexed["at"] - started - measure.seconds
+    swapped = result["swapped_at"] - started_epoch if result["swapped_at"] else None
     return Scenario(log.stem, measure.seconds, measure.rss_mb, measure.pss_mb,
-                    result["rendered"], result["carried"], max(0.0, lag), measure.cpu)
+                    result["rendered"], result["carried"], max(0.0, lag), measure.cpu, swapped)
 
 
 def edit_one(content: Path) -> None:
@@ -240,7 +242,8 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
         row.scenarios[name] = scenario
         if name == "cold":
             row.pages = count_pages(out)
-        print(f"  ashyq {name}: {scenario.seconds:.1f} s ({scenario.cpu:.1f} s CPU), peak {scenario.rss_mb:.0f} MB RSS / "
+        swap = "no new site" if scenario.swapped is None else f"swapped in at {scenario.swapped:.1f} s"
+        print(f"  ashyq {name}: {scenario.seconds:.1f} s ({swap}; {scenario.cpu:.1f} s CPU), peak {scenario.rss_mb:.0f} MB RSS / "
               f"{scenario.pss_mb:.0f} MB PSS, {scenario.rendered} rendered, "
               f"{scenario.carried} carried; search index {scenario.search_lag:.1f} s later",
               flush=True)

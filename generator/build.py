@@ -76,6 +76,7 @@ class BuildResult:
     seconds: float
     rendered: int = 0  # outputs rendered by this build
     carried: int = 0  # outputs carried over from the previous build unchanged
+    swapped_at: float = 0.0  # time.time() when the new site was swapped in (0: no new site)
 
 
 def builds_dir(output: Path) -> Path:
@@ -259,6 +260,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     swap_in(output, build_dir)
+    swapped_at = time.time()
     cache.save()
     if background:
         start_background_index(build_dir)
@@ -268,4 +270,4 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",
              pages, len(index.documents), output, seconds, len(sink.rendered), sink.carried)
     return BuildResult(output, build_dir, len(index.documents), pages, seconds,
-                       len(sink.rendered), sink.carried)
+                       len(sink.rendered), sink.carried, swapped_at)
