@@ -58,11 +58,18 @@ class WorkingCalendar:
         self._kz = holidays.KZ()
         self._off = {t.day_off for t in self.transfers} | set(self.extra_holidays)
         self._worked = {t.working_day for t in self.transfers} | set(self.working_days)
+        self._known: dict[dt.date, bool] = {}  # days answered (every deadline asks again)
 
     def is_working_day(self, day: dt.date) -> bool:
         """True when ``day`` is worked in Kazakhstan. The overrides come first: a weekend day
         made a working day is worked; a day off added is rested; a cancelled holiday is an
         ordinary day; otherwise ``holidays.KZ`` decides."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._decide(day)
+        return known
+
+    def _decide(self, day: dt.date) -> bool:
         if day in self._worked:
             return True
         if day in self._off:

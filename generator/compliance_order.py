@@ -20,11 +20,9 @@ from pathlib import Path
 from ashyq.doctypes import LANGUAGES
 from generator.compliance import REPORTS_DUE, Check
 from generator.content import Document, SiteIndex, read_header
-from generator.letters import KK_LETTERS, letter_counts  # noqa: F401 (KK_LETTERS: the page)
+from generator.letters import (KK_LETTERS, KK_MIN_SHARE, MIN_LETTERS,  # noqa: F401 (the page)
+                              RU_MAX_SHARE, language_verdict, letter_counts)
 
-KK_MIN_SHARE = 0.02     # ordinary Kazakh prose has 6-12 %
-RU_MAX_SHARE = 0.005
-MIN_LETTERS = 40        # shorter texts are not judged
 #: R10: files that can confirm the facts of implementation (documents, tables, scans, photos)
 DOCUMENT_TYPES = {".pdf": b"%PDF", ".docx": b"PK", ".xlsx": b"PK", ".odt": b"PK", ".ods": b"PK",
                   ".doc": b"\xd0\xcf\x11\xe0", ".xls": b"\xd0\xcf\x11\xe0", ".png": b"\x89PNG",
@@ -57,14 +55,12 @@ def _languages(index: SiteIndex) -> list[Check]:
         if doc.generated:
             continue
         for lang in LANGUAGES:
-            counts = doc.letters.get(lang) or letter_counts(body_text(doc, lang))
-            share = counts.kazakh_share
-            if counts.letters < MIN_LETTERS:
-                continue
-            ok = share >= KK_MIN_SHARE if lang == "kk" else (
-                share <= RU_MAX_SHARE and counts.cyrillic >= counts.letters / 2)
-            checks.append(Check("R3", f"language_{lang}", doc.administrator, ok, doc.uid,
-                                detail={"kazakh_letters": f"{share:.1%}"}))
+            verdict = language_verdict(
+                doc.letters.get(lang) or letter_counts(body_text(doc, lang)), lang)
+            if verdict is not None:
+                ok, share = verdict
+                checks.append(Check("R3", f"language_{lang}", doc.administrator, ok, doc.uid,
+                                    detail={"kazakh_letters": share}))
     return checks
 
 

@@ -24,6 +24,8 @@ Input keys:
 ``press``          every press release's body (the press feed quotes their first paragraphs)
 ``snapshot``       the whole public snapshot (open data)
 ``budget``         the budget execution datasets (R4)
+``compliance``     the index, the snapshot, the press releases' bodies, each text's R3 verdict
+                   and the implementation reports' files (the compliance pages)
 ``site``           the build's language-neutral pages: needs nothing beyond ``global``
 
 The ``global`` fingerprint covers the templates, theme, catalogs, settings and the generator's
@@ -39,6 +41,7 @@ from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
+from generator.letters import language_verdict
 from generator.public_state import day_of
 
 RECORD = ".ashyq-deps.json"
@@ -144,6 +147,21 @@ def last_event(doc, share: list | None) -> dt.date:
     return max(days)
 
 
+def compliance_inputs(index, found: dict[str, str]) -> list:
+    """What the compliance checks read of the documents' files beyond their metadata: each
+    text's R3 verdict (so an edit that keeps every verdict leaves the pages alone), and the
+    files of implementation reports, whose attachments R10 opens."""
+    seen = []
+    for uid, doc in sorted(index.documents.items()):
+        if doc.generated:
+            continue
+        if doc.type == "implementation_report" or len(doc.letters) != len(LANGUAGES):
+            seen.append((uid, found[f"src:{uid}"]))
+        else:
+            seen.append((uid, [language_verdict(doc.letters[lang], lang) for lang in LANGUAGES]))
+    return seen
+
+
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
@@ -187,8 +205,9 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
-    # the compliance pages judge texts, attachments (R3, R10, R12) and the record (R9-R17)
-    found["compliance"] = digest(found["index"], found["snapshot"],
-                                 sorted(v for k, v in found.items() if k.startswith("src:")))
+    # the compliance pages judge texts (R3: by the verdict on each text's letters; R12: the
+    # press releases' bodies), implementation reports' attachments (R10) and the record (R9-R17)
+    found["compliance"] = digest(found["index"], found["snapshot"], found["press"],
+                                 compliance_inputs(index, found))
     found["site"] = "-"
     return found

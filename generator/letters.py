@@ -13,6 +13,9 @@ import unicodedata
 from typing import NamedTuple
 
 KK_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+KK_MIN_SHARE = 0.02     # ordinary Kazakh prose has 6-12 %
+RU_MAX_SHARE = 0.005
+MIN_LETTERS = 40        # shorter texts are not judged
 #: The blocks that hold every character named CYRILLIC (Unicode 15).
 CYRILLIC_BLOCKS = ((0x0400, 0x052F), (0x1C80, 0x1C8F), (0x1D00, 0x1DBF), (0x2DE0, 0x2DFF),
                    (0xA640, 0xA69F), (0xFE2E, 0xFE2F), (0x1E030, 0x1E08F))
@@ -43,3 +46,16 @@ class LetterCounts(NamedTuple):
 def letter_counts(text: str) -> LetterCounts:
     return LetterCounts(sum(map(str.isalpha, text)), len(_CYRILLIC.findall(text)),
                         len(_KAZAKH.findall(text)))
+
+
+def language_verdict(counts: LetterCounts, lang: str) -> tuple[bool, str] | None:
+    """R3: whether a ``lang`` text with these letters is in its language, and the share of
+    Kazakh letters as the compliance page shows it; None for a text too short to judge. (The
+    build's record keys the compliance pages on these verdicts, not on every text's bytes.)"""
+    if counts.letters < MIN_LETTERS:
+        return None
+    share = counts.kazakh_share
+    ok = share >= KK_MIN_SHARE if lang == "kk" else (
+        share <= RU_MAX_SHARE and counts.cyrillic >= counts.letters / 2)
+    return ok, f"{share:.1%}"
+

@@ -60,6 +60,7 @@ class RenderPath:
         self.pending: list[Output] = []
         self.carried = 0
         self.rendered: list[str] = []
+        self._folders: set[str] = set()  # folders of the build directory made so far
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make) -> None:
@@ -77,9 +78,10 @@ class RenderPath:
         self.pending.append(output)
 
     def is_fresh(self, output: Output) -> bool:
+        """Made from exactly these inputs, all unchanged since the previous build (whose file
+        must still be there: :meth:`_carry` says)."""
         return (self.previous is not None and self.previous_dir is not None
-                and self.previous.is_fresh(output.path, output.keys, self.record.inputs)
-                and (self.previous_dir / output.path).is_file())
+                and self.previous.is_fresh(output.path, output.keys, self.record.inputs))
 
     # -- writing ---------------------------------------------------------------------------
     def flush(self) -> None:
@@ -87,9 +89,7 @@ class RenderPath:
         pending, self.pending = self.pending, []
         dirty = []
         for output in pending:
-            if self.is_fresh(output):
-                self._carry(output.path)
-            else:
+            if not (self.is_fresh(output) and self._carry(output.path)):
                 dirty.append(output)
         # Forking is safe only without other threads (a server's threads may hold locks).
         if len(dirty) >= PARALLEL_FROM and self.workers > 1 and threading.active_count() == 1:
@@ -99,17 +99,21 @@ class RenderPath:
                 self._write(output)
         self.rendered += [o.path for o in dirty]
 
-    def _carry(self, path: str) -> None:
-        target = self.build_dir / path
-        source = self.previous_dir / path
-        if target == source:  # updating the live build in place: nothing to do
-            return
+    def _carry(self, path: str) -> bool:
+        """Hard-link ``path`` from the previous build; False when its file is not there.
+        (Strings and a set of made folders, not pathlib: 130,000 outputs at 20,000 documents.)"""
+        if self.build_dir == self.previous_dir:  # updating the live build in place
+            return os.path.isfile(os.path.join(self.build_dir, path))
+        folder = path.rpartition("/")[0]
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.build_dir, folder), exist_ok=True)
+            self._folders.add(folder)
         try:
-            os.link(source, target)
-        except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
+            os.link(os.path.join(self.previous_dir, path), os.path.join(self.build_dir, path))
+        except FileNotFoundError:  # the previous build lost it: render it again
+            return False
         self.carried += 1
+        return True
 
     def _write(self, output: Output) -> None:
         target = self.build_dir / output.path

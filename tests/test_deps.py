@@ -61,6 +61,15 @@ def edit_text(content, theme):
         path.write_text(edited, encoding="utf-8")
 
 
+def kazakh_text_in_russian(content, theme):
+    """R3: the Kazakh version's text becomes Russian; the compliance pages must say so."""
+    path = content / "discussions/BP-2026-225-001" / "BP-2026-225-001.kk.md"
+    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    path.write_text(head + "\n\n" + body.replace("purpose kk.", "purpose kk. " + (
+        "Это предложение написано по-русски, а не на казахском языке, хотя файл казахский. " * 4)),
+        encoding="utf-8")
+
+
 def add_document(content, theme):
     write_document(content, "BP-2026-225-031", posted="2025-03-03")
 
@@ -89,7 +98,8 @@ def change_theme_script(content, theme):
                       encoding="utf-8")
 
 
-CHANGES = {"text edit": edit_text, "new document": add_document,
+CHANGES = {"text edit": edit_text, "R3 verdict changes": kazakh_text_in_russian,
+           "new document": add_document,
            "removed document": remove_document, "administrator renamed": rename_administrator,
            "template change": change_template, "theme script change": change_theme_script,
            "new day": None}
@@ -116,6 +126,8 @@ def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp
             <= set(fresh)
         assert all(p.startswith(("kk/discussions/BP-2026-225-001/", "ru/discussions/BP-2026-225-001/",
                                  "kk/compliance/", "ru/compliance/")) for p in fresh), fresh
+    if change == "R3 verdict changes":
+        assert "kk/compliance/index.html" in again_rendered(live)
 
 
 def again_rendered(site: Path) -> list[str]:
