@@ -25,7 +25,8 @@ Input keys:
 ``snapshot``       the whole public snapshot (open data)
 ``budget``         the budget execution datasets (R4)
 ``compliance``     the index, the snapshot, the press releases' bodies, each text's R3 verdict
-                   and the implementation reports' files (the compliance pages)
+                   and the implementation reports' files (the compliance overview)
+``compliance:<code>`` the same, with only that state body's texts and reports (its page)
 ``site``           the build's language-neutral pages: needs nothing beyond ``global``
 
 The ``global`` fingerprint covers the templates, theme, catalogs, settings and the generator's
@@ -147,18 +148,20 @@ def last_event(doc, share: list | None) -> dt.date:
     return max(days)
 
 
-def compliance_inputs(index, found: dict[str, str]) -> list:
-    """What the compliance checks read of the documents' files beyond their metadata: each
-    text's R3 verdict (so an edit that keeps every verdict leaves the pages alone), and the
-    files of implementation reports, whose attachments R10 opens."""
-    seen = []
+def compliance_inputs(index, found: dict[str, str]) -> dict[str | None, list]:
+    """What the compliance checks read of the documents' files beyond their metadata, by the
+    state body the checks are charged to: each text's R3 verdict (so an edit that keeps every
+    verdict leaves the pages alone), and the files of implementation reports, whose
+    attachments R10 opens. (R12 reads the press releases: the ``press`` key.)"""
+    seen: dict[str | None, list] = {}
     for uid, doc in sorted(index.documents.items()):
         if doc.generated:
             continue
         if doc.type == "implementation_report" or len(doc.letters) != len(LANGUAGES):
-            seen.append((uid, found[f"src:{uid}"]))
+            read = found[f"src:{uid}"]
         else:
-            seen.append((uid, [language_verdict(doc.letters[lang], lang) for lang in LANGUAGES]))
+            read = [language_verdict(doc.letters[lang], lang) for lang in LANGUAGES]
+        seen.setdefault(doc.administrator, []).append((uid, read))
     return seen
 
 
@@ -207,7 +210,10 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     found["budget"] = file_digest(*budget_files)
     # the compliance pages judge texts (R3: by the verdict on each text's letters; R12: the
     # press releases' bodies), implementation reports' attachments (R10) and the record (R9-R17)
-    found["compliance"] = digest(found["index"], found["snapshot"], found["press"],
-                                 compliance_inputs(index, found))
+    by_body = compliance_inputs(index, found)
+    common = (found["index"], found["snapshot"], found["press"])
+    found["compliance"] = digest(*common, sorted(by_body.items(), key=lambda i: str(i[0])))
+    for code in index.administrators:  # a state body's page: its own documents' texts
+        found[f"compliance:{code}"] = digest(*common, by_body.get(code, []))
     found["site"] = "-"
     return found

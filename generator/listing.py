@@ -148,7 +148,7 @@ def emit_compliance(gen, sink, admins) -> None:
         administrators=admins, calendar_source=calendar_source(gen.index.calendar),
         publication_recorded=bool((gen.snapshot or {}).get("publication")))))
     for admin in admins:
-        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), ("compliance",),
+        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), (f"compliance:{admin.code}",),
                   gen.later(lambda admin=admin: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
                       checks=grouped()["by"].get(admin.code, []))))
