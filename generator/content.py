@@ -8,6 +8,7 @@ Pelican plugin renders the bodies; the manifest, feeds and lists are computed fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -110,7 +111,7 @@ class Document:
     def type(self) -> str:
         return self.doc_type.name
 
-    @property
+    @functools.cached_property
     def administrator(self) -> str | None:
         return self.meta[LANGUAGES[0]].get("administrator") or None
 
@@ -142,11 +143,18 @@ class SiteIndex:
     administrators: dict[str, Administrator]
     documents: dict[str, Document]
     problems: list[Problem] = field(default_factory=list)  # only with strict=False
+    #: results derived from the documents, for this build (documents are only ever added,
+    #: by generator.press, so an entry is kept with the number of documents it was made from)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def of_type(self, *types: str) -> list[Document]:
         """Documents of the given types, newest first, then by uid (a stable order)."""
-        docs = [d for d in self.documents.values() if d.type in types]
-        return sorted(docs, key=lambda d: (-d.date.toordinal(), d.uid))
+        known = self.memo.get(("of_type", types))
+        if known is None or known[0] != len(self.documents):
+            docs = [d for d in self.documents.values() if d.type in types]
+            known = self.memo[("of_type", types)] = (
+                len(self.documents), sorted(docs, key=lambda d: (-d.date.toordinal(), d.uid)))
+        return list(known[1])
 
     def in_section(self, section: str) -> list[Document]:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.section == section))

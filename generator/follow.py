@@ -136,14 +136,17 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
+    discussed: dict[str | None, list[Document]] = {}
+    for doc in docs:
+        discussed.setdefault(doc.administrator, []).append(doc)
+    published: dict[str | None, list[Document]] = {}
+    for doc in index.documents.values():
+        if not doc.doc_type.discussion and not doc.generated:
+            published.setdefault(doc.administrator, []).append(doc)
     out = []
     for code, admin in sorted(index.administrators.items()):
-        mine = [doc for doc in docs if doc.administrator == code]
+        mine, materials = discussed.get(code, []), published.get(code, [])
         stem = admin_feed_path(lang, code)
-
-        materials = [doc for doc in index.documents.values()
-                     if doc.administrator == code and not doc.doc_type.discussion
-                     and not doc.generated]
 
         def make(admin=admin, mine=mine, stem=stem, code=code,
                  materials=materials) -> dict[str, bytes]:

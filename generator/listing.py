@@ -17,6 +17,7 @@ from ashyq.workdays import calendar_source
 from generator import compliance, follow
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
+from generator.content_cache import stat_key
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
@@ -108,10 +109,13 @@ def emit_site(gen, sink) -> None:
     for doc in index.documents.values():
         if doc.administrator and not doc.generated:
             by_admin.setdefault(doc.administrator, []).append(doc)
+    discussed: dict[str | None, list[Document]] = {}
+    for doc in discussions:
+        discussed.setdefault(doc.administrator, []).append(doc)
     for admin in index.administrators.values():
         mine = by_admin.get(admin.code, [])
         page(f"administrators/{admin.code}/", "administrator.html", admin=admin,
-             documents=[d for d in discussions if d.administrator == admin.code],
+             documents=discussed.get(admin.code, []),
              materials=sorted((d for d in mine if not d.doc_type.discussion),
                               key=lambda d: (-d.date.toordinal(), d.uid)))
     page("press/", "press_list.html", documents=press)
@@ -138,9 +142,14 @@ def emit_compliance(gen, sink, admins) -> None:
     checked: dict = {}
 
     def grouped():
-        if not checked:
-            checked["all"] = compliance.check(gen.index, gen.snapshot)
-            checked["by"] = compliance.by_administrator(checked["all"])
+        if not checked:  # once per build: both languages judge the same index and snapshot
+            source = gen.settings.get("ASHYQ_SNAPSHOT")
+            key = ("compliance", source, stat_key(source) if source else None,
+                   len(gen.index.documents))
+            if key not in gen.index.memo:
+                found = compliance.check(gen.index, gen.snapshot)
+                gen.index.memo[key] = (found, compliance.by_administrator(found))
+            checked["all"], checked["by"] = gen.index.memo[key]
         return checked
 
     sink.emit(page_name(gen.lang, "compliance/"), ("compliance",), gen.later(lambda: gen.page(
