@@ -92,7 +92,7 @@ class Record:
         return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
                            "inputs": dict(sorted(self.inputs.items())),
                            "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)}},
-                          ensure_ascii=False, indent=0, sort_keys=False) + "\n"
+                          ensure_ascii=False, separators=(",", ":")) + "\n"  # C encoder
 
     def save(self, build_dir: Path) -> None:
         atomic_write(Path(build_dir) / RECORD, self.to_json())

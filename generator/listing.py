@@ -205,7 +205,12 @@ def site_url(gen) -> str:
 
 
 def gettext(gen):
-    return translations(str(Path(gen.settings["I18N_GETTEXT_LOCALEDIR"])), gen.lang).gettext
+    """The generator's gettext (looked up once: every discussion's feed asks)."""
+    found = getattr(gen, "_ashyq_gettext", None)
+    if found is None:
+        found = gen._ashyq_gettext = translations(
+            str(Path(gen.settings["I18N_GETTEXT_LOCALEDIR"])), gen.lang).gettext
+    return found
 
 
 def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
