@@ -59,7 +59,6 @@ def environment(templates: Path) -> jinja2.Environment:
     date filters, for pages written outside Pelican's generators (the open data page); each
     language's ``_`` is a global named after it (``kk("...")``, ``ru("...")``). Theme files
     go through ``theme_url`` (``ashyq.theme``): render with ``OUTPUT_PATH``, the site's folder."""
-
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
                              autoescape=jinja2.select_autoescape(), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)

@@ -20,11 +20,15 @@ prints the results, the compliance pages publish them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.workdays import DISCUSSION_WORKING_DAYS
 from generator.content import Document, SiteIndex
+
+T = TypeVar("T")
 
 STATEMENTS_DUE = (7, 5)      # R5: 5 July of the year after the financial year
 REPORTS_DUE = (4, 1)         # R10: 1 April of the year after the reporting year
@@ -166,9 +170,11 @@ def violations(checks: list[Check]) -> list[Check]:
     return [c for c in checks if not c.ok]
 
 
-def by_administrator(checks: list[Check]) -> dict[str, list[Check]]:
-    grouped: dict[str, list[Check]] = {}
-    for c in checks:
-        if c.administrator:
-            grouped.setdefault(c.administrator, []).append(c)
+def by_administrator(items: Iterable[T]) -> dict[str, list[T]]:
+    """``items`` - checks, documents: anything with an ``administrator`` code - grouped by
+    state body in their order; those of no state body left out."""
+    grouped: dict[str, list[T]] = {}
+    for item in items:
+        if item.administrator:
+            grouped.setdefault(item.administrator, []).append(item)
     return grouped

@@ -41,12 +41,6 @@ def body_text(doc: Document, lang: str) -> str:
     return meta.get("title", "") + "\n" + "\n".join(body)
 
 
-def kazakh_share(text: str) -> tuple[float, int]:
-    """The share of Kazakh-specific letters among the Cyrillic letters, and how many letters."""
-    counts = letter_counts(text)
-    return counts.kazakh_share, counts.letters
-
-
 def _languages(index: SiteIndex) -> list[Check]:
     """R3: each language version is a real text in its language (the letters were counted when
     the content was read: ``Document.letters``)."""

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Callable
 
 from ashyq.i18n import date_long
+from generator.compliance import by_administrator
 from generator.content import Document, SiteIndex
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.public_state import PublicState
@@ -136,13 +137,9 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
-    discussed: dict[str | None, list[Document]] = {}
-    for doc in docs:
-        discussed.setdefault(doc.administrator, []).append(doc)
-    published: dict[str | None, list[Document]] = {}
-    for doc in index.documents.values():
-        if not doc.doc_type.discussion and not doc.generated:
-            published.setdefault(doc.administrator, []).append(doc)
+    discussed = by_administrator(docs)
+    published = by_administrator(d for d in index.documents.values()
+                                 if not d.doc_type.discussion and not d.generated)
     out = []
     for code, admin in sorted(index.administrators.items()):
         mine, materials = discussed.get(code, []), published.get(code, [])

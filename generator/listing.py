@@ -105,13 +105,8 @@ def emit_site(gen, sink) -> None:
         document_outputs(gen, doc, sink)
     admins = sorted(index.administrators.values(), key=lambda a: a.code)
     page("administrators/", "administrators.html", administrators=admins)
-    by_admin: dict[str, list[Document]] = {}
-    for doc in index.documents.values():
-        if doc.administrator and not doc.generated:
-            by_admin.setdefault(doc.administrator, []).append(doc)
-    discussed: dict[str | None, list[Document]] = {}
-    for doc in discussions:
-        discussed.setdefault(doc.administrator, []).append(doc)
+    by_admin = compliance.by_administrator(d for d in index.documents.values() if not d.generated)
+    discussed = compliance.by_administrator(discussions)
     for admin in index.administrators.values():
         mine = by_admin.get(admin.code, [])
         page(f"administrators/{admin.code}/", "administrator.html", admin=admin,
@@ -167,7 +162,7 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
     """RSS, Atom and iCalendar feeds of one language: the press feed quotes the releases'
     first paragraphs (``press``), the others show only what the index knows."""
     lang, site = gen.lang, gen.settings["ASHYQ_SITE_URL"].rstrip("/")
-    _ = translations(str(Path(gen.settings["I18N_GETTEXT_LOCALEDIR"])), lang).gettext
+    _ = gettext(gen)
     feeds = {
         "press": (("index", "press"), lambda: (
             Feed(_("Press releases") + " — " + _("Open Budgets"),

@@ -25,7 +25,6 @@ upsert), so the answer is the same one.
 from __future__ import annotations
 
 import io
-import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -42,8 +41,6 @@ from submit_api.db import thread_connection
 from submit_api.manifest import ManifestUnavailable, app_manifest
 from submit_api.public import PUBLIC_STATUSES
 from submit_api.store import proposals as proposal_store
-
-log = logging.getLogger(__name__)
 
 ROUTE = re.compile(r"/api/(?:documents/(?P<uid>[^/]+)|proposals/(?P<proposal>[0-9]{1,18}))/votes")
 MAX_BODY = 256            # {"value": "against"} and some room; anything larger goes to Flask

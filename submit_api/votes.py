@@ -68,10 +68,14 @@ _valid_csrf: dict[tuple[str, str, str], bool] = {}
 CSRF_CACHE_SIZE = 20_000
 
 
+def _csrf_key(config, token: str, session_token: object) -> tuple[str, str, str]:
+    return token, str(session_token or ""), str(config["SECRET_KEY"])
+
+
 def csrf_known_valid(config, token: str, session_token: object) -> bool:
     """Whether ``token`` was already found valid for this session's CSRF secret."""
     return (config["WTF_CSRF_TIME_LIMIT"] is None
-            and (token, str(session_token or ""), str(config["SECRET_KEY"])) in _valid_csrf)
+            and _csrf_key(config, token, session_token) in _valid_csrf)
 
 
 def check_csrf() -> None:
@@ -81,7 +85,7 @@ def check_csrf() -> None:
     token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token") or ""
     if csrf_known_valid(config, token, session.get("csrf_token")):
         return
-    key = (token, str(session.get("csrf_token", "")), str(config["SECRET_KEY"]))
+    key = _csrf_key(config, token, session.get("csrf_token"))
     try:
         validate_csrf(token)
     except ValidationError as exc:
