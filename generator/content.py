@@ -24,6 +24,7 @@ from ashyq.doctypes import (
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 from generator.content_cache import ContentCache, folder_key, stat_key
 from generator.letters import LetterCounts, letter_counts
+from generator.publication import version_of
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Document:
     generated: bool = False  # a press release the build wrote itself (R12)
     source_digest: str = ""  # a hash of its files and attachments (generator.deps)
     meta_digest: str = ""  # a hash of what lists show: metadata, parts, dates, status
+    version: str = ""  # the publication record's hash of this version (generator.publication)
     declared_posted: dt.date | None = None  # the ``posted`` typed in the header
     first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
     letters: dict[str, LetterCounts] = field(default_factory=dict)  # per language (R3)
@@ -451,7 +453,8 @@ def load_content(content_dir: Path, today: dt.date,
         known = cache.document(uid, key)
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
-             doc.source_digest, doc.meta_digest, doc.declared_posted, doc.first_served) = known
+             doc.source_digest, doc.meta_digest, doc.declared_posted, doc.first_served,
+             doc.version) = known
         else:
             before = len(problems)
             _check_document(doc, admins, calendar, today,
@@ -466,10 +469,11 @@ def load_content(content_dir: Path, today: dt.date,
                                           doc.posted, doc.discussion_end, doc.status,
                                           doc.declared_posted, doc.first_served)))
             if len(problems) == before:
+                doc.version = version_of(doc)
                 cache.keep_document(uid, key, (doc.posted, doc.discussion_end, doc.status,
                                                doc.parts, doc.attachments, doc.source_digest,
                                                doc.meta_digest, doc.declared_posted,
-                                               doc.first_served))
+                                               doc.first_served, doc.version))
         documents[uid] = doc
     _check_links(documents, problems)
     if problems and strict:

@@ -21,7 +21,8 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs
 from generator.build import (
-    budget_files, global_key, pelican_settings, read_build_state, write_build_state,
+    budget_files, forget_quick, global_key, pelican_settings, read_build_state,
+    write_build_state,
 )
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
@@ -117,6 +118,7 @@ class IncrementalSite:
 
     def _update(self, live: Record, sink: RenderPath, keys: list[str]) -> None:
         """Record in the live build what its re-rendered files now show."""
+        forget_quick(self.build_dir)  # it now shows more than what it was built from
         if live.global_key == "-":
             return
         for path in sink.rendered:

@@ -78,7 +78,7 @@ def served_list(index, generated: dt.datetime, used: dict[str, dt.date]) -> dict
         if doc.generated:
             continue
         documents.append({"uid": doc.uid, "type": doc.type, "administrator": doc.administrator,
-                          "version": version_of(doc),
+                          "version": doc.version or version_of(doc),  # cached when read
                           "posted": (doc.declared_posted or doc.date).isoformat()})
     return {"generated": generated.isoformat(timespec="seconds"),
             "first_served_used": {uid: day.isoformat() for uid, day in sorted(used.items())},

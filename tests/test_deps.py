@@ -151,6 +151,36 @@ def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
     assert closed.stat().st_nlink > 1  # carried over, not written again
 
 
+def test_an_unchanged_tree_is_known_without_reading_it(small_content, theme, tmp_path):
+    """The quick key: names and stat keys of the content (and the day, the snapshot, the
+    code) equal to the served build's mean no content is even loaded."""
+    from generator.build import read_build_state
+
+    live, cache = tmp_path / "live", tmp_path / "cache"
+    first = run(small_content, live, cache, theme)
+    (cache / "content.pickle").unlink()
+    again = run(small_content, live, cache, theme)
+    assert again.build_dir == first.build_dir and again.rendered == 0
+    assert not (cache / "content.pickle").exists()  # the content was not read
+    assert (again.documents, again.pages) == (first.documents, first.pages)
+    # changes_upto alone moves on (the worker has shown them): still no build, state kept
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text('{"changes_upto": 7}', encoding="utf-8")
+    noted = run(small_content, live, cache, theme, snapshot=snapshot)
+    assert noted.build_dir == first.build_dir and read_build_state(live)["changes_upto"] == 7
+    # a file touched with the same bytes: read again, the record finds nothing changed and
+    # the key is renewed
+    path = small_content / "discussions/BP-2026-225-001/BP-2026-225-001.ru.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    touched = run(small_content, live, cache, theme)
+    assert touched.build_dir == first.build_dir and (cache / "content.pickle").exists()
+    (cache / "content.pickle").unlink()
+    assert run(small_content, live, cache, theme).build_dir == first.build_dir
+    assert not (cache / "content.pickle").exists()
+    # the next day is another build, even with every file as it was
+    assert run(small_content, live, cache, theme, TODAY + dt.timedelta(days=1)).rendered > 0
+
+
 KILLER = textwrap.dedent("""
     import datetime as dt, os, signal, sys
     from pathlib import Path
