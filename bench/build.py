@@ -211,8 +211,8 @@ def edit_one(content: Path) -> None:
     for path in sorted(folder.glob("*.md")):
         text = path.read_text(encoding="utf-8")
         head, _, body = text.partition("\n\n")
-        path.write_text(head + "\n\n" + "Өзгертілген мәтін / изменённый текст.\n\n" + body,
-                        encoding="utf-8")
+        new = "Өзгертілген мәтін." if path.name.endswith(".kk.md") else "Изменённый текст."
+        path.write_text(head + "\n\n" + new + "\n\n" + body, encoding="utf-8")
 
 
 def count_pages(out: Path) -> int:

@@ -24,9 +24,11 @@ Input keys:
 ``press``          every press release's body (the press feed quotes their first paragraphs)
 ``snapshot``       the whole public snapshot (open data)
 ``budget``         the budget execution datasets (R4)
-``compliance``     the index, the snapshot, the press releases' bodies, each text's R3 verdict
-                   and the implementation reports' files (the compliance overview)
-``compliance:<code>`` the same, with only that state body's texts and reports (its page)
+``compliance``     the index, the snapshot, the press releases' bodies, whether each text passes
+                   R3 (its share of Kazakh letters where it fails) and the implementation
+                   reports' files (the compliance overview, which lists violations only)
+``compliance:<code>`` the same with each text's R3 share, for that state body's texts and
+                   reports only (its page lists every check)
 ``site``           the build's language-neutral pages: needs nothing beyond ``global``
 
 The ``global`` fingerprint covers the templates, theme, catalogs, settings and the generator's
@@ -165,6 +167,14 @@ def compliance_inputs(index, found: dict[str, str]) -> dict[str | None, list]:
     return seen
 
 
+def _violations(read):
+    """What the compliance overview shows of a text's R3 verdicts: whether each passed, and
+    the share only where it failed (``read`` of a report is its files' hash: kept whole)."""
+    if isinstance(read, str):
+        return read
+    return [verdict if verdict is None or not verdict[0] else True for verdict in read]
+
+
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
@@ -212,7 +222,10 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     # press releases' bodies), implementation reports' attachments (R10) and the record (R9-R17)
     by_body = compliance_inputs(index, found)
     common = (found["index"], found["snapshot"], found["press"])
-    found["compliance"] = digest(*common, sorted(by_body.items(), key=lambda i: str(i[0])))
+    # the overview lists only violations: of a text that passes R3 it shows no share
+    found["compliance"] = digest(*common, sorted(
+        ((body, [(uid, _violations(read)) for uid, read in seen]) for body, seen in by_body.items()),
+        key=lambda i: str(i[0])))
     for code in index.administrators:  # a state body's page: its own documents' texts
         found[f"compliance:{code}"] = digest(*common, by_body.get(code, []))
     found["site"] = "-"

@@ -56,18 +56,20 @@ def edit_text(content, theme):
     for lang in ("kk", "ru"):
         path = content / "discussions/BP-2026-225-001" / f"BP-2026-225-001.{lang}.md"
         text = path.read_text(encoding="utf-8")
-        edited = text.replace(f"purpose {lang}.", f"purpose {lang}: жаңа мәтін / новый текст.")
+        new = {"kk": "жаңа мәтін", "ru": "новый текст"}[lang]  # each still passes R3
+        edited = text.replace(f"purpose {lang}.", f"purpose {lang}: {new}.")
         assert edited != text
         path.write_text(edited, encoding="utf-8")
 
 
 def kazakh_text_in_russian(content, theme):
     """R3: the Kazakh version's text becomes Russian; the compliance pages must say so."""
-    path = content / "discussions/BP-2026-225-001" / "BP-2026-225-001.kk.md"
-    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    path.write_text(head + "\n\n" + body.replace("purpose kk.", "purpose kk. " + (
-        "Это предложение написано по-русски, а не на казахском языке, хотя файл казахский. " * 4)),
-        encoding="utf-8")
+    folder = content / "discussions/BP-2026-225-001"
+    head = (folder / "BP-2026-225-001.kk.md").read_text(encoding="utf-8").partition("\n\n")[0]
+    body = (folder / "BP-2026-225-001.ru.md").read_text(encoding="utf-8").partition("\n\n")[2]
+    (folder / "BP-2026-225-001.kk.md").write_text(head + "\n\n" + body.replace(
+        "purpose ru.", "purpose kk. " + ("Это предложение написано по-русски, а не на казахском "
+                                          "языке, хотя файл казахский. " * 4)), encoding="utf-8")
 
 
 def add_document(content, theme):
@@ -126,9 +128,10 @@ def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp
             <= set(fresh)
         assert all(p.startswith(("kk/discussions/BP-2026-225-001/", "ru/discussions/BP-2026-225-001/",
                                  "kk/compliance/", "ru/compliance/")) for p in fresh), fresh
-        # of the compliance pages, at most the overview and the document's state body's
+        # of the compliance pages, at most the document's state body's: the overview lists
+        # violations only, and the edited texts still pass R3
         assert {p for p in fresh if "/compliance/" in p} <= {
-            f"{lang}/compliance/{page}index.html" for lang in ("kk", "ru") for page in ("", "225/")}
+            f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")}
     if change == "R3 verdict changes":
         assert {"kk/compliance/index.html", "kk/compliance/225/index.html"} <= set(
             again_rendered(live))
