@@ -86,13 +86,15 @@ class ContentCache:
         self.used_files: dict[str, tuple] = {}
         self.used_docs: dict[str, tuple] = {}
         if self.path and self.path.is_file():
+            enabled = gc.isenabled()
             gc.disable()  # a collection per thousand new objects would double the time
             try:
                 data = pickle.loads(self.path.read_bytes())
             except Exception:  # noqa: BLE001 - a damaged cache is only slower
                 data = {}
             finally:
-                gc.enable()
+                if enabled:
+                    gc.enable()
             if data.get("salt") == self.salt:
                 self.files, self.docs = data["files"], data["docs"]
 

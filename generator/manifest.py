@@ -47,4 +47,4 @@ def manifest_json(index: SiteIndex, generated: dt.datetime | None = None) -> str
     """The manifest's text; ``generated`` is the start of the build's day (statuses are
     computed for it) unless given, so the same content on the same day gives the same bytes."""
     generated = generated or dt.datetime.combine(index.today, dt.time(), ALMATY)
-    return json.dumps(manifest(index, generated), ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(manifest(index, generated), ensure_ascii=False) + "\n"  # C encoder

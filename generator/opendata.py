@@ -305,7 +305,7 @@ def _number(value):
 
 
 def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=1, default=_number)
+    return (json.dumps(value, ensure_ascii=False, default=_number)  # C encoder: no indent
             + "\n").encode("utf-8")
 
 

@@ -87,7 +87,7 @@ def served_list(index, generated: dt.datetime, used: dict[str, dt.date]) -> dict
 
 def write_served(build_dir: Path, index, generated: dt.datetime, used: dict[str, dt.date]) -> None:
     atomic_write(Path(build_dir) / SERVED_PATH, json.dumps(
-        served_list(index, generated, used), ensure_ascii=False, indent=1) + "\n")
+        served_list(index, generated, used), ensure_ascii=False) + "\n")  # C encoder
 
 
 def used_dates(build_dir: Path) -> dict[str, dt.date]:

@@ -15,6 +15,7 @@ outputs (``generator.site.SiteGenerator.emit_outputs``, ``document_outputs``) an
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -95,11 +96,13 @@ class RenderPath:
             (fresh if self.is_fresh(output) else dirty).append(output)
         dirty += self._carry_all(fresh)
         # Forking is safe only without other threads (a server's threads may hold locks).
-        if len(dirty) >= PARALLEL_FROM and self.workers > 1 and threading.active_count() == 1:
-            self._render_parallel(dirty)
-        else:
-            for output in dirty:
-                self._write(output)
+        with collecting(len(dirty) >= PARALLEL_FROM):  # many pages make cyclic garbage
+            if len(dirty) >= PARALLEL_FROM and self.workers > 1 \
+                    and threading.active_count() == 1:
+                self._render_parallel(dirty)
+            else:
+                for output in dirty:
+                    self._write(output)
         self.rendered += [o.path for o in dirty]
 
     def _carry_all(self, fresh: list[Output]) -> list[Output]:
@@ -165,6 +168,19 @@ class RenderPath:
             failed = [pid for pid in children if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
         if failed:
             raise RenderFailed(f"{len(failed)} render process(es) failed")
+
+
+@contextmanager
+def collecting(on: bool = True):
+    """The cyclic garbage collector on for the block (the build keeps it off otherwise)."""
+    was = gc.isenabled()
+    if on:
+        gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
 
 
 @contextmanager
