@@ -177,6 +177,8 @@ SETTINGS: dict[str, Setting] = {
 ENVIRONMENT_ONLY: dict[str, str] = {
     "NOW": "Pins \"now\" (ISO date-time, Asia/Almaty) for discussion windows and deadlines "
            "(ashyq.clock); the demo and the tests use it.",
+    "SEARCH_PART_PAGES": "Pages per part of the search index (generator.search; default 3000): "
+                         "each part is one Pagefind run, whose memory grows with its pages.",
 }
 
 

@@ -41,7 +41,8 @@ from generator.publication import first_served_dates, record_from_snapshot, writ
 from generator.reports import CERTIFICATE
 from generator.render import RenderPath
 from generator.search import (
-    BUNDLE_DIR, SearchIndexFailed, search_index, start_background_index,
+    BUNDLE_DIR, PARTS_STORE, SearchIndexFailed, bundle_parts, search_index,
+    start_background_index,
 )
 from generator.site import prepare_index
 
@@ -205,17 +206,24 @@ def prune(output: Path) -> None:
     detached process: deleting 70,000 files must not hold up the next build."""
     current = output.resolve()
     folder = builds_dir(output)
-    olds = sorted((p for p in folder.iterdir() if p.is_dir()
+    olds = sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
                    and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     doomed = olds[KEEP_PREVIOUS_BUILDS:]
     linked = {(p / BUNDLE_DIR).resolve() for p in folder.iterdir()
               if (p / BUNDLE_DIR).is_symlink() and p not in doomed}
+    young = time.time() - BUNDLE_GRACE
     doomed += [bundle for bundle in folder.glob("search-*")
                if bundle.is_dir() and bundle.resolve() not in linked
-               and time.time() - bundle.stat().st_mtime > BUNDLE_GRACE]
+               and bundle.stat().st_mtime < young]
+    # the index's parts that no bundle kept links
+    kept = set().union(*(bundle_parts(b) for b in folder.glob("search-*") if b not in doomed))
+    store = folder / PARTS_STORE
+    doomed += [part for part in (store.iterdir() if store.is_dir() else ())
+               if (store / part.name.removesuffix(".name")).resolve() not in kept
+               and part.stat().st_mtime < young]
     for old in doomed:
-        old.rename(folder / f"trash-{old.name}")
+        old.rename(folder / f"trash-{old.parent.name}-{old.name}")
     trash = [str(p) for p in folder.glob("trash-*")]  # also what an earlier remover left
     if trash:
         subprocess.run(["setsid", "-f", sys.executable, "-c",

@@ -89,11 +89,13 @@ class Record:
     global_key: str
     inputs: dict[str, str] = field(default_factory=dict)  # key -> fingerprint
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
+    indexed: set[str] = field(default_factory=set)  # the pages the search indexes
 
     def to_json(self) -> str:
         return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
                            "inputs": dict(sorted(self.inputs.items())),
-                           "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)}},
+                           "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)},
+                           "indexed": sorted(self.indexed)},
                           ensure_ascii=False, separators=(",", ":")) + "\n"  # C encoder
 
     def save(self, build_dir: Path) -> None:
@@ -112,7 +114,8 @@ class Record:
         if data.get("version") != RECORD_VERSION:
             return None
         return cls(data["global"], data["inputs"],
-                   {p: tuple(keys) for p, keys in data["outputs"].items()})
+                   {p: tuple(keys) for p, keys in data["outputs"].items()},
+                   set(data.get("indexed", ())))
 
     def is_fresh(self, path: str, keys: tuple[str, ...], current: dict[str, str]) -> bool:
         """True when ``path`` was made from exactly these inputs, all unchanged since."""

@@ -123,6 +123,10 @@ class IncrementalSite:
             return
         for path in sink.rendered:
             live.outputs[path] = sink.record.outputs[path]
+            if path in sink.record.indexed:
+                live.indexed.add(path)
+            else:
+                live.indexed.discard(path)
         for key in keys:
             if key in sink.record.inputs:
                 live.inputs[key] = sink.record.inputs[key]

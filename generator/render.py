@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 Make = Callable[[], "bytes | str"]
 #: Fewer dirty outputs than this are rendered in this process (a fork costs more).
 PARALLEL_FROM = 64
+#: What marks a page the search indexes (``base.html``; ``generator.search``).
+SEARCH_MARK = "data-pagefind-body"
+#: Where a render process lists the marked pages it wrote, for the parent.
+SEARCHED_NOTE = ".ashyq-searched"
 #: Threads that make folders and hard links when carrying outputs over.
 CARRY_THREADS = 4
 
@@ -65,6 +69,7 @@ class RenderPath:
         self.carried = 0
         self.rendered: list[str] = []
         self._folders: set[str] = set()  # folders of the build directory made so far
+        self._searched: list[str] = []  # pages written with the search mark (not yet noted)
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make) -> None:
@@ -94,7 +99,8 @@ class RenderPath:
         fresh, dirty = [], []
         for output in pending:
             (fresh if self.is_fresh(output) else dirty).append(output)
-        dirty += self._carry_all(fresh)
+        lost = self._carry_all(fresh)
+        dirty += lost
         # Forking is safe only without other threads (a server's threads may hold locks).
         with collecting(len(dirty) >= PARALLEL_FROM):  # many pages make cyclic garbage
             if len(dirty) >= PARALLEL_FROM and self.workers > 1 \
@@ -103,6 +109,8 @@ class RenderPath:
             else:
                 for output in dirty:
                     self._write(output)
+        gone = {id(o) for o in lost}
+        self._note_searched(dirty, [o for o in fresh if id(o) not in gone])
         self.rendered += [o.path for o in dirty]
 
     def _carry_all(self, fresh: list[Output]) -> list[Output]:
@@ -143,7 +151,21 @@ class RenderPath:
 
     def _write(self, output: Output) -> None:
         target = self.build_dir / output.path
-        atomic_write(target, output.source.read_bytes() if output.make is None else output.make())
+        data = output.source.read_bytes() if output.make is None else output.make()
+        if output.path.endswith(".html") and SEARCH_MARK in (
+                data if isinstance(data, str) else data.decode("utf-8", "replace")):
+            self._searched.append(output.path)
+        atomic_write(target, data)
+
+    def _note_searched(self, dirty: list[Output], carried: list[Output]) -> None:
+        """The record's list of pages the search indexes: those written now that carry the
+        mark, and those carried over that the previous build listed."""
+        made = {o.path for o in dirty}
+        old = self.previous.indexed if self.previous else set()
+        self.record.indexed.difference_update(made)
+        self.record.indexed.update(self._searched)
+        self.record.indexed.update(o.path for o in carried if o.path in old)
+        self._searched = []
 
     def _render_parallel(self, dirty: list[Output]) -> None:
         """Render ``dirty`` in ``workers`` processes (this one included), by shards."""
@@ -155,6 +177,8 @@ class RenderPath:
                 try:
                     for output in dirty[shard::self.workers]:
                         self._write(output)
+                    atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{shard}",
+                                 "\n".join(self._searched))
                 except BaseException:  # noqa: BLE001 - reported through the exit code
                     traceback.print_exc()
                     code = 1
@@ -168,6 +192,10 @@ class RenderPath:
             failed = [pid for pid in children if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
         if failed:
             raise RenderFailed(f"{len(failed)} render process(es) failed")
+        for shard in range(1, self.workers):
+            note = self.build_dir / f"{SEARCHED_NOTE}.{shard}"
+            self._searched += [p for p in note.read_text(encoding="utf-8").split("\n") if p]
+            note.unlink()
 
 
 @contextmanager

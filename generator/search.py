@@ -17,11 +17,13 @@ nothing is downloaded at build time.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 from pelican import signals
@@ -41,6 +43,9 @@ BUNDLE_DIR = "pagefind"
 #: index depends on the content alone and stays equal to a full build's.
 EXCLUDE_SELECTORS = (".crumbs", ".toc", ".take-part", ".proposals-h", ".proposals", ".anchor",
                      "form", "noscript")
+#: The inputs those selectors leave out of the index: the public snapshot's share of a page
+#: (a decision re-indexes nothing; tests/test_search.py).
+UNINDEXED_KEYS = ("public:",)
 TIMEOUT = 600  # seconds; Pagefind takes a few seconds per 10,000 pages
 
 
@@ -121,6 +126,19 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 # directories (``../search-<build>``). A build whose pages did not change keeps the previous
 # build's link; one whose pages changed either indexes before its swap, or is swapped in with
 # the previous link and re-pointed - in one atomic rename - once its own bundle is complete.
+#
+# The index is made in parts (issue 10): Pagefind holds a whole run's index in memory (≈ 150 KB
+# a page) and cannot update one, so the indexed pages (``Record.indexed``) are split into parts
+# of at most PART_PAGES pages, each indexed by its own Pagefind run into ``searchparts/<key>``,
+# where ``key`` is a hash of its pages' inputs (``generator.deps``). A bundle lists its parts in
+# ``parts.json``, by a hash of their files, and links them; the search page loads the first and
+# merges the others (Pagefind's ``mergeIndex``). A rebuild re-indexes only the parts whose
+# pages' inputs changed.
+PART_PAGES = 3000
+PARTS_STORE = "searchparts"
+PARTS_FILE = "parts.json"
+
+
 def bundle_dir(build_dir: Path) -> Path:
     return build_dir.parent / f"search-{build_dir.name}"
 
@@ -137,16 +155,99 @@ def link_bundle(build_dir: Path, bundle: Path) -> None:
     os.replace(tmp, build_dir / BUNDLE_DIR)
 
 
+def index_parts(record) -> dict[str, list[str]]:
+    """The parts of the index: their keys and pages, in order. A document's pages in both
+    languages fall in one part (by a hash of the path below the language), so each part has
+    both languages; the number of parts is a power of two, so it seldom changes."""
+    from generator.deps import digest
+
+    pages = sorted(record.indexed)
+    size = int(os.environ.get("ASHYQ_SEARCH_PART_PAGES") or PART_PAGES)
+    count = 1
+    while len(pages) > count * size:
+        count *= 2
+    parts: dict[int, list[str]] = {}
+    for path in pages:
+        lang, _, rest = path.partition("/")
+        parts.setdefault(zlib.crc32((rest if lang in LANGUAGES else path).encode()) % count,
+                         []).append(path)
+    return {digest(record.global_key, count, i,
+                   [(p, [record.inputs.get(k) for k in record.outputs.get(p, ())
+                         if not k.startswith(UNINDEXED_KEYS)]) for p in paths]): paths
+            for i, paths in sorted(parts.items())}
+
+
+def part_name(part: Path) -> str:
+    """The name a bundle gives a part: a hash of its files, so the same index has the same
+    name whatever inputs the part was keyed by (written beside it as ``<part>.name``)."""
+    from generator.deps import digest
+
+    known = part.with_name(part.name + ".name")
+    if known.is_file():
+        return known.read_text(encoding="utf-8").strip()
+    files = sorted(p for p in part.rglob("*") if p.is_file())
+    name = digest([(p.relative_to(part).as_posix(), hashlib.blake2b(p.read_bytes()).hexdigest())
+                   for p in files])
+    atomic_write(known, name + "\n")
+    return name
+
+
+def index_part(build_dir: Path, pages: list[str], dest: Path) -> None:
+    """One Pagefind run over ``pages`` of ``build_dir`` (hard-linked into a folder of their
+    own, at the same paths, so the URLs are the site's) into ``dest``."""
+    work = dest.with_name(dest.name + ".partial")
+    site = dest.with_name(dest.name + ".site")
+    for folder in (work, site):
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        for page in pages:
+            os.makedirs(site / page.rpartition("/")[0], exist_ok=True)
+            os.link(build_dir / page, site / page)
+        index_site(site, tuple(sorted({p.partition("/")[0] for p in pages} & set(LANGUAGES))),
+                   bundle=work)
+        work.rename(dest)
+    finally:
+        for folder in (work, site):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def index_into(build_dir: Path) -> Path:
-    """Index ``build_dir`` into its own bundle and link it. Raises SearchIndexFailed."""
+    """Index ``build_dir`` into its own bundle, re-using the parts whose pages did not change,
+    and link it. Raises SearchIndexFailed."""
+    from generator.deps import Record
+
+    record = Record.load(build_dir)
+    if record is None or not record.indexed:
+        raise SearchIndexFailed(f"{build_dir} lists no page to index")
+    missing = [lang for lang in LANGUAGES
+               if not any(p.startswith(lang + "/") for p in record.indexed)]
+    if missing:
+        raise SearchIndexFailed(f"the search index has no pages in {', '.join(missing)}")
+    store = build_dir.parent / PARTS_STORE
+    store.mkdir(exist_ok=True)
+    parts = index_parts(record)
+    for key, pages in parts.items():
+        if not (store / key).is_dir():
+            index_part(build_dir, pages, store / key)
     bundle = bundle_dir(build_dir)
     partial = bundle.with_name(bundle.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    index_site(build_dir, bundle=partial)
+    partial.mkdir()
+    names = []
+    for key in parts:
+        names.append(part_name(store / key))
+        (partial / names[-1]).symlink_to(os.path.relpath(store / key, partial))
+    atomic_write(partial / PARTS_FILE, json.dumps({"parts": names}) + "\n")
     shutil.rmtree(bundle, ignore_errors=True)
     partial.rename(bundle)
     link_bundle(build_dir, bundle)
     return bundle
+
+
+def bundle_parts(bundle: Path) -> set[Path]:
+    """The parts a bundle links (resolved)."""
+    return {p.resolve() for p in Path(bundle).iterdir() if p.is_symlink()} \
+        if Path(bundle).is_dir() else set()
 
 
 def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,

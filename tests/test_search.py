@@ -57,6 +57,21 @@ class Forms(HTMLParser):
             self._label = None
 
 
+def entries(site: Path) -> list[dict]:
+    """The Pagefind entry file of each part of the site's index, in the order it lists them."""
+    parts = json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"]
+    return [json.loads((site / "pagefind" / key / "pagefind-entry.json").read_text("utf-8"))
+            for key in parts]
+
+
+def page_count(site: Path, lang: str) -> int:
+    return sum(e["languages"].get(lang, {}).get("page_count", 0) for e in entries(site))
+
+
+def first_part(site: Path) -> str:
+    return json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"][0]
+
+
 def parse(html: str) -> Forms:
     forms = Forms()
     forms.feed(html)
@@ -89,10 +104,10 @@ def test_search_form_on_every_page_works_without_script(small_content, build_sit
 
 def test_search_index_per_language_is_built_before_the_swap(small_content, build_site):
     site = build_site(small_content)
-    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    entry, = entries(site)  # a small site: one part
     assert set(entry["languages"]) == {"kk", "ru"}
     assert all(info["page_count"] > 0 for info in entry["languages"].values())
-    assert (site / "pagefind/pagefind.js").exists()
+    assert (site / "pagefind" / first_part(site) / "pagefind.js").exists()
     assert (site / "theme/js/search.js").exists()
 
 
@@ -131,10 +146,9 @@ def test_only_content_pages_are_indexed(small_content, build_site):
                               ("search/index.html", False), ("404.html", False)):
             main = parse((site / lang / path).read_text(encoding="utf-8")).main
             assert ("data-pagefind-body" in main) is indexed, (lang, path)
-    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
     indexed = sum(1 for p in (site / "kk").rglob("*.html")
                   if "data-pagefind-body" in p.read_text(encoding="utf-8"))
-    assert entry["languages"]["kk"]["page_count"] == indexed
+    assert page_count(site, "kk") == indexed
 
 
 def test_pagefind_loads_on_the_search_page_only(small_content, build_site):
@@ -151,7 +165,8 @@ def test_pagefind_loads_on_the_search_page_only(small_content, build_site):
         assert "wasm-unsafe-eval" not in html, page
         assert ('http-equiv="Content-Security-Policy"' in html) is not is_search, page
     client = Client(StaticSite(site, "default-src 'self'; script-src 'self'"))
-    for path, wasm in (("/kk/search/", True), ("/pagefind/pagefind.js", True), ("/kk/", False)):
+    for path, wasm in (("/kk/search/", True), (f"/pagefind/{first_part(site)}/pagefind.js", True),
+                       ("/kk/", False)):
         response = client.get(path)
         response.get_data()
         response.close()
@@ -180,15 +195,15 @@ def test_a_failed_index_fails_the_build_and_keeps_the_site(small_content, build_
     with pytest.raises(BuildFailed, match="pagefind exploded"):  # an index made before the swap
         build(small_content, site, cache_dir=tmp_path / "cache", today=dt.date(2025, 3, 5),
               search="wait")
-    assert site.resolve() == before and (site / "pagefind/pagefind.js").exists()
+    assert site.resolve() == before and (site / "pagefind" / first_part(site) / "pagefind.js").exists()
     leftovers = [p for p in before.parent.iterdir() if p.resolve() != before]
-    assert all(p.name.startswith(("build-", "search-")) for p in leftovers)  # old builds kept
+    assert all(p.name.startswith(("build-", "search-", "searchparts")) for p in leftovers)
 
 
 def test_a_failed_background_index_keeps_the_previous_index(small_content, build_site,
                                                             monkeypatch, tmp_path):
     site = build_site(small_content)
-    entry = (site / "pagefind/pagefind-entry.json").read_bytes()
+    entry = (site / "pagefind/parts.json").read_bytes()
     broken = tmp_path / "pagefind"
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
@@ -197,16 +212,79 @@ def test_a_failed_background_index_keeps_the_previous_index(small_content, build
     build_site(small_content)  # swapped in; the index is redone in the background, and fails
     wait_for_search(site.resolve())
     assert (site / "kk/discussions/BP-2026-225-031/index.html").exists()
-    assert (site / "pagefind/pagefind-entry.json").read_bytes() == entry  # never half-written
+    assert (site / "pagefind/parts.json").read_bytes() == entry  # never half-written
+    assert entries(site)  # and every part it lists is there
+
+
+def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_content, tmp_path,
+                                                                    monkeypatch):
+    """Issue 10: the index in parts (small parts here); an edited passport re-indexes its own
+    part only, and the result is byte for byte a cold build's index."""
+    from generator.build import build
+    from generator.deps import RECORD, Record
+    from tests.helpers import document_text
+
+    monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
+    for n in range(31, 37):
+        write_document(small_content, f"BP-2026-225-0{n}", posted="2025-02-25")
+
+    def run(out: Path, cache: str):
+        result = build(small_content, out, cache_dir=tmp_path / cache, today=dt.date(2025, 3, 5),
+                       search="wait")
+        return json.loads((out / "pagefind/parts.json").read_text("utf-8"))["parts"], result
+    live = tmp_path / "live"
+    before, first = run(live, "cache")
+    made = {name: (live / "pagefind" / name).resolve() for name in before}
+    made_at = {name: path.stat().st_mtime_ns for name, path in made.items()}
+    assert len(before) >= 4 and page_count(live, "ru") == len(Record.load(live.resolve()).indexed) // 2
+    edited = "BP-2026-225-033"
+    path = small_content / "discussions" / edited / f"{edited}.ru.md"
+    path.write_text(document_text(edited, "ru", posted="2025-02-25").replace(
+        "Текст раздела", "Изменённый текст раздела"), encoding="utf-8")
+    after, _ = run(live, "cache")
+    changed = set(after) - set(before)
+    assert len(changed) == 1 and len(after) == len(before)
+    record = json.loads((live / RECORD).read_text("utf-8"))
+    part = json.loads((live / "pagefind" / changed.pop() / "pagefind-entry.json").read_text())
+    assert part["languages"]["ru"]["page_count"] < len(record["indexed"]) // 2  # not all pages
+    for name in set(after) & set(before):  # the same part folders, not made again
+        assert (live / "pagefind" / name).resolve() == made[name]
+        assert made[name].stat().st_mtime_ns == made_at[name]
+    cold, _ = run(tmp_path / "cold", "cold-cache")
+    assert cold == after
+    for key in after:
+        mine, theirs = live / "pagefind" / key, tmp_path / "cold/pagefind" / key
+        assert {p.relative_to(mine): p.read_bytes() for p in mine.rglob("*") if p.is_file()} == \
+            {p.relative_to(theirs): p.read_bytes() for p in theirs.rglob("*") if p.is_file()}
 
 
 # -- real searches in Chromium -------------------------------------------------------------
-@pytest.fixture(scope="module")
-def served(sample_site):
-    """The sample site on a loopback port; the search page's own policy as the header."""
-    from portal.web import DEFAULT_CSP
+@pytest.fixture(scope="module", params=["one part", "in parts"])
+def served(request, sample_site, tmp_path_factory):
+    """The sample site on a loopback port; the search page's own policy as the header. Also
+    built with its index in parts of a few pages, which the search page merges."""
+    import os
 
-    with serve_app(StaticSite(sample_site, search_policy(DEFAULT_CSP))) as url:
+    from generator.build import build
+    from generator.deps import Record
+    from generator.search import index_parts
+    from portal.web import DEFAULT_CSP
+    from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
+
+    site = sample_site
+    if request.param == "in parts":
+        base = tmp_path_factory.mktemp("parts")
+        site = base / "out"
+        os.environ["ASHYQ_SEARCH_PART_PAGES"] = "4"
+        try:
+            build(SAMPLE_CONTENT, site, cache_dir=base / "cache", today=DEMO_TODAY)
+            first = next(iter(index_parts(Record.load(site.resolve())).values()))
+        finally:
+            del os.environ["ASHYQ_SEARCH_PART_PAGES"]
+        assert len(entries(site)) > 2
+        # the passport searched for is found only if the parts are merged
+        assert not any(f"/{SAMPLE_DOC}/" in page for page in first)
+    with serve_app(StaticSite(site, search_policy(DEFAULT_CSP))) as url:
         yield url
 
 

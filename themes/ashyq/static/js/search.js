@@ -1,5 +1,5 @@
 // Site search on /{lang}/search/: Pagefind's own index of the page's language (it reads
-// <html lang>). Loaded on the search page only; no framework. The form works without this
+// <html lang>), in parts (generator/search.py). Loaded on the search page only; no framework. The form works without this
 // script (a GET to this page); the script runs the query in ?q= and each new one in place.
 (function () {
   "use strict";
@@ -12,14 +12,30 @@
   var engine = null;
   var latest = 0;
 
+  // The index comes in parts (/pagefind/parts.json): the first is loaded, the others merged
+  // into it, so one search covers them all.
   function pagefind() {
     if (!engine) {
-      engine = import("/pagefind/pagefind.js").then(function (pf) {
-        return Promise.resolve(pf.options({ excerptLength: 24 })).then(function () {
-          pf.init();
-          return pf;
+      engine = fetch("/pagefind/parts.json")
+        .then(function (response) {
+          if (!response.ok) throw new Error("no search index");
+          return response.json();
+        })
+        .then(function (found) {
+          var parts = found.parts.map(function (key) { return "/pagefind/" + key + "/"; });
+          return import(parts[0] + "pagefind.js").then(function (pf) {
+            return Promise.resolve(pf.options({ excerptLength: 24 }))
+              .then(function () {
+                return Promise.all(parts.slice(1).map(function (part) {
+                  return pf.mergeIndex(part);
+                }));
+              })
+              .then(function () {
+                pf.init();
+                return pf;
+              });
+          });
         });
-      });
     }
     return engine;
   }
