@@ -58,17 +58,22 @@ class RenderPath:
     """Collects the outputs of one build (or one update) and writes the ones that changed."""
 
     def __init__(self, build_dir: Path, record: Record, *, previous: Record | None = None,
-                 previous_dir: Path | None = None, workers: int = 1):
+                 previous_dir: Path | None = None, workers: int = 1,
+                 spare: Record | None = None):
+        """``spare``: the record of an older build whose directory ``build_dir`` now is
+        (``generator.build.recycle``): its unchanged files stay, its folders are there."""
         self.build_dir = Path(build_dir)
         self.record = record
         self.previous = previous if previous and previous.global_key == record.global_key \
             else None
+        self.spare = spare if spare and spare.global_key == record.global_key else None
+        self._stale = set(spare.outputs) if spare else set()  # files the spare holds
         self.previous_dir = Path(previous_dir) if previous_dir else None
         self.workers = max(1, workers)
         self.pending: list[Output] = []
         self.carried = 0
         self.rendered: list[str] = []
-        self._folders: set[str] = set()  # folders of the build directory made so far
+        self._folders: set[str] = {p.rpartition("/")[0] for p in self._stale}  # made so far
         self._searched: list[str] = []  # pages written with the search mark (not yet noted)
 
     # -- listing ---------------------------------------------------------------------------
@@ -96,9 +101,14 @@ class RenderPath:
     def flush(self) -> None:
         """Carry over the unchanged outputs emitted so far and render the rest."""
         pending, self.pending = self.pending, []
-        fresh, dirty = [], []
+        kept, fresh, dirty = [], [], []
+        spare, inputs = self.spare, self.record.inputs
         for output in pending:
-            (fresh if self.is_fresh(output) else dirty).append(output)
+            if spare is not None and spare.is_fresh(output.path, output.keys, inputs):
+                kept.append(output)  # the recycled directory already holds it
+            else:
+                (fresh if self.is_fresh(output) else dirty).append(output)
+        self.carried += len(kept)
         lost = self._carry_all(fresh)
         dirty += lost
         # Forking is safe only without other threads (a server's threads may hold locks).
@@ -110,8 +120,20 @@ class RenderPath:
                 for output in dirty:
                     self._write(output)
         gone = {id(o) for o in lost}
-        self._note_searched(dirty, [o for o in fresh if id(o) not in gone])
+        self._note_searched(dirty, [o for o in fresh if id(o) not in gone], kept)
         self.rendered += [o.path for o in dirty]
+
+    def drop_stale(self) -> None:
+        """Delete what the recycled directory holds that this build does not list, and the
+        folders that leaves empty (a removed document's folder must answer 404, as in a cold
+        build, not 403)."""
+        for path in sorted(self._stale - self.record.outputs.keys()):
+            target = os.path.join(self.build_dir, path)
+            try:
+                os.unlink(target)
+                os.removedirs(os.path.dirname(target))  # stops at the first folder not empty
+            except OSError:
+                pass
 
     def _carry_all(self, fresh: list[Output]) -> list[Output]:
         """Hard-link the ``fresh`` outputs from the previous build; return those whose file
@@ -138,9 +160,14 @@ class RenderPath:
 
         def link(outputs: list[Output]) -> None:
             for output in outputs:
+                source = os.path.join(self.previous_dir, output.path)
+                target = os.path.join(self.build_dir, output.path)
                 try:
-                    os.link(os.path.join(self.previous_dir, output.path),
-                            os.path.join(self.build_dir, output.path))
+                    try:
+                        os.link(source, target)
+                    except FileExistsError:  # the recycled directory's older file
+                        os.unlink(target)
+                        os.link(source, target)
                 except FileNotFoundError:  # the previous build lost it: render it again
                     lost.append(output)
         with ThreadPoolExecutor(CARRY_THREADS) as pool:
@@ -157,14 +184,16 @@ class RenderPath:
             self._searched.append(output.path)
         atomic_write(target, data)
 
-    def _note_searched(self, dirty: list[Output], carried: list[Output]) -> None:
+    def _note_searched(self, dirty: list[Output], carried: list[Output],
+                       kept: list[Output]) -> None:
         """The record's list of pages the search indexes: those written now that carry the
-        mark, and those carried over that the previous build listed."""
+        mark, and those carried over (or kept) that the build they come from listed."""
         made = {o.path for o in dirty}
-        old = self.previous.indexed if self.previous else set()
         self.record.indexed.difference_update(made)
         self.record.indexed.update(self._searched)
-        self.record.indexed.update(o.path for o in carried if o.path in old)
+        for outputs, source in ((carried, self.previous), (kept, self.spare)):
+            old = source.indexed if source else set()
+            self.record.indexed.update(o.path for o in outputs if o.path in old)
         self._searched = []
 
     def _render_parallel(self, dirty: list[Output]) -> None:

@@ -202,6 +202,29 @@ KILLER = textwrap.dedent("""
 """)
 
 
+def test_a_killed_recycling_build_leaves_the_old_site(small_content, theme, tmp_path):
+    """A third build recycles the first build's directory and is killed half-way: the second
+    build still serves, and the half-changed directory is never trusted again."""
+    live = tmp_path / "live"
+    run(small_content, live, tmp_path / "cache", theme)
+    edit_text(small_content, theme)
+    second = run(small_content, live, tmp_path / "cache", theme)
+    before = site_files(live)
+    add_document(small_content, theme)
+    remove_document(small_content, theme)
+    proc = subprocess.run([sys.executable, "-c", KILLER, str(small_content), str(live),
+                           str(tmp_path / "cache"), str(theme)], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert live.resolve() == second.build_dir and site_files(live) == before
+    half = [p for p in live.parent.glob(".live.builds/build-*") if p != second.build_dir]
+    assert len(half) == 1 and not (half[0] / RECORD).exists()  # no record: never a spare
+    run(small_content, live, tmp_path / "cache", theme)
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
+    assert site_files(live) == site_files(tmp_path / "cold")
+    assert folders(live) == folders(tmp_path / "cold")
+
+
 def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tmp_path):
     live = tmp_path / "live"
     first = run(small_content, live, tmp_path / "cache", theme)
@@ -220,6 +243,44 @@ def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tm
     run(small_content, live, tmp_path / "cache", theme)
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
     assert site_files(live) == site_files(tmp_path / "cold")
+
+
+def folders(root: Path) -> set[str]:
+    """The site's folders (the search index's bundle left out)."""
+    base = root.resolve()
+    return {Path(d).relative_to(base).as_posix() for d, _, _ in os.walk(base)
+            if "pagefind" not in Path(d).relative_to(base).parts}
+
+
+def test_recycled_build_directories_equal_cold_builds(small_content, theme, tmp_path):
+    """From the third build on, a build takes over the oldest kept build's directory and
+    changes only what differs; after each kind of change the site is a cold build's, file for
+    file and folder for folder (a removed document leaves no empty folder behind)."""
+    live, cache = tmp_path / "live", tmp_path / "cache"
+    first = run(small_content, live, cache, theme)
+    first_inode = first.build_dir.stat().st_ino
+    today, inodes = TODAY, []
+    steps = [edit_text, add_document, remove_document, rename_administrator, None,
+             kazakh_text_in_russian, change_template, change_theme_script, edit_text]
+    for i, step in enumerate(steps):
+        if step is None:
+            today += dt.timedelta(days=10)
+        elif step is edit_text and i:
+            for lang in ("kk", "ru"):  # a second edit of the same text
+                path = small_content / "discussions/BP-2026-225-001" / f"BP-2026-225-001.{lang}.md"
+                path.write_text(path.read_text(encoding="utf-8") + "\nЕщё / тағы.\n",
+                                encoding="utf-8")
+        else:
+            step(small_content, theme)
+        result = run(small_content, live, cache, theme, today)
+        inodes.append(result.build_dir.stat().st_ino)
+        cold = tmp_path / f"cold-{i}"
+        run(small_content, cold, tmp_path / f"cold-cache-{i}", theme, today)
+        assert site_files(live) == site_files(cold), step
+        assert folders(live) == folders(cold), step
+        assert len(list(live.parent.glob(".live.builds/build-*"))) <= 2  # served + one kept
+    assert inodes[1] == first_inode  # the third build took over the first one's directory
+    assert "kk/discussions/BP-2026-261-002" not in folders(live)  # removed, folder gone
 
 
 def test_every_generated_file_goes_through_the_render_path(small_content, theme, tmp_path):
