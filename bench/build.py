@@ -10,6 +10,8 @@ these scenarios one after the other on the same output:
 * ``nothing``: the same content again;
 * ``edit``: one passport's kk and ru text changed;
 * ``add``: one passport added;
+* ``edit-again``: another passport's text changed (from the third build on, a build recycles
+  the oldest kept build directory: the steady state of an editor's day);
 * ``day``: the next day (statuses change);
 
 and ``hugo --quiet -d OUT`` with a fresh ``--cacheDir`` (skipped when ``hugo`` is missing).
@@ -47,7 +49,7 @@ from synthetic import (  # noqa: E402
 )
 
 SITE_URL = "https://budget.example"
-SCENARIOS = ("cold", "nothing", "edit", "add", "day")
+SCENARIOS = ("cold", "nothing", "edit", "add", "edit-again", "day")
 
 # Runs in the child: one Ashyq build; prints the BuildResult as JSON.
 ASHYQ_CHILD = r"""
@@ -205,9 +207,9 @@ def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date
                     result["rendered"], result["carried"], max(0.0, lag), measure.cpu, swapped)
 
 
-def edit_one(content: Path) -> None:
-    """Change the text of the first passport in both languages."""
-    folder = sorted((content / "discussions").iterdir())[0]
+def edit_one(content: Path, which: int = 0) -> None:
+    """Change the text of a passport (the first, or another) in both languages."""
+    folder = sorted((content / "discussions").iterdir())[which]
     for path in sorted(folder.glob("*.md")):
         text = path.read_text(encoding="utf-8")
         head, _, body = text.partition("\n\n")
@@ -234,6 +236,8 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
     for name in ("cold", *[s for s in SCENARIOS[1:] if s in scenarios]):
         if name == "edit":
             edit_one(content)
+        elif name == "edit-again":  # a third build on: the oldest kept build is recycled
+            edit_one(content, 1)
         elif name == "add":
             write_synthetic_content(content, n + 1, seed, only=n + 1)
         elif name == "day":

@@ -195,17 +195,20 @@ def part_name(part: Path) -> str:
 def index_part(build_dir: Path, pages: list[str], dest: Path) -> None:
     """One Pagefind run over ``pages`` of ``build_dir`` (hard-linked into a folder of their
     own, at the same paths, so the URLs are the site's) into ``dest``."""
-    work = dest.with_name(dest.name + ".partial")
-    site = dest.with_name(dest.name + ".site")
-    for folder in (work, site):
-        shutil.rmtree(folder, ignore_errors=True)
+    # this process's own names: two indexers (of two builds in a row) may make the same part
+    work = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
+    site = dest.with_name(f"{dest.name}.{os.getpid()}.site")
     try:
         for page in pages:
             os.makedirs(site / page.rpartition("/")[0], exist_ok=True)
             os.link(build_dir / page, site / page)
         index_site(site, tuple(sorted({p.partition("/")[0] for p in pages} & set(LANGUAGES))),
                    bundle=work)
-        work.rename(dest)
+        try:
+            work.rename(dest)
+        except OSError:
+            if not dest.is_dir():  # else the other indexer made the same part first
+                raise
     finally:
         for folder in (work, site):
             shutil.rmtree(folder, ignore_errors=True)
