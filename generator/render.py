@@ -182,7 +182,32 @@ class RenderPath:
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
             self._searched.append(output.path)
-        atomic_write(target, data)
+        if not self._link_if_same(output.path, data):
+            atomic_write(target, data)
+
+    def _link_if_same(self, path: str, data: bytes | str) -> bool:
+        """Link the previous build's file when the bytes made now are its bytes (a new day
+        re-renders every list, and most come out the same): only what changed is written."""
+        if self.previous_dir is None or self.previous_dir == self.build_dir:
+            return False
+        source = os.path.join(self.previous_dir, path)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            if os.path.getsize(source) != len(raw):
+                return False
+            with open(source, "rb") as f:
+                if f.read() != raw:
+                    return False
+        except OSError:
+            return False
+        target = os.path.join(self.build_dir, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.unlink(target)  # the recycled directory's older file
+        except FileNotFoundError:
+            pass
+        os.link(source, target)
+        return True
 
     def _note_searched(self, dirty: list[Output], carried: list[Output],
                        kept: list[Output]) -> None:
