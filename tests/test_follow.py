@@ -117,3 +117,51 @@ def test_sitemap_has_both_languages_with_hreflang_and_robots_points_to_it(demo_s
     assert not [u for u in urls if "/me/" in u or "404" in u]
     robots = (demo_site.out / "robots.txt").read_text("utf-8")
     assert f"Sitemap: {site}/sitemap.xml" in robots and "Disallow: /api/" in robots
+
+
+def icalendar_reference(discussions, lang: str, site_url: str, name: str) -> bytes:
+    """The calendar as icalendar's object model writes it (what the fast writer must match)."""
+    import datetime as dt
+
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    for key, value in (("prodid", "-//Ashyq//Open Budgets//KK-RU"), ("version", "2.0"),
+                       ("calscale", "GREGORIAN"), ("x-wr-calname", name),
+                       ("x-wr-timezone", "Asia/Almaty")):
+        cal.add(key, value)
+    for doc in sorted(discussions, key=lambda d: (d.posted, d.uid)):
+        event = Event()
+        event.add("uid", f"{doc.uid}@ashyq")
+        event.add("dtstamp", dt.datetime.combine(doc.posted, dt.time(), tzinfo=dt.timezone.utc))
+        event.add("dtstart", doc.posted)
+        event.add("dtend", doc.discussion_end + dt.timedelta(days=1))
+        event.add("summary", doc.title(lang))
+        event.add("url", site_url + doc.url(lang))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_calendar_is_what_icalendar_writes(lang):
+    """The calendar is written line by line (issue 10: icalendar's objects were half an added
+    passport's rebuild): its bytes are icalendar's, on the sample content and on titles that
+    need escaping and folding."""
+    import copy
+
+    from generator.calendar_feed import discussions_calendar
+    from generator.content import load_content
+    from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
+
+    index = load_content(SAMPLE_CONTENT, DEMO_TODAY)
+    docs = list(index.discussions)
+    odd = []
+    for i, title in enumerate(["Бюджет; «кавычки», запятые, \\ и\nперенос строки " * 3,
+                               "A" * 200, "ә" * 90 + "x", "x" * 73 + "ә" * 3]):
+        doc = copy.copy(docs[i % len(docs)])
+        doc.meta = {**doc.meta, lang: {**doc.meta[lang], "title": title}}
+        doc.uid = f"ODD-{i}"
+        odd.append(doc)
+    for group in (docs, docs + odd):
+        ours = discussions_calendar(group, lang, "https://budget.example", "Ашық; бюджет, ")
+        assert ours == icalendar_reference(group, lang, "https://budget.example", "Ашық; бюджет, ")
