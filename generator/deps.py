@@ -13,6 +13,7 @@ Input keys:
 ``src:<uid>``      the document's Markdown files and attachments (its body)
 ``meta:<uid>``     what lists show of it: metadata, parts, attachments, computed dates, status
 ``admin:<code>``   one state body's entry in ``administrators.toml``
+``body:<code>``    that entry and the ``meta`` of every document of the body (its page)
 ``announce:<uid>`` which press release announces the document
 ``public:<uid>``   its vote totals, published proposals and answers (the public snapshot)
 ``report:<uid>``   its frozen final report (R17), if any
@@ -199,6 +200,12 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         found[f"meta:{uid}"] = metas[uid]
     for code, admin in index.administrators.items():
         found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
+    shown_by: dict[str, list[str]] = {}
+    for uid, doc in sorted(index.documents.items()):
+        if not doc.generated and doc.administrator:
+            shown_by.setdefault(doc.administrator, []).append(metas[uid])
+    for code in index.administrators:
+        found[f"body:{code}"] = digest(found[f"admin:{code}"], shown_by.get(code, []))
     announced: dict[str, str] = {}
     for doc in index.of_type("press_release"):
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)

@@ -109,7 +109,8 @@ def emit_site(gen, sink) -> None:
     discussed = compliance.by_administrator(discussions)
     for admin in index.administrators.values():
         mine = by_admin.get(admin.code, [])
-        page(f"administrators/{admin.code}/", "administrator.html", admin=admin,
+        page(f"administrators/{admin.code}/", "administrator.html", (f"body:{admin.code}",),
+             admin=admin,
              documents=discussed.get(admin.code, []),
              materials=sorted((d for d in mine if not d.doc_type.discussion),
                               key=lambda d: (-d.date.toordinal(), d.uid)))

@@ -132,6 +132,10 @@ def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp
         # violations only, and the edited texts still pass R3
         assert {p for p in fresh if "/compliance/" in p} <= {
             f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")}
+    if change == "new document":  # a state body's page lists its own documents only
+        fresh = set(again_rendered(live))
+        assert "kk/administrators/225/index.html" in fresh
+        assert "kk/administrators/261/index.html" not in fresh
     if change == "R3 verdict changes":
         assert {"kk/compliance/index.html", "kk/compliance/225/index.html"} <= set(
             again_rendered(live))
