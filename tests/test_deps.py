@@ -218,6 +218,14 @@ KILLER = textwrap.dedent("""
 """)
 
 
+def build_killed_half_way(content: Path, live: Path, cache: Path, theme: Path) -> None:
+    """A build in a real process, killed (SIGKILL) after writing three pages."""
+    proc = subprocess.run([sys.executable, "-c", KILLER, str(content), str(live), str(cache),
+                           str(theme)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_a_killed_recycling_build_leaves_the_old_site(small_content, theme, tmp_path):
     """A third build recycles the first build's directory and is killed half-way: the second
     build still serves, and the half-changed directory is never trusted again."""
@@ -228,10 +236,7 @@ def test_a_killed_recycling_build_leaves_the_old_site(small_content, theme, tmp_
     before = site_files(live)
     add_document(small_content, theme)
     remove_document(small_content, theme)
-    proc = subprocess.run([sys.executable, "-c", KILLER, str(small_content), str(live),
-                           str(tmp_path / "cache"), str(theme)], cwd=ROOT,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True)
-    assert proc.returncode == -signal.SIGKILL
+    build_killed_half_way(small_content, live, tmp_path / "cache", theme)
     assert live.resolve() == second.build_dir and site_files(live) == before
     half = [p for p in live.parent.glob(".live.builds/build-*") if p != second.build_dir]
     assert len(half) == 1 and not (half[0] / RECORD).exists()  # no record: never a spare
@@ -247,10 +252,7 @@ def test_a_killed_incremental_build_leaves_the_old_site(small_content, theme, tm
     before = site_files(live)
     add_document(small_content, theme)
     edit_text(small_content, theme)
-    proc = subprocess.run([sys.executable, "-c", KILLER, str(small_content), str(live),
-                           str(tmp_path / "cache"), str(theme)], cwd=ROOT,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True)
-    assert proc.returncode == -signal.SIGKILL
+    build_killed_half_way(small_content, live, tmp_path / "cache", theme)
     half = [p for p in live.parent.glob(".live.builds/build-*") if p != first.build_dir]
     assert half and any(p.is_file() for p in half[0].rglob("*.html"))  # it got that far
     assert live.resolve() == first.build_dir and site_files(live) == before
