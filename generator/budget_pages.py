@@ -18,6 +18,7 @@ import logging
 from decimal import Decimal
 
 from babel.numbers import format_decimal
+import generator.pelican_logging  # noqa: F401 - before Pelican's first import
 from pelican import signals
 from pelican.generators import Generator
 

@@ -19,32 +19,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from jinja2 import FileSystemBytecodeCache
-from pelican import Pelican
-from pelican.log import console as pelican_console
-from pelican.plugins.i18n_subsites import i18n_subsites
-from pelican.settings import read_settings
+from typing import TYPE_CHECKING
 
 from ashyq import clock
-from ashyq.budget import DATA_DIR
 from ashyq.files import atomic_write
-from ashyq.i18n import compile_catalogs
-from generator.assets import serve_theme
-from generator.content import SiteIndex, load_content
 from generator.content_cache import ContentCache, tree_stats
 from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
-from generator.listing import emit_open_data
-from generator.sitemap import emit_sitemap
-from generator.manifest import MANIFEST_PATH
-from generator.publication import first_served_dates, record_from_snapshot, write_served
-from generator.reports import CERTIFICATE
 from generator.render import RenderPath
-from generator.search import (
-    BUNDLE_DIR, PARTS_STORE, SearchIndexFailed, bundle_parts, search_index, search_pending,
-    start_background_index,
-)
-from generator.site import prepare_index
+
+if TYPE_CHECKING:
+    from generator.content import SiteIndex
+
+# Pelican, Jinja, Babel and the rest of the generator are imported where they are used: a
+# rebuild with nothing changed (``quick_key``) needs none of them (a second of start-up).
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +116,10 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
 
     ``extra`` may set ``ASHYQ_REPORTS`` (the folder of frozen final reports, R17).
     """
+    import generator.pelican_logging  # noqa: F401 - before Pelican's first import
+    from jinja2 import FileSystemBytecodeCache
+    from pelican.settings import read_settings
+
     overrides = {
         "PATH": str(index.content_dir.resolve()),
         "OUTPUT_PATH": str(build_dir),
@@ -156,6 +147,11 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
            snapshot: Path | None = None, extra: dict | None = None) -> None:
     """Run Pelican (kk main site, ru subsite) into ``build_dir``: its generators emit their
     outputs into the render path passed as ``extra["ASHYQ_RENDER"]``."""
+    import generator.pelican_logging  # noqa: F401 - before Pelican's first import
+    from pelican import Pelican
+    from pelican.log import console as pelican_console
+    from pelican.plugins.i18n_subsites import i18n_subsites
+
     settings = pelican_settings(index, build_dir, cache_dir, site_url, snapshot, extra)
     i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001 - a failed earlier run leaves it set
     for name in ("pelican", "pelican.generators", "pelican.writers"):
@@ -165,6 +161,13 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
         Pelican(settings).run()
     finally:
         pelican_console.quiet = quiet
+
+
+def pelicanconf_site_url() -> str:
+    import generator.pelican_logging  # noqa: F401 - before Pelican's first import
+    from pelican.settings import read_settings
+
+    return read_settings(str(SETTINGS_FILE))["ASHYQ_SITE_URL"]
 
 
 def global_key(site_url: str | None, settings: dict | None, reports: str | None) -> str:
@@ -182,6 +185,8 @@ def code_digest() -> str:
 
 
 def budget_files(index: SiteIndex) -> list[Path]:
+    from ashyq.budget import DATA_DIR
+
     folder = index.content_dir / DATA_DIR
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
@@ -204,6 +209,8 @@ def recycle(output: Path, build_dir: Path) -> Record | None:
     dropped first, so that a build killed half-way leaves a folder no later build trusts. Its
     unchanged files stay; making 70,000 folders and linking 130,000 files again was most of
     an edit at 20,000 documents. Returns its record, or None (``build_dir`` made empty)."""
+    from generator.search import BUNDLE_DIR, search_pending
+
     current = output.resolve() if output.is_symlink() else None
     olds = [p for p in builds_dir(output).iterdir() if p.name.startswith("build-")
             and p.is_dir() and p.resolve() != current and not search_pending(p)]
@@ -227,6 +234,8 @@ def prune(output: Path) -> None:
 
     What goes is first renamed ``trash-*`` (instant, and never served), then deleted by a
     detached process: deleting 70,000 files must not hold up the next build."""
+    from generator.search import BUNDLE_DIR, PARTS_STORE, bundle_parts
+
     current = output.resolve()
     folder = builds_dir(output)
     olds = sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
@@ -264,6 +273,8 @@ def certificate_input(record: Record, source: str | None) -> None:
 def emit_certificate(sink, record: Record, source: str | None) -> None:
     """``/opendata/portal-certificate.pem``: what the reports' signatures and the proposal
     receipts are checked against (issue 15); its key is the file's own digest."""
+    from generator.reports import CERTIFICATE
+
     if "certificate" in record.inputs:
         sink.emit_copy(CERTIFICATE, ("certificate",), Path(source))
 
@@ -325,6 +336,16 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         log.info("nothing changed since the build at %s (%.1f s)", current, seconds)
         return BuildResult(output, current, known["documents"], known["pages"], seconds,
                            0, known["outputs"])
+    from ashyq.i18n import compile_catalogs
+    from generator.assets import serve_theme
+    from generator.content import load_content
+    from generator.listing import emit_open_data
+    from generator.manifest import MANIFEST_PATH
+    from generator.publication import first_served_dates, record_from_snapshot, write_served
+    from generator.search import SearchIndexFailed, search_index, start_background_index
+    from generator.site import prepare_index
+    from generator.sitemap import emit_sitemap
+
     cache = ContentCache(cache_dir / "content.pickle")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
@@ -356,7 +377,7 @@ def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         sink.flush()
         emit_certificate(sink, record, certificate)
         emit_open_data(sink, index, shown)
-        emit_sitemap(sink, index, site_url or read_settings(str(SETTINGS_FILE))["ASHYQ_SITE_URL"])
+        emit_sitemap(sink, index, site_url or pelicanconf_site_url())
         sink.flush()
         sink.drop_stale()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")

@@ -16,6 +16,7 @@ import logging
 import os
 from pathlib import Path
 
+import generator.pelican_logging  # noqa: F401 - before Pelican's first import
 from pelican.plugins.i18n_subsites import i18n_subsites
 
 from ashyq.doctypes import LANGUAGES

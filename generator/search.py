@@ -26,6 +26,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
+import generator.pelican_logging  # noqa: F401 - before Pelican's first import
 from pelican import signals
 from pelican.generators import Generator
 

@@ -15,6 +15,7 @@ from html import unescape as html_unescape
 from pathlib import Path
 
 from markupsafe import Markup
+import generator.pelican_logging  # noqa: F401 - before Pelican's first import
 from pelican import signals
 from pelican.contents import Page
 from pelican.generators import Generator

@@ -189,8 +189,8 @@ def test_build_crashing_mid_render_leaves_the_previous_site(small_content, build
 def test_incomplete_output_is_never_swapped_in(small_content, build_site, monkeypatch):
     site = build_site(small_content)
     before = site.resolve()
-    from generator import build as builder
-    monkeypatch.setattr(builder, "MANIFEST_PATH", "opendata/not-written.json")
+    from generator import manifest  # the build checks the manifest it names is written
+    monkeypatch.setattr(manifest, "MANIFEST_PATH", "opendata/not-written.json")
     write_document(small_content, "BP-2026-225-031", posted="2025-02-25")  # something to build
     with pytest.raises(BuildFailed, match="not-written.json"):
         build_site(small_content)
