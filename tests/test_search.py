@@ -136,6 +136,28 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     assert "Принято, задача будет добавлена." in page  # shown on the page, not indexed
 
 
+def indexed_texts(site: Path) -> dict[str, str]:
+    """The text Pagefind keeps of each page (its fragments: gzip, a signature, JSON)."""
+    import gzip
+
+    texts = {}
+    for key in json.loads((site / "pagefind/parts.json").read_text("utf-8"))["parts"]:
+        for fragment in (site / "pagefind" / key / "fragment").iterdir():
+            raw = gzip.decompress(fragment.read_bytes())
+            data = json.loads(raw[raw.index(b"{"):])
+            texts[data["url"]] = data["content"]
+    return texts
+
+
+def test_indexed_facts_keep_their_words_apart(small_content, build_site):
+    """A fact's name and value are two words in the index (a search result's excerpt read
+    "Уникальный номерBP-…" when <dt> and <dd> touched)."""
+    texts = indexed_texts(build_site(small_content))
+    page = texts["/ru/discussions/BP-2026-225-001/"]
+    assert "Уникальный номер BP-2026-225-001" in page
+    assert not re.search(r"номерBP", "".join(texts.values()))
+
+
 def test_only_content_pages_are_indexed(small_content, build_site):
     site = build_site(small_content)
     for lang in ("kk", "ru"):
