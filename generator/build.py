@@ -7,7 +7,9 @@ site serving.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import functools
 import gc
 import json
@@ -297,8 +299,27 @@ def _unfreezing(func):
     return wrapper
 
 
+@contextlib.contextmanager
+def one_build_at_a_time(output: Path):
+    """Hold ``output``'s build lock (``flock`` on a file beside the builds): the worker, the
+    command and the preview may start builds of one site at once; the second waits, so a
+    recycled directory is never taken twice and an older build never swaps in over a newer
+    one. A killed build's lock goes with its process."""
+    folder = builds_dir(Path(output).absolute())
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def build(content_dir: Path, output: Path, **options) -> BuildResult:
+    """Build ``content_dir`` into ``output`` (:func:`_build`), one build of a site at a time."""
+    with one_build_at_a_time(output):
+        return _build(content_dir, output, **options)
+
+
 @_unfreezing
-def build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
+def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
           today: dt.date | None = None, site_url: str | None = None,
           snapshot: Path | None = None, settings: dict | None = None,
           workers: int | None = None, search: str = "auto") -> BuildResult:

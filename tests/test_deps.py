@@ -315,3 +315,38 @@ def test_every_generated_file_goes_through_the_render_path(small_content, theme,
                 if not p.startswith(("theme/", ".ashyq-"))}
     assert unlisted == set()
     assert set(record["outputs"]) <= on_disk
+
+
+def test_builds_of_one_site_take_turns(small_content, theme, tmp_path):
+    """A second build of the same site waits for the first (the lock beside the builds): it
+    starts from what the first swapped in, so it recycles nothing twice and swaps in last."""
+    import threading
+
+    from generator import build as builder
+
+    live = tmp_path / "live"
+    run(small_content, live, tmp_path / "cache", theme)
+    edit_text(small_content, theme)
+    events, real = [], builder._build
+
+    def noting(*args, **kwargs):
+        events.append("start")
+        result = real(*args, **kwargs)
+        events.append("end")
+        return result
+    builder._build = noting
+    try:
+        threads = [threading.Thread(target=build, args=(small_content, live),
+                                    kwargs={"cache_dir": tmp_path / f"cache-{i}", "today": TODAY,
+                                            "site_url": "https://budget.example",
+                                            "settings": {"THEME": str(theme)}})
+                   for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        builder._build = real
+    assert events == ["start", "end", "start", "end"]
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
+    assert site_files(live) == site_files(tmp_path / "cold")

@@ -219,7 +219,7 @@ def test_a_failed_index_fails_the_build_and_keeps_the_site(small_content, build_
               search="wait")
     assert site.resolve() == before and (site / "pagefind" / first_part(site) / "pagefind.js").exists()
     leftovers = [p for p in before.parent.iterdir() if p.resolve() != before]
-    assert all(p.name.startswith(("build-", "search-", "searchparts")) for p in leftovers)
+    assert all(p.name.startswith(("build-", "search-", "searchparts", ".lock")) for p in leftovers)
 
 
 def test_a_failed_background_index_keeps_the_previous_index(small_content, build_site,
