@@ -101,6 +101,10 @@ def write_quick(build_dir: Path, key: str, documents: int, pages: int, outputs: 
         {"key": key, "documents": documents, "pages": pages, "outputs": outputs}) + "\n")
 
 
+def count_pages(record: Record) -> int:
+    return sum(1 for p in record.outputs if p.endswith(".html"))
+
+
 def forget_quick(build_dir: Path) -> None:
     """The build was changed in place (``generator.incremental``): its quick key is stale."""
     (Path(build_dir) / QUICK_STATE).unlink(missing_ok=True)
@@ -205,6 +209,18 @@ def swap_in(output: Path, build_dir: Path) -> None:
     os.replace(link, output)
 
 
+def older_builds(output: Path) -> list[Path]:
+    """The build directories beside the served one, newest first (search bundles, the index's
+    parts and what is being deleted left out)."""
+    from generator.search import PARTS_STORE
+
+    current = output.resolve() if output.is_symlink() else None
+    folder = builds_dir(output)
+    return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
+                   and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def recycle(output: Path, build_dir: Path) -> Record | None:
     """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
     record: renamed (never served again: the served build is newer), its record and state
@@ -213,21 +229,18 @@ def recycle(output: Path, build_dir: Path) -> Record | None:
     an edit at 20,000 documents. Returns its record, or None (``build_dir`` made empty)."""
     from generator.search import BUNDLE_DIR, search_pending
 
-    current = output.resolve() if output.is_symlink() else None
-    olds = [p for p in builds_dir(output).iterdir() if p.name.startswith("build-")
-            and p.is_dir() and p.resolve() != current and not search_pending(p)]
-    for old in sorted(olds, key=lambda p: p.stat().st_mtime)[:1]:
-        spare = Record.load(old)
-        if spare is None:
-            break
-        old.rename(build_dir)
-        for name in (RECORD, QUICK_STATE, BUILD_STATE, BUNDLE_DIR):
-            (build_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
-        log.info("recycling %s (%d files)", old.name, len(spare.outputs))
-        return spare
-    build_dir.mkdir()
-    return None
+    olds = [p for p in older_builds(output) if p.name.startswith("build-")
+            and not search_pending(p)]
+    spare = Record.load(olds[-1]) if olds else None
+    if spare is None:
+        build_dir.mkdir()
+        return None
+    olds[-1].rename(build_dir)
+    for name in (RECORD, QUICK_STATE, BUILD_STATE, BUNDLE_DIR):
+        (build_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
+    log.info("recycling %s (%d files)", olds[-1].name, len(spare.outputs))
+    return spare
 
 
 def prune(output: Path) -> None:
@@ -238,12 +251,8 @@ def prune(output: Path) -> None:
     detached process: deleting 70,000 files must not hold up the next build."""
     from generator.search import BUNDLE_DIR, PARTS_STORE, bundle_parts
 
-    current = output.resolve()
     folder = builds_dir(output)
-    olds = sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
-                   and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
-    doomed = olds[KEEP_PREVIOUS_BUILDS:]
+    doomed = older_builds(output)[KEEP_PREVIOUS_BUILDS:]
     linked = {(p / BUNDLE_DIR).resolve() for p in folder.iterdir()
               if (p / BUNDLE_DIR).is_symlink() and p not in doomed}
     young = time.time() - BUNDLE_GRACE
@@ -350,13 +359,16 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     key = global_key(site_url, settings, reports)
     current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
     quick = quick_key(Path(content_dir), today, shown, key, reports, certificate)
-    known = read_quick(current)
-    if known.get("key") == quick:  # nothing read since the served build changed
+
+    def unchanged(documents: int, pages: int, outputs: int) -> BuildResult:
+        """The site being served is this build: only the shown changes are noted."""
         write_build_state(current, int(shown.get("changes_upto", 0)))
         seconds = time.perf_counter() - started
         log.info("nothing changed since the build at %s (%.1f s)", current, seconds)
-        return BuildResult(output, current, known["documents"], known["pages"], seconds,
-                           0, known["outputs"])
+        return BuildResult(output, current, documents, pages, seconds, 0, outputs)
+    known = read_quick(current)
+    if known.get("key") == quick:  # nothing read since the served build changed
+        return unchanged(known["documents"], known["pages"], known["outputs"])
     from ashyq.i18n import compile_catalogs
     from generator.assets import serve_theme
     from generator.content import load_content
@@ -377,15 +389,11 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     previous = Record.load(current)
     gc.freeze()  # the index and the records stay to the end: no collection walks them
     if previous and (previous.global_key, previous.inputs) == (record.global_key, record.inputs):
-        # Nothing any output depends on changed: the site being served is this build.
-        write_build_state(current, int(shown.get("changes_upto", 0)))
-        pages = sum(1 for p in previous.outputs if p.endswith(".html"))
+        # Nothing any output depends on changed (files touched, not changed): renew the key.
+        pages = count_pages(previous)
         write_quick(current, quick, len(index.documents), pages, len(previous.outputs))
         cache.save()
-        seconds = time.perf_counter() - started
-        log.info("nothing changed since the build at %s (%.1f s)", current, seconds)
-        return BuildResult(output, current, len(index.documents), pages, seconds,
-                           0, len(previous.outputs))
+        return unchanged(len(index.documents), pages, len(previous.outputs))
     builds_dir(output).mkdir(parents=True, exist_ok=True)
     build_dir = builds_dir(output) / f"build-{time.time_ns()}"
     spare = recycle(output, build_dir)
@@ -408,8 +416,8 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         write_build_state(build_dir, int(shown.get("changes_upto", 0)))
         write_served(build_dir, index, clock.now(), used)  # for the publication record
         record.save(build_dir)
-        write_quick(build_dir, quick, len(index.documents),
-                    sum(1 for p in record.outputs if p.endswith(".html")), len(record.outputs))
+        pages = count_pages(record)
+        write_quick(build_dir, quick, len(index.documents), pages, len(record.outputs))
         pages_changed = any(p.endswith(".html") for p in sink.rendered) or sink.previous is None
         try:
             background = search_index(build_dir, current, pages_changed, search)
@@ -424,7 +432,6 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     if background:
         start_background_index(build_dir)
     prune(output)
-    pages = sum(1 for p in record.outputs if p.endswith(".html"))
     seconds = time.perf_counter() - started
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",
              pages, len(index.documents), output, seconds, len(sink.rendered), sink.carried)

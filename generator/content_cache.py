@@ -37,9 +37,13 @@ def _salt() -> str:
 
 def stat_key(path: str) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(path)
+        return key_of(os.stat(path))
     except FileNotFoundError:
         return None
+
+
+def key_of(st: os.stat_result) -> tuple[int, int, int]:
+    """What says a file is unchanged without reading it: its mtime, size and inode."""
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
@@ -66,8 +70,7 @@ def tree_stats(root: str | Path) -> str:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
                     else:
-                        st = entry.stat()
-                        entries.append(f"{entry.path}\0{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
+                        entries.append(f"{entry.path}\0{key_of(entry.stat())}")
         except (FileNotFoundError, NotADirectoryError):
             continue
     for line in sorted(entries):

@@ -182,6 +182,7 @@ def _violations(read):
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
+    from generator.compliance import by_administrator
     from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
 
     snapshot = snapshot or {}
@@ -200,12 +201,11 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         found[f"meta:{uid}"] = metas[uid]
     for code, admin in index.administrators.items():
         found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
-    shown_by: dict[str, list[str]] = {}
-    for uid, doc in sorted(index.documents.items()):
-        if not doc.generated and doc.administrator:
-            shown_by.setdefault(doc.administrator, []).append(metas[uid])
+    bodies = by_administrator(doc for _, doc in sorted(index.documents.items())
+                              if not doc.generated)  # as the state bodies' pages group them
     for code in index.administrators:
-        found[f"body:{code}"] = digest(found[f"admin:{code}"], shown_by.get(code, []))
+        found[f"body:{code}"] = digest(found[f"admin:{code}"],
+                                       [metas[doc.uid] for doc in bodies.get(code, [])])
     announced: dict[str, str] = {}
     for doc in index.of_type("press_release"):
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)

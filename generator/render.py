@@ -160,14 +160,9 @@ class RenderPath:
 
         def link(outputs: list[Output]) -> None:
             for output in outputs:
-                source = os.path.join(self.previous_dir, output.path)
-                target = os.path.join(self.build_dir, output.path)
                 try:
-                    try:
-                        os.link(source, target)
-                    except FileExistsError:  # the recycled directory's older file
-                        os.unlink(target)
-                        os.link(source, target)
+                    link_over(os.path.join(self.previous_dir, output.path),
+                              os.path.join(self.build_dir, output.path))
                 except FileNotFoundError:  # the previous build lost it: render it again
                     lost.append(output)
         with ThreadPoolExecutor(CARRY_THREADS) as pool:
@@ -202,11 +197,7 @@ class RenderPath:
             return False
         target = os.path.join(self.build_dir, path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.unlink(target)  # the recycled directory's older file
-        except FileNotFoundError:
-            pass
-        os.link(source, target)
+        link_over(source, target)
         return True
 
     def _note_searched(self, dirty: list[Output], carried: list[Output],
@@ -250,6 +241,16 @@ class RenderPath:
             note = self.build_dir / f"{SEARCHED_NOTE}.{shard}"
             self._searched += [p for p in note.read_text(encoding="utf-8").split("\n") if p]
             note.unlink()
+
+
+def link_over(source: str, target: str) -> None:
+    """Hard-link ``source`` at ``target``, in place of the file a recycled build directory
+    may hold there (never written through: its inode may be an older build's too)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        os.unlink(target)
+        os.link(source, target)
 
 
 @contextmanager

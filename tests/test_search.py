@@ -57,11 +57,15 @@ class Forms(HTMLParser):
             self._label = None
 
 
+def parts(site: Path) -> list[str]:
+    """The parts of the site's search index, as its bundle lists them."""
+    return json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"]
+
+
 def entries(site: Path) -> list[dict]:
     """The Pagefind entry file of each part of the site's index, in the order it lists them."""
-    parts = json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"]
     return [json.loads((site / "pagefind" / key / "pagefind-entry.json").read_text("utf-8"))
-            for key in parts]
+            for key in parts(site)]
 
 
 def page_count(site: Path, lang: str) -> int:
@@ -69,7 +73,7 @@ def page_count(site: Path, lang: str) -> int:
 
 
 def first_part(site: Path) -> str:
-    return json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"][0]
+    return parts(site)[0]
 
 
 def parse(html: str) -> Forms:
@@ -141,7 +145,7 @@ def indexed_texts(site: Path) -> dict[str, str]:
     import gzip
 
     texts = {}
-    for key in json.loads((site / "pagefind/parts.json").read_text("utf-8"))["parts"]:
+    for key in parts(site):
         for fragment in (site / "pagefind" / key / "fragment").iterdir():
             raw = gzip.decompress(fragment.read_bytes())
             data = json.loads(raw[raw.index(b"{"):])
@@ -253,7 +257,7 @@ def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_conten
     def run(out: Path, cache: str):
         result = build(small_content, out, cache_dir=tmp_path / cache, today=dt.date(2025, 3, 5),
                        search="wait")
-        return json.loads((out / "pagefind/parts.json").read_text("utf-8"))["parts"], result
+        return parts(out), result
     live = tmp_path / "live"
     before, first = run(live, "cache")
     made = {name: (live / "pagefind" / name).resolve() for name in before}
