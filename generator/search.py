@@ -156,6 +156,15 @@ def link_bundle(build_dir: Path, bundle: Path) -> None:
     os.replace(tmp, build_dir / BUNDLE_DIR)
 
 
+def part_pages() -> int:
+    """``ASHYQ_SEARCH_PART_PAGES``, or PART_PAGES; a value that is no positive number fails
+    the index with a message (the build then fails, or the previous index stays served)."""
+    text = os.environ.get("ASHYQ_SEARCH_PART_PAGES") or str(PART_PAGES)
+    if not text.isdigit() or int(text) < 1:
+        raise SearchIndexFailed(f"ASHYQ_SEARCH_PART_PAGES={text!r}: a number of pages, 1 or more")
+    return int(text)
+
+
 def index_parts(record) -> dict[str, list[str]]:
     """The parts of the index: their keys and pages, in order. A document's pages in both
     languages fall in one part (by a hash of the path below the language), so each part has
@@ -163,7 +172,7 @@ def index_parts(record) -> dict[str, list[str]]:
     from generator.deps import digest
 
     pages = sorted(record.indexed)
-    size = int(os.environ.get("ASHYQ_SEARCH_PART_PAGES") or PART_PAGES)
+    size = part_pages()
     count = 1
     while len(pages) > count * size:
         count *= 2

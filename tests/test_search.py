@@ -284,6 +284,16 @@ def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_conten
             {p.relative_to(theirs): p.read_bytes() for p in theirs.rglob("*") if p.is_file()}
 
 
+def test_a_bad_part_size_fails_the_index_with_its_name(small_content, tmp_path, monkeypatch):
+    from generator.build import build
+
+    monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "many")
+    with pytest.raises(BuildFailed, match="ASHYQ_SEARCH_PART_PAGES='many'"):
+        build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache",
+              today=dt.date(2025, 3, 5), search="wait")
+    assert not (tmp_path / "out").exists()  # nothing served
+
+
 # -- real searches in Chromium -------------------------------------------------------------
 @pytest.fixture(scope="module", params=["one part", "in parts"])
 def served(request, sample_site, tmp_path_factory):
