@@ -41,6 +41,8 @@ MARKDOWN = {
         "markdown.extensions.extra": {"markdown.extensions.tables": {"use_align_attribute": True}},
         "markdown.extensions.meta": {},
         "generator.mdtables:TableExtension": {},
+        # The stock inline pass, skipping texts no inline pattern can match (same HTML).
+        "generator.mdinline:QuickInlineExtension": {},
     },
     "output_format": "html5",
 }

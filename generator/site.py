@@ -14,6 +14,7 @@ import re
 from html import unescape as html_unescape
 from pathlib import Path
 
+from jinja2 import pass_context
 from markupsafe import Markup
 import generator.pelican_logging  # noqa: F401 - before Pelican's first import
 from pelican import signals
@@ -101,6 +102,26 @@ TEMPLATE_FILTERS = {"date_long": date_long, "date_short": date_short, "filesize"
                     "theme_url": theme_url}  # also every generator's (pelicanconf.JINJA_FILTERS)
 
 
+def memoized_gettext(gettext):
+    """Jinja's new-style ``gettext`` (installed by i18n_subsites), each string that has no
+    variables translated and escaped once per language instead of once per use: a page calls
+    it about seventy times, on every one of a build's pages (issue 10). Same result: the
+    translation does not depend on the page."""
+    done: dict[str, Markup] = {}
+
+    @pass_context
+    def cached(context, string: str, **variables):
+        if variables or not context.eval_ctx.autoescape:
+            return gettext(context, string, **variables)
+        try:
+            return done[string]
+        except KeyError:
+            done[string] = text = gettext(context, string)
+            return text
+
+    return cached
+
+
 class SiteGenerator(Generator):
     """Lists (and, through the render path, writes) every Ashyq page of one language."""
 
@@ -112,6 +133,8 @@ class SiteGenerator(Generator):
         # < > & ' are still escaped by Jinja's htmlsafe dump.
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.env.filters.update(TEMPLATE_FILTERS)
+        if "gettext" in self.env.globals:  # installed by i18n_subsites at generator_init
+            self.env.globals["gettext"] = memoized_gettext(self.env.globals["gettext"])
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
                                 admin_feed_path=follow.admin_feed_path,
                                 discussion_feed_path=follow.discussion_feed_path)

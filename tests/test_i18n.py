@@ -56,3 +56,34 @@ def test_dates_are_written_by_babel_in_each_language():
 
 def test_catalog_dir_exists():
     assert Path(CATALOG_DIR).is_dir()
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_memoized_gettext_gives_what_jinja_gives(lang, tmp_path):
+    """issue 10: the site's templates translate each plain string once per language; the
+    result (escaped, %-formatted, with or without variables) is the stock one."""
+    from jinja2 import Environment
+
+    from ashyq.i18n import compile_catalogs, translations
+    from generator.site import memoized_gettext
+
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), lang),
+                                     newstyle=True)
+    source = ('{{ _("Search") }}|{{ _("Search") }}|{{ _("100%% <b>") }}|'
+              '{{ _("Must be 3 digits, not %(value)s.", value="<i>") }}')
+    stock = env.from_string(source).render()
+    calls = []
+    original = env.globals["gettext"]
+
+    def counting(context, string, **variables):
+        calls.append(string)
+        return original(context, string, **variables)
+
+    env.globals["gettext"] = memoized_gettext(__import__("jinja2").pass_context(counting))
+    template = env.from_string(source)
+    assert template.render() == stock == template.render()
+    assert "Search" not in stock  # translated
+    assert "100% <b>" in stock and "&lt;i&gt;" in stock  # "%%" formatted; variables escaped
+    assert calls.count("Search") == 1  # then from memory, in both renders
+    assert calls.count("Must be 3 digits, not %(value)s.") == 2  # with variables: every time
