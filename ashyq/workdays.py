@@ -59,6 +59,7 @@ class WorkingCalendar:
         self._off = {t.day_off for t in self.transfers} | set(self.extra_holidays)
         self._worked = {t.working_day for t in self.transfers} | set(self.working_days)
         self._known: dict[dt.date, bool] = {}  # days answered (every deadline asks again)
+        self._counted: dict[tuple[dt.date, dt.date], int] = {}  # spans counted (compliance)
 
     def is_working_day(self, day: dt.date) -> bool:
         """True when ``day`` is worked in Kazakhstan. The overrides come first: a weekend day
@@ -95,10 +96,13 @@ class WorkingCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """How many working days fall after ``start`` up to and including ``end``."""
-        count, day = 0, start
-        while day < end:
-            day += dt.timedelta(days=1)
-            count += self.is_working_day(day)
+        count = self._counted.get((start, end))
+        if count is None:
+            count, day = 0, start
+            while day < end:
+                day += dt.timedelta(days=1)
+                count += self.is_working_day(day)
+            self._counted[(start, end)] = count
         return count
 
     def discussion_end(self, posted: dt.date, requested: dt.date | None = None) -> dt.date:

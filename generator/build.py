@@ -415,12 +415,9 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         write_build_state(build_dir, int(shown.get("changes_upto", 0)))
         write_served(build_dir, index, clock.now(), used)  # for the publication record
-        record.save(build_dir)
-        pages = count_pages(record)
-        write_quick(build_dir, quick, len(index.documents), pages, len(record.outputs))
         pages_changed = any(p.endswith(".html") for p in sink.rendered) or sink.previous is None
         try:
-            background = search_index(build_dir, current, pages_changed, search)
+            background = search_index(build_dir, current, pages_changed, search, record)
         except SearchIndexFailed as exc:
             raise BuildFailed(str(exc)) from exc
     except BaseException:
@@ -428,6 +425,12 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         raise
     swap_in(output, build_dir)
     swapped_at = time.time()
+    # After the swap (a second at 20,000 documents): killed before it, the build is served
+    # without a record and the next build renders everything; no build trusts it meanwhile
+    # (recycle() and the quick key need the record, the worker's updates skip a build without).
+    record.save(build_dir)
+    pages = count_pages(record)
+    write_quick(build_dir, quick, len(index.documents), pages, len(record.outputs))
     cache.save()
     if background:
         start_background_index(build_dir)

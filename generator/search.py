@@ -224,12 +224,13 @@ def index_part(build_dir: Path, pages: list[str], dest: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def index_into(build_dir: Path) -> Path:
-    """Index ``build_dir`` into its own bundle, re-using the parts whose pages did not change,
-    and link it. Raises SearchIndexFailed."""
+def index_into(build_dir: Path, record=None) -> Path:
+    """Index ``build_dir`` (its dependency record: ``record``, or the one saved in it) into
+    its own bundle, re-using the parts whose pages did not change, and link it. Raises
+    SearchIndexFailed."""
     from generator.deps import Record
 
-    record = Record.load(build_dir)
+    record = record or Record.load(build_dir)
     if record is None or not record.indexed:
         raise SearchIndexFailed(f"{build_dir} lists no page to index")
     missing = [lang for lang in LANGUAGES
@@ -264,16 +265,17 @@ def bundle_parts(bundle: Path) -> set[Path]:
 
 
 def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
-                 mode: str = "auto") -> bool:
-    """Give the new ``build_dir`` its search index; True when it is still to be rebuilt in the
-    background (:func:`start_background_index`, after the swap)."""
+                 mode: str = "auto", record=None) -> bool:
+    """Give the new ``build_dir`` (whose dependency record is ``record``, if not yet saved)
+    its search index; True when it is still to be rebuilt in the background
+    (:func:`start_background_index`, after the swap and the record)."""
     old = previous / BUNDLE_DIR if previous else None
     old_bundle = old.resolve() if old is not None and old.is_symlink() and old.exists() else None
     if old_bundle is not None and not pages_changed:
         link_bundle(build_dir, old_bundle)
         return False
     if mode == "wait" or (mode == "auto" and old_bundle is None):
-        index_into(build_dir)
+        index_into(build_dir, record)
         return False
     if old_bundle is not None:
         link_bundle(build_dir, old_bundle)  # served until the new one is complete
