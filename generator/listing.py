@@ -235,7 +235,7 @@ def emit_open_data(sink, index, snapshot: dict | None) -> None:
     from generator.opendata import OPENDATA_DIR, open_data_names, open_data_files
 
     build_dir = sink.build_dir
-    keys = ("index", "snapshot", "budget")
+    keys = ("budget", "index", "snapshot")  # sorted, as the record keeps them
     made: dict = {}
 
     def make(name: str) -> bytes:

@@ -350,3 +350,23 @@ def test_builds_of_one_site_take_turns(small_content, theme, tmp_path):
     assert events == ["start", "end", "start", "end"]
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
     assert site_files(live) == site_files(tmp_path / "cold")
+
+
+def test_a_text_edit_leaves_open_data_alone(small_content, theme, tmp_path, monkeypatch):
+    """A body edit changes no list (``index``), the snapshot or the budget data: the open data
+    tables are carried over without even being listed again (their names come from the
+    previous record; computing them reads every document)."""
+    import generator.opendata
+
+    run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    listed = []
+    original = generator.opendata.open_data_names
+    monkeypatch.setattr(generator.opendata, "open_data_names",
+                        lambda *a: listed.append(1) or original(*a))
+    edit_text(small_content, theme)
+    edited = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
+    assert not [p for p in edited.build_dir.rglob("opendata/*") if p.stat().st_nlink == 1]
+    assert listed == [] and edited.rendered > 0
+    # A new day changes the index (statuses): the tables are listed and made again.
+    run(small_content, tmp_path / "live", tmp_path / "cache", theme, TODAY + dt.timedelta(days=30))
+    assert listed == [1]
