@@ -119,7 +119,16 @@ def memoized_gettext(gettext):
             done[string] = text = gettext(context, string)
             return text
 
+    cached.memoizes = gettext
     return cached
+
+
+def memoize_gettext(env) -> None:
+    """Memoize ``env``'s installed ``gettext`` (i18n_subsites installs it late, and again
+    when it installs translations again): once per installed function."""
+    installed = env.globals.get("gettext")
+    if installed is not None and not hasattr(installed, "memoizes"):
+        env.globals["gettext"] = memoized_gettext(installed)
 
 
 class SiteGenerator(Generator):
@@ -133,8 +142,6 @@ class SiteGenerator(Generator):
         # < > & ' are still escaped by Jinja's htmlsafe dump.
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.env.filters.update(TEMPLATE_FILTERS)
-        if "gettext" in self.env.globals:  # installed by i18n_subsites at generator_init
-            self.env.globals["gettext"] = memoized_gettext(self.env.globals["gettext"])
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
                                 admin_feed_path=follow.admin_feed_path,
                                 discussion_feed_path=follow.discussion_feed_path)
@@ -208,6 +215,7 @@ class SiteGenerator(Generator):
 
     def render(self, template: str, values: dict) -> str:
         """The page as Pelican's writer would write it."""
+        memoize_gettext(self.env)
         return self.get_template(template).render({**self.context, **values})
 
     def later(self, make_spec) -> "callable":

@@ -87,3 +87,26 @@ def test_memoized_gettext_gives_what_jinja_gives(lang, tmp_path):
     assert "100% <b>" in stock and "&lt;i&gt;" in stock  # "%%" formatted; variables escaped
     assert calls.count("Search") == 1  # then from memory, in both renders
     assert calls.count("Must be 3 digits, not %(value)s.") == 2  # with variables: every time
+
+
+def test_the_site_memoizes_what_i18n_subsites_installs(tmp_path):
+    """i18n_subsites installs gettext after the generators are made, and may install it
+    again: the site's render wraps whatever is installed, once."""
+    from jinja2 import Environment
+
+    from ashyq.i18n import compile_catalogs, translations
+    from generator.site import memoize_gettext
+
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    memoize_gettext(env)  # nothing installed yet: nothing to wrap, no error
+    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), "ru"),
+                                     newstyle=True)
+    stock = env.globals["gettext"]
+    memoize_gettext(env)
+    memoize_gettext(env)
+    assert env.globals["gettext"].memoizes is stock  # wrapped once
+    assert env.from_string('{{ _("Search") }}').render() == "Поиск"
+    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), "kk"),
+                                     newstyle=True)
+    memoize_gettext(env)
+    assert env.from_string('{{ _("Search") }}').render() == "Іздеу"  # the new one, wrapped
