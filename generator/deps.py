@@ -49,7 +49,11 @@ from generator.letters import language_verdict
 from generator.public_state import day_of
 
 RECORD = ".ashyq-deps.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: "indexed" maps each page to its index version
+#: The inputs the search leaves out of a page's index version: the public snapshot's share of
+#: a page (votes, proposals, answers: ``generator.search.EXCLUDE_SELECTORS`` keeps them out
+#: of the index, so a decision re-indexes nothing; tests/test_search.py).
+UNINDEXED_KEYS = ("public:",)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: What a change of means a full build: templates and theme, catalogs, settings, code.
 GLOBAL_SOURCES = ("themes", "ashyq/translations", "generator", "ashyq", "pelicanconf.py")
@@ -83,6 +87,14 @@ def tree_digest(root: Path, sources: tuple[str, ...] = GLOBAL_SOURCES) -> str:
     return h.hexdigest()
 
 
+def index_version(inputs: dict[str, str], keys: tuple[str, ...]) -> str:
+    """What a page's search index is made from: the fingerprints of its inputs, less the
+    public snapshot's. Two pages with one version index alike; a page written again with the
+    bytes it had keeps its version (``generator.render``), so a new day that changes a page's
+    inputs but not its text re-indexes nothing (``generator.search.index_parts``)."""
+    return digest([(k, inputs.get(k)) for k in keys if not k.startswith(UNINDEXED_KEYS)])
+
+
 @dataclass
 class Record:
     """The dependency record of one build directory."""
@@ -90,13 +102,14 @@ class Record:
     global_key: str
     inputs: dict[str, str] = field(default_factory=dict)  # key -> fingerprint
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
-    indexed: set[str] = field(default_factory=set)  # the pages the search indexes
+    #: the pages the search indexes, each with its index version (:func:`index_version`)
+    indexed: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"version": RECORD_VERSION, "global": self.global_key,
                            "inputs": dict(sorted(self.inputs.items())),
                            "outputs": {p: list(self.outputs[p]) for p in sorted(self.outputs)},
-                           "indexed": sorted(self.indexed)},
+                           "indexed": dict(sorted(self.indexed.items()))},
                           ensure_ascii=False, separators=(",", ":")) + "\n"  # C encoder
 
     def save(self, build_dir: Path) -> None:
@@ -116,7 +129,7 @@ class Record:
             return None
         return cls(data["global"], data["inputs"],
                    {p: tuple(keys) for p, keys in data["outputs"].items()},
-                   set(data.get("indexed", ())))
+                   dict(data.get("indexed", {})))
 
     def is_fresh(self, path: str, keys: tuple[str, ...], current: dict[str, str]) -> bool:
         """True when ``path`` was made from exactly these inputs, all unchanged since."""

@@ -125,9 +125,9 @@ class IncrementalSite:
         for path in sink.rendered:
             live.outputs[path] = sink.record.outputs[path]
             if path in sink.record.indexed:
-                live.indexed.add(path)
+                live.indexed[path] = sink.record.indexed[path]
             else:
-                live.indexed.discard(path)
+                live.indexed.pop(path, None)
         for key in keys:
             if key in sink.record.inputs:
                 live.inputs[key] = sink.record.inputs[key]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ashyq.files import atomic_write
-from generator.deps import Record
+from generator.deps import Record, index_version
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ class RenderPath:
         self.carried = 0
         self.rendered: list[str] = []
         self._folders: set[str] = {p.rpartition("/")[0] for p in self._stale}  # made so far
-        self._searched: list[str] = []  # pages written with the search mark (not yet noted)
+        # pages written with the search mark, and their index versions (not yet noted)
+        self._searched: dict[str, str] = {}
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make) -> None:
@@ -174,11 +175,14 @@ class RenderPath:
     def _write(self, output: Output) -> None:
         target = self.build_dir / output.path
         data = output.source.read_bytes() if output.make is None else output.make()
+        same = self._link_if_same(output.path, data)
+        if not same:
+            atomic_write(target, data)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
-            self._searched.append(output.path)
-        if not self._link_if_same(output.path, data):
-            atomic_write(target, data)
+            # The same bytes index the same: the version they were indexed under stays.
+            kept = self.previous.indexed.get(output.path) if same and self.previous else None
+            self._searched[output.path] = kept or index_version(self.record.inputs, output.keys)
 
     def _link_if_same(self, path: str, data: bytes | str) -> bool:
         """Link the previous build's file when the bytes made now are its bytes (a new day
@@ -204,13 +208,13 @@ class RenderPath:
                        kept: list[Output]) -> None:
         """The record's list of pages the search indexes: those written now that carry the
         mark, and those carried over (or kept) that the build they come from listed."""
-        made = {o.path for o in dirty}
-        self.record.indexed.difference_update(made)
+        for output in dirty:
+            self.record.indexed.pop(output.path, None)
         self.record.indexed.update(self._searched)
         for outputs, source in ((carried, self.previous), (kept, self.spare)):
-            old = source.indexed if source else set()
-            self.record.indexed.update(o.path for o in outputs if o.path in old)
-        self._searched = []
+            old = source.indexed if source else {}
+            self.record.indexed.update({o.path: old[o.path] for o in outputs if o.path in old})
+        self._searched = {}
 
     def _render_parallel(self, dirty: list[Output]) -> None:
         """Render ``dirty`` in ``workers`` processes (this one included), by shards."""
@@ -222,8 +226,8 @@ class RenderPath:
                 try:
                     for output in dirty[shard::self.workers]:
                         self._write(output)
-                    atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{shard}",
-                                 "\n".join(self._searched))
+                    atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{shard}", "".join(
+                        f"{path}\t{version}\n" for path, version in self._searched.items()))
                 except BaseException:  # noqa: BLE001 - reported through the exit code
                     traceback.print_exc()
                     code = 1
@@ -239,7 +243,8 @@ class RenderPath:
             raise RenderFailed(f"{len(failed)} render process(es) failed")
         for shard in range(1, self.workers):
             note = self.build_dir / f"{SEARCHED_NOTE}.{shard}"
-            self._searched += [p for p in note.read_text(encoding="utf-8").split("\n") if p]
+            self._searched.update(line.split("\t") for line in
+                                  note.read_text(encoding="utf-8").splitlines())
             note.unlink()
 
 

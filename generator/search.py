@@ -41,12 +41,10 @@ BUNDLE_DIR = "pagefind"
 #: Parts of indexed pages left out of the index: menus, the participation widgets, and the
 #: published proposals with their answers and totals - these change with every decision, which
 #: the rebuild worker shows on the page without re-indexing (they are in /opendata/), so the
-#: index depends on the content alone and stays equal to a full build's.
+#: index depends on the content alone and stays equal to a full build's (the inputs they
+#: show: ``generator.deps.UNINDEXED_KEYS``).
 EXCLUDE_SELECTORS = (".crumbs", ".toc", ".take-part", ".proposals-h", ".proposals", ".anchor",
                      "form", "noscript")
-#: The inputs those selectors leave out of the index: the public snapshot's share of a page
-#: (a decision re-indexes nothing; tests/test_search.py).
-UNINDEXED_KEYS = ("public:",)
 TIMEOUT = 600  # seconds; Pagefind takes a few seconds per 10,000 pages
 
 
@@ -131,10 +129,11 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 # The index is made in parts (issue 10): Pagefind holds a whole run's index in memory (≈ 150 KB
 # a page) and cannot update one, so the indexed pages (``Record.indexed``) are split into parts
 # of at most PART_PAGES pages, each indexed by its own Pagefind run into ``searchparts/<key>``,
-# where ``key`` is a hash of its pages' inputs (``generator.deps``). A bundle lists its parts in
-# ``parts.json``, by a hash of their files, and links them; the search page loads the first and
-# merges the others (Pagefind's ``mergeIndex``). A rebuild re-indexes only the parts whose
-# pages' inputs changed.
+# where ``key`` is a hash of its pages' index versions (``generator.deps.index_version``: their
+# inputs, kept while a page's bytes stay). A bundle lists its parts in ``parts.json``, by a hash
+# of their files, and links them; the search page loads the first and merges the others
+# (Pagefind's ``mergeIndex``). A rebuild re-indexes only the parts where a page reads
+# differently (a new day changes the inputs of every coming discussion, seldom its text).
 PART_PAGES = 3000
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
@@ -181,9 +180,8 @@ def index_parts(record) -> dict[str, list[str]]:
         lang, _, rest = path.partition("/")
         parts.setdefault(zlib.crc32((rest if lang in LANGUAGES else path).encode()) % count,
                          []).append(path)
-    return {digest(record.global_key, count, i,
-                   [(p, [record.inputs.get(k) for k in record.outputs.get(p, ())
-                         if not k.startswith(UNINDEXED_KEYS)]) for p in paths]): paths
+    # keyed by its pages' index versions: the same pages with the same text index alike
+    return {digest(record.global_key, count, i, [(p, record.indexed[p]) for p in paths]): paths
             for i, paths in sorted(parts.items())}
 
 

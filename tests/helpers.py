@@ -422,3 +422,16 @@ def served(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def without_index_versions(files: dict[str, bytes]) -> dict[str, bytes]:
+    """``files`` (a build's, by path) with the dependency record's page index versions left
+    out (the pages it indexes stay): a page written again with its old bytes keeps the version
+    it was indexed under, so versions depend on the builds before; the index does not."""
+    from generator.deps import RECORD
+
+    if RECORD not in files:
+        return files
+    record = json.loads(files[RECORD])
+    record["indexed"] = sorted(record["indexed"])
+    return {**files, RECORD: json.dumps(record).encode()}

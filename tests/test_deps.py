@@ -22,20 +22,21 @@ import pytest
 from generator.build import build
 from generator.deps import RECORD
 from generator.search import wait_for_search
-from tests.helpers import ROOT, write_document
+from tests.helpers import ROOT, without_index_versions, write_document
 
 TODAY = dt.date(2025, 3, 5)
 THEME = ROOT / "themes" / "ashyq"
 
 
 def site_files(root: Path) -> dict[str, bytes]:
-    """Every file of the served site, through the search index's link."""
+    """Every file of the served site, through the search index's link (the record without
+    its index versions: ``without_index_versions``; the index is compared file for file)."""
     found = {}
     for folder, _dirs, files in os.walk(root.resolve(), followlinks=True):
         for name in files:
             path = Path(folder) / name
             found[path.relative_to(root.resolve()).as_posix()] = path.read_bytes()
-    return found
+    return without_index_versions(found)
 
 
 @pytest.fixture

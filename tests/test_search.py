@@ -390,3 +390,38 @@ def test_document_pages_stay_light_with_the_search_box(sample_site):
     for page in Path(sample_site, "kk/discussions").glob("*/index.html"):
         html = page.read_text(encoding="utf-8")
         assert 'role="search"' in html and "/pagefind/" not in html
+
+
+def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_content, tmp_path,
+                                                                      monkeypatch):
+    """Issue 10: a new day changes the inputs of every document whose events are still to
+    come, though most of their pages read the same: a part is keyed by its pages' index
+    versions, which stay while a page's bytes stay - so such a day indexes nothing again; the
+    day a discussion opens re-indexes its own part, and the index is a cold build's."""
+    from generator.build import build
+    from generator.search import PARTS_STORE
+
+    monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
+    for n in range(41, 47):
+        write_document(small_content, f"BP-2026-225-0{n}", posted="2025-03-20")  # scheduled
+    live = tmp_path / "live"
+    store = tmp_path / ".live.builds" / PARTS_STORE
+
+    def run(day: int, out: Path = live, cache: str = "cache"):
+        return build(small_content, out, cache_dir=tmp_path / cache,
+                     today=dt.date(2025, 3, day), search="wait")
+
+    def made() -> set[str]:
+        return {p.name for p in store.iterdir() if p.is_dir()}
+    run(10)
+    before, names = made(), parts(live)
+    later = run(11)
+    page = "ru/discussions/BP-2026-225-041/index.html"
+    assert page in json.loads((later.build_dir / ".ashyq-deps.json").read_text("utf-8"))["indexed"]
+    assert later.rendered > 0  # the scheduled documents' pages were made again...
+    assert made() == before and parts(live) == names  # ...and read the same: no part again
+    opened = run(20)  # the six discussions open: their pages read "open"
+    assert opened.rendered > 0 and made() != before
+    assert 0 < len(set(parts(live)) - set(names)) < len(names)  # their parts, not all
+    run(20, tmp_path / "cold", "cold-cache")
+    assert parts(tmp_path / "cold") == parts(live)
