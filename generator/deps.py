@@ -87,12 +87,21 @@ def tree_digest(root: Path, sources: tuple[str, ...] = GLOBAL_SOURCES) -> str:
     return h.hexdigest()
 
 
-def index_version(inputs: dict[str, str], keys: tuple[str, ...]) -> str:
-    """What a page's search index is made from: the fingerprints of its inputs, less the
-    public snapshot's. Two pages with one version index alike; a page written again with the
-    bytes it had keeps its version (``generator.render``), so a new day that changes a page's
-    inputs but not its text re-indexes nothing (``generator.search.index_parts``)."""
-    return digest([(k, inputs.get(k)) for k in keys if not k.startswith(UNINDEXED_KEYS)])
+def index_version(inputs: dict[str, str], keys: tuple[str, ...], group: str = "") -> str:
+    """What a page's search index is made from: ``<group>/<hash>``, the hash of the
+    fingerprints of its inputs less the public snapshot's. Two pages with one version index
+    alike; a page written again with the bytes it had keeps its version (``generator.render``),
+    so a new day that changes a page's inputs but not its text re-indexes nothing
+    (``generator.search.index_parts``). ``group``: :func:`index_group` of a document's page."""
+    return group + "/" + digest([(k, inputs.get(k)) for k in keys
+                                 if not k.startswith(UNINDEXED_KEYS)])
+
+
+def index_group(day: dt.date | None) -> str:
+    """The search index's group of a document's pages: the quarter of its date. Statuses
+    change on the pages of documents posted lately; grouped by quarter, a new day re-indexes
+    the parts of one or two quarters, not a few pages in every part."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}" if day else ""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from generator import compliance, follow
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
 from generator.content_cache import stat_key
+from generator.deps import index_group
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
@@ -48,9 +49,10 @@ def document_outputs(gen, doc: Document, sink) -> None:
     final report's page and files (R17). Press releases and materials likewise."""
     lang, index = gen.lang, gen.index
     section = doc.doc_type.section
+    group = index_group(doc.date)  # the search index's
     if doc.doc_type.discussion:
         sink.emit(page_name(lang, f"discussions/{doc.uid}/"), document_keys(doc),
-                  gen.later(lambda: gen.document_page(doc)))
+                  gen.later(lambda: gen.document_page(doc)), group)
         if doc.status != "scheduled":  # issue 14: the discussion's own feed pair
             emit_feed_pair(sink, *follow.discussion_feed(
                 doc, index, gen.public, gen.settings.get("ASHYQ_REPORTS"), lang,
@@ -59,7 +61,7 @@ def document_outputs(gen, doc: Document, sink) -> None:
         if version_dir is not None:
             keys = (f"meta:{doc.uid}", f"report:{doc.uid}")
             sink.emit(page_name(lang, f"discussions/{doc.uid}/report/"), keys,
-                      gen.later(lambda: gen.report_page(doc)[:3]))
+                      gen.later(lambda: gen.report_page(doc)[:3]), group)
             # issue 15: the signed manifest beside the files; earlier versions stay published
             for folder, prefix in published_versions(gen.settings.get("ASHYQ_REPORTS"), doc.uid,
                                                      version_dir):
@@ -72,13 +74,13 @@ def document_outputs(gen, doc: Document, sink) -> None:
         keys = document_keys(doc) + ((f"meta:{linked.uid}",) if linked else ())
         sink.emit(page_name(lang, f"press/{doc.uid}/"), keys, gen.later(lambda: gen.page(
             f"press/{doc.uid}/", "press.html", doc=doc, linked=linked,
-            body=None if doc.generated else gen.read_body(doc))))
+            body=None if doc.generated else gen.read_body(doc))), group)
     elif section in MATERIAL_SECTIONS:
         sink.emit(page_name(lang, f"{section}/{doc.uid}/"), document_keys(doc),
                   gen.later(lambda: gen.page(
                       f"{section}/{doc.uid}/", "material.html", section=section, doc=doc,
                       body=gen.read_body(doc),
-                      admin=index.administrators.get(doc.administrator or ""))))
+                      admin=index.administrators.get(doc.administrator or ""))), group)
     if lang == DEFAULT_LANGUAGE:
         for attachment in doc.attachments:  # R10: shared by both languages
             src = doc.sources[DEFAULT_LANGUAGE].parent / "files" / attachment.name

@@ -52,6 +52,7 @@ class Output:
     keys: tuple[str, ...]
     make: Make | None  # None: a file copied from ``source``
     source: Path | None = None
+    group: str = ""  # the search index's group of the page (``generator.deps.index_group``)
 
 
 class RenderPath:
@@ -78,9 +79,11 @@ class RenderPath:
         self._searched: dict[str, str] = {}
 
     # -- listing ---------------------------------------------------------------------------
-    def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make) -> None:
-        """Declare the output ``path`` (relative to the build directory)."""
-        self._add(Output(path, tuple(sorted(set(keys))), make))
+    def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
+             group: str = "") -> None:
+        """Declare the output ``path`` (relative to the build directory); ``group``: where
+        the search index puts it, if it is a page the search indexes."""
+        self._add(Output(path, tuple(sorted(set(keys))), make, group=group))
 
     def emit_copy(self, path: str, keys: tuple[str, ...] | list[str], source: Path) -> None:
         """Declare ``path`` as a copy of ``source`` (attachments, frozen report files)."""
@@ -182,7 +185,8 @@ class RenderPath:
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
             # The same bytes index the same: the version they were indexed under stays.
             kept = self.previous.indexed.get(output.path) if same and self.previous else None
-            self._searched[output.path] = kept or index_version(self.record.inputs, output.keys)
+            self._searched[output.path] = kept or index_version(self.record.inputs, output.keys,
+                                                                output.group)
 
     def _link_if_same(self, path: str, data: bytes | str) -> bool:
         """Link the previous build's file when the bytes made now are its bytes (a new day

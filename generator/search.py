@@ -128,7 +128,8 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 #
 # The index is made in parts (issue 10): Pagefind holds a whole run's index in memory (≈ 150 KB
 # a page) and cannot update one, so the indexed pages (``Record.indexed``) are split into parts
-# of at most PART_PAGES pages, each indexed by its own Pagefind run into ``searchparts/<key>``,
+# of at most PART_PAGES pages (by the quarter of their document, then by a hash), each
+# indexed by its own Pagefind run into ``searchparts/<key>``,
 # where ``key`` is a hash of its pages' index versions (``generator.deps.index_version``: their
 # inputs, kept while a page's bytes stay). A bundle lists its parts in ``parts.json``, by a hash
 # of their files, and links them; the search page loads the first and merges the others
@@ -165,24 +166,35 @@ def part_pages() -> int:
 
 
 def index_parts(record) -> dict[str, list[str]]:
-    """The parts of the index: their keys and pages, in order. A document's pages in both
-    languages fall in one part (by a hash of the path below the language), so each part has
-    both languages; the number of parts is a power of two, so it seldom changes."""
+    """The parts of the index: their keys and pages, in order. A site that fits one part has
+    one; a larger one is split by its pages' groups (a document's quarter: statuses change on
+    recent documents, so a new day re-indexes a quarter or two, not every part) and each
+    group by a hash of the path below the language into a power of two of parts of at most
+    ``part_pages()`` (so a document's pages in both languages share a part, and the number
+    of parts seldom changes)."""
     from generator.deps import digest
 
     pages = sorted(record.indexed)
     size = part_pages()
-    count = 1
-    while len(pages) > count * size:
-        count *= 2
-    parts: dict[int, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for path in pages:
-        lang, _, rest = path.partition("/")
-        parts.setdefault(zlib.crc32((rest if lang in LANGUAGES else path).encode()) % count,
-                         []).append(path)
-    # keyed by its pages' index versions: the same pages with the same text index alike
-    return {digest(record.global_key, count, i, [(p, record.indexed[p]) for p in paths]): paths
-            for i, paths in sorted(parts.items())}
+        group = record.indexed[path].rpartition("/")[0] if len(pages) > size else ""
+        groups.setdefault(group, []).append(path)
+    found: dict[str, list[str]] = {}
+    for group, paths in sorted(groups.items()):
+        count = 1
+        while len(paths) > count * size:
+            count *= 2
+        parts: dict[int, list[str]] = {}
+        for path in paths:
+            lang, _, rest = path.partition("/")
+            parts.setdefault(zlib.crc32((rest if lang in LANGUAGES else path).encode()) % count,
+                             []).append(path)
+        # keyed by its pages' index versions: the same pages with the same text index alike
+        for i, members in sorted(parts.items()):
+            found[digest(record.global_key, group, count, i,
+                         [(p, record.indexed[p]) for p in members])] = members
+    return found
 
 
 def part_name(part: Path) -> str:
