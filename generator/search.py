@@ -128,13 +128,13 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 #
 # The index is made in parts (issue 10): Pagefind holds a whole run's index in memory (≈ 150 KB
 # a page) and cannot update one, so the indexed pages (``Record.indexed``) are split into parts
-# of at most PART_PAGES pages (by the quarter of their document, then by a hash), each
-# indexed by its own Pagefind run into ``searchparts/<key>``,
-# where ``key`` is a hash of its pages' index versions (``generator.deps.index_version``: their
-# inputs, kept while a page's bytes stay). A bundle lists its parts in ``parts.json``, by a hash
-# of their files, and links them; the search page loads the first and merges the others
-# (Pagefind's ``mergeIndex``). A rebuild re-indexes only the parts where a page reads
-# differently (a new day changes the inputs of every coming discussion, seldom its text).
+# of at most PART_PAGES pages (by the quarter of their document, then by a hash), each indexed
+# by its own Pagefind run into ``searchparts/<key>``, where ``key`` is a hash of its pages'
+# index versions (``generator.deps.index_version``: their inputs, kept while a page's bytes
+# stay). A bundle lists its parts in ``parts.json``, by a hash of their files, and links them;
+# the search page loads the first and merges the others (Pagefind's ``mergeIndex``). A rebuild
+# re-indexes only the parts where a page reads differently (a new day changes the inputs of
+# every coming discussion, seldom its text).
 PART_PAGES = 3000
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
@@ -176,10 +176,11 @@ def index_parts(record) -> dict[str, list[str]]:
 
     pages = sorted(record.indexed)
     size = part_pages()
+    grouped = len(pages) > size
     groups: dict[str, list[str]] = {}
     for path in pages:
-        group = record.indexed[path].rpartition("/")[0] if len(pages) > size else ""
-        groups.setdefault(group, []).append(path)
+        groups.setdefault(record.indexed[path].rpartition("/")[0] if grouped else "",
+                          []).append(path)
     found: dict[str, list[str]] = {}
     for group, paths in sorted(groups.items()):
         count = 1

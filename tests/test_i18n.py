@@ -58,18 +58,31 @@ def test_catalog_dir_exists():
     assert Path(CATALOG_DIR).is_dir()
 
 
+def i18n_environment():
+    """A Jinja environment with the i18n extension and autoescaping, as the site's."""
+    from jinja2 import Environment
+
+    return Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+
+
+def install(env, locale_dir, lang: str) -> None:
+    """The site's compiled catalog of ``lang``, installed as i18n_subsites installs it."""
+    from ashyq.i18n import compile_catalogs, translations
+
+    env.install_gettext_translations(translations(str(compile_catalogs(locale_dir)), lang),
+                                     newstyle=True)
+
+
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_memoized_gettext_gives_what_jinja_gives(lang, tmp_path):
     """issue 10: the site's templates translate each plain string once per language; the
     result (escaped, %-formatted, with or without variables) is the stock one."""
-    from jinja2 import Environment
+    from jinja2 import pass_context
 
-    from ashyq.i18n import compile_catalogs, translations
     from generator.site import memoized_gettext
 
-    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
-    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), lang),
-                                     newstyle=True)
+    env = i18n_environment()
+    install(env, tmp_path, lang)
     source = ('{{ _("Search") }}|{{ _("Search") }}|{{ _("100%% <b>") }}|'
               '{{ _("Must be 3 digits, not %(value)s.", value="<i>") }}')
     stock = env.from_string(source).render()
@@ -80,7 +93,7 @@ def test_memoized_gettext_gives_what_jinja_gives(lang, tmp_path):
         calls.append(string)
         return original(context, string, **variables)
 
-    env.globals["gettext"] = memoized_gettext(__import__("jinja2").pass_context(counting))
+    env.globals["gettext"] = memoized_gettext(pass_context(counting))
     template = env.from_string(source)
     assert template.render() == stock == template.render()
     assert "Search" not in stock  # translated
@@ -92,21 +105,16 @@ def test_memoized_gettext_gives_what_jinja_gives(lang, tmp_path):
 def test_the_site_memoizes_what_i18n_subsites_installs(tmp_path):
     """i18n_subsites installs gettext after the generators are made, and may install it
     again: the site's render wraps whatever is installed, once."""
-    from jinja2 import Environment
-
-    from ashyq.i18n import compile_catalogs, translations
     from generator.site import memoize_gettext
 
-    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    env = i18n_environment()
     memoize_gettext(env)  # nothing installed yet: nothing to wrap, no error
-    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), "ru"),
-                                     newstyle=True)
+    install(env, tmp_path, "ru")
     stock = env.globals["gettext"]
     memoize_gettext(env)
     memoize_gettext(env)
     assert env.globals["gettext"].memoizes is stock  # wrapped once
     assert env.from_string('{{ _("Search") }}').render() == "Поиск"
-    env.install_gettext_translations(translations(str(compile_catalogs(tmp_path)), "kk"),
-                                     newstyle=True)
+    install(env, tmp_path, "kk")
     memoize_gettext(env)
     assert env.from_string('{{ _("Search") }}').render() == "Іздеу"  # the new one, wrapped
