@@ -95,23 +95,22 @@ class RenderPath:
         self.record.outputs[output.path] = output.keys
         self.pending.append(output)
 
-    def is_fresh(self, output: Output) -> bool:
-        """Made from exactly these inputs, all unchanged since the previous build (whose file
-        must still be there: :meth:`_carry_all` says)."""
-        return (self.previous is not None and self.previous_dir is not None
-                and self.previous.is_fresh(output.path, output.keys, self.record.inputs))
-
     # -- writing ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Carry over the unchanged outputs emitted so far and render the rest."""
         pending, self.pending = self.pending, []
         kept, fresh, dirty = [], [], []
-        spare, inputs = self.spare, self.record.inputs
+        # Made from exactly these inputs, all unchanged since the recycled build (its file is
+        # here) or the previous build (its file must still be there: _carry_all says).
+        never = lambda path, keys: False  # noqa: E731
+        in_spare = self.spare.freshness(self.record.inputs) if self.spare else never
+        in_previous = self.previous.freshness(self.record.inputs) \
+            if self.previous is not None and self.previous_dir is not None else never
         for output in pending:
-            if spare is not None and spare.is_fresh(output.path, output.keys, inputs):
+            if in_spare(output.path, output.keys):
                 kept.append(output)  # the recycled directory already holds it
             else:
-                (fresh if self.is_fresh(output) else dirty).append(output)
+                (fresh if in_previous(output.path, output.keys) else dirty).append(output)
         self.carried += len(kept)
         lost = self._carry_all(fresh)
         dirty += lost

@@ -428,10 +428,10 @@ def without_index_versions(files: dict[str, bytes]) -> dict[str, bytes]:
     """``files`` (a build's, by path) with the dependency record's page index versions left
     out (the pages it indexes stay): a page written again with its old bytes keeps the version
     it was indexed under, so versions depend on the builds before; the index does not."""
-    from generator.deps import RECORD
+    from generator.deps import RECORD, Record
 
     if RECORD not in files:
         return files
-    record = json.loads(files[RECORD])
-    record["indexed"] = sorted(record["indexed"])
-    return {**files, RECORD: json.dumps(record).encode()}
+    record = Record.from_bytes(files[RECORD])
+    return {**files, RECORD: json.dumps([record.global_key, record.inputs, record.outputs,
+                                         sorted(record.indexed)], sort_keys=True).encode()}

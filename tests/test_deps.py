@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build
-from generator.deps import RECORD
+from generator.deps import RECORD, Record
 from generator.search import wait_for_search
 from tests.helpers import ROOT, without_index_versions, write_document
 
@@ -306,10 +306,8 @@ def test_every_generated_file_goes_through_the_render_path(small_content, theme,
     """A file written beside the render path would be missed by the dependency record: it
     would go stale in incremental builds. Only Pelican's copy of the theme's static files, the
     search index (a link) and the build's own state are not listed."""
-    import json
-
     result = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
-    record = json.loads((result.build_dir / RECORD).read_text(encoding="utf-8"))
+    record = {"outputs": Record.load(result.build_dir).outputs}
     on_disk = {p.relative_to(result.build_dir).as_posix() for p in result.build_dir.rglob("*")
                if p.is_file() and not p.is_symlink()}
     unlisted = {p for p in on_disk - set(record["outputs"])

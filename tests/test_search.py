@@ -247,7 +247,7 @@ def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_conten
     """Issue 10: the index in parts (small parts here); an edited passport re-indexes its own
     part only, and the result is byte for byte a cold build's index."""
     from generator.build import build
-    from generator.deps import RECORD, Record
+    from generator.deps import Record
     from tests.helpers import document_text
 
     monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
@@ -270,7 +270,7 @@ def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_conten
     after, _ = run(live, "cache")
     changed = set(after) - set(before)
     assert len(changed) == 1 and len(after) == len(before)
-    record = json.loads((live / RECORD).read_text("utf-8"))
+    record = {"indexed": Record.load(live.resolve()).indexed}
     part = json.loads((live / "pagefind" / changed.pop() / "pagefind-entry.json").read_text())
     assert part["languages"]["ru"]["page_count"] < len(record["indexed"]) // 2  # not all pages
     for name in set(after) & set(before):  # the same part folders, not made again
@@ -419,7 +419,7 @@ def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_cont
     before, names = made(), parts(live)
     later = run(11)
     page = "ru/discussions/BP-2026-225-041/index.html"
-    assert page in json.loads((later.build_dir / ".ashyq-deps.json").read_text("utf-8"))["indexed"]
+    assert page in Record.load(later.build_dir).indexed
     assert later.rendered > 0  # the scheduled documents' pages were made again...
     assert made() == before and parts(live) == names  # ...and read the same: no part again
     opened = run(21)  # the six discussions open: their pages read "open"
