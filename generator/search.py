@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 import zlib
 from pathlib import Path
 
@@ -46,6 +47,9 @@ BUNDLE_DIR = "pagefind"
 EXCLUDE_SELECTORS = (".crumbs", ".toc", ".take-part", ".proposals-h", ".proposals", ".anchor",
                      "form", "noscript")
 TIMEOUT = 600  # seconds; Pagefind takes a few seconds per 10,000 pages
+#: A pending mark younger than this is trusted even if its writer is gone (the build's mark,
+#: before the indexer it started writes its own).
+PENDING_GRACE = 60  # seconds
 
 
 class SearchIndexFailed(Exception):
@@ -309,13 +313,32 @@ def start_background_index(build_dir: Path) -> None:
 
 
 def search_pending(build_dir: Path) -> bool:
-    return pending_file(Path(build_dir)).exists()
+    """True while ``build_dir``'s background index is to be made: its mark is there, and the
+    process that wrote it (the build, then the indexer) lives or wrote it lately. An indexer
+    killed with the machine leaves its mark; trusted for ever, it kept the build from being
+    recycled."""
+    mark = pending_file(Path(build_dir))
+    try:
+        pid, age = int(mark.read_text(encoding="utf-8") or 0), time.time() - mark.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    except ValueError:
+        return True
+    return age < PENDING_GRACE or _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
 
 
 def wait_for_search(build_dir: Path, timeout: float = TIMEOUT) -> None:
     """Block until the background index of ``build_dir`` (if any) is done."""
-    import time
-
     deadline = time.monotonic() + timeout
     while search_pending(build_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -326,6 +349,7 @@ def main(build_dir: str) -> int:
     path = Path(build_dir)
     try:
         if path.is_dir():
+            pending_file(path).write_text(str(os.getpid()), encoding="utf-8")  # mine now
             index_into(path)
         return 0
     except SearchIndexFailed as exc:

@@ -433,3 +433,28 @@ def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_cont
     assert first_quarter and not set(first_quarter) - before  # kept, not made again
     run(21, tmp_path / "cold", "cold-cache")
     assert parts(tmp_path / "cold") == parts(live)
+
+
+def test_a_pending_mark_whose_writer_is_gone_is_not_pending(tmp_path):
+    """An indexer killed with the machine leaves its mark: trusted for ever, the build it
+    marks was never recycled. A mark is pending while its writer lives, or while it is young
+    (the build's mark, before the indexer it started writes its own)."""
+    import os
+    import subprocess
+
+    from generator.search import PENDING_GRACE, pending_file, search_pending
+
+    build_dir = tmp_path / "build-1"
+    build_dir.mkdir()
+    assert not search_pending(build_dir)
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs
+    mark = pending_file(build_dir)
+    mark.write_text(str(gone.pid), encoding="utf-8")
+    assert search_pending(build_dir)  # young: its indexer may be starting
+    old = mark.stat().st_mtime - PENDING_GRACE - 1
+    os.utime(mark, (old, old))
+    assert not search_pending(build_dir)
+    mark.write_text(str(os.getpid()), encoding="utf-8")
+    os.utime(mark, (old, old))
+    assert search_pending(build_dir)  # its writer lives
