@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ashyq import clock
 from ashyq.files import atomic_write
-from generator.content_cache import ContentCache, tree_stats
+from generator.content_cache import ContentCache, TreeScan, tree_stats
 from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
 from generator.render import RenderPath
 
@@ -77,7 +77,7 @@ class BuildResult:
     swapped_at: float = 0.0  # time.time() when the new site was swapped in (0: no new site)
 
 
-def quick_key(content_dir: Path, today: dt.date, shown: dict, key: str,
+def quick_key(content: TreeScan, today: dt.date, shown: dict, key: str,
               reports: str | None, certificate: str | None) -> str:
     """What a build reads, hashed without reading it: the global key, the day, the public
     snapshot, and the names and stat keys of the content tree, the frozen reports and the
@@ -85,7 +85,7 @@ def quick_key(content_dir: Path, today: dt.date, shown: dict, key: str,
     content; a different key says nothing (a file touched but unchanged) and the dependency
     record decides."""
     return digest(key, today, {k: v for k, v in shown.items() if k != "changes_upto"},
-                  tree_stats(content_dir), tree_stats(reports) if reports else None,
+                  content.digest(), tree_stats(reports) if reports else None,
                   tree_stats(certificate) if certificate else None)
 
 
@@ -358,7 +358,8 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     certificate = (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE")
     key = global_key(site_url, settings, reports)
     current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
-    quick = quick_key(Path(content_dir), today, shown, key, reports, certificate)
+    scan = TreeScan(Path(content_dir).resolve())  # walked once: the quick key, the index
+    quick = quick_key(scan, today, shown, key, reports, certificate)
 
     def unchanged(documents: int, pages: int, outputs: int) -> BuildResult:
         """The site being served is this build: only the shown changes are noted."""
@@ -382,7 +383,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     cache = ContentCache(cache_dir / "content.pickle")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
-    index = load_content(Path(content_dir), today, used, cache=cache)
+    index = load_content(Path(content_dir), today, used, cache=cache, scan=scan)
     prepare_index(index, compile_catalogs(cache_dir / "locale"))
     record = Record(key, fingerprints(index, shown, reports, budget_files(index)))
     certificate_input(record, certificate)

@@ -22,7 +22,7 @@ from ashyq.doctypes import (
     discussion_status, page_url,
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
-from generator.content_cache import ContentCache, folder_key, stat_key
+from generator.content_cache import ContentCache, TreeScan, stat_key
 from generator.letters import LetterCounts, letter_counts
 from generator.publication import version_of
 
@@ -371,17 +371,14 @@ def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str, LetterCoun
             letter_counts(meta.get("title", "") + "\n" + "\n".join(body)))
 
 
-def _markdown_files(content_dir: Path) -> list[str]:
-    """Every ``*.md`` under ``content_dir``, in path order (as sorted ``Path`` objects)."""
-    found = []
-    for root, _dirs, files in os.walk(content_dir):
-        found += [os.path.join(root, name) for name in files if name.endswith(".md")]
-    return sorted(found, key=lambda p: p.split(os.sep))
+def _markdown_files(scan: TreeScan) -> list[str]:
+    """Every ``*.md`` of the scanned tree, in path order (as sorted ``Path`` objects)."""
+    return sorted((p for p in scan.files if p.endswith(".md")), key=lambda p: p.split(os.sep))
 
 
 def load_content(content_dir: Path, today: dt.date,
                  served: dict[str, dt.date] | None = None, strict: bool = True,
-                 cache: ContentCache | None = None) -> SiteIndex:
+                 cache: ContentCache | None = None, scan: TreeScan | None = None) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
 
     ``served`` maps uids to the day the portal first served them (the publication record,
@@ -389,9 +386,11 @@ def load_content(content_dir: Path, today: dt.date,
     With ``strict=False`` (the compliance check) the problems are kept in ``index.problems``
     and the documents they concern are left out, so every other check still runs. With a
     ``cache`` (``generator.content_cache``), unchanged files are not read again and unchanged
-    documents not checked again."""
+    documents not checked again. ``scan``: the tree's stat keys if taken already."""
     content_dir = Path(content_dir).resolve()
     cache = cache or ContentCache()
+    if scan is None or scan.root != str(content_dir):
+        scan = TreeScan(content_dir)
     problems: list[Problem] = []
     try:
         calendar = load_calendar(content_dir / DECREES_FILE)
@@ -403,15 +402,15 @@ def load_content(content_dir: Path, today: dt.date,
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
-    for name in _markdown_files(content_dir):
+    for name in _markdown_files(scan):
         path = Path(name)
         lang = _language_of(path)
         if lang is None:
             problems.append(Problem(str(path), "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
-        meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(name,
-                                                                                   _parse_file)
+        meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
+            name, _parse_file, scan.files[name])
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",
@@ -449,7 +448,7 @@ def load_content(content_dir: Path, today: dt.date,
         names = [str(doc.sources[lang]) for lang in LANGUAGES]
         folder = doc.sources[LANGUAGES[0]].parent / ATTACHMENTS_DIR
         key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),
-               folder_key(str(folder)))
+               scan.folder(str(folder)))
         known = cache.document(uid, key)
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,

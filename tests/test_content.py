@@ -137,3 +137,26 @@ def test_sample_content_is_valid():
     index = load_content(SAMPLE_CONTENT, DEMO_TODAY)
     statuses = {d.status for d in index.discussions}
     assert {"open", "closed"} <= statuses
+
+
+def test_the_tree_scan_sees_every_file_beside_a_broken_link(small_content, tmp_path):
+    """The quick key and the content reader share one scan of the tree: a broken link (an
+    attachment deleted under its link) must not hide the files beside it - a scan that
+    stopped at it would miss an edit there and call the build unchanged."""
+    import os
+
+    from generator.content_cache import TreeScan, key_of
+
+    folder = small_content / "discussions"
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for name in ("0-gone", "zz-gone"):  # before and after the files, whatever the order
+        (folder / name).symlink_to(tmp_path / "missing")
+    scan = TreeScan(small_content)
+    assert {p for p in scan.files if p.startswith(str(folder))} == {str(p) for p in files}
+    assert scan.files[str(files[0])] == key_of(os.stat(files[0]))
+    before = scan.digest()
+    files[-1].write_text(files[-1].read_text(encoding="utf-8") + "\nМәтін.\n", encoding="utf-8")
+    assert TreeScan(small_content).digest() != before
+    attachments = files[0].parent
+    assert TreeScan(small_content).folder(str(attachments)) == tuple(sorted(
+        (p.name, key_of(os.stat(p))) for p in attachments.iterdir() if p.is_file()))
