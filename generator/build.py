@@ -380,7 +380,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     from generator.site import prepare_index
     from generator.sitemap import emit_sitemap
 
-    cache = ContentCache(cache_dir / "content.pickle")
+    cache = ContentCache(cache_dir / "content")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
     index = load_content(Path(content_dir), today, used, cache=cache, scan=scan)

@@ -1,6 +1,7 @@
 """What reading the content tree found last time, so a rebuild reads only what changed.
 
-Two tables, kept as one pickle in the build cache (``<cache>/content.pickle``):
+Two tables, kept in the build cache as :data:`SHARDS` pickles by a hash of the key
+(``<cache>/content/NN.pickle``; only the shards whose entries changed are written again):
 
 * per file, keyed by its path and ``(mtime_ns, size, inode)``: the metadata block, the ``##``
   part headings and a hash of the bytes;
@@ -17,11 +18,15 @@ import gc
 import hashlib
 import os
 import pickle
+import zlib
 from pathlib import Path
 
 from ashyq.files import atomic_write
 
 VERSION = 1
+#: The cache is kept in this many pickles (by a hash of the path or uid): a build writes
+#: again only those whose entries changed.
+SHARDS = 32
 _ROOT = Path(__file__).resolve().parent.parent
 #: The code whose results are cached: a change to it empties the cache.
 _READERS = ("generator/content.py", "generator/content_cache.py", "generator/letters.py",
@@ -99,24 +104,36 @@ class ContentCache:
     """The two tables; :meth:`save` keeps only the entries this build used."""
 
     def __init__(self, path: Path | None = None):
+        """``path``: the cache's folder (one pickle per shard), or None (nothing kept)."""
         self.path = Path(path) if path else None
         self.salt = _salt()
         self.files: dict[str, tuple] = {}
         self.docs: dict[str, tuple] = {}
         self.used_files: dict[str, tuple] = {}
         self.used_docs: dict[str, tuple] = {}
-        if self.path and self.path.is_file():
+        self._loaded: dict[int, tuple[int, int]] = {}  # shard -> its numbers of entries
+        if self.path and self.path.is_dir():
             enabled = gc.isenabled()
             gc.disable()  # a collection per thousand new objects would double the time
             try:
-                data = pickle.loads(self.path.read_bytes())
-            except Exception:  # noqa: BLE001 - a damaged cache is only slower
-                data = {}
+                for shard in range(SHARDS):
+                    self._load(shard)
             finally:
                 if enabled:
                     gc.enable()
-            if data.get("salt") == self.salt:
-                self.files, self.docs = data["files"], data["docs"]
+
+    def _file_of(self, shard: int) -> Path:
+        return self.path / f"{shard:02d}.pickle"
+
+    def _load(self, shard: int) -> None:
+        try:
+            data = pickle.loads(self._file_of(shard).read_bytes())
+        except Exception:  # noqa: BLE001 - a missing or damaged shard is only slower
+            return
+        if isinstance(data, dict) and data.get("salt") == self.salt:
+            self.files.update(data["files"])
+            self.docs.update(data["docs"])
+            self._loaded[shard] = (len(data["files"]), len(data["docs"]))
 
     def file(self, path: str, parse, key: tuple | None = None) -> tuple:
         """``parse(data: bytes)`` of the file at ``path``, or its cached result; ``key``: its
@@ -143,7 +160,27 @@ class ContentCache:
         self.used_docs[uid] = (key, value)
 
     def save(self) -> None:
-        if self.path:
-            atomic_write(self.path, pickle.dumps(
-                {"salt": self.salt, "files": self.used_files, "docs": self.used_docs},
-                protocol=pickle.HIGHEST_PROTOCOL))
+        """Keep the entries this build used; only the shards whose entries changed are
+        written again (an edit rewrites two or three of them, not 60,000 entries)."""
+        if not self.path:
+            return
+        files: list[dict] = [{} for _ in range(SHARDS)]
+        docs: list[dict] = [{} for _ in range(SHARDS)]
+        for name, entry in self.used_files.items():
+            files[shard_of(name)][name] = entry
+        for uid, entry in self.used_docs.items():
+            docs[shard_of(uid)][uid] = entry
+        self.path.mkdir(parents=True, exist_ok=True)
+        for shard in range(SHARDS):
+            same = self._loaded.get(shard) == (len(files[shard]), len(docs[shard])) and all(
+                self.files.get(k) is v for k, v in files[shard].items()) and all(
+                self.docs.get(k) is v for k, v in docs[shard].items())
+            if not same:  # an entry read or checked anew, or one no longer used
+                atomic_write(self._file_of(shard), pickle.dumps(
+                    {"salt": self.salt, "files": files[shard], "docs": docs[shard]},
+                    protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def shard_of(key: str) -> int:
+    """The shard of a file's path or a document's uid."""
+    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % SHARDS

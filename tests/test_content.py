@@ -160,3 +160,39 @@ def test_the_tree_scan_sees_every_file_beside_a_broken_link(small_content, tmp_p
     attachments = files[0].parent
     assert TreeScan(small_content).folder(str(attachments)) == tuple(sorted(
         (p.name, key_of(os.stat(p))) for p in attachments.iterdir() if p.is_file()))
+
+
+def test_the_content_cache_writes_again_only_the_shards_that_changed(small_content, tmp_path):
+    """An edit rewrites the shards of its files and its document, not the whole cache; a
+    removed document leaves it; what a cached read finds equals an uncached read."""
+    import shutil
+
+    from generator.content_cache import ContentCache, shard_of
+
+    folder = tmp_path / "content-cache"
+    day = dt.date(2025, 3, 1)
+
+    def load():
+        cache = ContentCache(folder)
+        index = load_content(small_content, day, cache=cache)
+        cache.save()
+        return index, {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    first, written = load()
+    assert len(written) > 2
+    edited = small_content / "discussions/BP-2026-225-001/BP-2026-225-001.ru.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "Текст раздела", "Изменённый текст раздела"), encoding="utf-8")
+    second, rewritten = load()
+    changed = {name for name in written if rewritten[name] != written[name]}
+    assert changed == {f"{shard_of(str(edited.resolve())):02d}.pickle",
+                       f"{shard_of('BP-2026-225-001'):02d}.pickle"}
+    cold = load_content(small_content, day)
+    assert second.documents["BP-2026-225-001"].source_digest == \
+        cold.documents["BP-2026-225-001"].source_digest != \
+        first.documents["BP-2026-225-001"].source_digest
+    removed = small_content / "discussions/BP-2026-261-002"
+    shutil.rmtree(removed)
+    load()
+    left = ContentCache(folder)
+    assert "BP-2026-261-002" not in left.docs and "BP-2026-225-001" in left.docs
+    assert not [name for name in left.files if name.startswith(str(removed.resolve()))]

@@ -178,10 +178,10 @@ def test_an_unchanged_tree_is_known_without_reading_it(small_content, theme, tmp
 
     live, cache = tmp_path / "live", tmp_path / "cache"
     first = run(small_content, live, cache, theme)
-    (cache / "content.pickle").unlink()
+    shutil.rmtree(cache / "content")
     again = run(small_content, live, cache, theme)
     assert again.build_dir == first.build_dir and again.rendered == 0
-    assert not (cache / "content.pickle").exists()  # the content was not read
+    assert not (cache / "content").exists()  # the content was not read
     assert (again.documents, again.pages) == (first.documents, first.pages)
     # changes_upto alone moves on (the worker has shown them): still no build, state kept
     snapshot = tmp_path / "snapshot.json"
@@ -193,10 +193,10 @@ def test_an_unchanged_tree_is_known_without_reading_it(small_content, theme, tmp
     path = small_content / "discussions/BP-2026-225-001/BP-2026-225-001.ru.md"
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     touched = run(small_content, live, cache, theme)
-    assert touched.build_dir == first.build_dir and (cache / "content.pickle").exists()
-    (cache / "content.pickle").unlink()
+    assert touched.build_dir == first.build_dir and (cache / "content").exists()
+    shutil.rmtree(cache / "content")
     assert run(small_content, live, cache, theme).build_dir == first.build_dir
-    assert not (cache / "content.pickle").exists()
+    assert not (cache / "content").exists()
     # the next day is another build, even with every file as it was
     assert run(small_content, live, cache, theme, TODAY + dt.timedelta(days=1)).rendered > 0
 
