@@ -285,3 +285,22 @@ def test_served_theme_scripts_are_compact_and_still_parse(sample_site):
     for script in sorted((sample_site / "theme" / "js").glob("*.js")):
         result = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
         assert result.returncode == 0, (script.name, result.stderr)
+
+
+def test_one_trash_remover_at_a_time(tmp_path):
+    """Old builds go to ``trash-*`` and a detached remover deletes them: while one works a
+    second exits at once (three removers of one tree slowed the next build)."""
+    import fcntl
+
+    from generator.build import REMOVER
+
+    for name in ("trash-a", "trash-b"):
+        (tmp_path / name / "kk").mkdir(parents=True)
+        (tmp_path / name / "kk" / "index.html").write_text("x", encoding="utf-8")
+    (tmp_path / "build-1").mkdir()
+    with open(tmp_path / ".trash.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([sys.executable, "-c", REMOVER, str(tmp_path)], check=True, timeout=60)
+        assert (tmp_path / "trash-a").is_dir() and (tmp_path / "trash-b").is_dir()
+    subprocess.run([sys.executable, "-c", REMOVER, str(tmp_path)], check=True, timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".trash.lock", "build-1"]
