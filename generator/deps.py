@@ -119,6 +119,13 @@ class Record:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
     #: the pages the search indexes, each with its index version (:func:`index_version`)
     indexed: dict[str, str] = field(default_factory=dict)
+    #: keys the outputs name that have no fingerprint here (found when saved; None: not yet)
+    unknown: frozenset[str] | None = field(default=None, compare=False, repr=False)
+
+    def unknown_keys(self) -> frozenset[str]:
+        if self.unknown is None:
+            self.unknown = frozenset(set().union(*set(self.outputs.values())) - self.inputs.keys())
+        return self.unknown
 
     def to_bytes(self) -> bytes:
         """The record as marshal data, each distinct list of keys stored once (a JSON record
@@ -126,22 +133,23 @@ class Record:
         keysets: dict[tuple[str, ...], int] = {}
         paths = sorted(self.outputs)
         refs = [keysets.setdefault(self.outputs[p], len(keysets)) for p in paths]
+        unknown = set().union(*keysets) - self.inputs.keys()
         return marshal.dumps((RECORD_VERSION, _PYTHON, self.global_key,
                               dict(sorted(self.inputs.items())), list(keysets), paths, refs,
-                              dict(sorted(self.indexed.items()))), 4)
+                              dict(sorted(self.indexed.items())), sorted(unknown)), 4)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Record | None":
         """The record in ``data`` (:meth:`to_bytes`), or None (another version, damaged)."""
         try:
-            version, python, global_key, inputs, keysets, paths, refs, indexed = \
+            version, python, global_key, inputs, keysets, paths, refs, indexed, unknown = \
                 marshal.loads(data)
         except (EOFError, ValueError, TypeError):
             return None
         if (version, python) != (RECORD_VERSION, _PYTHON) or len(paths) != len(refs):
             return None
         return cls(global_key, inputs, dict(zip(paths, map(keysets.__getitem__, refs))),
-                   indexed)
+                   indexed, frozenset(unknown))
 
     def save(self, build_dir: Path) -> None:
         atomic_write(Path(build_dir) / RECORD, self.to_bytes())
@@ -157,10 +165,10 @@ class Record:
     def freshness(self, current: dict[str, str]) -> Callable[[str, tuple[str, ...]], bool]:
         """``fresh(path, keys)``: True when ``path`` was made from exactly these inputs, all
         unchanged since (fingerprints in ``current``). The changed keys are found once, so
-        each of 130,000 outputs costs a tuple comparison and a set lookup."""
-        referenced = set().union(*set(self.outputs.values()))
-        changed = {k for k in referenced
-                   if k not in self.inputs or self.inputs[k] != current.get(k)}
+        each of 130,000 outputs costs a tuple comparison and a set lookup (a key with no
+        fingerprint in this record counts as changed)."""
+        changed = {k for k, v in self.inputs.items() if current.get(k) != v}
+        changed.update(self.unknown_keys())
         outputs = self.outputs
 
         def fresh(path: str, keys: tuple[str, ...]) -> bool:

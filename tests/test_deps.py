@@ -369,3 +369,23 @@ def test_a_text_edit_leaves_open_data_alone(small_content, theme, tmp_path, monk
     # A new day changes the index (statuses): the tables are listed and made again.
     run(small_content, tmp_path / "live", tmp_path / "cache", theme, TODAY + dt.timedelta(days=30))
     assert listed == [1]
+
+
+def test_freshness_of_outputs_against_a_saved_record():
+    """An output is fresh when it was made from exactly these keys and none of their
+    fingerprints moved; a key the record has no fingerprint for counts as changed, before
+    and after the record is saved and read back."""
+    record = Record("g", {"src:a": "1", "meta:a": "2", "index": "3"},
+                    {"kk/a/index.html": ("meta:a", "src:a"), "kk/index.html": ("index",),
+                     "kk/odd.html": ("index", "lost")}, {"kk/a/index.html": "2025Q1/x"})
+    back = Record.from_bytes(record.to_bytes())
+    assert back == record and back.unknown == frozenset({"lost"})
+    assert Record.from_bytes(b"not a record") is None
+    for saved in (record, back):
+        fresh = saved.freshness({"src:a": "1", "meta:a": "2", "index": "4", "lost": "5"})
+        assert fresh("kk/a/index.html", ("meta:a", "src:a"))
+        assert not fresh("kk/a/index.html", ("meta:a", "src:a", "admin:x"))  # other keys
+        assert not fresh("kk/index.html", ("index",))  # its fingerprint moved
+        assert not fresh("kk/odd.html", ("index", "lost")) and not fresh("kk/new.html", ())
+        assert not saved.freshness({"src:a": "9", "meta:a": "2", "index": "3"})(
+            "kk/a/index.html", ("meta:a", "src:a"))
