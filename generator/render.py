@@ -77,17 +77,27 @@ class RenderPath:
         self._folders: set[str] = {p.rpartition("/")[0] for p in self._stale}  # made so far
         # pages written with the search mark, and their index versions (not yet noted)
         self._searched: dict[str, str] = {}
+        self._sorted_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
              group: str = "") -> None:
         """Declare the output ``path`` (relative to the build directory); ``group``: where
         the search index puts it, if it is a page the search indexes."""
-        self._add(Output(path, tuple(sorted(set(keys))), make, group=group))
+        self._add(Output(path, self._keys(keys), make, group=group))
 
     def emit_copy(self, path: str, keys: tuple[str, ...] | list[str], source: Path) -> None:
         """Declare ``path`` as a copy of ``source`` (attachments, frozen report files)."""
-        self._add(Output(path, tuple(sorted(set(keys))), None, Path(source)))
+        self._add(Output(path, self._keys(keys), None, Path(source)))
+
+    def _keys(self, keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """``keys`` sorted, without repeats, as the record keeps them (once per distinct list:
+        130,000 outputs name 50,000 lists)."""
+        keys = tuple(keys)
+        found = self._sorted_keys.get(keys)
+        if found is None:
+            found = self._sorted_keys[keys] = tuple(sorted(set(keys)))
+        return found
 
     def _add(self, output: Output) -> None:
         if output.path in self.record.outputs:
