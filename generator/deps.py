@@ -20,16 +20,18 @@ Input keys:
 ``day:<uid>``      the build's day, as far as it changes what feeds show of the document: the
                    day itself until the last of its events (opening, closing, proposals
                    published, answers; a material's date) has come, then that event's day
-``index``          every document's ``meta`` and every state body, and the day (lists, the
-                   calendar, the manifest, compliance)
+``index``          every document's ``meta`` and every state body, the day and the working-day
+                   calendar's decrees (lists, the calendar, the manifest, compliance)
 ``press``          every press release's body (the press feed quotes their first paragraphs)
 ``snapshot``       the whole public snapshot (open data)
 ``budget``         the budget execution datasets (R4)
 ``compliance``     the index, the snapshot, the press releases' bodies, whether each text passes
                    R3 (its share of Kazakh letters where it fails) and the implementation
                    reports' files (the compliance overview, which lists violations only)
-``compliance:<code>`` the same with each text's R3 share, for that state body's texts and
-                   reports only (its page lists every check)
+``compliance:<code>`` that state body's ``body`` key, texts' R3 shares and reports' files
+                   (its page lists every check), and what its checks read of other bodies'
+                   documents (statements, budget reporting, citizens' budgets, press
+                   releases), the day, the calendar and the snapshot
 ``site``           the build's language-neutral pages: needs nothing beyond ``global``
 
 The ``global`` fingerprint covers the templates, theme, catalogs, settings and the generator's
@@ -61,6 +63,10 @@ _PYTHON = "%d.%d" % sys.version_info[:2]
 #: of the index, so a decision re-indexes nothing; tests/test_search.py).
 UNINDEXED_KEYS = ("public:",)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The documents whose metadata a state body's compliance checks read whatever body posted
+#: them (``generator.compliance``, ``generator.compliance_order``).
+CROSS_BODY_TYPES = ("budget_reporting", "citizens_budget", "financial_statements",
+                    "press_release")
 #: What a change of means a full build: templates and theme, catalogs, settings, code.
 GLOBAL_SOURCES = ("themes", "ashyq/translations", "generator", "ashyq", "pelicanconf.py")
 
@@ -235,6 +241,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
     from generator.compliance import by_administrator
+    from generator.content import DECREES_FILE
+    from generator.publication import record_from_snapshot
     from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
 
     snapshot = snapshot or {}
@@ -274,7 +282,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
             str(version), file_digest(*(version / lang / name for lang in LANGUAGES
                                         for name in PUBLISHED_FILES)),
             file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
-    found["index"] = digest(index.today, metas,
+    calendar = file_digest(Path(index.content_dir) / DECREES_FILE)  # R7, R9, R10, R17 dates
+    found["index"] = digest(index.today, calendar, metas,
                             {c: found[f"admin:{c}"] for c in index.administrators},
                             [(a.code, a.email) for a in index.administrators.values()])
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
@@ -288,7 +297,20 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     found["compliance"] = digest(*common, sorted(
         ((body, [(uid, _violations(read)) for uid, read in seen]) for body, seen in by_body.items()),
         key=lambda i: str(i[0])))
-    for code in index.administrators:  # a state body's page: its own documents' texts
-        found[f"compliance:{code}"] = digest(*common, by_body.get(code, []))
+    # A state body's page lists the checks charged to it: its own documents, and what other
+    # documents those checks read (the years of every body's statements, R5; the central
+    # budget reporting, R4; citizens' budgets of no body, R6; press releases announcing its
+    # discussions, R12; served documents no longer in the content, charged to the body that
+    # posted them) - so a document added to another body leaves the page alone.
+    # (Generated press releases are not judged.)
+    served = record_from_snapshot(snapshot)
+    read = [d for d in index.of_type(*CROSS_BODY_TYPES) if not d.generated]
+    shared = digest(index.today, calendar, found["snapshot"],
+                    {c: found[f"admin:{c}"] for c in index.administrators},
+                    [(metas[d.uid], found[f"src:{d.uid}"]) for d in read],
+                    sorted(uid for uid in served if uid not in index.documents))
+    for code in index.administrators:
+        found[f"compliance:{code}"] = digest(shared, found[f"body:{code}"],
+                                             by_body.get(code, []))
     found["site"] = "-"
     return found

@@ -88,6 +88,13 @@ def rename_administrator(content, theme):
         encoding="utf-8")
 
 
+def add_decreed_holiday(content, theme):
+    """A decree adds a day off inside a discussion: its end (R9), the compliance checks'
+    working days and the calendar's source move."""
+    (content / "decrees.toml").write_text(
+        '[[holiday]]\ndate = 2025-03-04\nname = "Decree of the test"\n', encoding="utf-8")
+
+
 def change_template(content, theme):
     base = theme / "templates" / "document.html"
     base.write_text(base.read_text(encoding="utf-8").replace(
@@ -104,6 +111,7 @@ def change_theme_script(content, theme):
 CHANGES = {"text edit": edit_text, "R3 verdict changes": kazakh_text_in_russian,
            "new document": add_document,
            "removed document": remove_document, "administrator renamed": rename_administrator,
+           "holiday decreed": add_decreed_holiday,
            "template change": change_template, "theme script change": change_theme_script,
            "new day": None}
 
@@ -389,3 +397,23 @@ def test_freshness_of_outputs_against_a_saved_record():
         assert not fresh("kk/odd.html", ("index", "lost")) and not fresh("kk/new.html", ())
         assert not saved.freshness({"src:a": "9", "meta:a": "2", "index": "3"})(
             "kk/a/index.html", ("meta:a", "src:a"))
+
+
+def test_a_document_added_to_one_body_renders_only_its_compliance_page(
+        small_content, theme, tmp_path, monkeypatch):
+    """A state body's compliance page judges its own documents (and what its checks read of
+    others'): a passport added to body 225 renders 225's page again, not 261's (its bytes
+    would come out the same; at 20,000 documents the 40 pages took 7 s of every add)."""
+    import generator.render as render
+
+    live = tmp_path / "live"
+    run(small_content, live, tmp_path / "cache", theme)
+    written: list[str] = []
+    write = render.RenderPath._write
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10**6)  # in this process, to be seen
+    monkeypatch.setattr(render.RenderPath, "_write",
+                        lambda self, output: (written.append(output.path), write(self, output)))
+    add_document(small_content, theme)
+    run(small_content, live, tmp_path / "cache", theme)
+    assert {f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")} <= set(written)
+    assert not {f"{lang}/compliance/261/index.html" for lang in ("kk", "ru")} & set(written)
