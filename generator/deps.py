@@ -260,7 +260,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                 *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
         found[f"meta:{uid}"] = metas[uid]
     for code, admin in index.administrators.items():
-        found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region)
+        found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region,
+                                        admin.central)  # R4 charges the central body
     bodies = by_administrator(doc for _, doc in sorted(index.documents.items())
                               if not doc.generated)  # as the state bodies' pages group them
     for code in index.administrators:

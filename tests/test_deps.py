@@ -88,6 +88,15 @@ def rename_administrator(content, theme):
         encoding="utf-8")
 
 
+def name_the_central_body(content, theme):
+    """R4: the budget reporting is charged to the central body; naming one moves checks."""
+    path = content / "administrators.toml"
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition('code = "225"\n')
+    assert sep
+    path.write_text(head + sep + "central_body = true\n" + rest, encoding="utf-8")
+
+
 def add_decreed_holiday(content, theme):
     """A decree adds a day off inside a discussion: its end (R9), the compliance checks'
     working days and the calendar's source move."""
@@ -111,7 +120,7 @@ def change_theme_script(content, theme):
 CHANGES = {"text edit": edit_text, "R3 verdict changes": kazakh_text_in_russian,
            "new document": add_document,
            "removed document": remove_document, "administrator renamed": rename_administrator,
-           "holiday decreed": add_decreed_holiday,
+           "holiday decreed": add_decreed_holiday, "central body named": name_the_central_body,
            "template change": change_template, "theme script change": change_theme_script,
            "new day": None}
 
