@@ -294,7 +294,7 @@ def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
         return False
     if old_bundle is not None:
         link_bundle(build_dir, old_bundle)  # served until the new one is complete
-    pending_file(build_dir).write_text(str(os.getpid()), encoding="utf-8")
+    pending_file(build_dir).write_text(f"0 {_boot_id()}", encoding="utf-8")  # no owner yet
     return True
 
 
@@ -313,18 +313,27 @@ def start_background_index(build_dir: Path) -> None:
 
 
 def search_pending(build_dir: Path) -> bool:
-    """True while ``build_dir``'s background index is to be made: its mark is there, and the
-    process that wrote it (the build, then the indexer) lives or wrote it lately. An indexer
-    killed with the machine leaves its mark; trusted for ever, it kept the build from being
-    recycled."""
+    """True while ``build_dir``'s background index is to be made: its mark is there, and
+    either it is young (the build's mark, owned by no process, before the indexer it started
+    writes its own) or the indexer that wrote it lives, since this boot. An indexer killed
+    with the machine (or before it began) leaves its mark; trusted for ever, it kept the
+    build from being recycled."""
     mark = pending_file(Path(build_dir))
     try:
-        pid, age = int(mark.read_text(encoding="utf-8") or 0), time.time() - mark.stat().st_mtime
+        text, age = mark.read_text(encoding="utf-8"), time.time() - mark.stat().st_mtime
     except FileNotFoundError:
         return False
-    except ValueError:
+    pid, _, boot = text.strip().partition(" ")
+    if age < PENDING_GRACE:
         return True
-    return age < PENDING_GRACE or _alive(pid)
+    return pid.isdigit() and int(pid) > 0 and boot == _boot_id() and _alive(int(pid))
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return "-"
 
 
 def _alive(pid: int) -> bool:
@@ -334,7 +343,7 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return pid > 0
+    return True
 
 
 def wait_for_search(build_dir: Path, timeout: float = TIMEOUT) -> None:
@@ -349,7 +358,7 @@ def main(build_dir: str) -> int:
     path = Path(build_dir)
     try:
         if path.is_dir():
-            pending_file(path).write_text(str(os.getpid()), encoding="utf-8")  # mine now
+            pending_file(path).write_text(f"{os.getpid()} {_boot_id()}", encoding="utf-8")
             index_into(path)
         return 0
     except SearchIndexFailed as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import re
 import shutil
 from html.parser import HTMLParser
@@ -436,25 +437,32 @@ def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_cont
 
 
 def test_a_pending_mark_whose_writer_is_gone_is_not_pending(tmp_path):
-    """An indexer killed with the machine leaves its mark: trusted for ever, the build it
-    marks was never recycled. A mark is pending while its writer lives, or while it is young
-    (the build's mark, before the indexer it started writes its own)."""
+    """An indexer killed with the machine (or before it began) leaves its mark: trusted for
+    ever, the build it marks was never recycled. A mark is pending while it is young (the
+    build's, owned by no process, before the indexer writes its own) or while the indexer
+    that wrote it lives, since this boot."""
     import os
     import subprocess
 
-    from generator.search import PENDING_GRACE, pending_file, search_pending
+    from generator.search import PENDING_GRACE, _boot_id, pending_file, search_pending
 
     build_dir = tmp_path / "build-1"
     build_dir.mkdir()
     assert not search_pending(build_dir)
+    mark = pending_file(build_dir)
+    old = time.time() - PENDING_GRACE - 1
+
+    def marked(text: str, aged: bool) -> bool:
+        mark.write_text(text, encoding="utf-8")
+        if aged:
+            os.utime(mark, (old, old))
+        return search_pending(build_dir)
     gone = subprocess.Popen(["true"])
     gone.wait()  # a process id that no longer runs
-    mark = pending_file(build_dir)
-    mark.write_text(str(gone.pid), encoding="utf-8")
-    assert search_pending(build_dir)  # young: its indexer may be starting
-    old = mark.stat().st_mtime - PENDING_GRACE - 1
-    os.utime(mark, (old, old))
-    assert not search_pending(build_dir)
-    mark.write_text(str(os.getpid()), encoding="utf-8")
-    os.utime(mark, (old, old))
-    assert search_pending(build_dir)  # its writer lives
+    boot = _boot_id()
+    assert marked(f"0 {boot}", aged=False)  # the build's: its indexer may be starting
+    assert not marked(f"0 {boot}", aged=True)  # ...and never wrote its own
+    assert not marked(f"{gone.pid} {boot}", aged=True)
+    assert marked(f"{os.getpid()} {boot}", aged=True)  # its writer lives
+    assert not marked(f"{os.getpid()} another-boot", aged=True)  # a process id of then
+    assert not marked("damaged", aged=True)
