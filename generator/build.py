@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ashyq import clock
 from ashyq.files import atomic_write
-from generator.content_cache import ContentCache, TreeScan, tree_stats
+from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
 from generator.render import RenderPath
 
@@ -86,7 +86,7 @@ def quick_key(content: TreeScan, today: dt.date, shown: dict, key: str,
     record decides."""
     return digest(key, today, {k: v for k, v in shown.items() if k != "changes_upto"},
                   content.digest(), tree_stats(reports) if reports else None,
-                  tree_stats(certificate) if certificate else None)
+                  stat_key(certificate) if certificate else None)  # a file, not a folder
 
 
 def read_quick(build_dir: Path | None) -> dict:
@@ -275,24 +275,27 @@ def prune(output: Path) -> None:
 
 
 #: The detached remover of a builds folder's ``trash-*``: one at a time (a second exits: the
-#: first looks again before it stops; three removers of one tree were seen slowing the next
+#: first looks again after it lets go of the lock; three removers of one tree were seen slowing the next
 #: build), at the lowest CPU and (with ``ionice``) disk priority.
 REMOVER = """
 import fcntl, os, shutil, sys
 os.nice(19)
 folder, tried = sys.argv[1], None
-with open(os.path.join(folder, ".trash.lock"), "a") as lock:
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        sys.exit(0)
-    while True:
-        trash = sorted(e.path for e in os.scandir(folder) if e.name.startswith("trash-"))
-        if not trash or trash == tried:
-            break
-        for path in trash:
-            shutil.rmtree(path, True)
-        tried = trash
+
+def trash():
+    return sorted(e.path for e in os.scandir(folder) if e.name.startswith("trash-"))
+while True:
+    with open(os.path.join(folder, ".trash.lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.exit(0)
+        while trash() and trash() != tried:
+            tried = trash()
+            for path in tried:
+                shutil.rmtree(path, True)
+    if not trash() or trash() == tried:  # a remover turned away meanwhile left nothing
+        break
 """
 
 

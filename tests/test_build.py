@@ -304,3 +304,27 @@ def test_one_trash_remover_at_a_time(tmp_path):
         assert (tmp_path / "trash-a").is_dir() and (tmp_path / "trash-b").is_dir()
     subprocess.run([sys.executable, "-c", REMOVER, str(tmp_path)], check=True, timeout=60)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".trash.lock", "build-1"]
+
+
+def test_a_renewed_portal_certificate_is_a_change(tmp_path):
+    """The quick key names the portal certificate by its own stat key: it is a file (hashed
+    as a folder, it gave one constant, and a renewed certificate alone passed as "nothing
+    changed", the old one still served)."""
+    import datetime as dt
+
+    from generator.build import quick_key
+    from generator.content_cache import TreeScan
+
+    content = tmp_path / "content"
+    content.mkdir()
+    certificate = tmp_path / "portal.pem"
+    certificate.write_text("one\n", encoding="utf-8")
+    scan = TreeScan(content)
+
+    def key() -> str:
+        return quick_key(scan, dt.date(2026, 1, 5), {}, "g", None, str(certificate))
+    before = key()
+    replacement = tmp_path / "new.pem"
+    replacement.write_text("two\n", encoding="utf-8")
+    replacement.replace(certificate)
+    assert key() != before
