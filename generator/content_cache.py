@@ -92,6 +92,13 @@ class TreeScan:
             for name, key in self.files.items():
                 parent, _, base = name.rpartition(os.sep)
                 self._folders.setdefault(parent, []).append((base, key))
+        if path not in self._folders and os.path.islink(path):  # not walked into: read it
+            try:
+                with os.scandir(path) as entries:
+                    return tuple(sorted((e.name, stat_key(e.path))
+                                        for e in entries if e.is_file()))
+            except OSError:
+                return ()
         return tuple(sorted(self._folders.get(path, ())))
 
 

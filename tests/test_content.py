@@ -160,6 +160,15 @@ def test_the_tree_scan_sees_every_file_beside_a_broken_link(small_content, tmp_p
     attachments = files[0].parent
     assert TreeScan(small_content).folder(str(attachments)) == tuple(sorted(
         (p.name, key_of(os.stat(p))) for p in attachments.iterdir() if p.is_file()))
+    # a document's files/ may be a link to a folder elsewhere: the scan does not walk into
+    # it, its attachments are read as the folder they are
+    elsewhere = tmp_path / "shared-files"
+    elsewhere.mkdir()
+    (elsewhere / "a.pdf").write_bytes(b"%PDF-1.4")
+    linked = small_content / "discussions" / "linked-files"
+    linked.symlink_to(elsewhere, target_is_directory=True)
+    assert TreeScan(small_content).folder(str(linked)) == (
+        ("a.pdf", key_of(os.stat(elsewhere / "a.pdf"))),)
 
 
 def test_the_content_cache_writes_again_only_the_shards_that_changed(small_content, tmp_path):
