@@ -150,12 +150,12 @@ class Record:
         try:
             version, python, global_key, inputs, keysets, paths, refs, indexed, unknown = \
                 marshal.loads(data)
-        except (EOFError, ValueError, TypeError):
+            if (version, python) != (RECORD_VERSION, _PYTHON) or len(paths) != len(refs):
+                return None
+            return cls(global_key, inputs, dict(zip(paths, map(keysets.__getitem__, refs))),
+                       indexed, frozenset(unknown))
+        except (EOFError, ValueError, TypeError, IndexError, KeyError):
             return None
-        if (version, python) != (RECORD_VERSION, _PYTHON) or len(paths) != len(refs):
-            return None
-        return cls(global_key, inputs, dict(zip(paths, map(keysets.__getitem__, refs))),
-                   indexed, frozenset(unknown))
 
     def save(self, build_dir: Path) -> None:
         atomic_write(Path(build_dir) / RECORD, self.to_bytes())

@@ -398,6 +398,11 @@ def test_freshness_of_outputs_against_a_saved_record():
     back = Record.from_bytes(record.to_bytes())
     assert back == record and back.unknown == frozenset({"lost"})
     assert Record.from_bytes(b"not a record") is None
+    import marshal
+
+    from generator.deps import _PYTHON, RECORD_VERSION
+    damaged = (RECORD_VERSION, _PYTHON, "g", {}, [], ["kk/index.html"], [7], {}, [])
+    assert Record.from_bytes(marshal.dumps(damaged)) is None  # refers to no key list
     for saved in (record, back):
         fresh = saved.freshness({"src:a": "1", "meta:a": "2", "index": "4", "lost": "5"})
         assert fresh("kk/a/index.html", ("meta:a", "src:a"))
