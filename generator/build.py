@@ -275,8 +275,8 @@ def prune(output: Path) -> None:
 
 
 #: The detached remover of a builds folder's ``trash-*``: one at a time (a second exits: the
-#: first looks again after it lets go of the lock; three removers of one tree were seen slowing the next
-#: build), at the lowest CPU and (with ``ionice``) disk priority.
+#: first looks again after it lets go of the lock; three removers of one tree were seen
+#: slowing the next build), at the lowest CPU and (with ``ionice``) disk priority.
 REMOVER = """
 import fcntl, os, shutil, sys
 os.nice(19)
@@ -290,11 +290,13 @@ while True:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             sys.exit(0)
-        while trash() and trash() != tried:
-            tried = trash()
-            for path in tried:
+        found = trash()
+        while found and found != tried:
+            for path in found:
                 shutil.rmtree(path, True)
-    if not trash() or trash() == tried:  # a remover turned away meanwhile left nothing
+            tried, found = found, trash()
+    found = trash()
+    if not found or found == tried:  # a remover turned away meanwhile left nothing
         break
 """
 

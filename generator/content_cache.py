@@ -93,13 +93,17 @@ class TreeScan:
                 parent, _, base = name.rpartition(os.sep)
                 self._folders.setdefault(parent, []).append((base, key))
         if path not in self._folders and os.path.islink(path):  # not walked into: read it
-            try:
-                with os.scandir(path) as entries:
-                    return tuple(sorted((e.name, stat_key(e.path))
-                                        for e in entries if e.is_file()))
-            except OSError:
-                return ()
+            return folder_key(path)
         return tuple(sorted(self._folders.get(path, ())))
+
+
+def folder_key(path: str) -> tuple:
+    """The names and stat keys of the files in the folder ``path``, or () if none."""
+    try:
+        with os.scandir(path) as entries:
+            return tuple(sorted((e.name, stat_key(e.path)) for e in entries if e.is_file()))
+    except OSError:
+        return ()
 
 
 def tree_stats(root: str | Path) -> str:

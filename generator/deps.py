@@ -284,8 +284,8 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                                         for name in PUBLISHED_FILES)),
             file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
     calendar = file_digest(Path(index.content_dir) / DECREES_FILE)  # R7, R9, R10, R17 dates
-    found["index"] = digest(index.today, calendar, metas,
-                            {c: found[f"admin:{c}"] for c in index.administrators},
+    bodies_found = {c: found[f"admin:{c}"] for c in index.administrators}
+    found["index"] = digest(index.today, calendar, metas, bodies_found,
                             [(a.code, a.email) for a in index.administrators.values()])
     found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
@@ -306,8 +306,7 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     # (Generated press releases are not judged.)
     served = record_from_snapshot(snapshot)
     read = [d for d in index.of_type(*CROSS_BODY_TYPES) if not d.generated]
-    shared = digest(index.today, calendar, found["snapshot"],
-                    {c: found[f"admin:{c}"] for c in index.administrators},
+    shared = digest(index.today, calendar, found["snapshot"], bodies_found,
                     [(metas[d.uid], found[f"src:{d.uid}"]) for d in read],
                     sorted(uid for uid in served if uid not in index.documents))
     for code in index.administrators:
