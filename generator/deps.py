@@ -125,7 +125,9 @@ class Record:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
     #: the pages the search indexes, each with its index version (:func:`index_version`)
     indexed: dict[str, str] = field(default_factory=dict)
-    #: keys the outputs name that have no fingerprint here (found when saved; None: not yet)
+    #: keys the outputs name that have no fingerprint here (found when saved or first asked;
+    #: None: not yet). Kept, not recomputed: a caller that changes ``outputs`` or ``inputs``
+    #: after asking must set it back to None before asking again.
     unknown: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def unknown_keys(self) -> frozenset[str]:
