@@ -170,9 +170,15 @@ class SiteGenerator(Generator):
 
     def read_markdown(self, source: Path) -> str:
         """Pelican's Markdown reader on one file (the cache calls it on a miss)."""
-        return self.readers.read_file(
+        page = self.readers.read_file(
             base_path=self.path, path=str(source.relative_to(self.path)),
-            content_class=Page, context=self.context).content
+            content_class=Page, context=self.context)
+        siteurl = page.get_siteurl()
+        try:
+            return page.get_content(siteurl)
+        finally:  # Pelican memoizes every page's HTML for the process's life (issue 10:
+            # 40,000 pages held, 10 KB each, in each render process at 20,000 documents)
+            page.get_content.cache.pop((page, siteurl), None)
 
     # -- pages ---------------------------------------------------------------------------
     def page(self, path: str, template: str, **values) -> tuple[str, str, dict]:

@@ -328,3 +328,16 @@ def test_a_renewed_portal_certificate_is_a_change(tmp_path):
     replacement.write_text("two\n", encoding="utf-8")
     replacement.replace(certificate)
     assert key() != before
+
+
+def test_a_build_holds_no_rendered_markdown(small_content, build_site):
+    """issue 10: rendered Markdown is cached on disk by content hash; Pelican's memo of each
+    page's HTML kept every file's HTML in memory to the end of the build as well (10 KB a
+    file: 200 MB in each render process at 20,000 passports)."""
+    from pelican.contents import Content
+
+    memo = Content.__dict__["get_content"].cache
+    held = len(memo)
+    out = build_site(small_content)
+    assert (out / "kk" / "discussions" / "BP-2026-225-001" / "index.html").is_file()
+    assert len(memo) == held

@@ -431,3 +431,55 @@ def test_a_document_added_to_one_body_renders_only_its_compliance_page(
     run(small_content, live, tmp_path / "cache", theme)
     assert {f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")} <= set(written)
     assert not {f"{lang}/compliance/261/index.html" for lang in ("kk", "ru")} & set(written)
+
+
+def test_chunked_render_processes_write_what_one_process_writes(small_content, theme,
+                                                                 tmp_path, monkeypatch):
+    """issue 10: a cold build renders in short-lived forked processes, a chunk of outputs
+    each, ``workers`` at a time (long-lived ones copied the whole index and kept what
+    rendering left behind). Chunks of 7 outputs: the same files as one process writes, and
+    the same pages listed for the search index."""
+    from generator import render
+
+    one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "RENDER_CHUNK", 7)
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+    monkeypatch.setattr(os, "fork", fork)
+    many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
+    assert len(forks) == -(-many.rendered // 7) > 2  # a process per chunk, none kept
+    assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
+    assert Record.load(many.build_dir).indexed.keys() == Record.load(one.build_dir).indexed.keys()
+    assert not list(many.build_dir.glob(".ashyq-searched*"))
+
+
+def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path, monkeypatch):
+    """A chunk whose process fails (here: one page cannot be made) fails the whole build;
+    the site served before stays, no chunk after it is started, nothing half-built is left."""
+    from generator import render
+    from generator.render import RenderFailed
+
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme)
+    before = site_files(live)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(render, "RENDER_CHUNK", 5)
+    real = render.RenderPath._write
+
+    def write(self, output):
+        if output.path == "kk/discussions/BP-2026-225-001/index.html":
+            raise OSError("disk full")
+        real(self, output)
+    monkeypatch.setattr(render.RenderPath, "_write", write)
+    change_template(small_content, theme)  # every page again
+    with pytest.raises(RenderFailed):
+        run(small_content, live, tmp_path / "cache", theme, workers=2)
+    assert live.resolve() == first.build_dir and site_files(live) == before
+    assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
