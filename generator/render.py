@@ -234,39 +234,40 @@ class RenderPath:
         self._searched = {}
 
     def _render_parallel(self, dirty: list[Output]) -> None:
-        """Render ``dirty`` in ``workers`` processes at a time, each a fresh fork that writes
-        one chunk of consecutive outputs and exits.
+        """Render ``dirty``: first, in this process, the outputs of the whole site (lists,
+        feeds, compliance pages); then the documents' outputs in ``workers`` processes at a
+        time, each a fresh fork that writes one chunk of consecutive outputs and exits.
 
-        A forked process shares this one's memory until it writes to it, and rendering writes
-        to every object it reads (reference counts): one long-lived process per core copied
-        the whole index and kept what rendering leaves behind (800 MB each at 20,000
+        A forked process shares this one's memory until either writes to it, and rendering
+        writes to every object it reads (reference counts): one long-lived process per core
+        copied the whole index and kept what rendering leaves behind (800 MB each at 20,000
         passports, issue 10). A short-lived one copies only what its chunk reads - consecutive
-        outputs are a few documents loaded side by side - and leaves nothing behind.
+        outputs are a few documents loaded side by side - and leaves nothing behind. The
+        outputs that read every document would copy it all wherever they are written while
+        a child lives, so they are written before any.
         """
         gc.freeze()  # no collection in a child walks (so copies) the objects made until now
-        chunks = [dirty[i:i + RENDER_CHUNK] for i in range(0, len(dirty), RENDER_CHUNK)]
+        own = [o for o in dirty if not of_one_document(o.keys)]
+        rest = [o for o in dirty if of_one_document(o.keys)]
+        chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
         running: dict[int, int] = {}  # pid -> chunk
-        failed = 0
-        try:
-            for number, chunk in enumerate(chunks):
-                while len(running) >= self.workers:
-                    failed += self._reap(running)
-                if failed:
-                    break
+        failed = started = 0
+
+        def start_more() -> None:
+            nonlocal started
+            while started < len(chunks) and len(running) < self.workers and not failed:
+                number, started = started, started + 1
                 pid = os.fork()
                 if pid == 0:  # the child: render its chunk, never return into the caller
-                    code = 0
-                    try:
-                        for output in chunk:
-                            self._write(output)
-                        atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{number}", "".join(
-                            f"{path}\t{version}\n" for path, version in self._searched.items()))
-                    except BaseException:  # noqa: BLE001 - reported through the exit code
-                        traceback.print_exc()
-                        code = 1
-                    finally:
-                        os._exit(code)
+                    self._render_chunk(chunks[number], number)
                 running[pid] = number
+        for output in own:  # first: forked children would share the pages it writes to
+            self._write(output)
+        try:
+            start_more()
+            while running:
+                failed += self._reap(running)
+                start_more()
         finally:
             while running:
                 failed += self._reap(running)
@@ -278,17 +279,42 @@ class RenderPath:
                                   note.read_text(encoding="utf-8").splitlines())
             note.unlink()
 
+    def _render_chunk(self, chunk: list[Output], number: int) -> None:
+        """In a forked process: write ``chunk``, note its searched pages, exit."""
+        code = 0
+        try:
+            self._searched = {}  # the parent's own, noted by the parent
+            for output in chunk:
+                self._write(output)
+            atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{number}", "".join(
+                f"{path}\t{version}\n" for path, version in self._searched.items()))
+        except BaseException:  # noqa: BLE001 - reported through the exit code
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+
     @staticmethod
-    def _reap(running: dict[int, int]) -> int:
-        """Wait until one of the ``running`` render processes ends (only ours: a server's
-        other children are not reaped here); forget it; 1 if it failed."""
+    def _reap(running: dict[int, int], wait: bool = True) -> int:
+        """Forget the ``running`` render processes that ended (only ours: a server's other
+        children are not reaped here), waiting for one if ``wait``; how many failed."""
         while True:
+            failed = ended = 0
             for pid in list(running):
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
                     del running[pid]
-                    return 1 if os.waitstatus_to_exitcode(status) else 0
+                    ended += 1
+                    failed += 1 if os.waitstatus_to_exitcode(status) else 0
+            if ended or not wait or not running:
+                return failed
             time.sleep(0.005)
+
+
+def of_one_document(keys: tuple[str, ...]) -> bool:
+    """Whether an output with these input keys is one document's (its page, feed, report,
+    attachment), not the whole site's (a list, the compliance pages): ``generator.deps``."""
+    return any(key.startswith(("src:", "meta:")) for key in keys)
 
 
 def link_over(source: str, target: str) -> None:

@@ -280,16 +280,19 @@ def bundle_parts(bundle: Path) -> set[Path]:
 
 
 def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
-                 mode: str = "auto", record=None) -> bool:
+                 mode: str = "auto", record=None, before_indexing=None) -> bool:
     """Give the new ``build_dir`` (whose dependency record is ``record``, if not yet saved)
     its search index; True when it is still to be rebuilt in the background
-    (:func:`start_background_index`, after the swap and the record)."""
+    (:func:`start_background_index`, after the swap and the record). ``before_indexing()``
+    is called when the index is made in this process, before it is."""
     old = previous / BUNDLE_DIR if previous else None
     old_bundle = old.resolve() if old is not None and old.is_symlink() and old.exists() else None
     if old_bundle is not None and not pages_changed:
         link_bundle(build_dir, old_bundle)
         return False
     if mode == "wait" or (mode == "auto" and old_bundle is None):
+        if before_indexing is not None:
+            before_indexing()
         index_into(build_dir, record)
         return False
     if old_bundle is not None:
