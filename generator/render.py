@@ -246,7 +246,6 @@ class RenderPath:
         outputs that read every document would copy it all wherever they are written while
         a child lives, so they are written before any.
         """
-        gc.freeze()  # no collection in a child walks (so copies) the objects made until now
         own = [o for o in dirty if not of_one_document(o.keys)]
         rest = [o for o in dirty if of_one_document(o.keys)]
         chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
@@ -263,6 +262,7 @@ class RenderPath:
                 running[pid] = number
         for output in own:  # first: forked children would share the pages it writes to
             self._write(output)
+        gc.freeze()  # no collection in a child walks (so copies) the objects made until now
         try:
             start_more()
             while running:
@@ -295,9 +295,9 @@ class RenderPath:
             os._exit(code)
 
     @staticmethod
-    def _reap(running: dict[int, int], wait: bool = True) -> int:
-        """Forget the ``running`` render processes that ended (only ours: a server's other
-        children are not reaped here), waiting for one if ``wait``; how many failed."""
+    def _reap(running: dict[int, int]) -> int:
+        """Wait until some of the ``running`` render processes end (only ours: a server's
+        other children are not reaped here); forget them; how many failed."""
         while True:
             failed = ended = 0
             for pid in list(running):
@@ -306,7 +306,7 @@ class RenderPath:
                     del running[pid]
                     ended += 1
                     failed += 1 if os.waitstatus_to_exitcode(status) else 0
-            if ended or not wait or not running:
+            if ended or not running:
                 return failed
             time.sleep(0.005)
 
