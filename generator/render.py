@@ -244,11 +244,16 @@ class RenderPath:
         passports, issue 10). A short-lived one copies only what its chunk reads - consecutive
         outputs are a few documents loaded side by side - and leaves nothing behind. The
         outputs that read every document would copy it all wherever they are written while
-        a child lives, so they are written before any.
+        a child lives, so they are written before any. A rebuild (a new day: a few hundred
+        outputs, a list for every few pages) splits them between ``workers`` children: the
+        lists on one core took a new day at 20,000 from 31 s to 50 s.
         """
-        own = [o for o in dirty if not of_one_document(o.keys)]
-        rest = [o for o in dirty if of_one_document(o.keys)]
-        chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
+        if self.previous is None and self.spare is None:  # a full build: memory's peak
+            own = [o for o in dirty if not of_one_document(o.keys)]
+            rest = [o for o in dirty if of_one_document(o.keys)]
+            chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
+        else:  # a rebuild's hundreds of outputs, lists among them: one share per core
+            own, chunks = [], [dirty[i::self.workers] for i in range(self.workers)]
         running: dict[int, int] = {}  # pid -> chunk
         failed = started = 0
 

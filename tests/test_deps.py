@@ -463,6 +463,13 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
     assert record.indexed.keys() == Record.load(one.build_dir).indexed.keys()
     assert not list(many.build_dir.glob(".ashyq-searched*"))
+    # A rebuild of many outputs (lists among them) splits them between the two cores.
+    change_template(small_content, theme)
+    forks.clear()
+    again = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
+    assert again.rendered > 10 and len(forks) == 4  # two flushes (pages; open data), two each
+    run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
+    assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
 
 
 def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path, monkeypatch):
