@@ -445,6 +445,8 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
     monkeypatch.setattr(render, "RENDER_CHUNK", 7)
+    # render forks only when no other thread runs; a test worker may keep an idle one
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
     forks = []
     real_fork = os.fork
 
@@ -483,6 +485,7 @@ def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path,
     before = site_files(live)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
     monkeypatch.setattr(render, "RENDER_CHUNK", 5)
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
     real = render.RenderPath._write
 
     def write(self, output):
