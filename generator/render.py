@@ -254,7 +254,7 @@ class RenderPath:
             chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
         else:  # a rebuild's hundreds of outputs, lists among them: one share per core
             own, chunks = [], [dirty[i::self.workers] for i in range(self.workers)]
-        running: dict[int, int] = {}  # pid -> chunk
+        running: set[int] = set()  # the render processes' pids
         failed = started = 0
 
         def start_more() -> None:
@@ -264,7 +264,7 @@ class RenderPath:
                 pid = os.fork()
                 if pid == 0:  # the child: render its chunk, never return into the caller
                     self._render_chunk(chunks[number], number)
-                running[pid] = number
+                running.add(pid)
         for output in own:  # first: forked children would share the pages it writes to
             self._write(output)
         gc.freeze()  # no collection in a child walks (so copies) the objects made until now
@@ -300,7 +300,7 @@ class RenderPath:
             os._exit(code)
 
     @staticmethod
-    def _reap(running: dict[int, int]) -> int:
+    def _reap(running: set[int]) -> int:
         """Wait until some of the ``running`` render processes end (only ours: a server's
         other children are not reaped here); forget them; how many failed."""
         while True:
@@ -308,7 +308,7 @@ class RenderPath:
             for pid in list(running):
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
-                    del running[pid]
+                    running.discard(pid)
                     ended += 1
                     failed += 1 if os.waitstatus_to_exitcode(status) else 0
             if ended or not running:

@@ -475,8 +475,8 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
 
 
 def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path, monkeypatch):
-    """A chunk whose process fails (here: one page cannot be made) fails the whole build;
-    the site served before stays, no chunk after it is started, nothing half-built is left."""
+    """A render process that fails (here: one page cannot be made) fails the whole build;
+    the site served before stays and nothing half-built is left."""
     from generator import render
     from generator.render import RenderFailed
 
