@@ -16,15 +16,17 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ashyq import clock
 from ashyq.files import atomic_write
+from generator.builds import (
+    builds_dir, prune, read_quick, recycle, swap_in, write_build_state, write_quick,
+)
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
 from generator.render import RenderPath
@@ -39,24 +41,10 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
-KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
-BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
-#: Which submission-service changes a build (or the rebuild worker since) has shown.
-BUILD_STATE = ".ashyq-build.json"
-
-
-#: The hash of everything a build read, by names and stat keys (``quick_key``), with its counts.
-QUICK_STATE = ".ashyq-quick.json"
-
-
-def read_build_state(build_dir: Path) -> dict:
-    path = Path(build_dir) / BUILD_STATE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"changes_upto": 0}
-
-
-def write_build_state(build_dir: Path, changes_upto: int) -> None:
-    """Record (atomically) that the site shows every change up to ``changes_upto``."""
-    atomic_write(Path(build_dir) / BUILD_STATE, json.dumps({"changes_upto": changes_upto}) + "\n")
+#: Markdown files from which a build that indexes before its swap is made apart (``makes_apart``)
+APART_FROM = 4000
+#: The record of a build directory made apart, until its swap (then: ``generator.deps.RECORD``)
+MADE_RECORD = ".ashyq-deps.made"
 
 
 class BuildFailed(Exception):
@@ -89,30 +77,8 @@ def quick_key(content: TreeScan, today: dt.date, shown: dict, key: str,
                   stat_key(certificate) if certificate else None)  # a file, not a folder
 
 
-def read_quick(build_dir: Path | None) -> dict:
-    try:
-        return json.loads((Path(build_dir) / QUICK_STATE).read_text(encoding="utf-8"))
-    except (TypeError, OSError, ValueError):
-        return {}
-
-
-def write_quick(build_dir: Path, key: str, documents: int, pages: int, outputs: int) -> None:
-    atomic_write(Path(build_dir) / QUICK_STATE, json.dumps(
-        {"key": key, "documents": documents, "pages": pages, "outputs": outputs}) + "\n")
-
-
 def count_pages(record: Record) -> int:
     return sum(1 for p in record.outputs if p.endswith(".html"))
-
-
-def forget_quick(build_dir: Path) -> None:
-    """The build was changed in place (``generator.incremental``): its quick key is stale."""
-    (Path(build_dir) / QUICK_STATE).unlink(missing_ok=True)
-
-
-def builds_dir(output: Path) -> Path:
-    """The folder that holds the real build directories ``output`` links to."""
-    return output.parent / f".{output.name}.builds"
 
 
 def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
@@ -215,110 +181,6 @@ def budget_files(index: SiteIndex) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def swap_in(output: Path, build_dir: Path) -> None:
-    """Point ``output`` at ``build_dir`` in one atomic rename of a symbolic link."""
-    link = output.parent / f".{output.name}.swap-{os.getpid()}"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(os.path.relpath(build_dir, output.parent))
-    if output.exists() and not output.is_symlink():
-        # A real directory from before: keep it as an old build (the one non-atomic step).
-        output.rename(builds_dir(output) / f"previous-{time.time_ns()}")
-    os.replace(link, output)
-
-
-def older_builds(output: Path) -> list[Path]:
-    """The build directories beside the served one, newest first (search bundles, the index's
-    parts and what is being deleted left out)."""
-    from generator.search import PARTS_STORE
-
-    current = output.resolve() if output.is_symlink() else None
-    folder = builds_dir(output)
-    return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
-                   and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def recycle(output: Path, build_dir: Path) -> Record | None:
-    """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
-    record: renamed (never served again: the served build is newer), its record and state
-    dropped first, so that a build killed half-way leaves a folder no later build trusts. Its
-    unchanged files stay; making 70,000 folders and linking 130,000 files again was most of
-    an edit at 20,000 documents. Returns its record, or None (``build_dir`` made empty)."""
-    from generator.search import BUNDLE_DIR, search_pending
-
-    olds = [p for p in older_builds(output) if p.name.startswith("build-")
-            and not search_pending(p)]
-    spare = Record.load(olds[-1]) if olds else None
-    if spare is None:
-        build_dir.mkdir()
-        return None
-    olds[-1].rename(build_dir)
-    for name in (RECORD, QUICK_STATE, BUILD_STATE, BUNDLE_DIR):
-        (build_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
-    log.info("recycling %s (%d files)", olds[-1].name, len(spare.outputs))
-    return spare
-
-
-def prune(output: Path) -> None:
-    """Delete old build directories, keeping the current one and a few before it, and the
-    search bundles no kept build links to (unless young: an indexer may be at work).
-
-    What goes is first renamed ``trash-*`` (instant, and never served), then deleted by a
-    detached process: deleting 70,000 files must not hold up the next build."""
-    from generator.search import BUNDLE_DIR, PARTS_STORE, bundle_parts
-
-    folder = builds_dir(output)
-    doomed = older_builds(output)[KEEP_PREVIOUS_BUILDS:]
-    linked = {(p / BUNDLE_DIR).resolve() for p in folder.iterdir()
-              if (p / BUNDLE_DIR).is_symlink() and p not in doomed}
-    young = time.time() - BUNDLE_GRACE
-    doomed += [bundle for bundle in folder.glob("search-*")
-               if bundle.is_dir() and bundle.resolve() not in linked
-               and bundle.stat().st_mtime < young]
-    # the index's parts that no bundle kept links
-    kept = set().union(*(bundle_parts(b) for b in folder.glob("search-*") if b not in doomed))
-    store = folder / PARTS_STORE
-    doomed += [part for part in (store.iterdir() if store.is_dir() else ())
-               if (store / part.name.removesuffix(".name")).resolve() not in kept
-               and part.stat().st_mtime < young]
-    for old in doomed:
-        old.rename(folder / f"trash-{old.parent.name}-{old.name}")
-    if any(folder.glob("trash-*")):  # also what an earlier remover left
-        idle = ["ionice", "-c", "3"] if shutil.which("ionice") else []
-        subprocess.run(["setsid", "-f", *idle, sys.executable, "-c", REMOVER, str(folder)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
-
-
-#: The detached remover of a builds folder's ``trash-*``: one at a time (a second exits: the
-#: first looks again after it lets go of the lock; three removers of one tree were seen
-#: slowing the next build), at the lowest CPU and (with ``ionice``) disk priority.
-REMOVER = """
-import fcntl, os, shutil, sys
-os.nice(19)
-folder, tried = sys.argv[1], None
-
-def trash():
-    return sorted(e.path for e in os.scandir(folder) if e.name.startswith("trash-"))
-while True:
-    with open(os.path.join(folder, ".trash.lock"), "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            sys.exit(0)
-        found = trash()
-        while found and found != tried:
-            for path in found:
-                shutil.rmtree(path, True)
-            tried, found = found, trash()
-    found = trash()
-    if not found or found == tried:  # a remover turned away meanwhile left nothing
-        break
-"""
-
-
 def certificate_input(record: Record, source: str | None) -> None:
     """The certificate's key in the record: the file's own digest (before any comparison)."""
     if source and Path(source).is_file():
@@ -371,11 +233,67 @@ def build(content_dir: Path, output: Path, **options) -> BuildResult:
         return _build(content_dir, output, **options)
 
 
+@dataclass
+class Job:
+    """What making a build directory needs (:func:`make_build_dir`), found before the content
+    is read."""
+
+    content_dir: Path
+    output: Path
+    current: Path | None  # the build being served
+    cache_dir: Path
+    today: dt.date
+    shown: dict  # the public snapshot
+    key: str  # ``global_key``
+    quick: str  # ``quick_key``
+    scan: TreeScan
+    site_url: str | None = None
+    snapshot: Path | None = None
+    settings: dict | None = None
+    workers: int | None = None
+
+
+@dataclass
+class Made:
+    """A build directory made and checked, not yet indexed nor swapped in (``build_dir`` None:
+    nothing any output depends on changed; the served build's quick key was renewed)."""
+
+    build_dir: Path | None
+    documents: int
+    pages: int
+    outputs: int
+    rendered: int = 0
+    carried: int = 0
+    pages_changed: bool = False
+    record: Record | None = None  # None: saved as MADE_RECORD (made apart)
+    index: SiteIndex | None = field(default=None, repr=False)  # made here: let go before
+    cache: ContentCache | None = field(default=None, repr=False)  # Pagefind runs
+
+    def let_go(self) -> None:
+        """Save the content cache and drop the content (before Pagefind runs beside)."""
+        if self.cache is not None:
+            self.cache.save()
+        self.index = self.cache = None
+        let_go()
+
+
+def makes_apart(job: Job, search: str) -> bool:
+    """Whether to make the build directory in a forked process that exits (``generator.apart``):
+    a large site (APART_FROM Markdown files) whose search index is made before the swap (a
+    cold build: Pagefind runs for minutes beside the build), forked only where no other
+    thread runs (a server's threads may hold locks)."""
+    from generator.search import indexes_before_swap
+
+    return (hasattr(os, "fork") and threading.active_count() == 1
+            and indexes_before_swap(job.current, search)
+            and sum(1 for name in job.scan.files if name.endswith(".md")) >= APART_FROM)
+
+
 @_unfreezing
 def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
-          today: dt.date | None = None, site_url: str | None = None,
-          snapshot: Path | None = None, settings: dict | None = None,
-          workers: int | None = None, search: str = "auto") -> BuildResult:
+           today: dt.date | None = None, site_url: str | None = None,
+           snapshot: Path | None = None, settings: dict | None = None,
+           workers: int | None = None, search: str = "auto") -> BuildResult:
     """Validate ``content_dir``, build the site and swap it in at ``output``.
 
     Only the outputs whose inputs changed since the build now at ``output`` are rendered; the
@@ -393,9 +311,11 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
     (previous output untouched).
     """
+    from generator.apart import ApartFailed, run_apart
+    from generator.search import SearchIndexFailed, search_index, start_background_index
+
     started = time.perf_counter()
     output = Path(output).absolute()
-    cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
     shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
     today = today or clock.today()
     reports = (settings or {}).get("ASHYQ_REPORTS")
@@ -403,77 +323,34 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     key = global_key(site_url, settings, reports)
     current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
     scan = TreeScan(Path(content_dir).resolve())  # walked once: the quick key, the index
-    quick = quick_key(scan, today, shown, key, reports, certificate)
-
-    def unchanged(documents: int, pages: int, outputs: int) -> BuildResult:
-        """The site being served is this build: only the shown changes are noted."""
+    job = Job(Path(content_dir), output, current,
+              Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute(), today, shown, key,
+              quick_key(scan, today, shown, key, reports, certificate), scan, site_url,
+              snapshot, settings, workers)
+    known = read_quick(current)
+    if known.get("key") == job.quick:  # nothing read since the served build changed
+        made = Made(None, known["documents"], known["pages"], known["outputs"])
+    elif makes_apart(job, search):
+        try:
+            made = run_apart(make_build_dir, job, apart=True)
+        except ApartFailed as exc:
+            raise BuildFailed(str(exc)) from exc
+    else:
+        made = make_build_dir(job)
+    if made.build_dir is None:
         write_build_state(current, int(shown.get("changes_upto", 0)))
         seconds = time.perf_counter() - started
         log.info("nothing changed since the build at %s (%.1f s)", current, seconds)
-        return BuildResult(output, current, documents, pages, seconds, 0, outputs)
-    known = read_quick(current)
-    if known.get("key") == quick:  # nothing read since the served build changed
-        return unchanged(known["documents"], known["pages"], known["outputs"])
-    from ashyq.i18n import compile_catalogs
-    from generator.assets import serve_theme
-    from generator.content import load_content
-    from generator.listing import emit_open_data
-    from generator.manifest import MANIFEST_PATH
-    from generator.publication import first_served_dates, record_from_snapshot, write_served
-    from generator.search import SearchIndexFailed, search_index, start_background_index
-    from generator.site import prepare_index
-    from generator.sitemap import emit_sitemap
-
-    cache = ContentCache(cache_dir / "content")
-    # R9, R10, R12: posting dates from the publication record the service keeps
-    used = first_served_dates(record_from_snapshot(shown))
-    index = load_content(Path(content_dir), today, used, cache=cache, scan=scan)
-    prepare_index(index, compile_catalogs(cache_dir / "locale"))
-    record = Record(key, fingerprints(index, shown, reports, budget_files(index)))
-    certificate_input(record, certificate)
-    previous = Record.load(current)
-    gc.freeze()  # the index and the records stay to the end: no collection walks them
-    if previous and (previous.global_key, previous.inputs) == (record.global_key, record.inputs):
-        # Nothing any output depends on changed (files touched, not changed): renew the key.
-        pages = count_pages(previous)
-        write_quick(current, quick, len(index.documents), pages, len(previous.outputs))
-        cache.save()
-        return unchanged(len(index.documents), pages, len(previous.outputs))
-    builds_dir(output).mkdir(parents=True, exist_ok=True)
-    build_dir = builds_dir(output) / f"build-{time.time_ns()}"
-    spare = recycle(output, build_dir)
-    sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
-                      workers=workers or os.cpu_count() or 1, spare=spare)
+        return BuildResult(output, current, made.documents, made.pages, seconds, 0,
+                           made.outputs)
+    build_dir = made.build_dir
     try:
-        render(index, build_dir, cache_dir, site_url, snapshot,
-               {**(settings or {}), "ASHYQ_RENDER": sink})
-        serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
-        sink.flush()
-        emit_certificate(sink, record, certificate)
-        emit_open_data(sink, index, shown)
-        emit_sitemap(sink, index, site_url or pelicanconf_site_url())
-        sink.flush()
-        sink.drop_stale()
-        missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
-                   if not (build_dir / p).exists()]
-        if missing:
-            raise BuildFailed(f"the build wrote no {', '.join(missing)}")
-        write_build_state(build_dir, int(shown.get("changes_upto", 0)))
-        write_served(build_dir, index, clock.now(), used)  # for the publication record
-        pages_changed = any(p.endswith(".html") for p in sink.rendered) or sink.previous is None
-        documents = len(index.documents)
-
-        def before_indexing() -> None:
-            """The index is made here: the content index is no longer needed."""
-            nonlocal index, cache
-            cache.save()
-            index = cache = None
-            let_go()
-        try:
-            background = search_index(build_dir, current, pages_changed, search, record,
-                                      before_indexing)
-        except SearchIndexFailed as exc:
-            raise BuildFailed(str(exc)) from exc
+        record = made.record or Record.from_bytes((build_dir / MADE_RECORD).read_bytes())
+        background = search_index(build_dir, current, made.pages_changed, search, record,
+                                  made.let_go)
+    except SearchIndexFailed as exc:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise BuildFailed(str(exc)) from exc
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
@@ -482,16 +359,84 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     # After the swap (a second at 20,000 documents): killed before it, the build is served
     # without a record and the next build renders everything; no build trusts it meanwhile
     # (recycle() and the quick key need the record, the worker's updates skip a build without).
-    record.save(build_dir)
-    pages = count_pages(record)
-    write_quick(build_dir, quick, documents, pages, len(record.outputs))
-    if cache is not None:
-        cache.save()
+    if made.record is None:
+        os.replace(build_dir / MADE_RECORD, build_dir / RECORD)
+    else:
+        record.save(build_dir)
+    write_quick(build_dir, job.quick, made.documents, made.pages, made.outputs)
+    if made.cache is not None:
+        made.cache.save()
     if background:
         start_background_index(build_dir)
     prune(output)
     seconds = time.perf_counter() - started
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",
-             pages, documents, output, seconds, len(sink.rendered), sink.carried)
-    return BuildResult(output, build_dir, documents, pages, seconds,
-                       len(sink.rendered), sink.carried, swapped_at)
+             made.pages, made.documents, output, seconds, made.rendered, made.carried)
+    return BuildResult(output, build_dir, made.documents, made.pages, seconds,
+                       made.rendered, made.carried, swapped_at)
+
+
+def make_build_dir(job: Job, apart: bool = False) -> Made:
+    """Read and check the content, and make the new build directory from it (only the
+    outputs whose inputs changed rendered, the others carried over), or renew the served
+    build's quick key when nothing any output depends on changed. ``apart``: in a child
+    process (``run_apart``) that exits after it: the content cache is saved and the record written as MADE_RECORD."""
+    from ashyq.i18n import compile_catalogs
+    from generator.assets import serve_theme
+    from generator.content import load_content
+    from generator.listing import emit_open_data
+    from generator.manifest import MANIFEST_PATH
+    from generator.publication import first_served_dates, record_from_snapshot, write_served
+    from generator.site import prepare_index
+    from generator.sitemap import emit_sitemap
+
+    settings, shown, current = job.settings or {}, job.shown, job.current
+    reports, certificate = settings.get("ASHYQ_REPORTS"), settings.get("ASHYQ_PORTAL_CERTIFICATE")
+    cache = ContentCache(job.cache_dir / "content")
+    # R9, R10, R12: posting dates from the publication record the service keeps
+    used = first_served_dates(record_from_snapshot(shown))
+    index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan)
+    prepare_index(index, compile_catalogs(job.cache_dir / "locale"))
+    record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
+    certificate_input(record, certificate)
+    previous = Record.load(current)
+    gc.freeze()  # the index and the records stay to the end: no collection walks them
+    if previous and (previous.global_key, previous.inputs) == (record.global_key, record.inputs):
+        # Nothing any output depends on changed (files touched, not changed): renew the key.
+        pages = count_pages(previous)
+        write_quick(current, job.quick, len(index.documents), pages, len(previous.outputs))
+        cache.save()
+        return Made(None, len(index.documents), pages, len(previous.outputs))
+    builds_dir(job.output).mkdir(parents=True, exist_ok=True)
+    build_dir = builds_dir(job.output) / f"build-{time.time_ns()}"
+    spare = recycle(job.output, build_dir)
+    sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
+                      workers=job.workers or os.cpu_count() or 1, spare=spare)
+    try:
+        render(index, build_dir, job.cache_dir, job.site_url, job.snapshot,
+               {**settings, "ASHYQ_RENDER": sink})
+        serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
+        sink.flush()
+        emit_certificate(sink, record, certificate)
+        emit_open_data(sink, index, shown)
+        emit_sitemap(sink, index, job.site_url or pelicanconf_site_url())
+        sink.flush()
+        sink.drop_stale()
+        missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
+                   if not (build_dir / p).exists()]
+        if missing:
+            raise BuildFailed(f"the build wrote no {', '.join(missing)}")
+        write_build_state(build_dir, int(shown.get("changes_upto", 0)))
+        write_served(build_dir, index, clock.now(), used)  # for the publication record
+        made = Made(build_dir, len(index.documents), count_pages(record), len(record.outputs),
+                    len(sink.rendered), sink.carried,
+                    any(p.endswith(".html") for p in sink.rendered) or sink.previous is None,
+                    record, index, cache)
+        if apart:
+            atomic_write(build_dir / MADE_RECORD, record.to_bytes())
+            cache.save()
+            made.record = made.index = made.cache = None
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    return made

@@ -58,6 +58,9 @@ class ContentInvalid(Exception):
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s) in the content:\n{lines}")
 
+    def __reduce__(self):  # handed over from the process that read the content (generator.apart)
+        return type(self), (self.problems,), self.__dict__
+
 
 @dataclass(frozen=True)
 class Administrator:

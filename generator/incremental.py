@@ -21,10 +21,8 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs
-from generator.build import (
-    budget_files, forget_quick, global_key, pelican_settings, read_build_state,
-    write_build_state,
-)
+from generator.build import budget_files, global_key, pelican_settings
+from generator.builds import forget_quick, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
 from generator.listing import document_outputs, emit_body_feeds, emit_open_data

@@ -279,18 +279,29 @@ def bundle_parts(bundle: Path) -> set[Path]:
         if Path(bundle).is_dir() else set()
 
 
+def served_bundle(build_dir: Path | None) -> Path | None:
+    """The search bundle ``build_dir`` links, if any."""
+    link = build_dir / BUNDLE_DIR if build_dir else None
+    return link.resolve() if link is not None and link.is_symlink() and link.exists() else None
+
+
+def indexes_before_swap(previous: Path | None, mode: str = "auto") -> bool:
+    """Whether a build after ``previous`` runs Pagefind before its swap, if its pages changed
+    (:func:`search_index`)."""
+    return mode == "wait" or (mode == "auto" and served_bundle(previous) is None)
+
+
 def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
                  mode: str = "auto", record=None, before_indexing=None) -> bool:
     """Give the new ``build_dir`` (whose dependency record is ``record``, if not yet saved)
     its search index; True when it is still to be rebuilt in the background
     (:func:`start_background_index`, after the swap and the record). ``before_indexing()``
     is called when the index is made in this process, before it is."""
-    old = previous / BUNDLE_DIR if previous else None
-    old_bundle = old.resolve() if old is not None and old.is_symlink() and old.exists() else None
+    old_bundle = served_bundle(previous)
     if old_bundle is not None and not pages_changed:
         link_bundle(build_dir, old_bundle)
         return False
-    if mode == "wait" or (mode == "auto" and old_bundle is None):
+    if indexes_before_swap(previous, mode):
         if before_indexing is not None:
             before_indexing()
         index_into(build_dir, record)

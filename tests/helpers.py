@@ -435,3 +435,14 @@ def without_index_versions(files: dict[str, bytes]) -> dict[str, bytes]:
     record = Record.from_bytes(files[RECORD])
     return {**files, RECORD: json.dumps([record.global_key, record.inputs, record.outputs,
                                          sorted(record.indexed)], sort_keys=True).encode()}
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Every file of the served site, through the search index's link (the record without
+    its index versions: ``without_index_versions``; the index is compared file for file)."""
+    found = {}
+    for folder, _dirs, files in os.walk(root.resolve(), followlinks=True):
+        for name in files:
+            path = Path(folder) / name
+            found[path.relative_to(root.resolve()).as_posix()] = path.read_bytes()
+    return without_index_versions(found)

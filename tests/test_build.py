@@ -292,7 +292,7 @@ def test_one_trash_remover_at_a_time(tmp_path):
     second exits at once (three removers of one tree slowed the next build)."""
     import fcntl
 
-    from generator.build import REMOVER
+    from generator.builds import REMOVER
 
     for name in ("trash-a", "trash-b"):
         (tmp_path / name / "kk").mkdir(parents=True)

@@ -22,21 +22,10 @@ import pytest
 from generator.build import build
 from generator.deps import RECORD, Record
 from generator.search import wait_for_search
-from tests.helpers import ROOT, without_index_versions, write_document
+from tests.helpers import ROOT, site_files, write_document
 
 TODAY = dt.date(2025, 3, 5)
 THEME = ROOT / "themes" / "ashyq"
-
-
-def site_files(root: Path) -> dict[str, bytes]:
-    """Every file of the served site, through the search index's link (the record without
-    its index versions: ``without_index_versions``; the index is compared file for file)."""
-    found = {}
-    for folder, _dirs, files in os.walk(root.resolve(), followlinks=True):
-        for name in files:
-            path = Path(folder) / name
-            found[path.relative_to(root.resolve()).as_posix()] = path.read_bytes()
-    return without_index_versions(found)
 
 
 @pytest.fixture
@@ -191,7 +180,7 @@ def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
 def test_an_unchanged_tree_is_known_without_reading_it(small_content, theme, tmp_path):
     """The quick key: names and stat keys of the content (and the day, the snapshot, the
     code) equal to the served build's mean no content is even loaded."""
-    from generator.build import read_build_state
+    from generator.builds import read_build_state
 
     live, cache = tmp_path / "live", tmp_path / "cache"
     first = run(small_content, live, cache, theme)

@@ -8,7 +8,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from generator.build import QUICK_STATE, build
+from generator.build import build
+from generator.builds import QUICK_STATE
 from generator.deps import RECORD
 from generator.incremental import IncrementalSite
 from submit_api.public import public_snapshot

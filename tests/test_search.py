@@ -116,38 +116,6 @@ def test_search_index_per_language_is_built_before_the_swap(small_content, build
     assert (site / "theme/js/search.js").exists()
 
 
-def test_the_build_lets_go_of_the_content_before_indexing(small_content, build_site,
-                                                           monkeypatch):
-    """issue 10: Pagefind runs for minutes beside the build that waits for it; the build
-    no longer holds the content index, its cache or Pelican's generators meanwhile (together
-    they passed 1 GB at 20,000 documents). The content cache is saved before."""
-    import gc
-    import weakref
-
-    import generator.content
-    import generator.search
-
-    held, seen = [], {}
-    load = generator.content.load_content
-
-    def load_content(*args, **kwargs):
-        index = load(*args, **kwargs)
-        held.append(weakref.ref(index))
-        return index
-    index_into = generator.search.index_into
-
-    def checked(build_dir, record):
-        seen["alive"] = held[0]() is not None
-        seen["collector"] = gc.get_freeze_count() == 0  # nothing kept from it
-        seen["cache saved"] = any((build_dir.parent.parent / "cache" / "content").iterdir())
-        return index_into(build_dir, record)
-    monkeypatch.setattr(generator.content, "load_content", load_content)
-    monkeypatch.setattr(generator.search, "index_into", checked)
-    out = build_site(small_content)
-    assert seen == {"alive": False, "collector": True, "cache saved": True}
-    assert (out / "pagefind" / first_part(out) / "pagefind.js").exists()
-
-
 def test_index_depends_on_the_content_alone(small_content, tmp_path):
     """Same site, same bytes; and decisions (proposals, answers, totals), which the rebuild
     worker shows without re-indexing, do not change the index."""

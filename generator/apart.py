@@ -1,0 +1,82 @@
+"""Run a function in a forked process that exits after it, and get back what it returned.
+
+A cold build at national scale holds the whole content index while it renders; Python frees
+the index's objects but seldom its memory (half-empty arenas stay the process's), so the
+build that waited for Pagefind still held 650 MB of it beside Pagefind (issue 10). Made in a
+child that exits, the build directory costs its memory only while it is made.
+
+The child's result, or the exception it raised, comes back pickled through a pipe; a child
+that dies without one (killed, out of memory) raises :class:`ApartFailed`.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import sys
+import traceback
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: a signal for the child when its parent dies
+
+
+class ApartFailed(Exception):
+    "The process doing the work ended without a result"
+
+
+def run_apart(func: Callable[..., Any], *args, **kwargs) -> Any:
+    """``func(*args, **kwargs)`` in a forked child: its result, or its exception raised here
+    (with the child's traceback as a note). Call only where no other thread runs."""
+    parent = os.getpid()
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller
+        os.close(readable)
+        _child(parent, writable, func, args, kwargs)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise ApartFailed(f"the build process {pid} ended without a result "
+                          f"(exit status {os.waitstatus_to_exitcode(status)})")
+    raised, value = pickle.loads(data)
+    if raised:
+        raise value
+    return value
+
+
+def _child(parent: int, writable: int, func, args, kwargs) -> None:
+    code = 0
+    try:
+        _die_with(parent)
+        answer = (False, func(*args, **kwargs))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent
+        exc.add_note(f"(in the build process {os.getpid()})\n" + traceback.format_exc())
+        answer = (True, exc)
+        code = 1
+    try:
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
+        data = pickle.dumps((True, ApartFailed(f"{answer[1]!r} cannot be handed over: {exc}")))
+    try:
+        with os.fdopen(writable, "wb") as pipe:
+            pipe.write(data)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies (Linux); already orphaned, exit."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)

@@ -1,0 +1,165 @@
+"""A site's build directories: the real folders its output link points at, their state files,
+the atomic swap, the recycling of an old one, and the pruning of the rest.
+
+The output path is a symbolic link into ``.<output>.builds/``; each build writes a new
+``build-*`` directory there and :func:`swap_in` replaces the link in one atomic rename.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ashyq.files import atomic_write
+from generator.deps import RECORD, Record
+
+log = logging.getLogger(__name__)
+
+KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
+BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
+#: Which submission-service changes a build (or the rebuild worker since) has shown.
+BUILD_STATE = ".ashyq-build.json"
+
+
+#: The hash of everything a build read, by names and stat keys (``quick_key``), with its counts.
+QUICK_STATE = ".ashyq-quick.json"
+
+def read_build_state(build_dir: Path) -> dict:
+    path = Path(build_dir) / BUILD_STATE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"changes_upto": 0}
+
+
+def write_build_state(build_dir: Path, changes_upto: int) -> None:
+    """Record (atomically) that the site shows every change up to ``changes_upto``."""
+    atomic_write(Path(build_dir) / BUILD_STATE, json.dumps({"changes_upto": changes_upto}) + "\n")
+
+
+def read_quick(build_dir: Path | None) -> dict:
+    try:
+        return json.loads((Path(build_dir) / QUICK_STATE).read_text(encoding="utf-8"))
+    except (TypeError, OSError, ValueError):
+        return {}
+
+
+def write_quick(build_dir: Path, key: str, documents: int, pages: int, outputs: int) -> None:
+    atomic_write(Path(build_dir) / QUICK_STATE, json.dumps(
+        {"key": key, "documents": documents, "pages": pages, "outputs": outputs}) + "\n")
+
+
+def forget_quick(build_dir: Path) -> None:
+    """The build was changed in place (``generator.incremental``): its quick key is stale."""
+    (Path(build_dir) / QUICK_STATE).unlink(missing_ok=True)
+
+
+def builds_dir(output: Path) -> Path:
+    """The folder that holds the real build directories ``output`` links to."""
+    return output.parent / f".{output.name}.builds"
+
+
+def swap_in(output: Path, build_dir: Path) -> None:
+    """Point ``output`` at ``build_dir`` in one atomic rename of a symbolic link."""
+    link = output.parent / f".{output.name}.swap-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(os.path.relpath(build_dir, output.parent))
+    if output.exists() and not output.is_symlink():
+        # A real directory from before: keep it as an old build (the one non-atomic step).
+        output.rename(builds_dir(output) / f"previous-{time.time_ns()}")
+    os.replace(link, output)
+
+
+def older_builds(output: Path) -> list[Path]:
+    """The build directories beside the served one, newest first (search bundles, the index's
+    parts and what is being deleted left out)."""
+    from generator.search import PARTS_STORE
+
+    current = output.resolve() if output.is_symlink() else None
+    folder = builds_dir(output)
+    return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
+                   and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def recycle(output: Path, build_dir: Path) -> Record | None:
+    """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
+    record: renamed (never served again: the served build is newer), its record and state
+    dropped first, so that a build killed half-way leaves a folder no later build trusts. Its
+    unchanged files stay; making 70,000 folders and linking 130,000 files again was most of
+    an edit at 20,000 documents. Returns its record, or None (``build_dir`` made empty)."""
+    from generator.search import BUNDLE_DIR, search_pending
+
+    olds = [p for p in older_builds(output) if p.name.startswith("build-")
+            and not search_pending(p)]
+    spare = Record.load(olds[-1]) if olds else None
+    if spare is None:
+        build_dir.mkdir()
+        return None
+    olds[-1].rename(build_dir)
+    for name in (RECORD, QUICK_STATE, BUILD_STATE, BUNDLE_DIR):
+        (build_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
+    log.info("recycling %s (%d files)", olds[-1].name, len(spare.outputs))
+    return spare
+
+
+def prune(output: Path) -> None:
+    """Delete old build directories, keeping the current one and a few before it, and the
+    search bundles no kept build links to (unless young: an indexer may be at work).
+
+    What goes is first renamed ``trash-*`` (instant, and never served), then deleted by a
+    detached process: deleting 70,000 files must not hold up the next build."""
+    from generator.search import BUNDLE_DIR, PARTS_STORE, bundle_parts
+
+    folder = builds_dir(output)
+    doomed = older_builds(output)[KEEP_PREVIOUS_BUILDS:]
+    linked = {(p / BUNDLE_DIR).resolve() for p in folder.iterdir()
+              if (p / BUNDLE_DIR).is_symlink() and p not in doomed}
+    young = time.time() - BUNDLE_GRACE
+    doomed += [bundle for bundle in folder.glob("search-*")
+               if bundle.is_dir() and bundle.resolve() not in linked
+               and bundle.stat().st_mtime < young]
+    # the index's parts that no bundle kept links
+    kept = set().union(*(bundle_parts(b) for b in folder.glob("search-*") if b not in doomed))
+    store = folder / PARTS_STORE
+    doomed += [part for part in (store.iterdir() if store.is_dir() else ())
+               if (store / part.name.removesuffix(".name")).resolve() not in kept
+               and part.stat().st_mtime < young]
+    for old in doomed:
+        old.rename(folder / f"trash-{old.parent.name}-{old.name}")
+    if any(folder.glob("trash-*")):  # also what an earlier remover left
+        idle = ["ionice", "-c", "3"] if shutil.which("ionice") else []
+        subprocess.run(["setsid", "-f", *idle, sys.executable, "-c", REMOVER, str(folder)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+
+
+#: The detached remover of a builds folder's ``trash-*``: one at a time (a second exits: the
+#: first looks again after it lets go of the lock; three removers of one tree were seen
+#: slowing the next build), at the lowest CPU and (with ``ionice``) disk priority.
+REMOVER = """
+import fcntl, os, shutil, sys
+os.nice(19)
+folder, tried = sys.argv[1], None
+
+def trash():
+    return sorted(e.path for e in os.scandir(folder) if e.name.startswith("trash-"))
+while True:
+    with open(os.path.join(folder, ".trash.lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.exit(0)
+        found = trash()
+        while found and found != tried:
+            for path in found:
+                shutil.rmtree(path, True)
+            tried, found = found, trash()
+    found = trash()
+    if not found or found == tried:  # a remover turned away meanwhile left nothing
+        break
+"""

@@ -1,0 +1,143 @@
+"""issue 10: a large cold build makes its directory in a forked process that exits, so the
+build that waits for Pagefind holds none of the content (Python keeps most of the memory of
+objects it freed: 650 MB at 20,000 documents, beside Pagefind's own). Small sites, and
+builds in a process with other threads, make it in their own process, letting go of the
+content before Pagefind runs."""
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import os
+import signal
+import threading
+import weakref
+from pathlib import Path
+
+import pytest
+
+import generator.build
+import generator.content
+import generator.search
+from generator.build import MADE_RECORD, BuildFailed, build
+from generator.content import ContentInvalid
+from generator.deps import RECORD
+from tests.helpers import site_files
+
+SITE = "https://budget.example"
+TODAY = dt.date(2025, 3, 5)
+
+
+@pytest.fixture
+def apart(monkeypatch):
+    """Make every build apart: any size, and no other thread seen (a test worker may keep
+    an idle one)."""
+    monkeypatch.setattr(generator.build, "APART_FROM", 0)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+def where_content_loads(monkeypatch, tmp_path: Path) -> Path:
+    """A file each process that reads the content writes its pid into."""
+    note = tmp_path / "loaded-in"
+    load = generator.content.load_content
+
+    def load_content(*args, **kwargs):
+        with open(note, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+        return load(*args, **kwargs)
+    monkeypatch.setattr(generator.content, "load_content", load_content)
+    return note
+
+
+def test_a_large_cold_build_is_made_apart_and_equals_one_made_here(small_content, tmp_path,
+                                                                    monkeypatch, apart):
+    here = build(small_content, tmp_path / "here", cache_dir=tmp_path / "cache-here",
+                 site_url=SITE, workers=1, search="background")  # not apart: indexed later
+    generator.search.wait_for_search(here.build_dir)
+    note = where_content_loads(monkeypatch, tmp_path)
+    index_into = generator.search.index_into
+    indexed_in = []
+
+    def indexing(build_dir, record):
+        indexed_in.append(os.getpid())
+        assert not (build_dir / RECORD).exists() and (build_dir / MADE_RECORD).exists()
+        return index_into(build_dir, record)
+    monkeypatch.setattr(generator.search, "index_into", indexing)
+    made = build(small_content, tmp_path / "apart", cache_dir=tmp_path / "cache-apart",
+                 site_url=SITE, workers=2)
+    loaded_in = [int(pid) for pid in note.read_text(encoding="utf-8").split()]
+    # the content was read in another process, which was gone when this one indexed
+    assert len(loaded_in) == 1 and loaded_in[0] != os.getpid() and indexed_in == [os.getpid()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(loaded_in[0], 0)
+    assert (made.documents, made.pages, made.rendered, made.carried) == \
+        (here.documents, here.pages, here.rendered, here.carried)
+    assert not (made.build_dir / MADE_RECORD).exists()
+    assert site_files(tmp_path / "apart") == site_files(tmp_path / "here")
+    assert any((tmp_path / "cache-apart" / "content").iterdir())  # saved by the child
+    # nothing changed: the next build reads the record and the quick key the child wrote
+    again = build(small_content, tmp_path / "apart", cache_dir=tmp_path / "cache-apart",
+                  site_url=SITE, workers=2)
+    assert again.build_dir == made.build_dir and again.rendered == 0
+
+
+def test_content_problems_found_apart_are_reported_whole(small_content, tmp_path, apart):
+    """R14: a part without its id, found by the child, reaches the caller as the same
+    ContentInvalid (its problems, rule and place), and nothing is built."""
+    path = small_content / "discussions/BP-2026-225-001/BP-2026-225-001.ru.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("{#purpose}", "", 1),
+                    encoding="utf-8")
+    with pytest.raises(ContentInvalid) as raised:
+        build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache", site_url=SITE,
+              today=TODAY)
+    with pytest.raises(ContentInvalid) as here:
+        generator.content.load_content(small_content, TODAY)
+    assert raised.value.problems == here.value.problems
+    assert {(p.rule, p.field) for p in raised.value.problems} == {("R14", "part id")}
+    assert any(p.path.startswith(f"{path}:") for p in raised.value.problems)
+    assert not (tmp_path / "out").exists()
+    assert not list((tmp_path / ".out.builds").glob("build-*"))
+
+
+def test_a_killed_build_process_fails_the_build_and_leaves_the_site(small_content, tmp_path,
+                                                                     monkeypatch, apart):
+    first = build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache", site_url=SITE,
+                  today=TODAY)
+    before = site_files(tmp_path / "out")
+    make = generator.build.make_build_dir
+
+    def killed(job, apart=False):
+        assert apart  # in the child
+        os.kill(os.getpid(), signal.SIGKILL)
+        return make(job, apart)
+    monkeypatch.setattr(generator.build, "make_build_dir", killed)
+    with pytest.raises(BuildFailed, match="ended without a result"):
+        build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache", site_url=SITE,
+              search="wait", today=TODAY + dt.timedelta(days=1))  # a new day to make
+    assert (tmp_path / "out").resolve() == first.build_dir
+    assert site_files(tmp_path / "out") == before
+
+
+def test_the_build_lets_go_of_the_content_before_indexing(small_content, build_site,
+                                                           monkeypatch):
+    """Made in the build's own process (a small site), the content index, its cache and
+    Pelican's generators are let go before Pagefind runs (together they passed 1 GB at
+    20,000 documents); the content cache is saved before."""
+    held, seen = [], {}
+    load = generator.content.load_content
+
+    def load_content(*args, **kwargs):
+        index = load(*args, **kwargs)
+        held.append(weakref.ref(index))
+        return index
+    index_into = generator.search.index_into
+
+    def checked(build_dir, record):
+        seen["alive"] = held[0]() is not None
+        seen["collector"] = gc.get_freeze_count() == 0  # nothing kept from it
+        seen["cache saved"] = any((build_dir.parent.parent / "cache" / "content").iterdir())
+        return index_into(build_dir, record)
+    monkeypatch.setattr(generator.content, "load_content", load_content)
+    monkeypatch.setattr(generator.search, "index_into", checked)
+    out = build_site(small_content)
+    assert seen == {"alive": False, "collector": True, "cache saved": True}
+    assert (out / "pagefind" / "parts.json").exists()
