@@ -239,15 +239,18 @@ def emit_open_data(sink, index, snapshot: dict | None) -> None:
     build_dir = sink.build_dir
     keys = ("budget", "index", "snapshot")  # sorted, as the record keeps them
     made: dict = {}
+    done = False
 
     def make(name: str) -> bytes:
-        if not made:
+        nonlocal done
+        if not done:
             manifest = (build_dir / MANIFEST_PATH).read_bytes()
             others = {p.removeprefix(OPENDATA_DIR + "/"): (build_dir / p).stat().st_size
                       for p in sink.record.outputs
                       if p.startswith(OPENDATA_DIR + "/") and p.count("/") > 1}
             made.update(open_data_files(index, snapshot, manifest, others, build_dir))
-        return made[name]
+            done = True
+        return made.pop(name)  # each is written once: its bytes go (100 MB at 20,000)
     previous = [p for p, k in sink.previous.outputs.items() if k == keys] \
         if sink.previous else []
     if previous and all(sink.previous.inputs.get(k) == sink.record.inputs.get(k) for k in keys):
