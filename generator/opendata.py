@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Callable
 
 from ashyq import budget, tabular
 from ashyq.clock import ALMATY
@@ -275,18 +275,19 @@ def budget_table(index: SiteIndex) -> Table | None:
                  ("period", "administrator", "program", "subprogram", "specific"))
 
 
-def tables(index: SiteIndex, snapshot: dict | None) -> Iterator[Table]:
-    """The tables, made one at a time as they are asked for: their rows are the largest
-    objects at the end of a build (the documents' and parts' rows of 20,000 documents, with
-    their files, took the build from 240 to 830 MB at once; issue 10)."""
+def table_makers(index: SiteIndex, snapshot: dict | None) -> list[Callable[[], Table | None]]:
+    """What makes each table (None: no such table), to be made one at a time: the rows are
+    the largest objects at the end of a build (the documents' and parts' rows of 20,000
+    documents, with their files, took the build from 240 to 830 MB at once; issue 10)."""
     snapshot = snapshot or {}
     proposals = public_proposals(index, snapshot)
-    for make in (lambda: document_table(index, snapshot), lambda: part_table(index),
-                 lambda: proposal_table(proposals), lambda: answer_table(proposals),
-                 lambda: budget_table(index)):
-        table = make()
-        if table is not None:
-            yield table
+    return [lambda: document_table(index, snapshot), lambda: part_table(index),
+            lambda: proposal_table(proposals), lambda: answer_table(proposals),
+            lambda: budget_table(index)]
+
+
+def _names(table: Table | None) -> list[str]:
+    return [f"{table.name}.{suffix}" for suffix in table.formats] if table else []
 
 
 # -- serialisation -----------------------------------------------------------------------
@@ -410,12 +411,10 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
     ``site`` the build directory (its theme files' names, ``ashyq.theme``)."""
     found: list[Table] = []
     files: dict[str, bytes] = {}
-    for table in tables(index, snapshot):
-        files[f"{table.name}.csv"] = table_csv(table)
-        if table.json:
-            files[f"{table.name}.json"] = table_json(table)
-        # its rows written, let go: the descriptor and the page ask only whether it has any
-        found.append(dataclasses.replace(table, rows=table.rows[:1]))
+    for make in table_makers(index, snapshot):
+        table = _written(make(), files)  # the table with all its rows is gone on return
+        if table is not None:
+            found.append(table)
     descriptor = package(index, snapshot, found, files, manifest)
     files[PACKAGE] = _json(descriptor)
     from generator.opendata_page import page
@@ -424,9 +423,20 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
     return files
 
 
+def _written(table: Table | None, files: dict[str, bytes]) -> Table | None:
+    """Add ``table``'s files to ``files``; return it without its rows but the first (the
+    descriptor and the page ask only whether it has any)."""
+    if table is None:
+        return None
+    files[f"{table.name}.csv"] = table_csv(table)
+    if table.json:
+        files[f"{table.name}.json"] = table_json(table)
+    return dataclasses.replace(table, rows=table.rows[:1])
+
+
 def open_data_names(index: SiteIndex, snapshot: dict | None) -> list[str]:
-    """The names of the files :func:`open_data_files` makes, without making them."""
-    return [f"{t.name}.{suffix}" for t in tables(index, snapshot) for suffix in t.formats] \
+    """The names of the files :func:`open_data_files` makes, without writing them."""
+    return [name for make in table_makers(index, snapshot) for name in _names(make())] \
         + [PACKAGE, PAGE]
 
 
