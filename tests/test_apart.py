@@ -21,7 +21,7 @@ import generator.search
 from generator.build import MADE_RECORD, BuildFailed, build
 from generator.content import ContentInvalid
 from generator.deps import RECORD
-from tests.helpers import site_files
+from tests.helpers import site_files, write_document
 
 SITE = "https://budget.example"
 TODAY = dt.date(2025, 3, 5)
@@ -141,3 +141,23 @@ def test_the_build_lets_go_of_the_content_before_indexing(small_content, build_s
     out = build_site(small_content)
     assert seen == {"alive": False, "collector": True, "cache saved": True}
     assert (out / "pagefind" / "parts.json").exists()
+
+
+def test_only_one_documents_outputs_are_rendered_in_chunks(small_content, build_site):
+    """A render process writes a chunk of documents' outputs; whatever reads many
+    documents (lists, a state body's feed, compliance) is written by the build's own
+    process before any chunk starts (``of_one_document``)."""
+    from generator.deps import Record
+    from generator.render import of_one_document
+
+    for uid in ("BP-2026-225-002", "BP-2026-225-003"):  # state body 225: four documents
+        write_document(small_content, uid, posted="2025-02-24")
+    record = Record.load(build_site(small_content).resolve())
+    chunked = {path for path, keys in record.outputs.items() if of_one_document(keys)}
+    for lang in ("kk", "ru"):
+        assert {f"{lang}/discussions/BP-2026-225-001/index.html",
+                f"{lang}/feeds/discussions/BP-2026-225-001.xml",
+                f"{lang}/press/PR-2025-001/index.html"} <= chunked
+        assert not {f"{lang}/feeds/administrators/225.xml", f"{lang}/discussions/index.html",
+                    f"{lang}/administrators/225/index.html", f"{lang}/compliance/225/index.html",
+                    f"{lang}/feeds/press.xml"} & chunked
