@@ -54,8 +54,9 @@ from generator.letters import language_verdict
 from generator.public_state import day_of
 
 RECORD = ".ashyq-deps"
-#: 2: "indexed" maps each page to its index version; 3: marshal, key lists stored once
-RECORD_VERSION = 3
+#: 2: "indexed" maps each page to its index version; 3: marshal, key lists stored once;
+#: 4: each document's outputs ("groups")
+RECORD_VERSION = 4
 #: marshal's format may change between Python versions: a record of another is not read
 _PYTHON = "%d.%d" % sys.version_info[:2]
 #: The inputs the search leaves out of a page's index version: the public snapshot's share of
@@ -125,6 +126,9 @@ class Record:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> keys
     #: the pages the search indexes, each with its index version (:func:`index_version`)
     indexed: dict[str, str] = field(default_factory=dict)
+    #: the outputs of each document in each language, by ``<lang>:<uid>``
+    #: (``generator.render.RenderPath.emit_document``)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: keys the outputs name that have no fingerprint here (found when saved or first asked;
     #: None: not yet). Kept, not recomputed: a caller that changes ``outputs`` or ``inputs``
     #: after asking must set it back to None before asking again.
@@ -144,18 +148,19 @@ class Record:
         unknown = set().union(*keysets) - self.inputs.keys()
         return marshal.dumps((RECORD_VERSION, _PYTHON, self.global_key,
                               dict(sorted(self.inputs.items())), list(keysets), paths, refs,
-                              dict(sorted(self.indexed.items())), sorted(unknown)), 4)
+                              dict(sorted(self.indexed.items())), sorted(unknown),
+                              dict(sorted(self.groups.items()))), 4)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Record | None":
         """The record in ``data`` (:meth:`to_bytes`), or None (another version, damaged)."""
         try:
-            version, python, global_key, inputs, keysets, paths, refs, indexed, unknown = \
-                marshal.loads(data)
+            version, python, global_key, inputs, keysets, paths, refs, indexed, unknown, \
+                groups = marshal.loads(data)
             if (version, python) != (RECORD_VERSION, _PYTHON) or len(paths) != len(refs):
                 return None
             return cls(global_key, inputs, dict(zip(paths, map(keysets.__getitem__, refs))),
-                       indexed, frozenset(unknown))
+                       indexed, groups, frozenset(unknown))
         except (EOFError, ValueError, TypeError, IndexError, KeyError):
             return None
 
@@ -170,13 +175,20 @@ class Record:
             return None
         return cls.from_bytes(path.read_bytes())
 
-    def freshness(self, current: dict[str, str]) -> Callable[[str, tuple[str, ...]], bool]:
+    def changed_keys(self, current: dict[str, str]) -> set[str]:
+        """The keys whose fingerprint in ``current`` is not this record's, and the keys its
+        outputs name that it has no fingerprint of."""
+        changed = {k for k, v in self.inputs.items() if current.get(k) != v}
+        changed.update(self.unknown_keys())
+        return changed
+
+    def freshness(self, current: dict[str, str], changed: set[str] | None = None
+                  ) -> Callable[[str, tuple[str, ...]], bool]:
         """``fresh(path, keys)``: True when ``path`` was made from exactly these inputs, all
         unchanged since (fingerprints in ``current``). The changed keys are found once, so
         each of 130,000 outputs costs a tuple comparison and a set lookup (a key with no
         fingerprint in this record counts as changed)."""
-        changed = {k for k, v in self.inputs.items() if current.get(k) != v}
-        changed.update(self.unknown_keys())
+        changed = self.changed_keys(current) if changed is None else changed  # (if known)
         outputs = self.outputs
 
         def fresh(path: str, keys: tuple[str, ...]) -> bool:

@@ -25,7 +25,7 @@ from generator.build import budget_files, global_key, pelican_settings
 from generator.builds import forget_quick, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
-from generator.listing import document_outputs, emit_body_feeds, emit_open_data
+from generator.listing import emit_body_feeds, emit_document, emit_open_data
 from generator.publication import used_dates
 from generator.public_state import public_state
 from generator.render import RenderPath
@@ -89,7 +89,7 @@ class IncrementalSite:
             for uid in uids:
                 doc = gen.index.documents.get(uid)
                 if doc is not None and doc.doc_type.discussion:
-                    document_outputs(gen, doc, sink)
+                    emit_document(gen, doc, sink)
         sink.flush()
         self._update(live, sink, [f"public:{u}" for u in uids] + [f"report:{u}" for u in uids])
         if "changes_upto" in snapshot:
@@ -120,6 +120,7 @@ class IncrementalSite:
         forget_quick(self.build_dir)  # it now shows more than what it was built from
         if live.global_key == "-":
             return
+        live.groups.update(sink.record.groups)  # the documents' outputs, listed again
         for path in sink.rendered:
             live.outputs[path] = sink.record.outputs[path]
             if path in sink.record.indexed:

@@ -44,6 +44,18 @@ def document_keys(doc: Document) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def emit_document(gen, doc: Document, sink) -> None:
+    """The outputs of ``doc`` in ``gen``'s language (:func:`document_outputs`), taken from
+    the previous build when nothing they are made from changed, nor what decides which
+    there are: the document's files and metadata (type, status, attachments, the linked
+    passport of a press release) and its final report (R17)."""
+    linked = doc.meta[gen.lang].get("document") if doc.type == "press_release" else None
+    sink.emit_document(f"{gen.lang}:{doc.uid}",
+                       (f"src:{doc.uid}", f"meta:{doc.uid}", f"report:{doc.uid}",
+                        *([f"meta:{linked}"] if linked else [])),
+                       lambda into: document_outputs(gen, doc, into))
+
+
 def document_outputs(gen, doc: Document, sink) -> None:
     """Emit the pages of ``doc`` in ``gen``'s language: its page, and for a discussion the
     final report's page and files (R17). Press releases and materials likewise."""
@@ -104,7 +116,7 @@ def emit_site(gen, sink) -> None:
          press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
     page("discussions/", "discussions.html", documents=discussions)
     for doc in discussions:
-        document_outputs(gen, doc, sink)
+        emit_document(gen, doc, sink)
     admins = sorted(index.administrators.values(), key=lambda a: a.code)
     page("administrators/", "administrators.html", administrators=admins)
     by_admin = compliance.by_administrator(d for d in index.documents.values() if not d.generated)
@@ -118,12 +130,12 @@ def emit_site(gen, sink) -> None:
                               key=lambda d: (-d.date.toordinal(), d.uid)))
     page("press/", "press_list.html", documents=press)
     for doc in press:
-        document_outputs(gen, doc, sink)
+        emit_document(gen, doc, sink)
     for section in MATERIAL_SECTIONS:
         docs = index.in_section(section)
         page(f"{section}/", "materials.html", section=section, documents=docs)
         for doc in docs:
-            document_outputs(gen, doc, sink)
+            emit_document(gen, doc, sink)
     emit_compliance(gen, sink, admins)
     page("feeds/", "feeds.html", **follow.feeds_page_values(index))
     for name, template in ABOUT_PAGES.items():  # the footer's pages (issue 14)

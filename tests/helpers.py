@@ -434,7 +434,8 @@ def without_index_versions(files: dict[str, bytes]) -> dict[str, bytes]:
         return files
     record = Record.from_bytes(files[RECORD])
     return {**files, RECORD: json.dumps([record.global_key, record.inputs, record.outputs,
-                                         sorted(record.indexed)], sort_keys=True).encode()}
+                                         sorted(record.indexed), record.groups],
+                                        sort_keys=True).encode()}
 
 
 def site_files(root: Path) -> dict[str, bytes]:

@@ -1,0 +1,90 @@
+"""issue 10: a rebuild lists again only the documents whose outputs may change; every other
+document's outputs are taken from the previous build's record (listing 130,000 outputs was a
+quarter of an edit at 20,000 documents). The result stays byte-identical to a cold build
+(tests/test_deps.py runs every kind of change)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import generator.listing
+from generator.build import build
+from generator.deps import Record
+from generator.search import wait_for_search
+from tests.helpers import site_files
+
+SITE = "https://budget.example"
+TODAY = dt.date(2025, 3, 5)
+
+
+def build_at(content: Path, out: Path, cache: Path, today: dt.date = TODAY):
+    result = build(content, out, cache_dir=cache, today=today, site_url=SITE)
+    wait_for_search(result.build_dir)
+    return result
+
+
+def edit(content: Path, uid: str) -> None:
+    """Change the text (not the headings or metadata) of ``uid`` in both languages."""
+    for lang, new in (("kk", "жаңа мәтін"), ("ru", "новый текст")):
+        path = content / "discussions" / uid / f"{uid}.{lang}.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(f"purpose {lang}.", f"purpose {lang}: {new}."),
+                        encoding="utf-8")
+
+
+def listed_documents(monkeypatch) -> list[tuple[str, str]]:
+    """(language, uid) of every document whose outputs are listed from now on."""
+    listed = []
+    real = generator.listing.document_outputs
+
+    def document_outputs(gen, doc, sink):
+        listed.append((gen.lang, doc.uid))
+        return real(gen, doc, sink)
+    monkeypatch.setattr(generator.listing, "document_outputs", document_outputs)
+    return listed
+
+
+def test_an_edit_lists_only_the_edited_document_again(small_content, tmp_path, monkeypatch):
+    first = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    listed = listed_documents(monkeypatch)
+    edit(small_content, "BP-2026-225-001")
+    again = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    assert sorted(listed) == [("kk", "BP-2026-225-001"), ("ru", "BP-2026-225-001")]
+    record, before = Record.load(again.build_dir), Record.load(first.build_dir)
+    assert record.groups == before.groups and record.outputs == before.outputs
+    assert {"kk/discussions/BP-2026-225-001/index.html",
+            "kk/feeds/discussions/BP-2026-225-001.xml"} <= set(record.groups["kk:BP-2026-225-001"])
+    listed.clear()
+    build_at(small_content, tmp_path / "cold", tmp_path / "cold-cache")
+    assert sorted(f"{lang}:{uid}" for lang, uid in listed) == sorted(record.groups)  # all
+    assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
+
+
+def test_a_new_day_lists_the_documents_whose_status_changes(small_content, tmp_path,
+                                                            monkeypatch):
+    """R9: BP-2026-225-001's discussion ends on 2025-03-14; ten days later it is closed (its
+    status is part of its metadata: every output of it is listed again)."""
+    build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    listed = listed_documents(monkeypatch)
+    later = TODAY + dt.timedelta(days=10)
+    build_at(small_content, tmp_path / "live", tmp_path / "cache", later)
+    assert {("kk", "BP-2026-225-001"), ("ru", "BP-2026-225-001")} <= set(listed)
+    assert ("kk", "CB-2026") not in listed  # a material's outputs do not change with the day
+    build_at(small_content, tmp_path / "cold", tmp_path / "cold-cache", later)
+    assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
+
+
+def test_a_carried_file_lost_from_the_previous_build_is_made_again(small_content, tmp_path,
+                                                                   monkeypatch):
+    """A document not listed again has its outputs linked from the previous build; when a
+    file is missing there, the document is listed again to make it."""
+    first = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    lost = "kk/discussions/BP-2026-261-002/index.html"
+    (first.build_dir / lost).unlink()
+    listed = listed_documents(monkeypatch)
+    edit(small_content, "BP-2026-225-001")
+    again = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    assert ("kk", "BP-2026-261-002") in listed and ("ru", "BP-2026-261-002") not in listed
+    assert (again.build_dir / lost).is_file()
+    build_at(small_content, tmp_path / "cold", tmp_path / "cold-cache")
+    assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
