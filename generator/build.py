@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 from ashyq import clock
 from ashyq.files import atomic_write
 from generator.builds import (
-    builds_dir, prune, read_quick, recycle, swap_in, write_build_state, write_quick,
+    builds_dir, prepare_spare, prune, read_quick, recycle, swap_in, write_build_state,
+    write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
@@ -368,6 +369,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         made.cache.save()
     if background:
         start_background_index(build_dir)
+    prepare_spare(output, build_dir, record)
     prune(output)
     seconds = time.perf_counter() - started
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ashyq.files import atomic_write
@@ -21,6 +22,7 @@ from generator.deps import RECORD, Record
 log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
+LINK_THREADS = 4  # threads that link a spare build's files (``prepare_spare``)
 BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
 #: Which submission-service changes a build (or the rebuild worker since) has shown.
 BUILD_STATE = ".ashyq-build.json"
@@ -104,6 +106,38 @@ def recycle(output: Path, build_dir: Path) -> Record | None:
         (build_dir / name).unlink(missing_ok=True)
     shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
     log.info("recycling %s (%d files)", olds[-1].name, len(spare.outputs))
+    return spare
+
+
+def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
+    """After a build that leaves no older build to recycle (a cold build), make one: the
+    files of ``build_dir`` (the build just swapped in, whose record is ``record``) linked
+    into a directory of their own, with the record, so that the next build - an editor's
+    first change - recycles it instead of making 70,000 folders and linking 130,000 files (a
+    third of a first edit at 20,000 documents). Made under another name and renamed when
+    complete; returns it, or None (there is an older build; a file is missing: no spare)."""
+    if any(old.name.startswith("build-") for old in older_builds(output)):
+        return None
+    work = builds_dir(output) / f".spare-{time.time_ns()}"
+    folders = sorted({p.rpartition("/")[0] for p in record.outputs})
+    for folder in folders:  # parents before their children
+        os.makedirs(work / folder, exist_ok=True)
+
+    def link(paths: list[str]) -> None:
+        for path in paths:
+            os.link(build_dir / path, work / path)
+    paths = sorted(record.outputs)
+    try:
+        with ThreadPoolExecutor(LINK_THREADS) as pool:  # the system calls run side by side
+            list(pool.map(link, [paths[i::LINK_THREADS] for i in range(LINK_THREADS)]))
+        shutil.copyfile(build_dir / RECORD, work / RECORD)
+    except FileNotFoundError as exc:  # the record lists what the build does not hold
+        log.warning("no spare build prepared: %s", exc)
+        shutil.rmtree(work, ignore_errors=True)
+        return None
+    spare = builds_dir(output) / f"build-{time.time_ns()}"
+    work.rename(spare)
+    log.info("prepared %s for the next build (%d files)", spare.name, len(paths))
     return spare
 
 

@@ -5,6 +5,7 @@ quarter of an edit at 20,000 documents). The result stays byte-identical to a co
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import generator.listing
@@ -81,6 +82,9 @@ def test_a_carried_file_lost_from_the_previous_build_is_made_again(small_content
     first = build_at(small_content, tmp_path / "live", tmp_path / "cache")
     lost = "kk/discussions/BP-2026-261-002/index.html"
     (first.build_dir / lost).unlink()
+    for spare in first.build_dir.parent.glob("build-*"):  # no recycled copy holds it either
+        if spare != first.build_dir:
+            shutil.rmtree(spare)
     listed = listed_documents(monkeypatch)
     edit(small_content, "BP-2026-225-001")
     again = build_at(small_content, tmp_path / "live", tmp_path / "cache")
@@ -88,3 +92,25 @@ def test_a_carried_file_lost_from_the_previous_build_is_made_again(small_content
     assert (again.build_dir / lost).is_file()
     build_at(small_content, tmp_path / "cold", tmp_path / "cold-cache")
     assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
+
+
+def test_a_cold_build_leaves_a_spare_the_first_edit_recycles(small_content, tmp_path):
+    """issue 10: the build after a cold build found no older build to recycle and made
+    70,000 folders and linked 130,000 files at 20,000 documents (a third of an editor's first
+    edit). The cold build leaves a spare: its files linked into a directory of their own,
+    with its record; the first edit recycles it; the served build is never written."""
+    first = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    spare, = [p for p in first.build_dir.parent.glob("build-*") if p != first.build_dir]
+    assert Record.load(spare) == Record.load(first.build_dir)
+    page = "kk/discussions/BP-2026-261-002/index.html"
+    assert (spare / page).stat().st_ino == (first.build_dir / page).stat().st_ino
+    folder = (spare / page).parent.stat().st_ino
+    before = site_files(tmp_path / "live")
+    edit(small_content, "BP-2026-225-001")
+    again = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    assert (again.build_dir / page).parent.stat().st_ino == folder  # the spare's folders
+    assert not spare.exists() and site_files(first.build_dir) == before
+    # builds after an incremental one recycle the one before: no spare is made
+    edit(small_content, "BP-2026-261-002")
+    build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    assert len(list(first.build_dir.parent.glob("build-*"))) == 2
