@@ -149,15 +149,24 @@ class TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.marker, self.every = pid, marker, every
         self.rss = self.pss = 0
+        self.skipped = 0  # samples read while the tree changed
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
             rss = pss = 0
-            for pid in tree_pids(self.pid, self.marker):
+            pids = tree_pids(self.pid, self.marker)
+            for pid in pids:
                 rss += _kib(f"/proc/{pid}/status", "VmRSS:")
                 pss += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
-            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            # A process that starts or ends while the tree is read changes how the pages
+            # shared with it are split (PSS): the processes read before and after it are
+            # summed on different splits, a shared page counted up to twice (a cold build
+            # forks and reaps a render process every second). Such a sample is not kept.
+            if tree_pids(self.pid, self.marker) == pids:
+                self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            else:
+                self.skipped += 1
             self.done.wait(self.every)
 
 
@@ -182,6 +191,9 @@ def run_child(cmd: list[str], cwd: Path, log: Path, marker: str,
         time.sleep(0.05)
     sampler.done.set()
     sampler.join()
+    if sampler.skipped:
+        print(f"    ({sampler.skipped} memory samples read while processes started or ended: "
+              "not kept)", flush=True)
     return Measure(seconds, sampler.rss / 1024, sampler.pss / 1024, text,
                    usage.ru_utime + usage.ru_stime)
 
