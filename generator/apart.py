@@ -44,7 +44,10 @@ def run_apart(func: Callable[..., Any], *args, **kwargs) -> Any:
     if not data:
         raise ApartFailed(f"the build process {pid} ended without a result "
                           f"(exit status {os.waitstatus_to_exitcode(status)})")
-    raised, value = pickle.loads(data)
+    try:
+        raised, value = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 - e.g. an exception that cannot be made again
+        raise ApartFailed(f"the answer of the build process {pid} cannot be read: {exc}") from exc
     if raised:
         raise value
     return value

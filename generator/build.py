@@ -248,6 +248,7 @@ class Job:
     key: str  # ``global_key``
     quick: str  # ``quick_key``
     scan: TreeScan
+    build_dir: Path  # where the new build is made, if one is
     site_url: str | None = None
     snapshot: Path | None = None
     settings: dict | None = None
@@ -326,15 +327,17 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     scan = TreeScan(Path(content_dir).resolve())  # walked once: the quick key, the index
     job = Job(Path(content_dir), output, current,
               Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute(), today, shown, key,
-              quick_key(scan, today, shown, key, reports, certificate), scan, site_url,
-              snapshot, settings, workers)
+              quick_key(scan, today, shown, key, reports, certificate), scan,
+              builds_dir(output) / f"build-{time.time_ns()}", site_url, snapshot, settings,
+              workers)
     known = read_quick(current)
     if known.get("key") == job.quick:  # nothing read since the served build changed
         made = Made(None, known["documents"], known["pages"], known["outputs"])
     elif makes_apart(job, search):
         try:
             made = run_apart(make_build_dir, job, apart=True)
-        except ApartFailed as exc:
+        except ApartFailed as exc:  # killed: what it made is not trusted
+            shutil.rmtree(job.build_dir, ignore_errors=True)
             raise BuildFailed(str(exc)) from exc
     else:
         made = make_build_dir(job)
@@ -409,8 +412,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         write_quick(current, job.quick, len(index.documents), pages, len(previous.outputs))
         cache.save()
         return Made(None, len(index.documents), pages, len(previous.outputs))
-    builds_dir(job.output).mkdir(parents=True, exist_ok=True)
-    build_dir = builds_dir(job.output) / f"build-{time.time_ns()}"
+    build_dir = job.build_dir
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
     spare = recycle(job.output, build_dir)
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
                       workers=job.workers or os.cpu_count() or 1, spare=spare)

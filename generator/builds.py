@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
 LINK_THREADS = 4  # threads that link a spare build's files (``prepare_spare``)
+SPARE_WORK = ".spare-"  # a spare being made (``prepare_spare``): renamed ``build-*`` when made
 BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
 #: Which submission-service changes a build (or the rebuild worker since) has shown.
 BUILD_STATE = ".ashyq-build.json"
@@ -83,7 +84,8 @@ def older_builds(output: Path) -> list[Path]:
     current = output.resolve() if output.is_symlink() else None
     folder = builds_dir(output)
     return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
-                   and not p.name.startswith(("search-", "trash-")) and p.resolve() != current),
+                   and not p.name.startswith(("search-", "trash-", SPARE_WORK))
+                   and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
@@ -118,7 +120,7 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
     complete; returns it, or None (there is an older build; a file is missing: no spare)."""
     if any(old.name.startswith("build-") for old in older_builds(output)):
         return None
-    work = builds_dir(output) / f".spare-{time.time_ns()}"
+    work = builds_dir(output) / f"{SPARE_WORK}{time.time_ns()}"
     folders = sorted({p.rpartition("/")[0] for p in record.outputs})
     for folder in folders:  # parents before their children
         os.makedirs(work / folder, exist_ok=True)
@@ -131,7 +133,7 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
         with ThreadPoolExecutor(LINK_THREADS) as pool:  # the system calls run side by side
             list(pool.map(link, [paths[i::LINK_THREADS] for i in range(LINK_THREADS)]))
         shutil.copyfile(build_dir / RECORD, work / RECORD)
-    except FileNotFoundError as exc:  # the record lists what the build does not hold
+    except OSError as exc:  # a listed file missing, no space: a spare never fails a build
         log.warning("no spare build prepared: %s", exc)
         shutil.rmtree(work, ignore_errors=True)
         return None
@@ -163,6 +165,7 @@ def prune(output: Path) -> None:
     doomed += [part for part in (store.iterdir() if store.is_dir() else ())
                if (store / part.name.removesuffix(".name")).resolve() not in kept
                and part.stat().st_mtime < young]
+    doomed += list(folder.glob(SPARE_WORK + "*"))  # a spare left half-made (a killed build)
     for old in doomed:
         old.rename(folder / f"trash-{old.parent.name}-{old.name}")
     if any(folder.glob("trash-*")):  # also what an earlier remover left

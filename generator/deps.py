@@ -257,7 +257,9 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
     from generator.compliance import by_administrator
     from generator.content import DECREES_FILE
     from generator.publication import record_from_snapshot
-    from generator.reports import PUBLISHED_FILES, VERSIONS_FILE, current_version
+    from generator.reports import (
+        PUBLISHED_FILES, VERSIONS_FILE, current_version, published_versions,
+    )
 
     snapshot = snapshot or {}
     found: dict[str, str] = {}
@@ -293,10 +295,13 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         share = shares.get(doc.uid)
         found[f"public:{doc.uid}"] = nothing if share is None else digest(share)
         version = current_version(reports_dir, doc.uid)
+        # every published version's files (which of them exist decides the report's
+        # outputs), and the versions' dates and reasons
         found[f"report:{doc.uid}"] = nothing if version is None else digest(
-            str(version), file_digest(*(version / lang / name for lang in LANGUAGES
-                                        for name in PUBLISHED_FILES)),
-            file_digest(version.parent / VERSIONS_FILE))   # every version, dates, reasons
+            [(str(folder), prefix, file_digest(*(folder / lang / name for lang in LANGUAGES
+                                                 for name in PUBLISHED_FILES)))
+             for folder, prefix in published_versions(reports_dir, doc.uid, version)],
+            file_digest(version.parent / VERSIONS_FILE))
     calendar = file_digest(Path(index.content_dir) / DECREES_FILE)  # R7, R9, R10, R17 dates
     bodies_found = {c: found[f"admin:{c}"] for c in index.administrators}
     found["index"] = digest(index.today, calendar, metas, bodies_found,

@@ -244,6 +244,9 @@ class RenderPath:
         if output.again is not None:  # carried, but its file was not there: list it again
             listed = Collector()
             output.again(listed)
+            if output.path not in listed.outputs:
+                raise RenderFailed(f"{output.path} was carried, is missing from the previous "
+                                   "build, and its document no longer lists it")
             output = listed.outputs[output.path]
         target = self.build_dir / output.path
         data = output.source.read_bytes() if output.make is None else output.make()

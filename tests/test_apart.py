@@ -100,21 +100,23 @@ def test_content_problems_found_apart_are_reported_whole(small_content, tmp_path
 
 def test_a_killed_build_process_fails_the_build_and_leaves_the_site(small_content, tmp_path,
                                                                      monkeypatch, apart):
+    """Killed when its directory is made (say, out of memory): the build fails, the served
+    site stays, and what the process made is not left behind."""
+    import generator.publication
+
     first = build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache", site_url=SITE,
                   today=TODAY)
     before = site_files(tmp_path / "out")
-    make = generator.build.make_build_dir
 
-    def killed(job, apart=False):
-        assert apart  # in the child
+    def killed(*args):
         os.kill(os.getpid(), signal.SIGKILL)
-        return make(job, apart)
-    monkeypatch.setattr(generator.build, "make_build_dir", killed)
+    monkeypatch.setattr(generator.publication, "write_served", killed)  # the last step
     with pytest.raises(BuildFailed, match="ended without a result"):
         build(small_content, tmp_path / "out", cache_dir=tmp_path / "cache", site_url=SITE,
               search="wait", today=TODAY + dt.timedelta(days=1))  # a new day to make
     assert (tmp_path / "out").resolve() == first.build_dir
     assert site_files(tmp_path / "out") == before
+    assert list(first.build_dir.parent.glob("build-*")) == [first.build_dir]
 
 
 def test_the_build_lets_go_of_the_content_before_indexing(small_content, build_site,

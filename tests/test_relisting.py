@@ -114,3 +114,49 @@ def test_a_cold_build_leaves_a_spare_the_first_edit_recycles(small_content, tmp_
     edit(small_content, "BP-2026-261-002")
     build_at(small_content, tmp_path / "live", tmp_path / "cache")
     assert len(list(first.build_dir.parent.glob("build-*"))) == 2
+
+
+def test_a_spare_left_half_made_is_thrown_away(small_content, tmp_path):
+    """A build killed while it linked the spare leaves ``.spare-*``: never recycled, never
+    kept in place of the previous build; the next build throws it away. A spare that
+    cannot be made (here a listed file is missing) fails nothing and leaves nothing."""
+    from generator.builds import SPARE_WORK, older_builds, prepare_spare
+
+    first = build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    folder = first.build_dir.parent
+    half = folder / f"{SPARE_WORK}1"
+    (half / "kk").mkdir(parents=True)
+    assert half not in older_builds(tmp_path / "live")
+    edit(small_content, "BP-2026-225-001")
+    build_at(small_content, tmp_path / "live", tmp_path / "cache")
+    assert not half.exists()
+    current = (tmp_path / "live").resolve()
+    for old in older_builds(tmp_path / "live"):
+        shutil.rmtree(old)  # as after a cold build: no older build
+    (current / "kk/discussions/BP-2026-261-002/index.html").unlink()
+    assert prepare_spare(tmp_path / "live", current, Record.load(current)) is None
+    assert not list(folder.glob(SPARE_WORK + "*")) and older_builds(tmp_path / "live") == []
+
+
+def test_a_file_added_to_an_earlier_report_version_changes_the_report_key(small_content,
+                                                                           tmp_path):
+    """R17, issue 15: the report page publishes every version's files (``report/vN/``), so
+    which files an earlier version has decides the document's outputs: the ``report:`` key
+    covers them (an unchanged key lets the rebuild carry the document's outputs)."""
+    import json
+
+    from generator.content import load_content
+    from generator.deps import fingerprints
+
+    reports, uid = tmp_path / "reports", "BP-2026-261-002"
+    for version in (1, 2):
+        for lang in ("kk", "ru"):
+            folder = reports / uid / f"v{version}" / lang
+            folder.mkdir(parents=True)
+            (folder / "report.csv").write_text("a\r\n", encoding="utf-8")
+    (reports / uid / "versions.json").write_text(
+        json.dumps({"versions": [{"version": 1}, {"version": 2}]}), encoding="utf-8")
+    index = load_content(small_content, TODAY)
+    before = fingerprints(index, {}, str(reports), [])[f"report:{uid}"]
+    (reports / uid / "v1" / "kk" / "report.sha256.json").write_text("{}", encoding="utf-8")
+    assert fingerprints(index, {}, str(reports), [])[f"report:{uid}"] != before
