@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ashyq.files import atomic_write
 from generator.deps import RECORD, Record
+from generator.render import CARRY_THREADS
 
 log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
-LINK_THREADS = 4  # threads that link a spare build's files (``prepare_spare``)
 SPARE_WORK = ".spare-"  # a spare being made (``prepare_spare``): renamed ``build-*`` when made
 BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
 #: Which submission-service changes a build (or the rebuild worker since) has shown.
@@ -130,8 +130,8 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
             os.link(build_dir / path, work / path)
     paths = sorted(record.outputs)
     try:
-        with ThreadPoolExecutor(LINK_THREADS) as pool:  # the system calls run side by side
-            list(pool.map(link, [paths[i::LINK_THREADS] for i in range(LINK_THREADS)]))
+        with ThreadPoolExecutor(CARRY_THREADS) as pool:  # the system calls run side by side
+            list(pool.map(link, [paths[i::CARRY_THREADS] for i in range(CARRY_THREADS)]))
         shutil.copyfile(build_dir / RECORD, work / RECORD)
     except OSError as exc:  # a listed file missing, no space: a spare never fails a build
         log.warning("no spare build prepared: %s", exc)

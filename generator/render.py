@@ -61,6 +61,11 @@ class Output:
     again: Callable[["Collector"], None] | None = None
 
 
+def record_keys(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """An output's input keys as the record keeps them: sorted, without repeats."""
+    return tuple(sorted(set(keys)))
+
+
 class Collector:
     """A sink that only collects what is emitted into it (a document listed again)."""
 
@@ -68,10 +73,10 @@ class Collector:
         self.outputs: dict[str, Output] = {}
 
     def emit(self, path, keys, make, group="") -> None:
-        self.outputs[path] = Output(path, tuple(sorted(set(keys))), make, group=group)
+        self.outputs[path] = Output(path, record_keys(keys), make, group=group)
 
     def emit_copy(self, path, keys, source) -> None:
-        self.outputs[path] = Output(path, tuple(sorted(set(keys))), None, Path(source))
+        self.outputs[path] = Output(path, record_keys(keys), None, Path(source))
 
     def emit_document(self, name, decisive, emit) -> None:
         emit(self)
@@ -103,7 +108,7 @@ class RenderPath:
         self._group: list[str] | None = None  # the outputs of the document being listed
         # the keys changed since the previous build (its outputs unchanged since are carried)
         self._changed = self.previous.changed_keys(record.inputs) if self.previous else set()
-        self._spare_changed: set[str] | None = None  # the same for the spare (when asked)
+        self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
@@ -147,7 +152,7 @@ class RenderPath:
         keys = tuple(keys)
         found = self._sorted_keys.get(keys)
         if found is None:
-            found = self._sorted_keys[keys] = tuple(sorted(set(keys)))
+            found = self._sorted_keys[keys] = record_keys(keys)
         return found
 
     def _add(self, output: Output) -> None:
@@ -166,8 +171,6 @@ class RenderPath:
         # Made from exactly these inputs, all unchanged since the recycled build (its file is
         # here) or the previous build (its file must still be there: _carry_all says).
         never = lambda path, keys: False  # noqa: E731
-        if self.spare is not None and self._spare_changed is None:
-            self._spare_changed = self.spare.changed_keys(self.record.inputs)
         in_spare = self.spare.freshness(self.record.inputs, self._spare_changed) \
             if self.spare else never
         in_previous = self.previous.freshness(self.record.inputs, self._changed) \
