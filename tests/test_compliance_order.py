@@ -150,6 +150,7 @@ def test_a_content_problem_is_reported_beside_every_other_check(small_content, m
 def test_r3_letters_are_counted_as_unicode_names_them():
     """generator.letters counts with regular expressions over a precomputed set: that set is
     exactly the characters Python calls letters whose Unicode name says CYRILLIC."""
+    import random
     import unicodedata
 
     from generator.letters import CYRILLIC_LETTERS, letter_counts
@@ -160,3 +161,12 @@ def test_r3_letters_are_counted_as_unicode_names_them():
     cyrillic = [c for c in text if c in named]
     assert letter_counts(text) == (sum(c.isalpha() for c in text), len(cyrillic),
                                    sum(c in "әғқңөұүһіӘҒҚҢӨҰҮҺІ" for c in cyrillic))
+    # counted by runs of letters: the same counts on texts mixing every script and sign
+    rnd = random.Random(176)
+    for _ in range(300):
+        mixed = "".join(chr(rnd.choice((rnd.randrange(0x400, 0x530), rnd.randrange(0x20, 0x80),
+                                        rnd.randrange(0x110000)))) for _ in range(120))
+        mixed = mixed.encode("utf-8", "replace").decode("utf-8")
+        cyrillic = [c for c in mixed if c in named]
+        assert letter_counts(mixed) == (sum(c.isalpha() for c in mixed), len(cyrillic),
+                                        sum(c in "әғқңөұүһіӘҒҚҢӨҰҮҺІ" for c in cyrillic))
