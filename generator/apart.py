@@ -31,6 +31,38 @@ class ApartFailed(Exception):
 def run_apart(func: Callable[..., Any], *args, **kwargs) -> Any:
     """``func(*args, **kwargs)`` in a forked child: its result, or its exception raised here
     (with the child's traceback as a note). Call only where no other thread runs."""
+    return start_apart(func, *args, **kwargs).result()
+
+
+class Apart:
+    """A call running in a forked child (:func:`start_apart`): this process goes on beside
+    it and takes its answer with :meth:`result`."""
+
+    def __init__(self, pid: int, readable: int):
+        self.pid, self.readable = pid, readable
+
+    def result(self) -> Any:
+        """Wait for the child: its result, or its exception raised here. Raises
+        :class:`ApartFailed` when it ended without an answer."""
+        with os.fdopen(self.readable, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            raise ApartFailed(f"the build process {self.pid} ended without a result "
+                              f"(exit status {os.waitstatus_to_exitcode(status)})")
+        try:
+            raised, value = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - e.g. an exception that cannot be made again
+            raise ApartFailed(f"the answer of the build process {self.pid} cannot be read: "
+                              f"{exc}") from exc
+        if raised:
+            raise value
+        return value
+
+
+def start_apart(func: Callable[..., Any], *args, **kwargs) -> Apart:
+    """Start ``func(*args, **kwargs)`` in a forked child and return at once. Call only where
+    no other thread runs, and take the :meth:`Apart.result` (the child waits to hand it)."""
     parent = os.getpid()
     readable, writable = os.pipe()
     pid = os.fork()
@@ -38,19 +70,7 @@ def run_apart(func: Callable[..., Any], *args, **kwargs) -> Any:
         os.close(readable)
         _child(parent, writable, func, args, kwargs)
     os.close(writable)
-    with os.fdopen(readable, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not data:
-        raise ApartFailed(f"the build process {pid} ended without a result "
-                          f"(exit status {os.waitstatus_to_exitcode(status)})")
-    try:
-        raised, value = pickle.loads(data)
-    except Exception as exc:  # noqa: BLE001 - e.g. an exception that cannot be made again
-        raise ApartFailed(f"the answer of the build process {pid} cannot be read: {exc}") from exc
-    if raised:
-        raise value
-    return value
+    return Apart(pid, readable)
 
 
 def _child(parent: int, writable: int, func, args, kwargs) -> None:

@@ -400,7 +400,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     cache = ContentCache(job.cache_dir / "content")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
-    index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan)
+    index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
+                         workers=job.workers or os.cpu_count() or 1)
     prepare_index(index, compile_catalogs(job.cache_dir / "locale"))
     record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
     certificate_input(record, certificate)

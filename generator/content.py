@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,14 +373,10 @@ def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str, LetterCoun
             letter_counts(meta.get("title", "") + "\n" + "\n".join(body)))
 
 
-def _markdown_files(scan: TreeScan) -> list[str]:
-    """Every ``*.md`` of the scanned tree, in path order (as sorted ``Path`` objects)."""
-    return sorted((p for p in scan.files if p.endswith(".md")), key=lambda p: p.split(os.sep))
-
-
 def load_content(content_dir: Path, today: dt.date,
                  served: dict[str, dt.date] | None = None, strict: bool = True,
-                 cache: ContentCache | None = None, scan: TreeScan | None = None) -> SiteIndex:
+                 cache: ContentCache | None = None, scan: TreeScan | None = None,
+                 workers: int = 1) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
 
     ``served`` maps uids to the day the portal first served them (the publication record,
@@ -389,7 +384,8 @@ def load_content(content_dir: Path, today: dt.date,
     With ``strict=False`` (the compliance check) the problems are kept in ``index.problems``
     and the documents they concern are left out, so every other check still runs. With a
     ``cache`` (``generator.content_cache``), unchanged files are not read again and unchanged
-    documents not checked again. ``scan``: the tree's stat keys if taken already."""
+    documents not checked again. ``scan``: the tree's stat keys if taken already;
+    ``workers``: processes that share the reading of many files not in the cache."""
     content_dir = Path(content_dir).resolve()
     cache = cache or ContentCache()
     if scan is None or scan.root != str(content_dir):
@@ -405,7 +401,9 @@ def load_content(content_dir: Path, today: dt.date,
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
-    for name in _markdown_files(scan):
+    sources = scan.markdown_files()
+    cache.read_beforehand(sources, _parse_file, workers)
+    for name in sources:
         path = Path(name)
         lang = _language_of(path)
         if lang is None:
@@ -413,7 +411,7 @@ def load_content(content_dir: Path, today: dt.date,
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
         meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
-            name, _parse_file, scan.files[name])
+            name, _parse_file, sources[name])
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",

@@ -205,3 +205,40 @@ def test_the_content_cache_writes_again_only_the_shards_that_changed(small_conte
     left = ContentCache(folder)
     assert "BP-2026-261-002" not in left.docs and "BP-2026-225-001" in left.docs
     assert not [name for name in left.files if name.startswith(str(removed.resolve()))]
+
+
+def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, monkeypatch):
+    """issue 10: a cold build's 40,000 files are read by forked processes, each a share; what
+    they read is what one process reads, and it is cached as if read here."""
+    import os
+
+    import generator.content_cache
+    from generator.content_cache import ContentCache, TreeScan
+
+    scan = TreeScan(small_content.resolve())
+    files = scan.markdown_files()
+    monkeypatch.setattr(generator.content_cache, "READ_APART_FROM", len(files))
+    cache = ContentCache(tmp_path / "shared")
+    cache.read_beforehand(files, lambda data: (os.getpid(), len(data)), workers=3)
+
+    def never(data):
+        raise AssertionError("read again")
+    read = {name: cache.file(name, never, key) for name, key in files.items()}
+    assert len({pid for pid, _ in read.values()}) == 3 and os.getpid() in \
+        {pid for pid, _ in read.values()}
+    assert {name: size for name, (_, size) in read.items()} == \
+        {name: os.path.getsize(name) for name in files}
+    one = load_content(small_content, TODAY, cache=ContentCache(tmp_path / "one"))
+    shared_cache = ContentCache(tmp_path / "two")
+    shared = load_content(small_content, TODAY, cache=shared_cache, workers=2)
+    shared_cache.save()
+    assert {u: (d.meta, d.parts, d.letters, d.source_digest, d.meta_digest)
+            for u, d in shared.documents.items()} == \
+        {u: (d.meta, d.parts, d.letters, d.source_digest, d.meta_digest)
+         for u, d in one.documents.items()}
+    assert set(ContentCache(tmp_path / "two").files) == set(files)
+    # fewer files than the threshold: all read here
+    monkeypatch.setattr(generator.content_cache, "READ_APART_FROM", len(files) + 1)
+    alone = ContentCache(tmp_path / "alone")
+    alone.read_beforehand(files, lambda data: (os.getpid(), len(data)), workers=3)
+    assert not alone._read
