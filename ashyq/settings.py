@@ -179,6 +179,8 @@ ENVIRONMENT_ONLY: dict[str, str] = {
            "(ashyq.clock); the demo and the tests use it.",
     "SEARCH_PART_PAGES": "Pages per part of the search index (generator.search; default 3000): "
                          "each part is one Pagefind run, whose memory grows with its pages.",
+    "SEARCH_RUNS": "Pagefind runs at a time while the search index is made (generator.search; "
+                   "default 2, at most the cores): each holds its part's pages in memory.",
 }
 
 

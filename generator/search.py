@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import generator.pelican_logging  # noqa: F401 - before Pelican's first import
@@ -140,6 +141,9 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 # re-indexes only the parts where a page reads differently (a new day changes the inputs of
 # every coming discussion, seldom its text).
 PART_PAGES = 3000
+#: Pagefind runs at a time, at most one per core: a run keeps about 1.3 cores busy, and holds
+#: about 140 KB a page of its part (two parts of 3,000 pages: 0.7 GB).
+SEARCH_RUNS = 2
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
 
@@ -163,9 +167,20 @@ def link_bundle(build_dir: Path, bundle: Path) -> None:
 def part_pages() -> int:
     """``ASHYQ_SEARCH_PART_PAGES``, or PART_PAGES; a value that is no positive number fails
     the index with a message (the build then fails, or the previous index stays served)."""
-    text = os.environ.get("ASHYQ_SEARCH_PART_PAGES") or str(PART_PAGES)
+    return _positive("ASHYQ_SEARCH_PART_PAGES", PART_PAGES, "a number of pages")
+
+
+def search_runs() -> int:
+    """``ASHYQ_SEARCH_RUNS``, or SEARCH_RUNS but no more than the cores; checked as
+    :func:`part_pages`."""
+    return _positive("ASHYQ_SEARCH_RUNS", min(SEARCH_RUNS, os.cpu_count() or 1),
+                     "a number of Pagefind runs at a time")
+
+
+def _positive(name: str, default: int, what: str) -> int:
+    text = os.environ.get(name) or str(default)
     if not text.isdigit() or int(text) < 1:
-        raise SearchIndexFailed(f"ASHYQ_SEARCH_PART_PAGES={text!r}: a number of pages, 1 or more")
+        raise SearchIndexFailed(f"{name}={text!r}: {what}, 1 or more")
     return int(text)
 
 
@@ -255,9 +270,9 @@ def index_into(build_dir: Path, record=None) -> Path:
     store = build_dir.parent / PARTS_STORE
     store.mkdir(exist_ok=True)
     parts = index_parts(record)
-    for key, pages in parts.items():
-        if not (store / key).is_dir():
-            index_part(build_dir, pages, store / key)
+    missing = [(pages, store / key) for key, pages in parts.items() if not (store / key).is_dir()]
+    with ThreadPoolExecutor(search_runs()) as runs:  # the first failure is raised here
+        list(runs.map(lambda part: index_part(build_dir, *part), missing))
     bundle = bundle_dir(build_dir)
     partial = bundle.with_name(bundle.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)

@@ -310,6 +310,54 @@ def test_a_bad_part_size_fails_the_index_with_its_name(small_content, tmp_path, 
     assert not (tmp_path / "out").exists()  # nothing served
 
 
+
+def test_parts_are_indexed_by_pagefind_runs_side_by_side(small_content, tmp_path, monkeypatch):
+    """Issue 10: a Pagefind run keeps about 1.3 cores busy, so the parts are indexed
+    ``ASHYQ_SEARCH_RUNS`` at a time (default 2): never more at once, and the same index as
+    one run at a time."""
+    import os
+
+    from generator.build import build
+    from generator.search import pagefind_command
+
+    log = tmp_path / "runs.log"
+    wrapper = tmp_path / "pagefind"
+    wrapper.write_text(f"""#!/bin/sh
+echo start $(date +%s.%N) >> {log}
+{pagefind_command()[0]} "$@"
+code=$?
+echo end $(date +%s.%N) >> {log}
+exit $code
+""")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
+    for n in range(31, 37):
+        write_document(small_content, f"BP-2026-225-0{n}", posted="2025-02-25")
+
+    def run(out: str, runs: str) -> tuple[dict, int]:
+        monkeypatch.setenv("ASHYQ_SEARCH_RUNS", runs)
+        log.write_text("")
+        build(small_content, tmp_path / out, cache_dir=tmp_path / f"{out}-cache",
+              today=dt.date(2025, 3, 5), search="wait")
+        at_once = most = 0
+        for event in sorted(log.read_text().splitlines(), key=lambda line: float(line.split()[1])):
+            at_once += 1 if event.startswith("start") else -1
+            most = max(most, at_once)
+        bundle = tmp_path / out / "pagefind"  # its parts are links: followed
+        return {os.path.relpath(os.path.join(folder, name), bundle):
+                Path(folder, name).read_bytes()
+                for folder, _, names in os.walk(bundle, followlinks=True) for name in names}, most
+    side_by_side, most = run("two", "2")
+    assert most == 2 and len(parts(tmp_path / "two")) >= 4
+    one_by_one, most = run("one", "1")
+    assert most == 1 and one_by_one == side_by_side
+    assert sum(name.endswith(".pf_meta") for name in map(str, side_by_side)) >= 4
+    monkeypatch.setenv("ASHYQ_SEARCH_RUNS", "0")
+    with pytest.raises(BuildFailed, match="ASHYQ_SEARCH_RUNS='0'"):
+        build(small_content, tmp_path / "none", cache_dir=tmp_path / "none-cache",
+              today=dt.date(2025, 3, 5), search="wait")
+
 # -- real searches in Chromium -------------------------------------------------------------
 @pytest.fixture(scope="module", params=["one part", "in parts"])
 def served(request, sample_site, tmp_path_factory):
