@@ -249,5 +249,8 @@ def get_generators(pelican) -> type[Generator]:
 
 
 def register() -> None:
+    from generator.mdreader import use_kept_reader
+
     signals.get_generators.connect(get_generators)
+    signals.readers_init.connect(use_kept_reader)  # one Markdown per process (issue 10)
 

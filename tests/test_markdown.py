@@ -137,3 +137,34 @@ def test_an_unknown_pattern_turns_the_shortcut_off():
     md.inlinePatterns.register(markdown.inlinepatterns.SimpleTagInlineProcessor(
         r"(\+\+)(.+?)\+\+", "ins"), "ins", 65)
     assert "<ins>қосылған</ins>" in md.convert("Мәтін ++қосылған++ сөз.")
+
+
+def test_the_site_reads_markdown_with_one_kept_instance(tmp_path):
+    """issue 10: the reader keeps one ``Markdown`` and resets it between files; every file
+    of the corpus, each read after a file that defines footnotes, abbreviations and
+    references, comes out as Pelican's own reader makes it (a new instance per file)."""
+    from pelican.readers import MarkdownReader, Readers
+    from pelican.settings import DEFAULT_CONFIG
+
+    import generator.site  # noqa: F401 - registers the reader (its plugin's register())
+    from generator.mdreader import KeptMarkdownReader
+
+    settings = {**DEFAULT_CONFIG, "MARKDOWN": {k: (dict(v) if isinstance(v, dict) else v)
+                                              for k, v in pelicanconf.MARKDOWN.items()},
+                "READERS": dict(pelicanconf.READERS)}
+    generator.site.register()
+    assert isinstance(Readers(settings).readers["md"], KeptMarkdownReader)
+    kept, fresh = KeptMarkdownReader(settings), MarkdownReader(settings)
+    first = tmp_path / "every.md"
+    first.write_text(EVERY_PATTERN + "\nSummary: Қысқаша *мазмұны*\n", encoding="utf-8")
+    count = 0
+    for name, text in corpus():
+        source = tmp_path / "one.md"
+        source.write_text(text, encoding="utf-8")
+        for path in (first, source):
+            assert kept.read(str(path)) == fresh.read(str(path)), name
+        count += 1
+    assert count > 20
+    source.write_text("Title: ҚР\n\nҚР сөзі[^1] мен [ref].\n", encoding="utf-8")
+    kept.read(str(first))  # defines the abbreviation, the footnote and the reference
+    assert kept.read(str(source))[0] == "<p>ҚР сөзі[^1] мен [ref].</p>"
