@@ -180,7 +180,7 @@ ENVIRONMENT_ONLY: dict[str, str] = {
     "SEARCH_PART_PAGES": "Pages per part of the search index (generator.search; default 3000): "
                          "each part is one Pagefind run, whose memory grows with its pages.",
     "SEARCH_RUNS": "Pagefind runs at a time while the search index is made (generator.search; "
-                   "default 2, at most the cores): each holds its part's pages in memory.",
+                   "default 1, at most the cores): each holds up to 550 MB (3,000 pages) in memory.",
 }
 
 

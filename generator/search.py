@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import generator.pelican_logging  # noqa: F401 - before Pelican's first import
@@ -141,9 +141,10 @@ def index_site(site: Path, languages: tuple[str, ...] = LANGUAGES,
 # re-indexes only the parts where a page reads differently (a new day changes the inputs of
 # every coming discussion, seldom its text).
 PART_PAGES = 3000
-#: Pagefind runs at a time, at most one per core: a run keeps about 1.3 cores busy, and holds
-#: about 140 KB a page of its part (two parts of 3,000 pages: 0.7 GB).
-SEARCH_RUNS = 2
+#: Pagefind runs at a time (``ASHYQ_SEARCH_RUNS``, at most the cores). A run keeps about 1.3
+#: cores busy but holds up to 550 MB at 3,000 pages: two side by side took a cold build of
+#: 20,000 passports to 1.19 GB (the 1 GB target), so one unless memory is to spare.
+SEARCH_RUNS = 1
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
 
@@ -171,10 +172,10 @@ def part_pages() -> int:
 
 
 def search_runs() -> int:
-    """``ASHYQ_SEARCH_RUNS``, or SEARCH_RUNS but no more than the cores; checked as
+    """``ASHYQ_SEARCH_RUNS`` or SEARCH_RUNS, no more than the cores; checked as
     :func:`part_pages`."""
-    return _positive("ASHYQ_SEARCH_RUNS", min(SEARCH_RUNS, os.cpu_count() or 1),
-                     "a number of Pagefind runs at a time")
+    return min(_positive("ASHYQ_SEARCH_RUNS", SEARCH_RUNS, "a number of Pagefind runs at a time"),
+               os.cpu_count() or 1)
 
 
 def _positive(name: str, default: int, what: str) -> int:
@@ -271,8 +272,13 @@ def index_into(build_dir: Path, record=None) -> Path:
     store.mkdir(exist_ok=True)
     parts = index_parts(record)
     missing = [(pages, store / key) for key, pages in parts.items() if not (store / key).is_dir()]
-    with ThreadPoolExecutor(search_runs()) as runs:  # the first failure is raised here
-        list(runs.map(lambda part: index_part(build_dir, *part), missing))
+    with ThreadPoolExecutor(search_runs()) as runs:
+        made = [runs.submit(index_part, build_dir, *part) for part in missing]
+        wait(made, return_when=FIRST_EXCEPTION)
+        runs.shutdown(cancel_futures=True)  # a run failed: the parts not started are not
+    for run in made:
+        if not run.cancelled():
+            run.result()  # raises the failure
     bundle = bundle_dir(build_dir)
     partial = bundle.with_name(bundle.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
