@@ -165,12 +165,13 @@ def emit_compliance(gen, sink, admins) -> None:
     sink.emit(page_name(gen.lang, "compliance/"), ("compliance",), gen.later(lambda: gen.page(
         "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
         administrators=admins, calendar_source=calendar_source(gen.index.calendar),
-        publication_recorded=bool((gen.snapshot or {}).get("publication")))))
+        publication_recorded=bool((gen.snapshot or {}).get("publication")))),
+        together="compliance")  # one check, in one process, for both languages
     for admin in admins:
         sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), (f"compliance:{admin.code}",),
                   gen.later(lambda admin=admin: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
-                      checks=grouped()["by"].get(admin.code, []))))
+                      checks=grouped()["by"].get(admin.code, []))), together="compliance")
 
 
 def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) -> None:
@@ -232,7 +233,7 @@ def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
             made.update(spec())
         return made[suffix]
     for suffix in (".xml", ".atom"):
-        sink.emit(f"{stem.lstrip('/')}{suffix}", keys, lambda s=suffix: make(s))
+        sink.emit(f"{stem.lstrip('/')}{suffix}", keys, lambda s=suffix: make(s), together=stem)
 
 
 def emit_shared(gen, sink) -> None:
@@ -270,4 +271,4 @@ def emit_open_data(sink, index, snapshot: dict | None) -> None:
     else:
         names = open_data_names(index, snapshot)
     for name in names:
-        sink.emit(f"{OPENDATA_DIR}/{name}", keys, lambda n=name: make(n))
+        sink.emit(f"{OPENDATA_DIR}/{name}", keys, lambda n=name: make(n), together=OPENDATA_DIR)

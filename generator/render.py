@@ -34,8 +34,14 @@ from generator.deps import Record, index_version
 log = logging.getLogger(__name__)
 
 Make = Callable[[], "bytes | str"]
-#: Fewer dirty outputs than this are rendered in this process (a fork costs more).
+#: Fewer dirty outputs than this are rendered in this process (a fork costs more)...
 PARALLEL_FROM = 64
+#: ...unless this many units of them (``shares_of``) read many documents (lists, feeds,
+#: compliance pages: tenths of a second each at 5,000 documents; an added passport's ~60).
+SITE_WIDE_FROM = 8
+#: What an output that reads many documents weighs when a rebuild's outputs are shared,
+#: in outputs of one document (a list at 5,000 documents takes as long as ~30 pages).
+SITE_WIDE_WEIGHT = 30
 #: Outputs a render process writes before it exits (``RenderPath._render_parallel``).
 RENDER_CHUNK = 1000
 #: What marks a page the search indexes (``base.html``; ``generator.search``).
@@ -59,6 +65,9 @@ class Output:
     group: str = ""  # the search index's group of the page (``generator.deps.index_group``)
     #: carried with its document unlisted (``emit_document``): how to list it again
     again: Callable[["Collector"], None] | None = None
+    #: outputs with the same name here are made together (a feed's RSS and Atom, the open
+    #: data's tables, the compliance check): never shared between processes
+    together: str = ""
 
 
 def record_keys(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -72,8 +81,9 @@ class Collector:
     def __init__(self):
         self.outputs: dict[str, Output] = {}
 
-    def emit(self, path, keys, make, group="") -> None:
-        self.outputs[path] = Output(path, record_keys(keys), make, group=group)
+    def emit(self, path, keys, make, group="", together="") -> None:
+        self.outputs[path] = Output(path, record_keys(keys), make, group=group,
+                                    together=together)
 
     def emit_copy(self, path, keys, source) -> None:
         self.outputs[path] = Output(path, record_keys(keys), None, Path(source))
@@ -112,10 +122,11 @@ class RenderPath:
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
-             group: str = "") -> None:
+             group: str = "", together: str = "") -> None:
         """Declare the output ``path`` (relative to the build directory); ``group``: where
-        the search index puts it, if it is a page the search indexes."""
-        self._add(Output(path, self._keys(keys), make, group=group))
+        the search index puts it, if it is a page the search indexes; ``together``: a name
+        the outputs made together share (:attr:`Output.together`)."""
+        self._add(Output(path, self._keys(keys), make, group=group, together=together))
 
     def emit_copy(self, path: str, keys: tuple[str, ...] | list[str], source: Path) -> None:
         """Declare ``path`` as a copy of ``source`` (attachments, frozen report files)."""
@@ -183,10 +194,12 @@ class RenderPath:
         self.carried += len(kept)
         lost = self._carry_all(fresh)
         dirty += lost
+        many = len(dirty) >= PARALLEL_FROM or sum(
+            any(not of_one_document(o.keys) for o in unit) for unit in units_of(dirty)
+        ) >= SITE_WIDE_FROM
         # Forking is safe only without other threads (a server's threads may hold locks).
-        with collecting(len(dirty) >= PARALLEL_FROM):  # many pages make cyclic garbage
-            if len(dirty) >= PARALLEL_FROM and self.workers > 1 \
-                    and threading.active_count() == 1:
+        with collecting(many):  # many pages make cyclic garbage
+            if many and self.workers > 1 and threading.active_count() == 1:
                 self._render_parallel(dirty)
             else:
                 for output in dirty:
@@ -307,15 +320,18 @@ class RenderPath:
         outputs are a few documents loaded side by side - and leaves nothing behind. The
         outputs that read every document would copy it all wherever they are written while
         a child lives, so they are written before any. A rebuild (a new day: a few hundred
-        outputs, a list for every few pages) splits them between ``workers`` children: the
-        lists on one core took a new day at 20,000 from 31 s to 50 s.
+        outputs, a list for every few pages; an added passport: its lists) splits them in
+        ``workers`` shares, this process writing one beside the children (the lists on one
+        core took a new day at 20,000 from 31 s to 50 s; each process that reads the whole
+        index holds a copy of it, so this one works rather than waits).
         """
+        beside: list[Output] = []
         if self.previous is None and self.spare is None:  # a full build: memory's peak
             own = [o for o in dirty if not of_one_document(o.keys)]
             rest = [o for o in dirty if of_one_document(o.keys)]
             chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
-        else:  # a rebuild's hundreds of outputs, lists among them: one share per core
-            own, chunks = [], [dirty[i::self.workers] for i in range(self.workers)]
+        else:  # a rebuild's outputs, lists among them: one share per core, one of them here
+            own, (beside, *chunks) = [], shares_of(dirty, self.workers)
         running: set[int] = set()  # the render processes' pids
         failed = started = 0
 
@@ -332,6 +348,8 @@ class RenderPath:
         gc.freeze()  # no collection in a child walks (so copies) the objects made until now
         try:
             start_more()
+            for output in beside:
+                self._write(output)
             while running:
                 failed += self._reap(running)
                 start_more()
@@ -386,6 +404,31 @@ def of_one_document(keys: tuple[str, ...]) -> bool:
     objects of all the body's documents (250 MB at 20,000 documents, the peak)."""
     uids = {key.partition(":")[2] for key in keys if key.startswith(("src:", "meta:"))}
     return 0 < len(uids) <= 2
+
+
+def units_of(outputs: list[Output]) -> list[list[Output]]:
+    """``outputs`` by what is made together: one list per ``together`` name, one per output
+    without."""
+    units: dict[str, list[Output]] = {}
+    for output in outputs:
+        units.setdefault(output.together or "\0" + output.path, []).append(output)
+    return list(units.values())
+
+
+def shares_of(outputs: list[Output], count: int) -> list[list[Output]]:
+    """``outputs`` in at most ``count`` shares of about the same work (an output of the whole
+    site weighs SITE_WIDE_WEIGHT), the outputs made together in one share, each share in
+    the order of ``outputs``; no empty share, at least one."""
+    def weight(unit: list[Output]) -> int:
+        return sum(1 if of_one_document(o.keys) else SITE_WIDE_WEIGHT for o in unit)
+    shares: list[list[Output]] = [[] for _ in range(max(1, count))]
+    loads = [0] * len(shares)
+    for unit in sorted(units_of(outputs), key=weight, reverse=True):  # heaviest first
+        lightest = loads.index(min(loads))
+        shares[lightest] += unit
+        loads[lightest] += weight(unit)
+    order = {id(o): i for i, o in enumerate(outputs)}
+    return [sorted(share, key=lambda o: order[id(o)]) for share in shares if share] or [[]]
 
 
 def link_over(source: str, target: str) -> None:
