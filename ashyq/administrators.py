@@ -25,7 +25,13 @@ def parse_administrators(text: str) -> list[dict]:
 
 def read_administrators_file(path: str | Path) -> list[dict]:
     """:func:`parse_administrators` of a file (``content_dir / FILE_NAME``)."""
-    return parse_administrators(Path(path).read_text(encoding="utf-8"))
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 text
+        raise AdministratorsInvalid(f"not UTF-8 text (byte {exc.start}): save the file in "
+                                    "the UTF-8 encoding") from exc
+    return parse_administrators(text)
 
 
 def names(entries: list[dict]) -> dict[str, dict[str, str]]:

@@ -154,6 +154,9 @@ def load_calendar(override_file: Path | None = None) -> WorkingCalendar:
         data = tomllib.loads(Path(override_file).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CalendarError(f"{override_file}: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 text
+        raise CalendarError(f"{override_file}: not UTF-8 text (byte {exc.start}): save the "
+                            "file in the UTF-8 encoding") from exc
     transfers = [
         Transfer(
             _date(t.get("day_off"), f"{override_file}: transfer {i + 1} day_off"),

@@ -42,8 +42,8 @@ class Apart:
         self.pid, self.readable = pid, readable
 
     def result(self) -> Any:
-        """Wait for the child: its result, or its exception raised here. Raises
-        :class:`ApartFailed` when it ended without an answer."""
+        """Wait for the child: its result, or its exception raised here (once: the pipe is
+        closed after). Raises :class:`ApartFailed` when it ended without an answer."""
         with os.fdopen(self.readable, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
@@ -58,6 +58,16 @@ class Apart:
         if raised:
             raise value
         return value
+
+
+    def cancel(self) -> None:
+        """Kill the child (its answer is not wanted: it would wait to hand it) and reap it."""
+        os.close(self.readable)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
 
 
 def start_apart(func: Callable[..., Any], *args, **kwargs) -> Apart:

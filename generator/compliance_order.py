@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 from generator.compliance import REPORTS_DUE, Check
-from generator.content import Document, SiteIndex, read_header
+from generator.content import Document, SiteIndex, parse_header
 from generator.letters import (KK_LETTERS, KK_MIN_SHARE, MIN_LETTERS,  # noqa: F401 (the page)
                               RU_MAX_SHARE, language_verdict, letter_counts)
 
@@ -37,7 +37,7 @@ MONTHS = {
 
 def body_text(doc: Document, lang: str) -> str:
     """Title and body of one language file (the header's other fields left out)."""
-    meta, body, _offset = read_header(Path(doc.sources[lang]))
+    meta, body, _offset = parse_header(Path(doc.sources[lang]).read_text(encoding="utf-8"))
     return meta.get("title", "") + "\n" + "\n".join(body)
 
 

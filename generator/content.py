@@ -168,13 +168,9 @@ class SiteIndex:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.discussion))
 
 
-def read_header(path: Path) -> tuple[dict[str, str], list[str], int]:
+def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
     """The metadata block (``key: value`` lines up to the first blank line), the body lines
     and how many lines precede the body."""
-    return parse_header(path.read_text(encoding="utf-8"))
-
-
-def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
     lines = text.lstrip("\ufeff").splitlines()
     meta: dict[str, str] = {}
     last = None
@@ -361,11 +357,14 @@ def _hash(text: str | bytes) -> str:
                            digest_size=12).hexdigest()
 
 
-def _parse_file(data: bytes) -> tuple[dict[str, str], list, str, str, LetterCounts]:
+def _parse_file(data: bytes) -> tuple[dict[str, str] | None, list, str, str, LetterCounts]:
     """A file's metadata, its part headings (passports and reports), the hash of its bytes,
     the hash of what lists show of it (metadata and headings) and the letters of its title and
-    body (the R3 language check)."""
-    meta, body, offset = parse_header(data.decode("utf-8"))
+    body (the R3 language check). Not UTF-8 text: no metadata, the first bad byte's offset."""
+    try:
+        meta, body, offset = parse_header(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [exc.start], _hash(data), "", LetterCounts(0, 0, 0)
     doc_type = DOC_TYPES.get(meta.get("type", ""))
     parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
     shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
@@ -412,6 +411,10 @@ def load_content(content_dir: Path, today: dt.date,
             continue
         meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
             name, _parse_file, sources[name])
+        if meta is None:  # e.g. saved in Windows-1251: not read as garbage, not a traceback
+            problems.append(Problem(str(path), "encoding", "R3", f"not UTF-8 text (byte "
+                                    f"{parts[0]}): save the file in the UTF-8 encoding"))
+            continue
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
             problems.append(Problem(str(path), "uid", "R3",

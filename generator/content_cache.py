@@ -21,6 +21,7 @@ import pickle
 import threading
 import zlib
 from pathlib import Path
+from typing import Any, Callable
 
 from ashyq.files import atomic_write
 
@@ -172,7 +173,8 @@ class ContentCache:
         self.used_files[path] = (key, value)
         return value
 
-    def read_beforehand(self, files: dict[str, tuple], parse, workers: int) -> None:
+    def read_beforehand(self, files: dict[str, tuple], parse: Callable[[bytes], Any],
+                        workers: int) -> None:
         """Parse the ``files`` (path: stat key) that :meth:`file` will not find, on
         ``workers`` processes: forked children take shares of them, this process one. Does
         nothing for fewer than READ_APART_FROM, or where another thread runs (a fork is
@@ -185,10 +187,16 @@ class ContentCache:
             return
         shares = [missing[i::workers] for i in range(workers)]
         children = [start_apart(_parse_files, share, parse) for share in shares[1:]]
-        self._read.update((path, (files[path], value))
-                          for path, value in _parse_files(shares[0], parse))
-        for child in children:
-            self._read.update((path, (files[path], value)) for path, value in child.result())
+        try:
+            self._read.update((path, (files[path], value))
+                              for path, value in _parse_files(shares[0], parse))
+            while children:
+                self._read.update((path, (files[path], value))
+                                  for path, value in children[0].result())
+                children.pop(0)
+        finally:  # failed (a file gone meanwhile): the others' answers are not wanted
+            for child in children:
+                child.cancel()
 
     def document(self, uid: str, key: tuple):
         hit = self.docs.get(uid)
@@ -227,7 +235,7 @@ def _read_bytes(path: str) -> bytes:
         return f.read()
 
 
-def _parse_files(paths: list[str], parse) -> list[tuple[str, tuple]]:
+def _parse_files(paths: list[str], parse: Callable[[bytes], Any]) -> list[tuple[str, Any]]:
     return [(path, parse(_read_bytes(path))) for path in paths]
 
 

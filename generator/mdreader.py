@@ -1,4 +1,4 @@
-"""Pelican's Markdown reader, keeping one ``Markdown`` per process (issue 10).
+"""Pelican's Markdown reader, keeping one ``Markdown`` per reader (issue 10).
 
 Pelican's reader builds a new ``markdown.Markdown`` for every file it reads - every extension
 set up again, their patterns compiled and registered - which cost a cold build of 20,000
@@ -35,9 +35,13 @@ class KeptMarkdownReader(MarkdownReader):
             if "meta" not in md.preprocessors:
                 md.preprocessors.register(self._meta, "meta", META_PRIORITY)
         self._source_path, self._md = source_path, md
-        with pelican_open(source_path) as text:
-            content = md.convert(text)
-        metadata = self._parse_metadata(md.Meta) if hasattr(md, "Meta") else {}
+        try:
+            with pelican_open(source_path) as text:
+                content = md.convert(text)
+            metadata = self._parse_metadata(md.Meta) if hasattr(md, "Meta") else {}
+        except BaseException:  # reset() does not clear a parser stopped half-way: a new one
+            self._kept = None
+            raise
         return content, metadata
 
 

@@ -46,3 +46,32 @@ def test_every_command_is_documented_in_the_readme():
         for sub in subcommands or [None]:
             words = f"ashyq {name}" if sub is None else f"{name} {sub}"
             assert words in readme, f"README does not document '{words}'"
+
+
+def test_a_file_not_in_utf8_is_a_problem_not_a_traceback(small_content, tmp_path):
+    """An editor's passport saved in Windows-1251, and content data files in it: each named
+    with what to do, the build refused, nothing served."""
+    from tests.helpers import document_text
+
+    path = small_content / "discussions/BP-2026-225-041/BP-2026-225-041.ru.md"
+    write_document(small_content, "BP-2026-225-041")
+    path.write_bytes(document_text("BP-2026-225-041", "ru").encode("cp1251"))
+    (small_content / "decrees.toml").write_bytes("# Указы\n".encode("cp1251"))
+    (small_content / "administrators.toml").write_bytes(
+        (small_content / "administrators.toml").read_bytes().decode("utf-8").encode("utf-16"))
+
+    def build() -> object:
+        return CliRunner().invoke(main, ["build", "--content", str(small_content),
+                                         "--out", str(tmp_path / "site"),
+                                         "--database", str(tmp_path / "none.sqlite3")])
+    result = build()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "decrees.toml: not UTF-8 text (byte 2): save the file in the UTF-8 encoding" \
+        in result.output
+    (small_content / "decrees.toml").unlink()
+    result = build()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "administrators.toml: -: not valid TOML: not UTF-8 text (byte 0)" in result.output
+    assert "BP-2026-225-041.ru.md: encoding: not UTF-8 text (byte " in result.output
+    assert "save the file in the UTF-8 encoding [R3]" in result.output
+    assert not (tmp_path / "site").exists()

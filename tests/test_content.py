@@ -218,6 +218,8 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
     scan = TreeScan(small_content.resolve())
     files = scan.markdown_files()
     monkeypatch.setattr(generator.content_cache, "READ_APART_FROM", len(files))
+    # forked only when no other thread runs; a test worker may keep an idle one
+    monkeypatch.setattr(generator.content_cache.threading, "active_count", lambda: 1)
     cache = ContentCache(tmp_path / "shared")
     cache.read_beforehand(files, lambda data: (os.getpid(), len(data)), workers=3)
 
