@@ -422,6 +422,20 @@ def test_a_document_added_to_one_body_renders_only_its_compliance_page(
     assert not {f"{lang}/compliance/261/index.html" for lang in ("kk", "ru")} & set(written)
 
 
+def count_forks(monkeypatch) -> list[int]:
+    """The pids of the processes this one forks from now on (filled as they start)."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
 def test_chunked_render_processes_write_what_one_process_writes(small_content, theme,
                                                                  tmp_path, monkeypatch):
     """issue 10: a cold build renders in short-lived forked processes, a chunk of outputs
@@ -436,15 +450,7 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     monkeypatch.setattr(render, "RENDER_CHUNK", 7)
     # render forks only when no other thread runs; a test worker may keep an idle one
     monkeypatch.setattr(render.threading, "active_count", lambda: 1)
-    forks = []
-    real_fork = os.fork
-
-    def fork():
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-    monkeypatch.setattr(os, "fork", fork)
+    forks = count_forks(monkeypatch)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     record = Record.load(many.build_dir)
     documents_outputs = sum(map(render.of_one_document, record.outputs.values()))
@@ -473,16 +479,8 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
     run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
-    forks, written, shared = [], [], []
-    real_fork, real_write = os.fork, render.RenderPath._write
-    real_parallel = render.RenderPath._render_parallel
-
-    def fork():
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-    monkeypatch.setattr(os, "fork", fork)
+    forks, written, shared = count_forks(monkeypatch), [], []
+    real_write, real_parallel = render.RenderPath._write, render.RenderPath._render_parallel
     monkeypatch.setattr(render.RenderPath, "_write",
                         lambda self, output: (written.append(output.path), real_write(self, output)))
     monkeypatch.setattr(render.RenderPath, "_render_parallel",
