@@ -19,7 +19,8 @@ from pathlib import Path
 
 from ashyq.doctypes import LANGUAGES
 from generator.compliance import REPORTS_DUE, Check
-from generator.content import Document, SiteIndex, parse_header
+from generator.content import Document, SiteIndex
+from generator.content_file import parse_header
 from generator.letters import (KK_LETTERS, KK_MIN_SHARE, MIN_LETTERS,  # noqa: F401 (the page)
                               RU_MAX_SHARE, language_verdict, letter_counts)
 

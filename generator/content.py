@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +20,8 @@ from ashyq.doctypes import (
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 from generator.content_cache import ContentCache, TreeScan, stat_key
-from generator.letters import LetterCounts, letter_counts
+from generator.content_file import content_hash, parse_file
+from generator.letters import LetterCounts
 from generator.publication import version_of
 
 log = logging.getLogger(__name__)
@@ -30,10 +29,6 @@ log = logging.getLogger(__name__)
 ADMINISTRATORS_FILE = FILE_NAME
 DECREES_FILE = "decrees.toml"
 ATTACHMENTS_DIR = "files"
-META_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:\s?(.*)$")
-PART_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
-PART_ID_SUFFIX = re.compile(r"\s*\{\s*#([^}\s]*)\s*\}\s*$")
-FENCE = re.compile(r"^(```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -166,43 +161,6 @@ class SiteIndex:
     @property
     def discussions(self) -> list[Document]:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.discussion))
-
-
-def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
-    """The metadata block (``key: value`` lines up to the first blank line), the body lines
-    and how many lines precede the body."""
-    lines = text.lstrip("\ufeff").splitlines()
-    meta: dict[str, str] = {}
-    last = None
-    for i, line in enumerate(lines):
-        if not line.strip():
-            return meta, lines[i + 1:], i + 1
-        match = META_LINE.match(line)
-        if match:
-            last = match.group(1).lower()
-            meta[last] = match.group(2).strip()
-        elif last and line[:1] in " \t":  # continuation line, as Markdown's meta extension
-            meta[last] = f"{meta[last]} {line.strip()}"
-        else:
-            return meta, lines[i:], i
-    return meta, [], len(lines)
-
-
-def read_parts(body: list[str], first_line: int = 1) -> list[tuple[str | None, str, int]]:
-    """``(id, heading text, line number)`` of every ``##`` heading outside fenced code."""
-    parts, fenced = [], False
-    for number, line in enumerate(body, first_line):
-        if FENCE.match(line.strip()):
-            fenced = not fenced
-            continue
-        match = None if fenced else PART_HEADING.match(line)
-        if match:
-            text = match.group(1)
-            suffix = PART_ID_SUFFIX.search(text)
-            part_id = suffix.group(1) if suffix else None
-            title = PART_ID_SUFFIX.sub("", text).strip().strip("#").strip()
-            parts.append((part_id, title, number))
-    return parts
 
 
 def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str, Administrator]:
@@ -352,26 +310,6 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
     doc.status = discussion_status(posted, doc.discussion_end, today)
 
 
-def _hash(text: str | bytes) -> str:
-    return hashlib.blake2b(text.encode() if isinstance(text, str) else text,
-                           digest_size=12).hexdigest()
-
-
-def _parse_file(data: bytes) -> tuple[dict[str, str] | None, list, str, str, LetterCounts]:
-    """A file's metadata, its part headings (passports and reports), the hash of its bytes,
-    the hash of what lists show of it (metadata and headings) and the letters of its title and
-    body (the R3 language check). Not UTF-8 text: no metadata, the first bad byte's offset."""
-    try:
-        meta, body, offset = parse_header(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return None, [exc.start], _hash(data), "", LetterCounts(0, 0, 0)
-    doc_type = DOC_TYPES.get(meta.get("type", ""))
-    parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
-    shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
-    return (meta, parts, _hash(data), _hash(repr((sorted(meta.items()), shown))),
-            letter_counts(meta.get("title", "") + "\n" + "\n".join(body)))
-
-
 def load_content(content_dir: Path, today: dt.date,
                  served: dict[str, dt.date] | None = None, strict: bool = True,
                  cache: ContentCache | None = None, scan: TreeScan | None = None,
@@ -401,7 +339,8 @@ def load_content(content_dir: Path, today: dt.date,
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
     sources = scan.markdown_files()
-    cache.read_beforehand(sources, _parse_file, workers)
+    unreadable: set[str] = set()  # not UTF-8: their twins are not told they have none
+    cache.read_beforehand(sources, parse_file, workers)
     for name in sources:
         path = Path(name)
         lang = _language_of(path)
@@ -410,8 +349,9 @@ def load_content(content_dir: Path, today: dt.date,
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
         meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
-            name, _parse_file, sources[name])
+            name, parse_file, sources[name])
         if meta is None:  # e.g. saved in Windows-1251: not read as garbage, not a traceback
+            unreadable.add(name)
             problems.append(Problem(str(path), "encoding", "R3", f"not UTF-8 text (byte "
                                     f"{parts[0]}): save the file in the UTF-8 encoding"))
             continue
@@ -436,9 +376,11 @@ def load_content(content_dir: Path, today: dt.date,
         missing = [lang for lang in LANGUAGES if lang not in versions]
         if missing:
             (path, _, _), = versions.values()
-            problems.append(Problem(str(path), "language", "R3",
-                                    f"uid {uid} has no {'/'.join(missing)} version "
-                                    f"(every document is published in Kazakh and Russian)"))
+            twins = {f"{str(path)[:-len('kk.md')]}{lang}.md" for lang in missing}
+            if not twins & unreadable:  # else the twin's own problem says what to do
+                problems.append(Problem(str(path), "language", "R3",
+                                        f"uid {uid} has no {'/'.join(missing)} version "
+                                        f"(every document is published in Kazakh and Russian)"))
             continue
         types = {versions[lang][1]["type"] for lang in LANGUAGES}
         if len(types) > 1:
@@ -464,10 +406,10 @@ def load_content(content_dir: Path, today: dt.date,
                             {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
             doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
                                            doc.sources[LANGUAGES[0]], problems)
-            doc.source_digest = _hash("\0".join(
-                [digests[n] for n in names] + [f"{a.name}:{_hash((folder / a.name).read_bytes())}"
+            doc.source_digest = content_hash("\0".join(
+                [digests[n] for n in names] + [f"{a.name}:{content_hash((folder / a.name).read_bytes())}"
                                                for a in doc.attachments]))
-            doc.meta_digest = _hash(repr((doc.type, [meta_digests[n] for n in names],
+            doc.meta_digest = content_hash(repr((doc.type, [meta_digests[n] for n in names],
                                           [(a.name, a.caption, a.size) for a in doc.attachments],
                                           doc.posted, doc.discussion_end, doc.status,
                                           doc.declared_posted, doc.first_served)))

@@ -34,8 +34,8 @@ SHARDS = 32
 READ_APART_FROM = 2000
 _ROOT = Path(__file__).resolve().parent.parent
 #: The code whose results are cached: a change to it empties the cache.
-_READERS = ("generator/content.py", "generator/content_cache.py", "generator/letters.py",
-            "ashyq/doctypes.py", "ashyq/workdays.py")
+_READERS = ("generator/content.py", "generator/content_file.py", "generator/content_cache.py",
+            "generator/letters.py", "ashyq/doctypes.py", "ashyq/workdays.py")
 
 
 def _salt() -> str:

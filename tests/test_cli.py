@@ -74,4 +74,5 @@ def test_a_file_not_in_utf8_is_a_problem_not_a_traceback(small_content, tmp_path
     assert "administrators.toml: -: not valid TOML: not UTF-8 text (byte 0)" in result.output
     assert "BP-2026-225-041.ru.md: encoding: not UTF-8 text (byte " in result.output
     assert "save the file in the UTF-8 encoding [R3]" in result.output
+    assert "has no ru version" not in result.output  # its kk twin is not blamed for it
     assert not (tmp_path / "site").exists()

@@ -1,0 +1,75 @@
+"""One content file's text: its metadata block, its ``##`` parts, and what reading it keeps.
+
+Pure functions of a file's bytes (``generator.content`` caches their results by the file's
+stat, and forked processes run them on shares of a cold build's files).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ashyq.doctypes import DOC_TYPES
+from generator.letters import LetterCounts, letter_counts
+
+META_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:\s?(.*)$")
+PART_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
+PART_ID_SUFFIX = re.compile(r"\s*\{\s*#([^}\s]*)\s*\}\s*$")
+FENCE = re.compile(r"^(```|~~~)")
+
+
+def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
+    """The metadata block (``key: value`` lines up to the first blank line), the body lines
+    and how many lines precede the body."""
+    lines = text.lstrip("\ufeff").splitlines()
+    meta: dict[str, str] = {}
+    last = None
+    for i, line in enumerate(lines):
+        if not line.strip():
+            return meta, lines[i + 1:], i + 1
+        match = META_LINE.match(line)
+        if match:
+            last = match.group(1).lower()
+            meta[last] = match.group(2).strip()
+        elif last and line[:1] in " \t":  # continuation line, as Markdown's meta extension
+            meta[last] = f"{meta[last]} {line.strip()}"
+        else:
+            return meta, lines[i:], i
+    return meta, [], len(lines)
+
+
+def read_parts(body: list[str], first_line: int = 1) -> list[tuple[str | None, str, int]]:
+    """``(id, heading text, line number)`` of every ``##`` heading outside fenced code."""
+    parts, fenced = [], False
+    for number, line in enumerate(body, first_line):
+        if FENCE.match(line.strip()):
+            fenced = not fenced
+            continue
+        match = None if fenced else PART_HEADING.match(line)
+        if match:
+            text = match.group(1)
+            suffix = PART_ID_SUFFIX.search(text)
+            part_id = suffix.group(1) if suffix else None
+            title = PART_ID_SUFFIX.sub("", text).strip().strip("#").strip()
+            parts.append((part_id, title, number))
+    return parts
+
+
+def content_hash(text: str | bytes) -> str:
+    """A short hash of a text or of bytes (the record's and the cache's digests)."""
+    return hashlib.blake2b(text.encode() if isinstance(text, str) else text,
+                           digest_size=12).hexdigest()
+
+
+def parse_file(data: bytes) -> tuple[dict[str, str] | None, list, str, str, LetterCounts]:
+    """A file's metadata, its part headings (passports and reports), the hash of its bytes,
+    the hash of what lists show of it (metadata and headings) and the letters of its title and
+    body (the R3 language check). Not UTF-8 text: no metadata, the first bad byte's offset."""
+    try:
+        meta, body, offset = parse_header(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [exc.start], content_hash(data), "", LetterCounts(0, 0, 0)
+    doc_type = DOC_TYPES.get(meta.get("type", ""))
+    parts = read_parts(body, offset + 1) if doc_type and doc_type.discussion else []
+    shown = [(part_id, title) for part_id, title, _line in parts]  # lines: for messages only
+    return (meta, parts, content_hash(data), content_hash(repr((sorted(meta.items()), shown))),
+            letter_counts(meta.get("title", "") + "\n" + "\n".join(body)))
