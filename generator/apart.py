@@ -59,7 +59,6 @@ class Apart:
             raise value
         return value
 
-
     def cancel(self) -> None:
         """Kill the child (its answer is not wanted: it would wait to hand it) and reap it."""
         os.close(self.readable)

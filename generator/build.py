@@ -400,8 +400,9 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     cache = ContentCache(job.cache_dir / "content")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
+    workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
-                         workers=job.workers or os.cpu_count() or 1)
+                         workers=workers)
     prepare_index(index, compile_catalogs(job.cache_dir / "locale"))
     record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
     certificate_input(record, certificate)
@@ -417,7 +418,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     spare = recycle(job.output, build_dir)
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
-                      workers=job.workers or os.cpu_count() or 1, spare=spare)
+                      workers=workers, spare=spare)
     try:
         render(index, build_dir, job.cache_dir, job.site_url, job.snapshot,
                {**settings, "ASHYQ_RENDER": sink})

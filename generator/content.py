@@ -407,8 +407,9 @@ def load_content(content_dir: Path, today: dt.date,
             doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
                                            doc.sources[LANGUAGES[0]], problems)
             doc.source_digest = content_hash("\0".join(
-                [digests[n] for n in names] + [f"{a.name}:{content_hash((folder / a.name).read_bytes())}"
-                                               for a in doc.attachments]))
+                [digests[n] for n in names]
+                + [f"{a.name}:{content_hash((folder / a.name).read_bytes())}"
+                   for a in doc.attachments]))
             doc.meta_digest = content_hash(repr((doc.type, [meta_digests[n] for n in names],
                                           [(a.name, a.caption, a.size) for a in doc.attachments],
                                           doc.posted, doc.discussion_end, doc.status,

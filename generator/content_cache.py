@@ -169,7 +169,7 @@ class ContentCache:
         if ready is not None and ready[0] == key:
             value = ready[1]
         else:
-            value = parse(_read_bytes(path))
+            value = parse(Path(path).read_bytes())
         self.used_files[path] = (key, value)
         return value
 
@@ -230,13 +230,8 @@ class ContentCache:
                     protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
-
-
 def _parse_files(paths: list[str], parse: Callable[[bytes], Any]) -> list[tuple[str, Any]]:
-    return [(path, parse(_read_bytes(path))) for path in paths]
+    return [(path, parse(Path(path).read_bytes())) for path in paths]
 
 
 def shard_of(key: str) -> int:

@@ -252,5 +252,5 @@ def register() -> None:
     from generator.mdreader import use_kept_reader
 
     signals.get_generators.connect(get_generators)
-    signals.readers_init.connect(use_kept_reader)  # one Markdown per process (issue 10)
+    signals.readers_init.connect(use_kept_reader)  # one Markdown per reader (issue 10)
 
