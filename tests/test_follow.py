@@ -165,3 +165,22 @@ def test_the_calendar_is_what_icalendar_writes(lang):
     for group in (docs, docs + odd):
         ours = discussions_calendar(group, lang, "https://budget.example", "Ашық; бюджет, ")
         assert ours == icalendar_reference(group, lang, "https://budget.example", "Ашық; бюджет, ")
+
+
+def test_lines_fold_as_icalendar_folds_them():
+    """``fold`` (issue 10: icalendar's ``foldline`` counted each character's octets in Python)
+    gives ``foldline``'s text on lines of every length and script, 1- to 4-octet characters
+    across every cut."""
+    import random
+
+    from icalendar.parser import foldline
+
+    from generator.calendar_feed import fold
+
+    alphabet = "ab ;,\\" + "әғқңөұүһі" + "бюджетЖ" + "€—" + "😀𝔸"
+    rng = random.Random(10)
+    lines = ["", "x" * 74, "x" * 75, "ә" * 37, "ә" * 38, "x" + "ә" * 37, "😀" * 40]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 400)))
+              for _ in range(2000)]
+    for line in lines:
+        assert fold(line) == foldline(line), line
