@@ -91,9 +91,11 @@ class TreeScan:
         return h.hexdigest()
 
     def markdown_files(self) -> dict[str, tuple]:
-        """Every ``*.md`` file and its stat key, in path order (as ``Path`` objects sort)."""
+        """Every ``*.md`` file and its stat key, in path order (as ``Path`` objects sort: by
+        component; a separator read as NUL, below every character a name has, orders the
+        strings alike without splitting 40,000 of them into lists)."""
         return {p: self.files[p] for p in sorted((p for p in self.files if p.endswith(".md")),
-                                                 key=lambda p: p.split(os.sep))}
+                                                 key=lambda p: p.replace(os.sep, "\0"))}
 
     def folder(self, path: str) -> tuple:
         """The names and stat keys of the files in ``path`` (a document's attachments)."""

@@ -118,6 +118,10 @@ class RenderPath:
         self._group: list[str] | None = None  # the outputs of the document being listed
         # the keys changed since the previous build (its outputs unchanged since are carried)
         self._changed = self.previous.changed_keys(record.inputs) if self.previous else set()
+        # ...and with the keys the previous build had no fingerprint of: the keys whose
+        # fingerprint moved (what decides a document's outputs is looked up here, once each)
+        self._moved = self._changed | (record.inputs.keys() - self.previous.inputs.keys()) \
+            if self.previous else set()
         self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
 
     # -- listing ---------------------------------------------------------------------------
@@ -141,8 +145,7 @@ class RenderPath:
         from its record without listing them again (at 20,000 documents listing 130,000
         outputs was a quarter of an edit's time)."""
         known = self.previous.groups.get(name) if self.previous else None
-        if known is not None and self._changed.isdisjoint(decisive) and all(
-                self.previous.inputs.get(k) == self.record.inputs.get(k) for k in decisive):
+        if known is not None and self._moved.isdisjoint(decisive):
             outputs = self.previous.outputs
             if all(path in outputs and self._changed.isdisjoint(outputs[path])
                    for path in known):
