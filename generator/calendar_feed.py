@@ -13,6 +13,7 @@ import datetime as dt
 from icalendar.prop import vText
 
 from generator.content import Document
+from generator.rows import Rows, row_key
 
 HEADER = ("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ashyq//Open Budgets//KK-RU",
           "CALSCALE:GREGORIAN")
@@ -46,14 +47,27 @@ def _text(name: str, value: str) -> str:
     return fold(f"{name}:{vText(value).to_ical().decode('utf-8')}")
 
 
-def discussions_calendar(discussions: list[Document], lang: str, site_url: str, name: str) -> bytes:
-    """All-day events from posting to the discussion's last day (inclusive); reproducible."""
+def discussions_calendar(discussions: list[Document], lang: str, site_url: str, name: str,
+                         rows: Rows | None = None, index=None) -> bytes:
+    """All-day events from posting to the discussion's last day (inclusive); reproducible.
+    With ``rows`` (and the ``index`` its keys read), each event is kept from the previous
+    build when unchanged (``generator.rows``)."""
     lines = [*HEADER, _text("X-WR-CALNAME", name), _text("X-WR-TIMEZONE", "Asia/Almaty")]
-    for doc in sorted(discussions, key=lambda d: (d.posted, d.uid)):
-        end = doc.discussion_end + dt.timedelta(days=1)  # DTEND is exclusive
-        lines += ["BEGIN:VEVENT", _text("SUMMARY", doc.title(lang)),
-                  f"DTSTART;VALUE=DATE:{doc.posted:%Y%m%d}", f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-                  f"DTSTAMP:{doc.posted:%Y%m%d}T000000Z", fold(f"UID:{doc.uid}@ashyq"),
-                  fold(f"URL:{site_url}{doc.url(lang)}"), "END:VEVENT"]
+    ordered = sorted(discussions, key=lambda d: (d.posted, d.uid))
+    if rows is None:
+        lines += [event(doc, lang, site_url) for doc in ordered]
+    else:
+        lines += [rows.row(row_key(doc, index), lambda doc=doc: event(doc, lang, site_url))
+                  for doc in ordered]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def event(doc: Document, lang: str, site_url: str) -> str:
+    """One discussion's event, its lines joined as the calendar joins them."""
+    end = doc.discussion_end + dt.timedelta(days=1)  # DTEND is exclusive
+    return "\r\n".join([
+        "BEGIN:VEVENT", _text("SUMMARY", doc.title(lang)),
+        f"DTSTART;VALUE=DATE:{doc.posted:%Y%m%d}", f"DTEND;VALUE=DATE:{end:%Y%m%d}",
+        f"DTSTAMP:{doc.posted:%Y%m%d}T000000Z", fold(f"UID:{doc.uid}@ashyq"),
+        fold(f"URL:{site_url}{doc.url(lang)}"), "END:VEVENT"])

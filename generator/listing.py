@@ -114,7 +114,9 @@ def emit_site(gen, sink) -> None:
     press, discussions = visible_press(index), index.discussions
     page("", "home.html", open_discussions=[d for d in discussions if d.status == "open"],
          press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
-    page("discussions/", "discussions.html", documents=discussions)
+    page("discussions/", "discussions.html", documents=discussions,
+         years=sorted({d.posted.year for d in discussions}, reverse=True),
+         rows=gen.rows(page_name(lang, "discussions/")))
     for doc in discussions:
         emit_document(gen, doc, sink)
     admins = sorted(index.administrators.values(), key=lambda a: a.code)
@@ -128,16 +130,18 @@ def emit_site(gen, sink) -> None:
              documents=discussed.get(admin.code, []),
              materials=sorted((d for d in mine if not d.doc_type.discussion),
                               key=lambda d: (-d.date.toordinal(), d.uid)))
-    page("press/", "press_list.html", documents=press)
+    page("press/", "press_list.html", documents=press, rows=gen.rows(page_name(lang, "press/")))
     for doc in press:
         emit_document(gen, doc, sink)
     for section in MATERIAL_SECTIONS:
         docs = index.in_section(section)
-        page(f"{section}/", "materials.html", section=section, documents=docs)
+        page(f"{section}/", "materials.html", section=section, documents=docs,
+             rows=gen.rows(page_name(lang, f"{section}/")))
         for doc in docs:
             emit_document(gen, doc, sink)
     emit_compliance(gen, sink, admins)
-    page("feeds/", "feeds.html", **follow.feeds_page_values(index))
+    page("feeds/", "feeds.html", **follow.feeds_page_values(index),
+         rows=gen.rows(page_name(lang, "feeds/")))
     for name, template in ABOUT_PAGES.items():  # the footer's pages (issue 14)
         page(f"about/{name}/", template, keys=("site",))
     page("404.html", "not_found.html", keys=("site",))
@@ -158,20 +162,28 @@ def emit_compliance(gen, sink, admins) -> None:
                    len(gen.index.documents))
             if key not in gen.index.memo:
                 found = compliance.check(gen.index, gen.snapshot)
-                gen.index.memo[key] = (found, compliance.by_administrator(found))
-            checked["all"], checked["by"] = gen.index.memo[key]
+                by = compliance.by_administrator(found)
+                tallies = {code: (sum(1 for c in mine if c.ok), len(mine),
+                                  sum(1 for c in mine if not c.ok)) for code, mine in by.items()}
+                gen.index.memo[key] = (found, by, tallies, compliance.violations(found))
+            checked["all"], checked["by"], checked["tallies"], checked["bad"] = \
+                gen.index.memo[key]
         return checked
 
-    sink.emit(page_name(gen.lang, "compliance/"), ("compliance",), gen.later(lambda: gen.page(
+    overview = page_name(gen.lang, "compliance/")
+    sink.emit(overview, ("compliance",), gen.later(lambda: gen.page(
         "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
+        tallies=grouped()["tallies"], violations=grouped()["bad"], rows=gen.rows(overview),
         administrators=admins, calendar_source=calendar_source(gen.index.calendar),
         publication_recorded=bool((gen.snapshot or {}).get("publication")))),
         together="compliance")  # one check, in one process, for both languages
     for admin in admins:
-        sink.emit(page_name(gen.lang, f"compliance/{admin.code}/"), (f"compliance:{admin.code}",),
-                  gen.later(lambda admin=admin: gen.page(
+        name = page_name(gen.lang, f"compliance/{admin.code}/")
+        sink.emit(name, (f"compliance:{admin.code}",),
+                  gen.later(lambda admin=admin, name=name: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
-                      checks=grouped()["by"].get(admin.code, []))), together="compliance")
+                      checks=grouped()["by"].get(admin.code, []), rows=gen.rows(name))),
+                  together="compliance")
 
 
 def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) -> None:
@@ -195,8 +207,9 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
                       follow.discussion_summary(d, gen.index, lang, _), d.posted)
              for d in discussions])),
     }
-    sink.emit(f"{lang}/feeds/discussions.ics", ("index",), lambda: discussions_calendar(
-        gen.index.discussions, lang, site, _("Public discussions")))
+    ics = f"{lang}/feeds/discussions.ics"
+    sink.emit(ics, ("index",), lambda: gen.with_rows(ics, lambda rows: discussions_calendar(
+        gen.index.discussions, lang, site, _("Public discussions"), rows, gen.index)))
     for name, (keys, spec) in feeds.items():
         emit_feed_pair(sink, f"{lang}/feeds/{name}", keys, lambda spec=spec: render_feeds(*spec()))
     emit_body_feeds(gen, sink)
@@ -241,7 +254,8 @@ def emit_shared(gen, sink) -> None:
     and the manifest (the submission service's contract)."""
     sink.emit("index.html", ("site",), lambda: gen.render("choose_language",
                                                           {"lang": DEFAULT_LANGUAGE}))
-    sink.emit(MANIFEST_PATH, ("index",), lambda: manifest_json(gen.index))
+    sink.emit(MANIFEST_PATH, ("index",), lambda: gen.with_rows(
+        MANIFEST_PATH, lambda rows: manifest_json(gen.index, rows=rows)))
 
 
 def emit_open_data(sink, index, snapshot: dict | None) -> None:

@@ -11,40 +11,52 @@ import json
 from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
 from ashyq.manifest import DOCUMENT_FIELDS, MANIFEST_PATH
-from generator.content import SiteIndex
+from generator.content import Document, SiteIndex
+from generator.rows import Rows, row_key
 
-__all__ = ["MANIFEST_PATH", "manifest", "manifest_json"]
+__all__ = ["MANIFEST_PATH", "manifest", "manifest_entry", "manifest_json"]
 
 
 def manifest(index: SiteIndex, generated: dt.datetime) -> dict:
     """The manifest as a dict: documents newest first, then by uid."""
-    documents = []
-    for doc in index.discussions:
-        admin = index.administrators[doc.administrator]
-        meta = doc.meta[LANGUAGES[0]]
-        documents.append({
-            "uid": doc.uid,
-            "type": doc.type,
-            "title": {lang: doc.title(lang) for lang in LANGUAGES},
-            "administrator": {"code": admin.code, "name": dict(admin.name)},
-            "program": meta["program"],
-            "budget_type": meta["budget_type"],
-            "period": meta["period"],
-            "head": {lang: doc.meta[lang]["head"] for lang in LANGUAGES},
-            "posted": doc.posted.isoformat(),
-            "discussion_end": doc.discussion_end.isoformat(),
-            "status": doc.status,
-            "parts": [{"id": p.id, "title": dict(p.title)} for p in doc.parts],
-            "attachments": [{"name": a.name, "caption": dict(a.caption),
-                             "url": f"/files/{doc.uid}/{a.name}"} for a in doc.attachments],
-            "url": doc.urls,
-        })
-        assert tuple(documents[-1]) == DOCUMENT_FIELDS  # the contract (ashyq.manifest)
-    return {"generated": generated.isoformat(timespec="seconds"), "documents": documents}
+    return {"generated": generated.isoformat(timespec="seconds"),
+            "documents": [manifest_entry(doc, index) for doc in index.discussions]}
 
 
-def manifest_json(index: SiteIndex, generated: dt.datetime | None = None) -> str:
+def manifest_entry(doc: Document, index: SiteIndex) -> dict:
+    """One document's entry (what ``generator.rows.row_key`` says a list shows of it)."""
+    admin = index.administrators[doc.administrator]
+    meta = doc.meta[LANGUAGES[0]]
+    entry = {
+        "uid": doc.uid,
+        "type": doc.type,
+        "title": {lang: doc.title(lang) for lang in LANGUAGES},
+        "administrator": {"code": admin.code, "name": dict(admin.name)},
+        "program": meta["program"],
+        "budget_type": meta["budget_type"],
+        "period": meta["period"],
+        "head": {lang: doc.meta[lang]["head"] for lang in LANGUAGES},
+        "posted": doc.posted.isoformat(),
+        "discussion_end": doc.discussion_end.isoformat(),
+        "status": doc.status,
+        "parts": [{"id": p.id, "title": dict(p.title)} for p in doc.parts],
+        "attachments": [{"name": a.name, "caption": dict(a.caption),
+                         "url": f"/files/{doc.uid}/{a.name}"} for a in doc.attachments],
+        "url": doc.urls,
+    }
+    assert tuple(entry) == DOCUMENT_FIELDS  # the contract (ashyq.manifest)
+    return entry
+
+
+def manifest_json(index: SiteIndex, generated: dt.datetime | None = None,
+                  rows: Rows | None = None) -> str:
     """The manifest's text; ``generated`` is the start of the build's day (statuses are
     computed for it) unless given, so the same content on the same day gives the same bytes."""
     generated = generated or dt.datetime.combine(index.today, dt.time(), ALMATY)
-    return json.dumps(manifest(index, generated), ensure_ascii=False) + "\n"  # C encoder
+    if rows is None:
+        return json.dumps(manifest(index, generated), ensure_ascii=False) + "\n"  # C encoder
+    # the same text, each entry kept from the previous build when unchanged (issue 10)
+    head = json.dumps({"generated": generated.isoformat(timespec="seconds")}, ensure_ascii=False)
+    entries = [rows.row(row_key(doc, index), lambda doc=doc: json.dumps(
+        manifest_entry(doc, index), ensure_ascii=False)) for doc in index.discussions]
+    return f'{head[:-1]}, "documents": [{", ".join(entries)}]}}\n'

@@ -303,7 +303,8 @@ def table_csv(table: Table) -> bytes:
     """RFC 4180 CSV, UTF-8 without BOM, a header row, CRLF line ends."""
     names = [f["name"] for f in table.fields]
     # formula-leading text escaped, plain numbers left as they are (issue 13)
-    return tabular.csv_bytes([names] + [[_cell(row[name]) for name in names]
+    return tabular.csv_bytes([names] + [[v if v.__class__ is str else _cell(v)
+                                         for v in map(row.__getitem__, names)]
                                         for row in table.rows])
 
 

@@ -33,6 +33,7 @@ from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state, read_snapshot
 from generator.render import render_path
 from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
+from generator.rows import ROW_KEYS, Rows, rows_folder
 from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,18 @@ def memoized_gettext(gettext):
     return cached
 
 
+@pass_context
+def listed(context, items, row, kind: str = "document") -> Markup:
+    """``row(item)`` (a macro) of each of ``items`` (documents, or compliance checks), one
+    after another: kept from the previous build when the page's values carry its
+    :class:`Rows` (``rows``) and what the row shows is unchanged (``generator.rows``)."""
+    rows = context.get("rows")
+    if not isinstance(rows, Rows):
+        return Markup("".join([str(row(item)) for item in items]))
+    index, key = context["index"], ROW_KEYS[kind]
+    return Markup(rows.each(items, lambda item: key(item, index), row))
+
+
 def memoize_gettext(env) -> None:
     """Memoize ``env``'s installed ``gettext`` (i18n_subsites installs it late, and again
     when it installs translations again): once per installed function."""
@@ -143,7 +156,7 @@ class SiteGenerator(Generator):
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.env.filters.update(TEMPLATE_FILTERS)
         self.env.globals.update(LANGUAGES=LANGUAGES, NAV_SECTIONS=NAV_SECTIONS,
-                                admin_feed_path=follow.admin_feed_path,
+                                admin_feed_path=follow.admin_feed_path, listed=listed,
                                 discussion_feed_path=follow.discussion_feed_path)
         self.markdown = MarkdownCache(Path(self.settings["CACHE_PATH"]) / "markdown",
                                       self.settings["MARKDOWN"])
@@ -157,6 +170,22 @@ class SiteGenerator(Generator):
         self.releases = {d.meta[self.lang].get("document"): d
                          for d in self.index.of_type("press_release")}
         self.context["ashyq"] = self.index
+        # the long lists' rows kept between builds, under the build's global key
+        sink = self.settings.get("ASHYQ_RENDER")
+        key = getattr(getattr(sink, "record", None), "global_key", "-")
+        self.rows_dir = rows_folder(Path(self.settings["CACHE_PATH"]), key) \
+            if key != "-" else None
+
+    def rows(self, name: str) -> Rows:
+        """The kept rows of the output ``name`` (:mod:`generator.rows`)."""
+        return Rows(getattr(self, "rows_dir", None), name)
+
+    def with_rows(self, name: str, make) -> "bytes | str":
+        """``make(rows)`` with the kept rows of ``name``, kept again once it is made."""
+        rows = self.rows(name)
+        made = make(rows)
+        rows.save()
+        return made
 
     def read_body(self, doc: Document) -> dict:
         """The rendered Markdown of ``doc`` in this language, split into its parts (R14)."""
@@ -228,7 +257,10 @@ class SiteGenerator(Generator):
         """A maker for the render path: build the page's values and render it when asked."""
         def make() -> str:
             name, template, values = make_spec()
-            return self.render(template, values)
+            text = self.render(template, values)
+            if isinstance(values.get("rows"), Rows):  # its rows kept for the next build
+                values["rows"].save()
+            return text
         return make
 
     def generate_output(self, writer) -> None:

@@ -521,3 +521,34 @@ def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path,
         run(small_content, live, tmp_path / "cache", theme, workers=2)
     assert live.resolve() == first.build_dir and site_files(live) == before
     assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
+
+
+@pytest.mark.parametrize("change", ["new document", "administrator renamed"])
+def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme, tmp_path,
+                                                    monkeypatch):
+    """A passport added: one new row in each long list, the others kept; a state body
+    renamed: its documents' rows made again. The site equals a cold build's."""
+    from generator import rows
+    from generator.rows import Rows
+
+    for n in range(4):  # lists of a few documents of both bodies
+        write_document(small_content, f"BP-2026-261-01{n}", posted="2025-01-10", admin="261")
+    run(small_content, tmp_path / "live", tmp_path / "cache", theme, workers=1)
+    made: dict[str, int] = {}
+    real_save = Rows.save
+
+    def counting_save(self):
+        made[self.name] = made.get(self.name, 0) + self.made
+        real_save(self)
+    monkeypatch.setattr(rows.Rows, "save", counting_save)
+    (add_document if change == "new document" else rename_administrator)(small_content, theme)
+    run(small_content, tmp_path / "live", tmp_path / "cache", theme, workers=1)
+    lists = ("kk/discussions/index.html", "ru/discussions/index.html",
+             "opendata/documents.json", "kk/feeds/discussions.ics")
+    if change == "new document":
+        assert all(made[name] == 1 for name in lists), made
+    else:  # "Министерство просвещения" is 225's: its two discussions, not 261's five
+        assert all(made[name] == 2 for name in lists), made
+    monkeypatch.setattr(rows.Rows, "save", real_save)
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme, workers=1)
+    assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")

@@ -1,0 +1,120 @@
+"""Rows of the long lists kept between builds (issue 10).
+
+A document added to 20,000 changes every list of all documents - the discussions table, the
+manifest, the calendar - by one row, yet each was made again row by row (an added passport
+at 20,000: 13 seconds of rendering, almost all of it rows that came out as before). A list
+made through :class:`Rows` takes each document's row from the previous build's when what a
+list shows of the document is unchanged (:func:`row_key`), and makes only the others.
+
+The kept rows of an output are one file under the cache, named by the output and the build's
+global key (code, templates, catalogs, settings: ``generator.build.global_key``), so a change
+of any of these starts from no rows, as a cold build does; a build keeps only the rows it
+used. An output is written by one process of a build, so one file has one writer; a file
+that cannot be read is no rows. The rows are the same text the list would make without them:
+the key holds everything a list row reads (tests/test_rows.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from ashyq.doctypes import LANGUAGES
+from ashyq.files import atomic_write
+
+log = logging.getLogger(__name__)
+
+#: The folder under the build's cache of the kept rows.
+ROWS_DIR = "rows"
+
+
+def rows_folder(cache_dir: Path, global_key: str) -> Path:
+    """The folder of the rows kept under ``global_key``; those of other keys are removed (a
+    change of code or templates leaves their rows of no use). Called once a build, before
+    any list is made."""
+    root = Path(cache_dir) / ROWS_DIR
+    folder = root / hashlib.blake2b(global_key.encode(), digest_size=10).hexdigest()
+    if root.is_dir():
+        for other in root.iterdir():
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def row_key(doc, index) -> str:
+    """Everything a list shows of ``doc``: its uid, what lists show of its files (metadata,
+    part headings, attachments, dates, status: ``Document.meta_digest``; a generated press
+    release's is its passport's, which its words are made from), and its state body's names.
+    The language and the list are the file's (:class:`Rows`)."""
+    if doc.generated:
+        source = index.documents.get(doc.meta[LANGUAGES[0]].get("document") or "")
+        shown = "generated:" + (source.meta_digest if source is not None else repr(doc.meta))
+    else:
+        shown = doc.meta_digest or repr(doc.meta)
+    bodies = index.memo.get("row keys of state bodies")
+    if bodies is None:  # once a build (the administrators do not change during one)
+        bodies = index.memo["row keys of state bodies"] = {
+            code: repr((admin.code, sorted(admin.name.items())))
+            for code, admin in index.administrators.items()}
+    return f"{doc.uid}\0{shown}\0{bodies.get(doc.administrator or '', '')}"
+
+
+def check_key(check, index) -> str:
+    """Everything a row of compliance checks shows: the check (``generator.compliance.Check``,
+    its rule, dates and details) and the page of its document, if the site has it."""
+    doc = index.documents.get(check.document or "")
+    return f"{check!r}\0{doc.doc_type.section if doc is not None else ''}"
+
+
+#: How the rows of each kind of item are keyed (``generator.site.listed``).
+ROW_KEYS = {"document": row_key, "check": check_key}
+
+
+class Rows:
+    """The rows of one output (``name``, e.g. ``kk/discussions/index.html``) in ``folder``
+    (:func:`rows_folder`; None: nothing kept, every row made)."""
+
+    def __init__(self, folder: Path | None, name: str):
+        self.path = (Path(folder) / hashlib.blake2b(name.encode(), digest_size=10).hexdigest()
+                     if folder is not None else None)
+        self.name = name
+        self._kept: dict[str, str] | None = None
+        self._used: dict[str, str] = {}
+        self.made = 0  # rows made this time (not kept)
+
+    def _load(self) -> dict[str, str]:
+        if self.path is None:
+            return {}
+        try:
+            kept = marshal.loads(self.path.read_bytes())
+            return kept if isinstance(kept, dict) else {}
+        except FileNotFoundError:
+            return {}
+        except (EOFError, ValueError, TypeError, OSError) as exc:
+            log.warning("kept rows of %s not read (%s): made again", self.name, exc)
+            return {}
+
+    def each(self, items, key: Callable[[object], str], make: Callable[[object], str]) -> str:
+        """The rows of ``items`` one after another (:meth:`row` of ``key(item)``)."""
+        return "".join([self.row(key(item), lambda item=item: make(item)) for item in items])
+
+    def row(self, key: str, make: Callable[[], str]) -> str:
+        """The row of ``key``: kept, or made by ``make()``."""
+        if self._kept is None:
+            self._kept = self._load()
+        text = self._kept.get(key)
+        if text is None:
+            text = str(make())
+            self.made += 1
+        self._used[key] = text
+        return text
+
+    def save(self) -> None:
+        """Keep the rows used this time (and only those) for the next build."""
+        if self.path is None or self._used == self._kept:
+            return
+        atomic_write(self.path, marshal.dumps(self._used))

@@ -1,0 +1,86 @@
+"""issue 10: the rows of the long lists (discussions, press releases, compliance checks, the
+manifest, the calendar) are kept between builds and made again only where what they show
+changed; a list made from kept rows is the list made without them (a rebuild's rows:
+tests/test_deps.py::test_a_rebuild_makes_only_the_rows_that_changed)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from generator.rows import Rows, row_key, rows_folder
+
+
+def items(n: int) -> list[str]:
+    return [f"item {i}" for i in range(n)]
+
+
+def make_all(folder, name, things, calls):
+    rows = Rows(folder, name)
+    text = rows.each(things, lambda t: t.split()[1], lambda t: calls.append(t) or f"<li>{t}</li>\n")
+    rows.save()
+    return rows, text
+
+
+def test_rows_are_kept_and_only_new_ones_made(tmp_path):
+    folder = rows_folder(tmp_path, "global key 1")
+    calls: list[str] = []
+    first, text = make_all(folder, "kk/list", items(5), calls)
+    assert first.made == 5 and text == "".join(f"<li>item {i}</li>\n" for i in range(5))
+    calls.clear()
+    again, text = make_all(folder, "kk/list", ["item 9", *items(5)[1:]], calls)
+    assert calls == ["item 9"] and again.made == 1  # the new one; the others kept
+    assert text == "<li>item 9</li>\n" + "".join(f"<li>item {i}</li>\n" for i in range(1, 5))
+    # only the rows used last time are kept: item 0 was dropped
+    calls.clear()
+    make_all(folder, "kk/list", items(1), calls)
+    assert calls == ["item 0"]
+    # another output keeps its own rows
+    calls.clear()
+    make_all(folder, "ru/list", items(2), calls)
+    assert calls == ["item 0", "item 1"]
+
+
+def test_another_global_key_starts_from_no_rows(tmp_path):
+    """Code, templates, catalogs or settings changed: no row is kept from before."""
+    old = rows_folder(tmp_path, "global key 1")
+    make_all(old, "kk/list", items(3), [])
+    new = rows_folder(tmp_path, "global key 2")
+    assert not old.exists()
+    calls: list[str] = []
+    make_all(new, "kk/list", items(3), calls)
+    assert len(calls) == 3
+
+
+def test_a_damaged_rows_file_is_made_again(tmp_path, caplog):
+    folder = rows_folder(tmp_path, "global key")
+    rows, _ = make_all(folder, "kk/list", items(3), [])
+    rows.path.write_bytes(b"\x00not marshal")
+    calls: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="generator.rows"):
+        again, text = make_all(folder, "kk/list", items(3), calls)
+    assert len(calls) == 3 and text.count("<li>") == 3
+    assert "made again" in caplog.text
+    assert Rows(None, "kk/list").each(items(2), str, lambda t: t) == "item 0item 1"  # no folder
+
+
+def test_a_row_key_holds_what_a_list_shows(small_content):
+    """The key changes with the document's metadata and its state body's names, not with
+    another document's text."""
+    from generator.content import load_content
+
+    def key(uid="BP-2026-225-001"):
+        index = load_content(small_content, dt.date(2025, 3, 5))
+        return row_key(index.documents[uid], index)
+    first = key()
+    other = small_content / "discussions/BP-2026-261-002/BP-2026-261-002.ru.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nЕщё текст.\n", encoding="utf-8")
+    assert key() == first
+    admins = small_content / "administrators.toml"
+    admins.write_text(admins.read_text(encoding="utf-8").replace(
+        "Министерство просвещения", "Министерство"), encoding="utf-8")
+    renamed = key()
+    assert renamed != first
+    doc = small_content / "discussions/BP-2026-225-001/BP-2026-225-001.kk.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("Бағдарлама BP", "Жаңа BP", 1),
+                   encoding="utf-8")
+    assert key() not in (first, renamed)
