@@ -523,6 +523,35 @@ def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path,
     assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
 
 
+def test_a_failure_in_the_build_s_own_share_fails_the_build(small_content, theme, tmp_path,
+                                                             monkeypatch):
+    """A rebuild's lists are shared between this process and a forked one: a list this
+    process cannot write fails the build with its own error, the forked process is reaped,
+    the site served before stays and nothing half-built is left."""
+    from generator import render
+
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme, workers=2)
+    before = site_files(live)
+    monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
+    forks, parent, real = count_forks(monkeypatch), os.getpid(), render.RenderPath._write
+
+    def write(self, output):
+        if os.getpid() == parent and not render.of_one_document(output.keys):
+            raise OSError("disk full")
+        real(self, output)
+    monkeypatch.setattr(render.RenderPath, "_write", write)
+    add_document(small_content, theme)
+    with pytest.raises(OSError, match="disk full"):
+        run(small_content, live, tmp_path / "cache", theme, workers=2)
+    assert forks  # the lists were shared
+    for pid in forks:  # every render process reaped (none left a zombie)
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert live.resolve() == first.build_dir and site_files(live) == before
+    assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
+
+
 @pytest.mark.parametrize("change", ["new document", "administrator renamed"])
 def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme, tmp_path,
                                                     monkeypatch):
