@@ -118,15 +118,20 @@ def _kib(path: str, field_name: str) -> int:
 
 
 def tree_pids(root: int, marker: str) -> set[int]:
-    """``root`` and its descendants, and any process whose command line holds ``marker``
-    (the detached search indexer)."""
+    """``root`` and its living descendants, and any process whose command line holds
+    ``marker`` (the detached search indexer). A process that has ended but is not yet reaped
+    (a zombie: its memory is already gone) is not one of them, so a process ending while
+    the tree is read is seen to end (:class:`TreeMemory`)."""
     parents, found = {}, {root}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                state, parent = f.read().rsplit(")", 1)[1].split()[:2]
+            if state in ("Z", "X"):
+                continue
+            parents[int(entry)] = int(parent)
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 if marker.encode() in f.read():
                     found.add(int(entry))
