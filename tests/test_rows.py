@@ -40,6 +40,18 @@ def test_rows_are_kept_and_only_new_ones_made(tmp_path):
     assert calls == ["item 0", "item 1"]
 
 
+def test_saved_rows_are_let_go_and_read_again(tmp_path):
+    """After save the rows are not held (an output's maker stays listed to the build's end);
+    used again, they are read from the file."""
+    folder = rows_folder(tmp_path, "global key")
+    rows = Rows(folder, "kk/list")
+    rows.each(items(3), lambda t: t, lambda t: t.upper())
+    rows.save()
+    assert rows._used == {} and rows._kept is None
+    assert rows.each(items(3), lambda t: t, lambda t: "never") == "ITEM 0ITEM 1ITEM 2"
+    assert rows.made == 3  # counted over both uses: nothing made the second time
+
+
 def test_another_global_key_starts_from_no_rows(tmp_path):
     """Code, templates, catalogs or settings changed: no row is kept from before."""
     old = rows_folder(tmp_path, "global key 1")
