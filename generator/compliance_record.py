@@ -8,7 +8,7 @@ import datetime as dt
 
 from generator.compliance import Check
 from generator.content import SiteIndex
-from generator.publication import record_from_snapshot
+from generator.publication import Served, record_from_snapshot
 
 RULE_OF_TYPE = {"passport": "R9", "implementation_report": "R10", "audit_results": "R7",
                 "financial_statements": "R5", "budget_reporting": "R4", "citizens_budget": "R6"}
@@ -18,7 +18,7 @@ REPORT_GRACE_WORKING_DAYS = 1
 
 def _publication(index: SiteIndex, snapshot: dict | None) -> list[Check]:
     """R9, R10, R12: a declared ``posted`` earlier than the first serving is back-dated; a
-    document served and then removed is still accounted for."""
+    document served and then removed is still accounted for (:func:`withdrawn`)."""
     record = record_from_snapshot(snapshot)
     checks = []
     for doc in index.documents.values():
@@ -30,12 +30,16 @@ def _publication(index: SiteIndex, snapshot: dict | None) -> list[Check]:
         checks.append(Check(rule, "posting_recorded", doc.administrator,
                             doc.declared_posted >= first, doc.uid, doc.declared_posted, first,
                             {"versions": len(served.versions)}))
-    for uid, served in sorted(record.items()):
-        if uid in index.documents or served.baseline:
-            continue
-        checks.append(Check(RULE_OF_TYPE.get(served.type or "", "R3"), "withdrawn",
-                            served.administrator, False, uid, None, served.first.date()))
-    return checks
+    return checks + withdrawn(index, record)
+
+
+def withdrawn(index: SiteIndex, record: dict[str, Served]) -> list[Check]:
+    """R9, R10, R12: a document served (``record``: the publication record) and then removed
+    from the content is still accounted for."""
+    return [Check(RULE_OF_TYPE.get(served.type or "", "R3"), "withdrawn",
+                  served.administrator, False, uid, None, served.first.date())
+            for uid, served in sorted(record.items())
+            if uid not in index.documents and not served.baseline]
 
 
 def _discussions(index: SiteIndex, snapshot: dict | None) -> list[Check]:

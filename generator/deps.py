@@ -64,10 +64,6 @@ _PYTHON = "%d.%d" % sys.version_info[:2]
 #: of the index, so a decision re-indexes nothing; tests/test_search.py).
 UNINDEXED_KEYS = ("public:",)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: The documents whose metadata a state body's compliance checks read whatever body posted
-#: them (``generator.compliance``, ``generator.compliance_order``).
-CROSS_BODY_TYPES = ("budget_reporting", "citizens_budget", "financial_statements",
-                    "press_release")
 #: What a change of means a full build: templates and theme, catalogs, settings, code.
 GLOBAL_SOURCES = ("themes", "ashyq/translations", "generator", "ashyq", "pelicanconf.py")
 
@@ -254,7 +250,7 @@ def _violations(read):
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
-    from generator.compliance import by_administrator
+    from generator.compliance import CROSS_BODY_TYPES, by_administrator
     from generator.content import DECREES_FILE
     from generator.publication import record_from_snapshot
     from generator.reports import (

@@ -27,6 +27,10 @@ HOME_LIMIT = 5
 #: The footer's pages (issue 14): /{lang}/about/<name>/.
 ABOUT_PAGES = {"accessibility": "about_accessibility.html", "privacy": "about_privacy.html",
                "contacts": "about_contacts.html"}
+#: A rebuild that renders state bodies' compliance pages without the overview checks each
+#: body's documents alone for this many bodies (a text edit: one); for more (a new day
+#: re-renders them all) the whole check runs once.
+BODIES_CHECKED_APART = 4
 
 
 def page_name(lang: str, path: str) -> str:
@@ -152,23 +156,35 @@ def emit_site(gen, sink) -> None:
 
 
 def emit_compliance(gen, sink, admins) -> None:
-    """The compliance pages; the check runs once, when the first of them is rendered."""
+    """The compliance pages; the check runs once, when the first of them is rendered - or,
+    for the first BODIES_CHECKED_APART state bodies' pages rendered without the overview (a
+    text edit re-renders its body's page), on each body's documents alone."""
     checked: dict = {}
+    memo = gen.index.memo
+
+    def key() -> tuple:  # once per build: both languages judge the same index and snapshot
+        source = gen.settings.get("ASHYQ_SNAPSHOT")
+        return ("compliance", source, stat_key(source) if source else None,
+                len(gen.index.documents))
 
     def grouped():
-        if not checked:  # once per build: both languages judge the same index and snapshot
-            source = gen.settings.get("ASHYQ_SNAPSHOT")
-            key = ("compliance", source, stat_key(source) if source else None,
-                   len(gen.index.documents))
-            if key not in gen.index.memo:
+        if not checked:
+            if key() not in memo:
                 found = compliance.check(gen.index, gen.snapshot)
                 by = compliance.by_administrator(found)
                 tallies = {code: (sum(1 for c in mine if c.ok), len(mine),
                                   sum(1 for c in mine if not c.ok)) for code, mine in by.items()}
-                gen.index.memo[key] = (found, by, tallies, compliance.violations(found))
-            checked["all"], checked["by"], checked["tallies"], checked["bad"] = \
-                gen.index.memo[key]
+                memo[key()] = (found, by, tallies, compliance.violations(found))
+            checked["all"], checked["by"], checked["tallies"], checked["bad"] = memo[key()]
         return checked
+
+    def of_body(code: str) -> list:
+        apart = memo.setdefault(key() + ("apart",), {})
+        if key() in memo or (code not in apart and len(apart) >= BODIES_CHECKED_APART):
+            return grouped()["by"].get(code, [])
+        if code not in apart:
+            apart[code] = compliance.check_body(gen.index, gen.snapshot, code)
+        return apart[code]
 
     overview = page_name(gen.lang, "compliance/")
     sink.emit(overview, ("compliance",), gen.later(lambda: gen.page(
@@ -182,7 +198,7 @@ def emit_compliance(gen, sink, admins) -> None:
         sink.emit(name, (f"compliance:{admin.code}",),
                   gen.later(lambda admin=admin, name=name: gen.page(
                       f"compliance/{admin.code}/", "compliance_admin.html", admin=admin,
-                      checks=grouped()["by"].get(admin.code, []), rows=gen.rows(name))),
+                      checks=of_body(admin.code), rows=gen.rows(name))),
                   together="compliance")
 
 

@@ -9,9 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from portal.cli import main as cli
-from generator.compliance import check, violations
+from generator.compliance import check, check_body, violations
 from generator.content import load_content
-from tests.helpers import write_document, write_release, write_simple
+from generator.publication import first_served_dates, record_from_snapshot
+from tests.helpers import (
+    DEMO_TODAY, SAMPLE_CONTENT, copy_tree, write_document, write_release, write_simple,
+)
 
 
 def checks_for(content, rule, today=dt.date(2025, 12, 1)):
@@ -154,3 +157,34 @@ def test_r6_citizens_budget_tables_get_accessible_charts(sample_site):
         assert html.count("<table>") >= 2  # the data stays beside each chart
     statements = (sample_site / "ru/statements/FS-2025-225/index.html").read_text(encoding="utf-8")
     assert 'role="img"' in statements
+
+
+def test_a_state_body_s_own_check_finds_what_the_whole_check_charges_it(tmp_path):
+    """A text edit re-renders its state body's compliance page with ``check_body``, which
+    reads only the body's documents and those every body's checks read (R4 budget reporting,
+    R5 statements, R6 citizens' budgets, R12 press releases); it must find exactly the checks
+    the whole check charges the body with, in the same order - the withdrawn documents too,
+    told from every document (a passport now another body's is not withdrawn)."""
+    content = copy_tree(SAMPLE_CONTENT, tmp_path / "content")
+    # R12: state body 226 announces a passport of 225 (charged to 225)
+    write_release(content, "PR-2026-11-20-226", "2026-11-20", "BP-2027-225-040", "226",
+                  {"kk": "Талқылау 2026-11-20 басталды.", "ru": "Обсуждение с 2026-11-20."})
+    day = "2026-11-02T09:00:00+05:00"
+    publication = {uid.name: {"first_served": day, "versions": {"a" * 64: day}}
+                   for uid in (content / "discussions").iterdir()}
+    publication["BP-2027-226-008"]["baseline"] = True
+    publication["IR-2024-261-404"] = {"first_served": day, "type": "implementation_report",
+                                      "administrator": "261", "posted": "2025-03-20"}
+    # served as 573's, now 225's: withdrawn by neither
+    publication["BP-2027-225-041"].update(administrator="573", type="passport")
+    snapshot = {"publication": publication,
+                "discussions": {"IR-2025-225-041": {"unanswered": 2}}}
+    index = load_content(content, DEMO_TODAY, first_served_dates(record_from_snapshot(snapshot)))
+    whole = check(index, snapshot)
+    charged = {c.administrator for c in whole}
+    assert set(index.administrators) <= charged
+    kinds = {c.kind for c in whole}
+    assert {"withdrawn", "posting_recorded", "press_release_other_body", "statements_missing",
+            "budget_reporting", "citizens_budget_planning", "language_kk"} <= kinds, kinds
+    for code in sorted(index.administrators):
+        assert check_body(index, snapshot, code) == [c for c in whole if c.administrator == code]

@@ -422,6 +422,28 @@ def test_a_document_added_to_one_body_renders_only_its_compliance_page(
     assert not {f"{lang}/compliance/261/index.html" for lang in ("kk", "ru")} & set(written)
 
 
+def test_a_text_edit_checks_its_body_alone(small_content, theme, tmp_path, monkeypatch):
+    """A text edit changes its R3 shares (shown on its state body's compliance page, not on
+    the overview): the rebuild judges that body's documents alone (``check_body``), never the
+    whole site's - and the page equals a cold build's (test_incremental_build_equals_a_cold_build,
+    "text edit")."""
+    import generator.compliance as compliance
+    import generator.render as render
+
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme)
+    documents = first.documents
+    judged: list[int] = []
+    check = compliance.check
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10**6)  # in this process, to be seen
+    monkeypatch.setattr(compliance, "check", lambda index, *args, **kwargs: (
+        judged.append(len(index.documents)), check(index, *args, **kwargs))[1])
+    edit_text(small_content, theme)
+    run(small_content, live, tmp_path / "cache", theme)
+    assert {f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")} & set(again_rendered(live))
+    assert judged and max(judged) < documents  # 225's documents and the ones all bodies' read
+
+
 def count_forks(monkeypatch) -> list[int]:
     """The pids of the processes this one forks from now on (filled as they start)."""
     forks: list[int] = []
