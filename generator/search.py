@@ -399,6 +399,13 @@ def main(build_dir: str) -> int:
     except SearchIndexFailed as exc:
         log.error("search index of %s failed (the previous one stays): %s", path, exc)
         return 1
+    except OSError:
+        if path.is_dir():
+            raise
+        # Builds in quick succession: this one was superseded and pruned (``prune``) while
+        # its pages were indexed; the build served now has an indexer of its own.
+        log.info("%s was superseded and removed before its search index was done", path)
+        return 0
     finally:
         pending_file(path).unlink(missing_ok=True)
 

@@ -258,6 +258,28 @@ def test_a_failed_background_index_keeps_the_previous_index(small_content, build
     assert entries(site)  # and every part it lists is there
 
 
+def test_a_build_pruned_while_indexed_ends_its_indexer_quietly(small_content, build_site,
+                                                               monkeypatch, caplog):
+    """Builds in quick succession: an older build is pruned (renamed, then deleted) while its
+    background indexer still links its pages; the indexer ends without a traceback, saying
+    why, and leaves no pending mark nor half-made part."""
+    import generator.search as search
+
+    site = build_site(small_content)
+    build_dir = site.resolve()
+    shutil.rmtree(search.bundle_dir(build_dir))  # to be indexed again, as a new build is
+
+    def pruned_meanwhile(record):  # a new part to make; meanwhile prune() renames the build
+        build_dir.rename(build_dir.with_name("trash-" + build_dir.name))
+        return {"new-part": sorted(record.indexed)}
+    monkeypatch.setattr(search, "index_parts", pruned_meanwhile)
+    with caplog.at_level("INFO", "generator.search"):
+        assert search.main(str(build_dir)) == 0
+    assert "superseded" in caplog.text
+    assert not search.pending_file(build_dir).exists()
+    assert not list((build_dir.parent / search.PARTS_STORE).glob("new-part*"))
+
+
 def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_content, tmp_path,
                                                                     monkeypatch):
     """Issue 10: the index in parts (small parts here); an edited passport re-indexes its own
