@@ -64,6 +64,12 @@ def builds_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.builds"
 
 
+def served_by(build_dir: Path) -> Path:
+    """The output a build directory of :func:`builds_dir` is made for."""
+    folder = Path(build_dir).parent
+    return folder.parent / folder.name.removeprefix(".").removesuffix(".builds")
+
+
 def swap_in(output: Path, build_dir: Path) -> None:
     """Point ``output`` at ``build_dir`` in one atomic rename of a symbolic link."""
     link = output.parent / f".{output.name}.swap-{os.getpid()}"

@@ -11,6 +11,9 @@ Two halves:
   index per language under ``/pagefind/``. Pages mark what to index with
   ``data-pagefind-body`` (documents, press releases, materials, state bodies: see
   ``base.html``); the selectors below leave out their navigation and participation widgets.
+  A rebuild swaps first and indexes in a detached process (:func:`main`), by parts, re-using
+  the parts whose pages did not change; it stops before its next part once another build is
+  served (that build's own indexer runs).
 
 Pagefind is the binary shipped in the ``pagefind`` package from PyPI (``pagefind[extended]``):
 nothing is downloaded at build time.
@@ -55,6 +58,10 @@ PENDING_GRACE = 60  # seconds
 
 class SearchIndexFailed(Exception):
     "Pagefind did not write a search index for every language"
+
+
+class Superseded(Exception):
+    "Another build was swapped in: the background index of this one would serve no one"
 
 
 def search_policy(policy: str) -> str:
@@ -255,10 +262,10 @@ def index_part(build_dir: Path, pages: list[str], dest: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def index_into(build_dir: Path, record=None) -> Path:
+def index_into(build_dir: Path, record=None, stop=None) -> Path:
     """Index ``build_dir`` (its dependency record: ``record``, or the one saved in it) into
     its own bundle, re-using the parts whose pages did not change, and link it. Raises
-    SearchIndexFailed."""
+    SearchIndexFailed; or Superseded, before a part, once ``stop()`` is true."""
     from generator.deps import Record
 
     record = record or Record.load(build_dir)
@@ -272,8 +279,12 @@ def index_into(build_dir: Path, record=None) -> Path:
     store.mkdir(exist_ok=True)
     parts = index_parts(record)
     missing = [(pages, store / key) for key, pages in parts.items() if not (store / key).is_dir()]
+    def make(pages: list[str], dest: Path) -> None:
+        if stop is not None and stop():
+            raise Superseded(f"{build_dir} is no longer served")
+        index_part(build_dir, pages, dest)
     with ThreadPoolExecutor(search_runs()) as runs:
-        made = [runs.submit(index_part, build_dir, *part) for part in missing]
+        made = [runs.submit(make, *part) for part in missing]
         wait(made, return_when=FIRST_EXCEPTION)
         runs.shutdown(cancel_futures=True)  # a run failed: the parts not started are not
     for run in made:
@@ -371,6 +382,15 @@ def _boot_id() -> str:
         return "-"
 
 
+def superseded(build_dir: Path) -> bool:
+    """Whether another build than ``build_dir`` is served now (or it is gone)."""
+    from generator.builds import served_by
+
+    output = served_by(build_dir)
+    return not build_dir.is_dir() or (output.is_symlink()
+                                      and output.resolve() != build_dir.resolve())
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -394,17 +414,17 @@ def main(build_dir: str) -> int:
     try:
         if path.is_dir():
             pending_file(path).write_text(f"{os.getpid()} {_boot_id()}", encoding="utf-8")
-            index_into(path)
+            index_into(path, stop=lambda: superseded(path))
         return 0
     except SearchIndexFailed as exc:
         log.error("search index of %s failed (the previous one stays): %s", path, exc)
         return 1
-    except OSError:
-        if path.is_dir():
+    except (Superseded, OSError) as exc:
+        if not isinstance(exc, Superseded) and path.is_dir():
             raise
-        # Builds in quick succession: this one was superseded and pruned (``prune``) while
-        # its pages were indexed; the build served now has an indexer of its own.
-        log.info("%s was superseded and removed before its search index was done", path)
+        # Builds in quick succession: another build is served (and this one may be pruned
+        # already); its own indexer runs - Pagefind runs for this one would only slow it.
+        log.info("%s was superseded before its search index was done", path)
         return 0
     finally:
         pending_file(path).unlink(missing_ok=True)

@@ -280,6 +280,27 @@ def test_a_build_pruned_while_indexed_ends_its_indexer_quietly(small_content, bu
     assert not list((build_dir.parent / search.PARTS_STORE).glob("new-part*"))
 
 
+def test_the_indexer_of_a_build_no_longer_served_stops(small_content, build_site, monkeypatch,
+                                                        caplog):
+    """Builds in quick succession: the background indexer of a build another has replaced
+    makes no more parts (two cores shared by two Pagefind runs slowed the served build's
+    own index and the next build)."""
+    import generator.search as search
+
+    site = build_site(small_content)
+    older = site.resolve()
+    write_document(small_content, "BP-2026-225-031", posted="2025-02-25")
+    build_site(small_content)
+    assert site.resolve() != older and older.is_dir()
+    wait_for_search(site.resolve())
+    monkeypatch.setattr(search, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
+    with caplog.at_level("INFO", "generator.search"):
+        assert search.main(str(older)) == 0
+    assert "superseded" in caplog.text
+    assert not list((older.parent / search.PARTS_STORE).glob("new-part*"))
+    assert not search.pending_file(older).exists()
+
+
 def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_content, tmp_path,
                                                                     monkeypatch):
     """Issue 10: the index in parts (small parts here); an edited passport re-indexes its own
