@@ -63,6 +63,25 @@ def test_a_wide_table_scrolls_inside_its_labelled_region(served_demo, phone):
     assert "\u00a0" in number.inner_text() or not re.search(r"\d \d", number.inner_text())
 
 
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_a_compliance_check_shows_its_result_on_the_phone(served_demo, phone, lang):
+    """A state body's checks (R3-R17) are cards on a phone: each result is on the screen,
+    named, without scrolling sideways; empty dates are left out."""
+    phone.goto(f"{served_demo}/{lang}/compliance/225/")
+    cards = phone.locator("table.checks tbody tr")
+    assert cards.count() >= 3
+    for i in range(cards.count()):
+        result = cards.nth(i).locator("td").last
+        box = result.locator(".status").bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"], (i, box)
+        label = result.evaluate("el => getComputedStyle(el, '::before').content")
+        assert label.strip('"') == {"kk": "Нәтиже: ", "ru": "Результат: "}[lang]
+    assert phone.locator("table.checks td.none").evaluate_all(
+        "cells => cells.length > 0 && cells.every(c => getComputedStyle(c).display === 'none')")
+    region = phone.locator("div.scroll").filter(has=phone.locator("table.checks"))
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
 @pytest.mark.parametrize("path", ["reporting/data/2026-10/", "reporting/BR-2026-10/",
                                   "citizens-budget/CB-2027-planning/"])
 def test_charts_scale_to_the_phone_with_readable_labels(served_demo, phone, path):
