@@ -330,7 +330,9 @@ def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
     (:func:`start_background_index`, after the swap and the record). ``before_indexing()``
     is called when the index is made in this process, before it is."""
     old_bundle = served_bundle(previous)
-    if old_bundle is not None and not pages_changed:
+    # the previous build's own index may still be on its way: its indexer stops once this
+    # build is served (main), so this one indexes its pages even if they did not change
+    if old_bundle is not None and not pages_changed and not search_pending(previous):
         link_bundle(build_dir, old_bundle)
         return False
     if indexes_before_swap(previous, mode):

@@ -261,23 +261,49 @@ def test_a_failed_background_index_keeps_the_previous_index(small_content, build
 def test_a_build_pruned_while_indexed_ends_its_indexer_quietly(small_content, build_site,
                                                                monkeypatch, caplog):
     """Builds in quick succession: an older build is pruned (renamed, then deleted) while its
-    background indexer still links its pages; the indexer ends without a traceback, saying
-    why, and leaves no pending mark nor half-made part."""
+    background indexer links its pages; the indexer ends without a traceback, saying why,
+    and leaves no pending mark nor half-made part."""
+    import os
+
     import generator.search as search
 
     site = build_site(small_content)
     build_dir = site.resolve()
     shutil.rmtree(search.bundle_dir(build_dir))  # to be indexed again, as a new build is
+    monkeypatch.setattr(search, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
+    link, store = os.link, build_dir.parent / search.PARTS_STORE
 
-    def pruned_meanwhile(record):  # a new part to make; meanwhile prune() renames the build
-        build_dir.rename(build_dir.with_name("trash-" + build_dir.name))
-        return {"new-part": sorted(record.indexed)}
-    monkeypatch.setattr(search, "index_parts", pruned_meanwhile)
+    def pruned_meanwhile(source, target):  # prune() renames the build after the first page
+        if build_dir.is_dir() and list(store.glob("new-part.*.site")):
+            link(source, target)
+            build_dir.rename(build_dir.with_name("trash-" + build_dir.name))
+            return None
+        return link(source, target)
+    monkeypatch.setattr(os, "link", pruned_meanwhile)
     with caplog.at_level("INFO", "generator.search"):
         assert search.main(str(build_dir)) == 0
-    assert "superseded" in caplog.text
+    assert "superseded" in caplog.text and not build_dir.is_dir()
     assert not search.pending_file(build_dir).exists()
     assert not list((build_dir.parent / search.PARTS_STORE).glob("new-part*"))
+
+
+def test_a_build_after_one_still_indexed_indexes_its_own(small_content, build_site, tmp_path):
+    """A build whose pages did not change shares the previous build's index - unless that
+    one's indexer is still at work: it stops once this build is served, so this one
+    indexes (the index the previous build's pages need is not left unmade)."""
+    import generator.search as search
+
+    site = build_site(small_content)
+    previous = site.resolve()
+    new = previous.with_name("build-next")
+    new.mkdir()
+    assert search.search_index(new, previous, pages_changed=False) is False  # shared
+    (new / search.BUNDLE_DIR).unlink()
+    search.pending_file(previous).write_text("0 " + search._boot_id(), encoding="utf-8")
+    assert search.search_pending(previous)
+    assert search.search_index(new, previous, pages_changed=False) is True  # its own, later
+    assert search.served_bundle(new) == search.served_bundle(previous)  # served meanwhile
+    assert search.search_pending(new)
 
 
 def test_the_indexer_of_a_build_no_longer_served_stops(small_content, build_site, monkeypatch,
