@@ -65,8 +65,9 @@ def test_a_wide_table_scrolls_inside_its_labelled_region(served_demo, phone):
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_a_compliance_check_shows_its_result_on_the_phone(served_demo, phone, lang):
-    """A state body's checks (R3-R17) are cards on a phone: each result is on the screen,
-    named, without scrolling sideways; empty dates are left out."""
+    """A state body's checks (R3-R17), and the overview's tallies and violations, are cards
+    on a phone: each result is on the screen, named, without scrolling sideways; empty
+    cells are left out."""
     phone.goto(f"{served_demo}/{lang}/compliance/225/")
     cards = phone.locator("table.checks tbody tr")
     assert cards.count() >= 3
@@ -80,6 +81,10 @@ def test_a_compliance_check_shows_its_result_on_the_phone(served_demo, phone, la
         "cells => cells.length > 0 && cells.every(c => getComputedStyle(c).display === 'none')")
     region = phone.locator("div.scroll").filter(has=phone.locator("table.checks"))
     assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+    # the overview: each state body's tallies, then the violations, on the screen too
+    phone.goto(f"{served_demo}/{lang}/compliance/")
+    assert phone.locator("div.scroll").evaluate_all(
+        "regions => regions.length >= 2 && regions.every(r => r.scrollWidth <= r.clientWidth)")
 
 
 @pytest.mark.parametrize("path", ["reporting/data/2026-10/", "reporting/BR-2026-10/",
