@@ -139,9 +139,10 @@ class Preview:
             log.warning("preview: %s", problem)
         return not problems
 
-    def watch(self) -> None:
-        """Rebuild after every change to the watched folders, until stopped."""
-        seen = tree_state(*self.watched)
+    def watch(self, seen: dict[str, tuple[int, int]] | None = None) -> None:
+        """Rebuild after every change to the watched folders since ``seen`` (their
+        :func:`tree_state`; default: now), until stopped."""
+        seen = tree_state(*self.watched) if seen is None else seen
         while not self.stop.wait(POLL):
             now = tree_state(*self.watched)
             if now == seen:
@@ -208,9 +209,13 @@ def serve(content_dir: Path, output: Path, cache_dir: Path, *, host: str = "127.
     """Build, then serve and watch until interrupted (Ctrl-C)."""
     preview = Preview(content_dir, output, cache_dir, today=today,
                       site_url=site_url or f"http://{host}:{port}")
+    # what the first build reads: a change saved while it runs (or before the watcher's
+    # thread first looks) is built next, not missed
+    seen = tree_state(*preview.watched)
     preview.rebuild()
     server = make_server(host, port, preview, threaded=True)
-    watcher = threading.Thread(target=preview.watch, name="ashyq-preview", daemon=True)
+    watcher = threading.Thread(target=preview.watch, args=(seen,), name="ashyq-preview",
+                               daemon=True)
     watcher.start()
     log.info("preview of %s at http://%s:%d/ (Ctrl-C stops it)", content_dir, host,
              server.server_port)

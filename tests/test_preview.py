@@ -84,3 +84,24 @@ def test_a_problem_is_shown_and_the_last_good_site_stays(live, small_content):
     assert any("BP-2026-225-044" in p and "head" in p for p in broken["problems"])
     assert broken["title"] and broken["title"] != state(base, "kk")["title"]  # ru and kk
     assert "BP-2026-225-001" in get(f"{base}/ru/discussions/")  # still served
+
+
+def test_a_change_saved_before_the_watcher_looks_is_built(small_content, tmp_path, monkeypatch):
+    """The tree is read before the first build: an edit saved while it runs, or before the
+    watcher's thread first looks (a loaded machine), is built next - it was missed, and the
+    preview showed the old page until the next save."""
+    monkeypatch.setattr(preview_module, "POLL", 0.05)
+    monkeypatch.setattr(preview_module, "QUIET", 0.05)
+    preview = preview_module.Preview(small_content, tmp_path / "preview", tmp_path / "cache",
+                                     today=TODAY)
+    seen = preview_module.tree_state(*preview.watched)  # as serve() does, before building
+    write_document(small_content, "BP-2026-225-045", posted="2025-02-25")
+    built = threading.Event()
+    monkeypatch.setattr(preview, "rebuild", built.set)
+    watcher = threading.Thread(target=preview.watch, args=(seen,), daemon=True)
+    watcher.start()
+    try:
+        assert built.wait(60)
+    finally:
+        preview.stop.set()
+        watcher.join(timeout=10)
