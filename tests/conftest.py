@@ -82,7 +82,7 @@ def demo_site(tmp_path_factory) -> DemoSite:
     base = tmp_path_factory.mktemp("demo")
     out = base / "out"
     build(SAMPLE_CONTENT, out, cache_dir=base / "cache", today=DEMO_TODAY)
-    config = {"TESTING": True, "DATABASE": str(base / "ashyq.sqlite3"),
+    config = {"TESTING": True, "DATABASE": str(base / "ashyq.sqlite3"), "OUTPUT": str(out),
               "MANIFEST": str(out / "opendata" / "documents.json"),
               "LOCALE_DIR": str(base / "cache" / "locale"), "DEMO_SIGNER": True,
               "DEMO_PKI": str(base / "demo-pki"), "REPORTS_DIR": str(base / "reports"),
@@ -137,6 +137,9 @@ def app_factory(tmp_path, small_content, build_site, pki, portal_demo_dir):
         config = {
             "TESTING": True,
             "DATABASE": str(tmp_path / "ashyq.sqlite3"),
+            # its own site, not the checkout's output/ (a `make run` build with an older
+            # theme: the office would link stylesheets by names that site does not have)
+            "OUTPUT": str(site),
             "MANIFEST": str(site / "opendata" / "documents.json"),
             "LOCALE_DIR": str(tmp_path / "cache" / "locale"),
             "DECREES": str(small_content / "decrees.toml"),
