@@ -163,12 +163,14 @@ def emit_compliance(gen, sink, admins) -> None:
     memo = gen.index.memo
 
     def key() -> tuple:  # once per build: both languages judge the same index and snapshot
-        source = gen.settings.get("ASHYQ_SNAPSHOT")
-        return ("compliance", source, stat_key(source) if source else None,
-                len(gen.index.documents))
+        if "key" not in checked:  # found when the first page is rendered
+            source = gen.settings.get("ASHYQ_SNAPSHOT")
+            checked["key"] = ("compliance", source, stat_key(source) if source else None,
+                              len(gen.index.documents))
+        return checked["key"]
 
     def grouped():
-        if not checked:
+        if "all" not in checked:
             if key() not in memo:
                 found = compliance.check(gen.index, gen.snapshot)
                 by = compliance.by_administrator(found)

@@ -279,6 +279,7 @@ def index_into(build_dir: Path, record=None, stop=None) -> Path:
     store.mkdir(exist_ok=True)
     parts = index_parts(record)
     missing = [(pages, store / key) for key, pages in parts.items() if not (store / key).is_dir()]
+
     def make(pages: list[str], dest: Path) -> None:
         if stop is not None and stop():
             raise Superseded(f"{build_dir} is no longer served")
