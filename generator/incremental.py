@@ -121,6 +121,7 @@ class IncrementalSite:
         if live.global_key == "-":
             return
         live.groups.update(sink.record.groups)  # the documents' outputs, listed again
+        live.group_keys.update(sink.record.group_keys)
         for path in sink.rendered:
             live.outputs[path] = sink.record.outputs[path]
             if path in sink.record.indexed:
