@@ -38,13 +38,14 @@ class Apart:
     """A call running in a forked child (:func:`start_apart`): this process goes on beside
     it and takes its answer with :meth:`result`."""
 
-    def __init__(self, pid: int, readable: int):
+    def __init__(self, pid: int, readable: int | None):
         self.pid, self.readable = pid, readable
 
     def result(self) -> Any:
         """Wait for the child: its result, or its exception raised here (once: the pipe is
         closed after). Raises :class:`ApartFailed` when it ended without an answer."""
-        with os.fdopen(self.readable, "rb") as pipe:
+        readable, self.readable = self.readable, None  # taken (cancel() does nothing)
+        with os.fdopen(readable, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         if not data:
@@ -60,7 +61,10 @@ class Apart:
         return value
 
     def cancel(self) -> None:
-        """Kill the child (its answer is not wanted: it would wait to hand it) and reap it."""
+        """Kill the child (its answer is not wanted: it would wait to hand it) and reap it;
+        nothing once its answer was taken."""
+        if self.readable is None:
+            return
         os.close(self.readable)
         try:
             os.kill(self.pid, signal.SIGKILL)

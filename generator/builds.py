@@ -95,25 +95,37 @@ def older_builds(output: Path) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def recycle(output: Path, build_dir: Path) -> Record | None:
-    """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
-    record: renamed (never served again: the served build is newer), its record and state
-    dropped first, so that a build killed half-way leaves a folder no later build trusts. Its
-    unchanged files stay; making 70,000 folders and linking 130,000 files again was most of
-    an edit at 20,000 documents. Returns its record, or None (``build_dir`` made empty)."""
-    from generator.search import BUNDLE_DIR, search_pending
+def recyclable(output: Path) -> tuple[Path, Record] | None:
+    """The oldest build kept beside the served one, with its record, if it has one and no
+    search index is being made in it (:func:`recycle` takes it over)."""
+    from generator.search import search_pending
 
     olds = [p for p in older_builds(output) if p.name.startswith("build-")
             and not search_pending(p)]
     spare = Record.load(olds[-1]) if olds else None
-    if spare is None:
+    return (olds[-1], spare) if spare is not None else None
+
+
+def recycle(output: Path, build_dir: Path,
+            found: tuple[Path, Record] | None | bool = False) -> Record | None:
+    """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
+    record (``found``: :func:`recyclable`'s answer, if asked already): renamed (never served
+    again: the served build is newer), its record and state dropped first, so that a build
+    killed half-way leaves a folder no later build trusts. Its unchanged files stay; making
+    70,000 folders and linking 130,000 files again was most of an edit at 20,000 documents.
+    Returns its record, or None (``build_dir`` made empty)."""
+    from generator.search import BUNDLE_DIR
+
+    found = recyclable(output) if found is False else found
+    if found is None or not found[0].is_dir():
         build_dir.mkdir()
         return None
-    olds[-1].rename(build_dir)
+    old, spare = found
+    old.rename(build_dir)
     for name in (RECORD, QUICK_STATE, BUILD_STATE, BUNDLE_DIR):
         (build_dir / name).unlink(missing_ok=True)
     shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
-    log.info("recycling %s (%d files)", olds[-1].name, len(spare.outputs))
+    log.info("recycling %s (%d files)", old.name, len(spare.outputs))
     return spare
 
 

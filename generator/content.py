@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,10 +151,22 @@ class SiteIndex:
         """Documents of the given types, newest first, then by uid (a stable order)."""
         known = self.memo.get(("of_type", types))
         if known is None or known[0] != len(self.documents):
-            docs = [d for d in self.documents.values() if d.type in types]
+            by_type = self._by_type()
+            docs = [d for name in dict.fromkeys(types) for d in by_type.get(name, ())]
             known = self.memo[("of_type", types)] = (
                 len(self.documents), sorted(docs, key=lambda d: (-d.date.toordinal(), d.uid)))
         return list(known[1])
+
+    def _by_type(self) -> dict[str, list[Document]]:
+        """The documents by type, in the index's order (found once per number of documents:
+        17 lists asked of 60,000 documents were 0.1 s of an edit)."""
+        known = self.memo.get("by type")
+        if known is None or known[0] != len(self.documents):
+            found: dict[str, list[Document]] = {}
+            for doc in self.documents.values():
+                found.setdefault(doc.type, []).append(doc)
+            known = self.memo["by type"] = (len(self.documents), found)
+        return known[1]
 
     def in_section(self, section: str) -> list[Document]:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.section == section))
@@ -194,8 +207,8 @@ def load_administrators(content_dir: Path, problems: list[Problem]) -> dict[str,
     return admins
 
 
-def _language_of(path: Path) -> str | None:
-    suffixes = path.name.split(".")
+def _language_of(path: str) -> str | None:
+    suffixes = os.path.basename(path).split(".")
     return suffixes[-2] if len(suffixes) >= 3 and suffixes[-2] in LANGUAGES else None
 
 
@@ -344,7 +357,7 @@ def load_content(content_dir: Path, today: dt.date,
     cache.read_beforehand(sources, parse_file, workers)
     for name in sources:
         path = Path(name)
-        lang = _language_of(path)
+        lang = _language_of(name)
         if lang is None:
             problems.append(Problem(str(path), "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
@@ -371,12 +384,12 @@ def load_content(content_dir: Path, today: dt.date,
             problems.append(Problem(str(path), "uid", "R3",
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
-        versions[lang] = (path, meta, parts)
+        versions[lang] = (path, meta, parts, name)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
         missing = [lang for lang in LANGUAGES if lang not in versions]
         if missing:
-            (path, _, _), = versions.values()
+            (path, _, _, _), = versions.values()
             twins = {f"{str(path)[:-len('kk.md')]}{lang}.md" for lang in missing}
             if not twins & unreadable:  # else the twin's own problem says what to do
                 problems.append(Problem(str(path), "language", "R3",
@@ -391,11 +404,11 @@ def load_content(content_dir: Path, today: dt.date,
         doc = Document(uid, DOC_TYPES[types.pop()],
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
-        doc.letters = {lang: letters[str(versions[lang][0])] for lang in LANGUAGES}
-        names = [str(doc.sources[lang]) for lang in LANGUAGES]
-        folder = doc.sources[LANGUAGES[0]].parent / ATTACHMENTS_DIR
+        names = [versions[lang][3] for lang in LANGUAGES]
+        doc.letters = {lang: letters[name] for lang, name in zip(LANGUAGES, names)}
+        folder = os.path.join(os.path.dirname(names[0]), ATTACHMENTS_DIR)  # (strings: faster)
         key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),
-               scan.folder(str(folder)))
+               scan.folder(folder))
         known = cache.document(uid, key)
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
@@ -409,7 +422,7 @@ def load_content(content_dir: Path, today: dt.date,
                                            doc.sources[LANGUAGES[0]], problems)
             doc.source_digest = content_hash("\0".join(
                 [digests[n] for n in names]
-                + [f"{a.name}:{content_hash((folder / a.name).read_bytes())}"
+                + [f"{a.name}:{content_hash(Path(folder, a.name).read_bytes())}"
                    for a in doc.attachments]))
             doc.meta_digest = content_hash(repr((doc.type, [meta_digests[n] for n in names],
                                           [(a.name, a.caption, a.size) for a in doc.attachments],

@@ -30,6 +30,7 @@ from typing import Callable
 
 from ashyq.files import atomic_write
 from generator.deps import Record, index_version
+from generator.shares import of_one_document, shares_of, units_of
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,6 @@ PARALLEL_FROM = 64
 #: ...unless this many units of them (``shares_of``) read many documents (lists, feeds,
 #: compliance pages: tenths of a second each at 5,000 documents; an added passport's ~60).
 SITE_WIDE_FROM = 8
-#: What an output that reads many documents weighs when a rebuild's outputs are shared,
-#: in outputs of one document (a list at 5,000 documents takes as long as ~30 pages).
-SITE_WIDE_WEIGHT = 30
 #: Outputs a render process writes before it exits (``RenderPath._render_parallel``).
 RENDER_CHUNK = 1000
 #: What marks a page the search indexes (``base.html``; ``generator.search``).
@@ -115,6 +113,7 @@ class RenderPath:
         # mkdir each, only for what is carried into them - the few outputs of the builds
         # between - not all 70,000 of them listed at every build)
         self._folders: set[str] = set()
+        self._kept: list[tuple[str, ...]] = []  # documents' outputs kept whole, not yet entered
         # pages written with the search mark, and their index versions (not yet noted)
         self._searched: dict[str, str] = {}
         self._sorted_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -175,24 +174,33 @@ class RenderPath:
     def _keep_group(self, name: str, decisive: tuple[str, ...]) -> bool:
         """Keep a document's outputs where they are when the recycled directory holds them
         all, and none of the keys they name (nor those that decide which there are) changed
-        since the build it was: taken whole from its record, not one output at a time
-        (130,000 at 20,000 documents). False, and nothing kept, otherwise."""
+        since the build it was: taken whole from its record at the next :meth:`flush`, not
+        one output at a time (130,000 at 20,000 documents). False, nothing kept, otherwise."""
         spare = self.spare
         if spare is None:
             return False
-        paths, union = spare.groups.get(name), spare.group_keys.get(name)
-        if paths is None or union is None or not self._spare_moved.isdisjoint(decisive) \
-                or not self._spare_moved.isdisjoint(union):
+        paths = spare.groups.get(name)
+        union = spare.group_keys.get(name) if paths is not None else None
+        moved = self._spare_moved
+        if union is None or not moved.isdisjoint(union) or not moved.isdisjoint(decisive):
             return False
-        outputs, before = self.record.outputs, len(self.record.outputs)
-        outputs.update(zip(paths, map(spare.outputs.__getitem__, paths)))
-        if len(outputs) != before + len(paths):
-            raise ValueError(f"an output of {name} is emitted twice")
-        indexed = spare.indexed
-        self.record.indexed.update((path, indexed[path]) for path in paths if path in indexed)
+        self._kept.append(paths)
         self.record.groups[name], self.record.group_keys[name] = paths, union
-        self.carried += len(paths)
         return True
+
+    def _take_kept(self) -> None:
+        """Enter the documents' outputs kept whole (:meth:`_keep_group`) in the record."""
+        if not self._kept:
+            return
+        paths = [path for group in self._kept for path in group]
+        self._kept = []
+        outputs, before = self.record.outputs, len(self.record.outputs)
+        outputs.update(zip(paths, map(self.spare.outputs.__getitem__, paths)))
+        if len(outputs) != before + len(paths):
+            raise ValueError("an output of a kept document is emitted twice")
+        indexed = self.spare.indexed
+        self.record.indexed.update((path, indexed[path]) for path in paths if path in indexed)
+        self.carried += len(paths)
 
     def _keys(self, keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         """``keys`` sorted, without repeats, as the record keeps them (once per distinct list:
@@ -214,6 +222,7 @@ class RenderPath:
     # -- writing ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Carry over the unchanged outputs emitted so far and render the rest."""
+        self._take_kept()
         pending, self.pending = self.pending, []
         kept, fresh, dirty = [], [], []
         # Made from exactly these inputs, all unchanged since the recycled build (its file is
@@ -431,41 +440,6 @@ class RenderPath:
             if ended or not running:
                 return failed
             time.sleep(0.005)
-
-
-def of_one_document(keys: tuple[str, ...]) -> bool:
-    """Whether an output with these input keys is one document's (its page, feed, report,
-    attachment; a press release's page also names its passport), not the whole site's nor
-    a state body's (a list, a body's feed of its thousand documents, the compliance pages):
-    ``generator.deps``. Rendered in a chunk, a body's feed made its process copy the
-    objects of all the body's documents (250 MB at 20,000 documents, the peak)."""
-    uids = {key.partition(":")[2] for key in keys if key.startswith(("src:", "meta:"))}
-    return 0 < len(uids) <= 2
-
-
-def units_of(outputs: list[Output]) -> list[list[Output]]:
-    """``outputs`` by what is made together: one list per ``together`` name, one per output
-    without."""
-    units: dict[str, list[Output]] = {}
-    for output in outputs:
-        units.setdefault(output.together or "\0" + output.path, []).append(output)
-    return list(units.values())
-
-
-def shares_of(outputs: list[Output], count: int) -> list[list[Output]]:
-    """``outputs`` in at most ``count`` shares of about the same work (an output of the whole
-    site weighs SITE_WIDE_WEIGHT), the outputs made together in one share, each share in
-    the order of ``outputs``; no empty share, at least one."""
-    def weight(unit: list[Output]) -> int:
-        return sum(1 if of_one_document(o.keys) else SITE_WIDE_WEIGHT for o in unit)
-    shares: list[list[Output]] = [[] for _ in range(max(1, count))]
-    loads = [0] * len(shares)
-    for unit in sorted(units_of(outputs), key=weight, reverse=True):  # heaviest first
-        lightest = loads.index(min(loads))
-        shares[lightest] += unit
-        loads[lightest] += weight(unit)
-    order = {id(o): i for i, o in enumerate(outputs)}
-    return [sorted(share, key=lambda o: order[id(o)]) for share in shares if share] or [[]]
 
 
 def link_over(source: str, target: str) -> None:

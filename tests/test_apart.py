@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import shutil
 import signal
 import threading
 import weakref
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import generator.apart
 import generator.build
 import generator.content
 import generator.search
 from generator.build import MADE_RECORD, BuildFailed, build
+from generator.builds import QUICK_STATE
 from generator.content import ContentInvalid
 from generator.deps import RECORD
 from tests.helpers import site_files, write_document
@@ -163,3 +166,35 @@ def test_only_one_documents_outputs_are_rendered_in_chunks(small_content, build_
         assert not {f"{lang}/feeds/administrators/225.xml", f"{lang}/discussions/index.html",
                     f"{lang}/administrators/225/index.html", f"{lang}/compliance/225/index.html",
                     f"{lang}/feeds/press.xml"} & chunked
+
+
+def test_a_large_rebuild_walks_the_tree_and_works_out_its_fingerprints_apart(
+        small_content, tmp_path, monkeypatch):
+    """issue 10: a rebuild of a large site walks the content tree, and works out the
+    fingerprints of its inputs, each in a forked process while this one imports and reads
+    the records of the served and the recycled builds; its site is the one made without."""
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    started = []
+    start_apart = generator.apart.start_apart
+
+    def starting(func, *args, **kwargs):
+        started.append(func.__name__)
+        return start_apart(func, *args, **kwargs)
+    monkeypatch.setattr(generator.apart, "start_apart", starting)
+    sites = {}
+    for name, size in (("here", 10 ** 9), ("apart", 0)):
+        monkeypatch.setattr(generator.build, "SCAN_APART_FROM", size)
+        monkeypatch.setattr(generator.build, "FINGERPRINTS_APART_FROM", size)
+        content = tmp_path / f"content-{name}"
+        shutil.copytree(small_content, content)
+        # cold; a passport added; its text edited (the cold build's directory recycled)
+        for step in (None, {}, {"extra": {"head": "Басшы / Руководитель"}}):
+            if step is not None:
+                write_document(content, "BP-2026-225-901", **step)
+            result = build(content, tmp_path / name, cache_dir=tmp_path / f"cache-{name}",
+                           today=TODAY, site_url=SITE, workers=2, search="background")
+            generator.search.wait_for_search(result.build_dir)
+        sites[name] = site_files(tmp_path / name)
+        del sites[name][QUICK_STATE]  # (it hashes the content's folder names: not the same)
+        assert started == ([] if name == "here" else ["TreeScan", "index_fingerprints"] * 2)
+    assert sites["apart"] == sites["here"]
