@@ -53,8 +53,11 @@ def emit_document(gen, doc: Document, sink) -> None:
     the previous build when nothing they are made from changed, nor what decides which
     there are: the document's files and metadata (type, status, attachments, the linked
     passport of a press release) and its final report (R17)."""
+    name = f"{gen.lang}:{doc.uid}"
+    if sink.keep_whole(name):  # in the recycled directory as they would be made now
+        return
     linked = doc.meta[gen.lang].get("document") if doc.type == "press_release" else None
-    sink.emit_document(f"{gen.lang}:{doc.uid}",
+    sink.emit_document(name,
                        (f"src:{doc.uid}", f"meta:{doc.uid}", f"report:{doc.uid}",
                         *([f"meta:{linked}"] if linked else [])),
                        lambda into: document_outputs(gen, doc, into))

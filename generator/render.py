@@ -86,6 +86,9 @@ class Collector:
     def emit_copy(self, path, keys, source) -> None:
         self.outputs[path] = Output(path, record_keys(keys), None, Path(source))
 
+    def keep_whole(self, name: str) -> bool:
+        return False
+
     def emit_document(self, name, decisive, emit) -> None:
         emit(self)
 
@@ -127,6 +130,11 @@ class RenderPath:
         self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
         self._spare_moved = self._spare_changed | (record.inputs.keys() - self.spare.inputs.keys()) \
             if self.spare else set()
+        # the documents whose outputs the recycled directory holds made as they would be now
+        # (:meth:`keep_whole`; one set lookup each, not a listing of their keys)
+        self._whole = {name for name, keys in self.spare.group_keys.items()
+                       if self._spare_moved.isdisjoint(keys) and name in self.spare.groups} \
+            if self.spare else set()
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
@@ -148,8 +156,6 @@ class RenderPath:
         changed since, they are the same outputs made from the same inputs: they are taken
         from its record without listing them again (at 20,000 documents listing 130,000
         outputs was a quarter of an edit's time)."""
-        if self._keep_group(name, decisive):
-            return
         previous = self.previous
         known = previous.groups.get(name) if previous else None
         union = previous.group_keys.get(name) if previous else None
@@ -171,25 +177,22 @@ class RenderPath:
         finally:
             self._group = None
 
-    def _keep_group(self, name: str, decisive: tuple[str, ...]) -> bool:
-        """Keep a document's outputs where they are when the recycled directory holds them
-        all, and none of the keys they name (nor those that decide which there are) changed
-        since the build it was: taken whole from its record at the next :meth:`flush`, not
-        one output at a time (130,000 at 20,000 documents). False, nothing kept, otherwise."""
-        spare = self.spare
-        if spare is None:
+    def keep_whole(self, name: str) -> bool:
+        """Keep the outputs of the document ``name`` (``<lang>:<uid>``) where they are when
+        the recycled directory holds them all and none of the keys they name, nor those that
+        decide which there are (a group's keys hold both), changed since the build it was:
+        taken whole from its record at the next :meth:`flush`, not one output at a time
+        (130,000 at 20,000 documents), and before the caller lists its keys. False, nothing
+        kept, otherwise (then :meth:`emit_document`)."""
+        if name not in self._whole:
             return False
-        paths = spare.groups.get(name)
-        union = spare.group_keys.get(name) if paths is not None else None
-        moved = self._spare_moved
-        if union is None or not moved.isdisjoint(union) or not moved.isdisjoint(decisive):
-            return False
-        self._kept.append(paths)
-        self.record.groups[name], self.record.group_keys[name] = paths, union
+        self._kept.append(self.spare.groups[name])
+        self.record.groups[name] = self.spare.groups[name]
+        self.record.group_keys[name] = self.spare.group_keys[name]
         return True
 
     def _take_kept(self) -> None:
-        """Enter the documents' outputs kept whole (:meth:`_keep_group`) in the record."""
+        """Enter the documents' outputs kept whole (:meth:`keep_whole`) in the record."""
         if not self._kept:
             return
         paths = [path for group in self._kept for path in group]
