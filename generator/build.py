@@ -14,6 +14,7 @@ import functools
 import gc
 import json
 import logging
+import marshal
 import os
 import shutil
 import threading
@@ -29,7 +30,10 @@ from generator.builds import (
     write_build_state, write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
-from generator.deps import RECORD, Record, digest, file_digest, fingerprints, tree_digest
+from generator.deps import (
+    RECORD, Record, day_fingerprints, digest, file_digest, fingerprints, fingerprints_but_days,
+    tree_digest,
+)
 from generator.render import RenderPath
 
 if TYPE_CHECKING:
@@ -402,12 +406,13 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
 
 
 def index_fingerprints(index: SiteIndex, catalogs: Path, shown: dict,
-                       reports: str | None) -> dict[str, str]:
-    """The fingerprints of the build's inputs (``generator.deps``), the index prepared first."""
+                       reports: str | None) -> bytes:
+    """In a forked process: the index prepared, the fingerprints of the build's inputs but the
+    days' (``generator.deps``), as marshal data (handed back faster than pickled)."""
     from generator.site import prepare_index
 
     prepare_index(index, catalogs)
-    return fingerprints(index, shown, reports, budget_files(index))
+    return marshal.dumps(fingerprints_but_days(index, shown, reports, budget_files(index)))
 
 
 def make_build_dir(job: Job, apart: bool = False) -> Made:
@@ -442,8 +447,11 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         # asked before it is known to be needed: read while the fingerprints are worked out
         spare = recyclable(job.output) if child else False
         prepare_index(index, catalogs)  # (as the child does)
-        record = Record(job.key, child.result() if child
-                        else index_fingerprints(index, catalogs, shown, reports))
+        if child:
+            days = day_fingerprints(index, shown)  # while the child works out the others
+            record = Record(job.key, {**marshal.loads(child.result()), **days})
+        else:
+            record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
     finally:
         if child:
             child.cancel()  # (an exception here: its answer is not wanted)

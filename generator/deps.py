@@ -254,6 +254,22 @@ def _violations(read):
 def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
                  budget_files: list[Path]) -> dict[str, str]:
     """The fingerprint of every input key of this build (see the module's docstring)."""
+    return {**fingerprints_but_days(index, snapshot, reports_dir, budget_files),
+            **day_fingerprints(index, snapshot)}
+
+
+def day_fingerprints(index, snapshot: dict | None) -> dict[str, str]:
+    """The ``day:<uid>`` keys (worked out apart from the others, :func:`fingerprints_but_days`,
+    so that two processes can share them)."""
+    shares = _public_of(snapshot or {})
+    today = index.today
+    return {f"day:{uid}": str(min(today, last_event(doc, shares.get(uid))))
+            for uid, doc in index.documents.items()}
+
+
+def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
+                          budget_files: list[Path]) -> dict[str, str]:
+    """Every fingerprint of :func:`fingerprints` but the ``day:<uid>`` keys."""
     from generator.compliance import CROSS_BODY_TYPES, by_administrator
     from generator.content import DECREES_FILE
     from generator.publication import record_from_snapshot
@@ -288,8 +304,6 @@ def fingerprints(index, snapshot: dict | None, reports_dir: str | None,
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
     shares = _public_of(snapshot)
     nothing = digest(None)
-    for uid, doc in index.documents.items():
-        found[f"day:{uid}"] = str(min(index.today, last_event(doc, shares.get(uid))))
     for doc in index.discussions:
         found[f"announce:{doc.uid}"] = announced.get(doc.uid, "-")
         share = shares.get(doc.uid)

@@ -12,18 +12,11 @@ from ashyq.i18n import date_long
 GENERATED_PREFIX = "PR-"
 
 
-def announcement(doc: Document, lang: str, catalog: gettext.NullTranslations) -> dict[str, str]:
-    """Title and text of the generated press release for ``doc`` in ``lang``."""
-    values = {"title": doc.title(lang), "start": date_long(doc.posted, lang),
-              "end": date_long(doc.discussion_end, lang)}
-    kind, text = _wording(catalog)
-    return {"title": kind % values, "text": text % values}
-
-
 @functools.lru_cache(maxsize=8)
 def _wording(catalog: gettext.NullTranslations) -> tuple[str, str]:
-    """The release's two sentences in ``catalog``'s language, looked up once (a build
-    announces 20,000 discussions)."""
+    """The release's title and text in ``catalog``'s language, with ``%(title)s``,
+    ``%(start)s`` and ``%(end)s`` to fill in; looked up once (a build announces 20,000
+    discussions)."""
     _ = catalog.gettext
     return (_("Public discussion: %(title)s"),
             _("From %(start)s to %(end)s inclusive, everyone can read the document on the "
@@ -42,16 +35,18 @@ def add_generated_press_releases(index: SiteIndex,
     if index.memo.get("generated press releases") == len(index.documents):
         return
     announced = {d.meta[LANGUAGES[0]].get("document") for d in index.of_type("press_release")}
+    documents, release = index.documents, DOC_TYPES["press_release"]
+    wordings = {lang: _wording(catalogs[lang]) for lang in LANGUAGES}  # (20,000 releases)
     for doc in index.discussions:
         uid = GENERATED_PREFIX + doc.uid
-        if doc.uid in announced or uid in index.documents:
+        if doc.uid in announced or uid in documents:
             continue
-        meta = {}
-        for lang in LANGUAGES:
-            words = announcement(doc, lang, catalogs[lang])
-            meta[lang] = {"uid": uid, "type": "press_release", "title": words["title"],
-                          "summary": words["text"], "date": doc.posted.isoformat(),
+        meta, posted = {}, doc.posted.isoformat()
+        for lang, (kind, text) in wordings.items():
+            values = {"title": doc.title(lang), "start": date_long(doc.posted, lang),
+                      "end": date_long(doc.discussion_end, lang)}
+            meta[lang] = {"uid": uid, "type": "press_release", "title": kind % values,
+                          "summary": text % values, "date": posted,
                           "administrator": doc.administrator, "document": doc.uid}
-        index.documents[uid] = Document(uid, DOC_TYPES["press_release"], {}, meta,
-                                        generated=True)
+        documents[uid] = Document(uid, release, {}, meta, generated=True)
     index.memo["generated press releases"] = len(index.documents)
