@@ -45,8 +45,12 @@ class Apart:
         """Wait for the child: its result, or its exception raised here (once: the pipe is
         closed after). Raises :class:`ApartFailed` when it ended without an answer."""
         readable, self.readable = self.readable, None  # taken (cancel() does nothing)
-        with os.fdopen(readable, "rb") as pipe:
-            data = pipe.read()
+        try:
+            with os.fdopen(readable, "rb") as pipe:
+                data = pipe.read()
+        except BaseException:  # interrupted: the child is not left waiting to hand it over
+            _kill(self.pid)
+            raise
         _, status = os.waitpid(self.pid, 0)
         if not data:
             raise ApartFailed(f"the build process {self.pid} ended without a result "
@@ -66,11 +70,16 @@ class Apart:
         if self.readable is None:
             return
         os.close(self.readable)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(self.pid, 0)
+        _kill(self.pid)
+
+
+def _kill(pid: int) -> None:
+    """Kill the child ``pid`` and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
 
 
 def start_apart(func: Callable[..., Any], *args, **kwargs) -> Apart:

@@ -7,9 +7,7 @@ site serving.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import functools
 import gc
 import json
@@ -26,8 +24,8 @@ from typing import TYPE_CHECKING
 from ashyq import clock
 from ashyq.files import atomic_write
 from generator.builds import (
-    builds_dir, prepare_spare, prune, read_quick, recyclable, recycle, swap_in,
-    write_build_state, write_quick,
+    builds_dir, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable, recycle,
+    swap_in, write_build_state, write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
@@ -225,19 +223,6 @@ def _unfreezing(func):
     return wrapper
 
 
-@contextlib.contextmanager
-def one_build_at_a_time(output: Path):
-    """Hold ``output``'s build lock (``flock`` on a file beside the builds): the worker, the
-    command and the preview may start builds of one site at once; the second waits, so a
-    recycled directory is never taken twice and an older build never swaps in over a newer
-    one. A killed build's lock goes with its process."""
-    folder = builds_dir(Path(output).absolute())
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 def build(content_dir: Path, output: Path, **options) -> BuildResult:
     """Build ``content_dir`` into ``output`` (:func:`_build`), one build of a site at a time."""
     with one_build_at_a_time(output):
@@ -347,6 +332,8 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         certificate = (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE")
         key = global_key(site_url, settings, reports)
         scan = walking.result() if walking else TreeScan(root)
+    except ApartFailed as exc:  # killed (out of memory): nothing was made
+        raise BuildFailed(f"walking the content failed: {exc}") from exc
     finally:
         if walking:
             walking.cancel()  # (an exception here: its answer is not wanted)
@@ -421,7 +408,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     build's quick key when nothing any output depends on changed. ``apart``: in a child
     process (``run_apart``) that exits after it: the content cache is saved and the record written as MADE_RECORD."""
     from ashyq.i18n import compile_catalogs
-    from generator.apart import start_apart
+    from generator.apart import ApartFailed, start_apart
     from generator.assets import serve_theme
     from generator.content import load_content
     from generator.listing import emit_open_data
@@ -449,7 +436,10 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         prepare_index(index, catalogs)  # (as the child does)
         if child:
             days = day_fingerprints(index, shown)  # while the child works out the others
-            record = Record(job.key, {**marshal.loads(child.result()), **days})
+            try:
+                record = Record(job.key, {**marshal.loads(child.result()), **days})
+            except ApartFailed as exc:  # killed (out of memory): nothing was made
+                raise BuildFailed(f"working out what changed failed: {exc}") from exc
         else:
             record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
     finally:
@@ -486,7 +476,10 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         write_served(build_dir, index, clock.now(), used)  # for the publication record
         made = Made(build_dir, len(index.documents), count_pages(record), len(record.outputs),
                     len(sink.rendered), sink.carried,
-                    any(p.endswith(".html") for p in sink.rendered) or sink.previous is None,
+                    # the previous build's index serves only the same pages at the same
+                    # versions: a page kept from the recycled directory may differ from
+                    # the previous build's (an edit taken back renders nothing)
+                    sink.previous is None or record.indexed != sink.previous.indexed,
                     record, index, cache)
         if apart:
             atomic_write(build_dir / MADE_RECORD, record.to_bytes())

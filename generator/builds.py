@@ -6,6 +6,8 @@ The output path is a symbolic link into ``.<output>.builds/``; each build writes
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -80,6 +82,19 @@ def swap_in(output: Path, build_dir: Path) -> None:
         # A real directory from before: keep it as an old build (the one non-atomic step).
         output.rename(builds_dir(output) / f"previous-{time.time_ns()}")
     os.replace(link, output)
+
+
+@contextlib.contextmanager
+def one_build_at_a_time(output: Path):
+    """Hold ``output``'s build lock (``flock`` on a file beside the builds): the worker, the
+    command and the preview may start builds of one site at once; the second waits, so a
+    recycled directory is never taken twice and an older build never swaps in over a newer
+    one. A killed build's lock goes with its process."""
+    folder = builds_dir(Path(output).absolute())
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def older_builds(output: Path) -> list[Path]:

@@ -18,6 +18,8 @@ FENCE = re.compile(r"^(```|~~~)")
 #: Metadata values up to this long are kept once for all files (:func:`shared`)
 SHORT_VALUE = 40
 _SHARED: dict = {}
+#: Values kept at most (a long-lived process sees the content change many times)
+SHARED_AT_MOST = 500_000
 
 
 def shared(value, key=None):
@@ -25,6 +27,8 @@ def shared(value, key=None):
     the value itself): metadata keys and short values, part headings, parts, dates. The content cache's pickles then hold each once (60,000
     entries of 20,000 passports: 70 MB and 0.4 s to read without, 25 MB and 0.2 s with) and
     so does the index. Only small, much repeated values: the table grows with the content."""
+    if len(_SHARED) > SHARED_AT_MOST:  # a long-lived process (the worker, the preview)
+        _SHARED.clear()  # sharing is only a saving: start again
     return _SHARED.setdefault(value if key is None else key, value)
 
 

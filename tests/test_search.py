@@ -599,3 +599,29 @@ def test_a_pending_mark_whose_writer_is_gone_is_not_pending(tmp_path):
     assert marked(f"{os.getpid()} {boot}", aged=True)  # its writer lives
     assert not marked(f"{os.getpid()} another-boot", aged=True)  # a process id of then
     assert not marked("damaged", aged=True)
+
+
+def test_a_reverted_edit_is_searched_as_written_again(small_content, tmp_path):
+    """Issue 10: an edit taken back is rendered by no build - the directory recycled from
+    before the edit holds its pages as they are again - yet the index must not stay the
+    edited one: it is a cold build's, byte for byte (found in review: the build before
+    reused the previous index whenever it had rendered no page)."""
+    from generator.build import build
+    from tests.helpers import document_text
+
+    def run(out: Path, cache: str) -> dict:
+        build(small_content, out, cache_dir=tmp_path / cache, today=dt.date(2025, 3, 5),
+              search="wait")
+        bundle = out / "pagefind"
+        return {p.relative_to(bundle).as_posix(): p.read_bytes()
+                for p in sorted(bundle.rglob("*")) if p.is_file()}
+    live, uid = tmp_path / "live", "BP-2026-225-001"
+    path = small_content / "discussions" / uid / f"{uid}.ru.md"
+    original = path.read_text(encoding="utf-8")
+    first = run(live, "cache")
+    path.write_text(original.replace("purpose ru.", "purpose ru: пересмотрено."),
+                    encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != original
+    assert run(live, "cache") != first  # the edit is searched
+    path.write_text(original, encoding="utf-8")  # taken back
+    assert run(live, "cache") == run(tmp_path / "cold", "cold-cache") == first
