@@ -198,3 +198,29 @@ def test_a_large_rebuild_walks_the_tree_and_works_out_its_fingerprints_apart(
         del sites[name][QUICK_STATE]  # (it hashes the content's folder names: not the same)
         assert started == ([] if name == "here" else ["TreeScan", "index_fingerprints"] * 2)
     assert sites["apart"] == sites["here"]
+
+
+def test_a_walk_apart_that_dies_fails_the_build_and_keeps_the_site(small_content, tmp_path,
+                                                                    monkeypatch):
+    """issue 10: the forked process that walks the tree is killed (out of memory, say): the
+    build fails with a clear error, not a traceback of the fork, and the site stays."""
+    from generator.content_cache import TreeScan
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    site = tmp_path / "site"
+    build(small_content, site, cache_dir=tmp_path / "cache", today=TODAY, site_url=SITE,
+          search="background")
+    generator.search.wait_for_search(site.resolve())
+    before = site_files(site)
+    parent = os.getpid()
+
+    def dying(root):
+        if os.getpid() != parent:
+            os._exit(3)
+        return TreeScan(root)
+    monkeypatch.setattr(generator.build, "SCAN_APART_FROM", 0)
+    monkeypatch.setattr(generator.build, "TreeScan", dying)
+    write_document(small_content, "BP-2026-225-901")
+    with pytest.raises(BuildFailed, match="walking the content failed"):
+        build(small_content, site, cache_dir=tmp_path / "cache", today=TODAY, site_url=SITE)
+    assert site_files(site) == before
