@@ -87,6 +87,22 @@ def test_a_compliance_check_shows_its_result_on_the_phone(served_demo, phone, la
         "regions => regions.length >= 2 && regions.every(r => r.scrollWidth <= r.clientWidth)")
 
 
+def test_the_open_data_files_are_cards_on_the_phone(served_demo, phone):
+    """The open data page's list of files (names, formats, sizes, descriptions in both
+    languages) is a card per file on a phone, each cell named: nothing off the screen."""
+    phone.goto(f"{served_demo}/opendata/")
+    cards = phone.locator("table.files tbody tr")
+    assert cards.count() >= 5
+    for i in range(cards.count()):
+        link = cards.nth(i).locator("a").first
+        box = link.bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"], (i, box)
+        size = cards.nth(i).locator("td").nth(2)
+        assert size.evaluate("el => getComputedStyle(el, '::before').content") == '"Көлемі · Размер: "'
+    region = phone.locator("div.scroll").filter(has=phone.locator("table.files"))
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
 @pytest.mark.parametrize("path", ["reporting/data/2026-10/", "reporting/BR-2026-10/",
                                   "citizens-budget/CB-2027-planning/"])
 def test_charts_scale_to_the_phone_with_readable_labels(served_demo, phone, path):
