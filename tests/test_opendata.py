@@ -235,15 +235,15 @@ def test_listing_page_is_bilingual_valid_and_lists_every_file(opendata):
     assert '<p lang="ru">Без персональных данных' in html
     assert 'href="https://creativecommons.org/licenses/by/4.0/"' in html
     assert '<time datetime="2025-03-07T15:00:00+05:00">' in html
-    listed = re.findall(r'<td><a href="([^"]+)">', html)
+    listed = re.findall(r'<td data-label="Файл"><a href="([^"]+)">', html)  # (a card's label)
     on_disk = sorted(p.relative_to(opendata).as_posix() for p in opendata.rglob("*")
                      if p.is_file() and p.name != "index.html")
     assert sorted(listed) == on_disk
     assert "budget-reporting/2026-10.csv" in listed  # the budget pages' files are listed too
     size = (opendata / "parts.csv").stat().st_size
     expected = f"{size}\u00a0Б" if size < 1024 else f"{size / 1024:.1f}\u00a0КБ".replace(".", ",")
-    assert re.search(rf'href="parts.csv">parts.csv</a></td>\s*<td>CSV</td>\s*<td>{expected}</td>',
-                     html)
+    assert re.search(rf'href="parts.csv">parts.csv</a></td>\s*<td data-label="[^"]+">CSV</td>'
+                     rf'\s*<td data-label="Көлемі · Размер">{expected}</td>', html)
     check_well_formed(html)
 
 
