@@ -29,8 +29,7 @@ from generator.builds import (
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
-    RECORD, Record, day_fingerprints, digest, file_digest, fingerprints, fingerprints_but_days,
-    tree_digest,
+    RECORD, Record, day_fingerprints, digest, file_digest, fingerprints_but_days, tree_digest,
 )
 from generator.render import RenderPath
 
@@ -432,16 +431,15 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     try:
         previous = Record.load(current)
         # asked before it is known to be needed: read while the fingerprints are worked out
-        spare = recyclable(job.output) if child else False
+        candidate = recyclable(job.output) if child else None
         prepare_index(index, catalogs)  # (as the child does)
-        if child:
-            days = day_fingerprints(index, shown)  # while the child works out the others
-            try:
-                record = Record(job.key, {**marshal.loads(child.result()), **days})
-            except ApartFailed as exc:  # killed (out of memory): nothing was made
-                raise BuildFailed(f"working out what changed failed: {exc}") from exc
-        else:
-            record = Record(job.key, fingerprints(index, shown, reports, budget_files(index)))
+        days = day_fingerprints(index, shown)  # (the child works out the others)
+        try:
+            others = marshal.loads(child.result()) if child else \
+                fingerprints_but_days(index, shown, reports, budget_files(index))
+        except ApartFailed as exc:  # killed (out of memory): nothing was made
+            raise BuildFailed(f"working out what changed failed: {exc}") from exc
+        record = Record(job.key, {**others, **days})
     finally:
         if child:
             child.cancel()  # (an exception here: its answer is not wanted)
@@ -455,7 +453,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         return Made(None, len(index.documents), pages, len(previous.outputs))
     build_dir = job.build_dir
     build_dir.parent.mkdir(parents=True, exist_ok=True)
-    spare = recycle(job.output, build_dir, spare)
+    spare = recycle(build_dir, candidate if child else recyclable(job.output))
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
                       workers=workers, spare=spare)
     try:

@@ -121,17 +121,15 @@ def recyclable(output: Path) -> tuple[Path, Record] | None:
     return (olds[-1], spare) if spare is not None else None
 
 
-def recycle(output: Path, build_dir: Path,
-            found: tuple[Path, Record] | None | bool = False) -> Record | None:
-    """Make ``build_dir`` from the oldest build kept beside the served one, if it has a
-    record (``found``: :func:`recyclable`'s answer, if asked already): renamed (never served
-    again: the served build is newer), its record and state dropped first, so that a build
-    killed half-way leaves a folder no later build trusts. Its unchanged files stay; making
-    70,000 folders and linking 130,000 files again was most of an edit at 20,000 documents.
+def recycle(build_dir: Path, found: tuple[Path, Record] | None) -> Record | None:
+    """Make ``build_dir`` from ``found``, the oldest build kept beside the served one with its
+    record (:func:`recyclable`'s answer), if any: renamed (never served again: the served
+    build is newer), its record and state dropped first, so that a build killed half-way
+    leaves a folder no later build trusts. Its unchanged files stay; making 70,000 folders
+    and linking 130,000 files again was most of an edit at 20,000 documents.
     Returns its record, or None (``build_dir`` made empty)."""
     from generator.search import BUNDLE_DIR
 
-    found = recyclable(output) if found is False else found
     if found is None or not found[0].is_dir():
         build_dir.mkdir()
         return None

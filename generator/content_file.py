@@ -24,9 +24,10 @@ SHARED_AT_MOST = 500_000
 
 def shared(value, key=None):
     """One object for all equal ``value``s (immutable; ``key``: what tells them equal if not
-    the value itself): metadata keys and short values, part headings, parts, dates. The content cache's pickles then hold each once (60,000
-    entries of 20,000 passports: 70 MB and 0.4 s to read without, 25 MB and 0.2 s with) and
-    so does the index. Only small, much repeated values: the table grows with the content."""
+    the value itself): metadata keys and short values, part headings, parts, dates. The
+    content cache's pickles then hold each once (60,000 entries of 20,000 passports: 70 MB
+    and 0.4 s to read without, 25 MB and 0.2 s with), and so does the index. Only small,
+    much repeated values; the table starts again past SHARED_AT_MOST entries."""
     if len(_SHARED) > SHARED_AT_MOST:  # a long-lived process (the worker, the preview)
         _SHARED.clear()  # sharing is only a saving: start again
     return _SHARED.setdefault(value if key is None else key, value)

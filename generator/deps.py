@@ -182,6 +182,12 @@ class Record:
         changed.update(self.unknown_keys())
         return changed
 
+    def moved_keys(self, current: dict[str, str], changed: set[str] | None = None) -> set[str]:
+        """The :meth:`changed_keys` (if not known yet) and the keys of ``current`` this record
+        has no fingerprint of: what decides a document's outputs is looked up here."""
+        changed = self.changed_keys(current) if changed is None else changed
+        return changed | (current.keys() - self.inputs.keys())
+
     def freshness(self, current: dict[str, str], changed: set[str] | None = None
                   ) -> Callable[[str, tuple[str, ...]], bool]:
         """``fresh(path, keys)``: True when ``path`` was made from exactly these inputs, all

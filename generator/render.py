@@ -125,10 +125,10 @@ class RenderPath:
         self._changed = self.previous.changed_keys(record.inputs) if self.previous else set()
         # ...and with the keys the previous build had no fingerprint of: the keys whose
         # fingerprint moved (what decides a document's outputs is looked up here, once each)
-        self._moved = self._changed | (record.inputs.keys() - self.previous.inputs.keys()) \
+        self._moved = self.previous.moved_keys(record.inputs, self._changed) \
             if self.previous else set()
         self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
-        self._spare_moved = self._spare_changed | (record.inputs.keys() - self.spare.inputs.keys()) \
+        self._spare_moved = self.spare.moved_keys(record.inputs, self._spare_changed) \
             if self.spare else set()
         # the documents whose outputs the recycled directory holds made as they would be now
         # (:meth:`keep_whole`; one set lookup each, not a listing of their keys)
@@ -171,9 +171,9 @@ class RenderPath:
             emit(self)
             outputs = self.record.outputs
             self.record.groups[name] = tuple(self._group)
-            self.record.group_keys[name] = record_keys(  # the outputs' strings first: the
-                [*(key for path in self._group for key in outputs[path]), *decisive])  # same
-            # objects in the record, stored once
+            # the outputs' key strings first: the same objects in the record, stored once
+            self.record.group_keys[name] = record_keys(
+                [*(key for path in self._group for key in outputs[path]), *decisive])
         finally:
             self._group = None
 
