@@ -29,13 +29,14 @@ from ashyq.i18n import date_long, date_short, translations
 from generator.charts import Bar, choose_unit, hbar_chart
 from generator.content import ContentInvalid, Problem, SiteIndex
 from generator.listing import page_name
+from generator.opendata import OPENDATA_DIR
 from generator.render import render_path
 from generator.site import NAV_SECTIONS, locale_dir, page_spec, site_index
 
 log = logging.getLogger(__name__)
 
 SECTION = "reporting/data/"
-OPENDATA = "opendata/budget-reporting"
+OPENDATA = f"{OPENDATA_DIR}/budget-reporting"
 CSV_NAME = "data.csv"
 KEYS = ("budget", "index")  # the datasets; state bodies and reports (generator.deps)
 MAX_CHART_BARS = 30  # a longer table keeps every row; the chart shows the largest plans
@@ -105,7 +106,9 @@ class BudgetPagesGenerator(Generator):
         sink.emit(page_name(self.lang, path), KEYS, make)
 
     def _write_file(self, sink, path: str, make) -> None:
-        sink.emit(path, KEYS, make)
+        # made with the open data's page, which lists it with its size (generator.listing)
+        sink.emit(path, KEYS, make,
+                  together=OPENDATA_DIR if path.startswith(OPENDATA_DIR + "/") else "")
 
     def admin_name(self, code: str) -> str:
         admin = self.index.administrators.get(code)

@@ -460,11 +460,10 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         render(index, build_dir, job.cache_dir, job.site_url, job.snapshot,
                {**settings, "ASHYQ_RENDER": sink})
         serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
-        sink.flush()
         emit_certificate(sink, record, certificate)
         emit_open_data(sink, index, shown)
         emit_sitemap(sink, index, job.site_url or pelicanconf_site_url())
-        sink.flush()
+        sink.flush()  # all at once: the processes that render share all the work
         sink.drop_stale()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
                    if not (build_dir / p).exists()]

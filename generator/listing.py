@@ -21,6 +21,7 @@ from generator.content_cache import stat_key
 from generator.deps import index_group
 from generator.feeds import Feed, FeedItem, render_feeds
 from generator.manifest import MANIFEST_PATH, manifest_json
+from generator.opendata import OPENDATA_DIR
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
 HOME_LIMIT = 5
@@ -276,13 +277,15 @@ def emit_shared(gen, sink) -> None:
     sink.emit("index.html", ("site",), lambda: gen.render("choose_language",
                                                           {"lang": DEFAULT_LANGUAGE}))
     sink.emit(MANIFEST_PATH, ("index",), lambda: gen.with_rows(
-        MANIFEST_PATH, lambda rows: manifest_json(gen.index, rows=rows)))
+        MANIFEST_PATH, lambda rows: manifest_json(gen.index, rows=rows)),
+        together=OPENDATA_DIR)  # the open data's package describes it (emit_open_data)
 
 
 def emit_open_data(sink, index, snapshot: dict | None) -> None:
     """``/opendata/``: tables, package and page, from the index, the whole public snapshot and
-    the files other writers put under ``/opendata/`` (listed in the record: flushed first)."""
-    from generator.opendata import OPENDATA_DIR, open_data_names, open_data_files
+    the files other writers put under ``/opendata/`` (the manifest, the budget datasets: listed
+    before, made together with these, so written first, by the same process)."""
+    from generator.opendata import open_data_names, open_data_files
 
     build_dir = sink.build_dir
     keys = ("budget", "index", "snapshot")  # sorted, as the record keeps them

@@ -27,7 +27,7 @@ from ashyq.clock import ALMATY
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
 from ashyq.i18n import gettext_for
-from generator.content import SiteIndex
+from generator.content import Document, SiteIndex
 from generator.manifest import MANIFEST_PATH
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,12 @@ def _totals(votes: dict | None) -> dict:
     return {"votes_for": int(votes.get("for", 0)), "votes_against": int(votes.get("against", 0))}
 
 
-def document_table(index: SiteIndex, snapshot: dict) -> Table:
+def document_table(index: SiteIndex, snapshot: dict,
+                   documents: list[Document] | None = None) -> Table:
+    """The documents under discussion (``documents``: those of ``index`` by default)."""
     totals = snapshot.get("documents") or {}
     rows = []
-    for doc in index.discussions:
+    for doc in index.discussions if documents is None else documents:
         admin = index.administrators[doc.administrator]
         meta = doc.meta[LANGUAGES[0]]
         rows.append({
@@ -151,10 +153,11 @@ def document_table(index: SiteIndex, snapshot: dict) -> Table:
                     "dates and vote totals"), fields, rows, ("uid",), json=False)
 
 
-def part_table(index: SiteIndex) -> Table:
+def part_table(index: SiteIndex, documents: list[Document] | None = None) -> Table:
     rows = [{"document": doc.uid, "part": part.id, "position": n,
              **{f"title_{lang}": part.title[lang] for lang in LANGUAGES}}
-            for doc in index.discussions for n, part in enumerate(doc.parts, 1)]
+            for doc in (index.discussions if documents is None else documents)
+            for n, part in enumerate(doc.parts, 1)]
     fields = (DOCUMENT, PART,
               _f("position", "integer", N_("Order of the part in the document"),
                  constraints={"minimum": 1}),
@@ -275,13 +278,19 @@ def budget_table(index: SiteIndex) -> Table | None:
                  ("period", "administrator", "program", "subprogram", "specific"))
 
 
-def table_makers(index: SiteIndex, snapshot: dict | None) -> list[Callable[[], Table | None]]:
+def table_makers(index: SiteIndex, snapshot: dict | None,
+                 rows: bool = True) -> list[Callable[[], Table | None]]:
     """What makes each table (None: no such table), to be made one at a time: the rows are
     the largest objects at the end of a build (the documents' and parts' rows of 20,000
-    documents, with their files, took the build from 240 to 830 MB at once; issue 10)."""
+    documents, with their files, took the build from 240 to 830 MB at once; issue 10).
+    ``rows=False``: the documents' and proposals' tables without their rows (their names
+    and formats do not depend on them; making them was half a second of an added document
+    at 20,000)."""
     snapshot = snapshot or {}
-    proposals = public_proposals(index, snapshot)
-    return [lambda: document_table(index, snapshot), lambda: part_table(index),
+    proposals = public_proposals(index, snapshot) if rows else []
+    documents = None if rows else []
+    return [lambda: document_table(index, snapshot, documents),
+            lambda: part_table(index, documents),
             lambda: proposal_table(proposals), lambda: answer_table(proposals),
             lambda: budget_table(index)]
 
@@ -436,9 +445,10 @@ def _written(table: Table | None, files: dict[str, bytes]) -> Table | None:
 
 
 def open_data_names(index: SiteIndex, snapshot: dict | None) -> list[str]:
-    """The names of the files :func:`open_data_files` makes, without writing them."""
-    return [name for make in table_makers(index, snapshot) for name in _names(make())] \
-        + [PACKAGE, PAGE]
+    """The names of the files :func:`open_data_files` makes, without writing them (nor
+    making the rows of the tables whose names do not depend on them)."""
+    return [name for make in table_makers(index, snapshot, rows=False)
+            for name in _names(make())] + [PACKAGE, PAGE]
 
 
 def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,

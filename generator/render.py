@@ -26,18 +26,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from ashyq.files import atomic_write
 from generator.deps import Record, index_version
-from generator.shares import of_one_document, shares_of, units_of
+from generator.shares import TaskQueue, of_one_document, tasks_of, units_of
 
 log = logging.getLogger(__name__)
 
 Make = Callable[[], "bytes | str"]
 #: Fewer dirty outputs than this are rendered in this process (a fork costs more)...
 PARALLEL_FROM = 64
-#: ...unless this many units of them (``shares_of``) read many documents (lists, feeds,
+#: ...unless this many units of them (``units_of``) read many documents (lists, feeds,
 #: compliance pages: tenths of a second each at 5,000 documents; an added passport's ~60).
 SITE_WIDE_FROM = 8
 #: Outputs a render process writes before it exits (``RenderPath._render_parallel``).
@@ -358,46 +358,60 @@ class RenderPath:
         self._searched = {}
 
     def _render_parallel(self, dirty: list[Output]) -> None:
-        """Render ``dirty``: first, in this process, the outputs of the whole site (lists,
-        feeds, compliance pages); then the documents' outputs in ``workers`` processes at a
-        time, each a fresh fork that writes one chunk of consecutive outputs and exits.
+        """Render ``dirty`` in ``workers`` processes: this one and forked ones.
 
         A forked process shares this one's memory until either writes to it, and rendering
         writes to every object it reads (reference counts): one long-lived process per core
         copied the whole index and kept what rendering leaves behind (800 MB each at 20,000
-        passports, issue 10). A short-lived one copies only what its chunk reads - consecutive
-        outputs are a few documents loaded side by side - and leaves nothing behind. The
-        outputs that read every document would copy it all wherever they are written while
-        a child lives, so they are written before any. A rebuild (a new day: a few hundred
-        outputs, a list for every few pages; an added passport: its lists) splits them in
-        ``workers`` shares, this process writing one beside the children (the lists on one
-        core took a new day at 20,000 from 31 s to 50 s; each process that reads the whole
-        index holds a copy of it, so this one works rather than waits).
+        passports, issue 10). So a full build writes first, here, the outputs of the whole
+        site (lists, feeds, compliance pages, open data), which would copy it all wherever
+        they are written while a child lives; then the documents' outputs in chunks of
+        consecutive outputs (a few documents loaded side by side), each by a fresh fork that
+        writes it and exits, leaving nothing behind.
+
+        A rebuild (an added passport: its lists and the open data; a new day: a list for
+        every few pages) is shared: this process and ``workers - 1`` forked ones take its
+        tasks one at a time, heaviest first (``generator.shares``), so that no process waits
+        while another has work (each process that reads the whole index holds a copy of it,
+        so this one works rather than waits).
         """
-        beside: list[Output] = []
         if self.previous is None and self.spare is None:  # a full build: memory's peak
             own = [o for o in dirty if not of_one_document(o.keys)]
             rest = [o for o in dirty if of_one_document(o.keys)]
             chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
-        else:  # a rebuild's outputs, lists among them: one share per core, one of them here
-            own, (beside, *chunks) = [], shares_of(dirty, self.workers)
+            for output in own:  # first: forked children would share the pages it writes to
+                self._write(output)
+            self._in_children(lambda number: chunks[number], len(chunks), self.workers)
+        else:
+            tasks = tasks_of(dirty)
+            queue = TaskQueue(len(tasks))
+            try:
+                self._in_children(lambda number: queue.take(tasks),
+                                  min(self.workers, len(tasks)) - 1, self.workers,
+                                  beside=lambda: queue.take(tasks))
+            finally:
+                queue.close()
+
+    def _in_children(self, work: Callable[[int], Iterable[Output]], count: int, at_once: int,
+                     beside: Callable[[], Iterable[Output]] | None = None) -> None:
+        """Write ``work(number)`` for each of ``count`` numbers in a forked process of its
+        own, ``at_once`` of them alive at a time, and ``beside()`` here meanwhile; raise
+        :class:`RenderFailed` if any failed. The children note the pages they searched."""
         running: set[int] = set()  # the render processes' pids
         failed = started = 0
 
         def start_more() -> None:
             nonlocal started
-            while started < len(chunks) and len(running) < self.workers and not failed:
+            while started < count and len(running) < at_once and not failed:
                 number, started = started, started + 1
                 pid = os.fork()
-                if pid == 0:  # the child: render its chunk, never return into the caller
-                    self._render_chunk(chunks[number], number)
+                if pid == 0:  # the child: render its share, never return into the caller
+                    self._render_chunk(work(number), number)
                 running.add(pid)
-        for output in own:  # first: forked children would share the pages it writes to
-            self._write(output)
         gc.freeze()  # no collection in a child walks (so copies) the objects made until now
         try:
             start_more()
-            for output in beside:
+            for output in beside() if beside else ():
                 self._write(output)
             while running:
                 failed += self._reap(running)
@@ -407,13 +421,13 @@ class RenderPath:
                 failed += self._reap(running)
         if failed:
             raise RenderFailed(f"{failed} render process(es) failed")
-        for number in range(len(chunks)):
+        for number in range(started):
             note = self.build_dir / f"{SEARCHED_NOTE}.{number}"
             self._searched.update(line.split("\t") for line in
                                   note.read_text(encoding="utf-8").splitlines())
             note.unlink()
 
-    def _render_chunk(self, chunk: list[Output], number: int) -> None:
+    def _render_chunk(self, chunk: Iterable[Output], number: int) -> None:
         """In a forked process: write ``chunk``, note its searched pages, exit."""
         code = 0
         try:

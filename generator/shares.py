@@ -1,10 +1,13 @@
 """How a rebuild's dirty outputs are shared between render processes: which outputs are one
 document's (rendered in chunks by short-lived processes) and which read many documents (lists,
-feeds, compliance pages: weighed heavier, and made together when they share a name).
+feeds, compliance pages: weighed heavier, and made together when they share a name), and the
+queue the processes take them from.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import struct
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from generator.render import Output
@@ -12,6 +15,10 @@ if TYPE_CHECKING:
 #: What an output that reads many documents weighs when a rebuild's outputs are shared,
 #: in outputs of one document (a list at 5,000 documents takes as long as ~30 pages).
 SITE_WIDE_WEIGHT = 30
+
+#: Tasks a queue holds at most: their numbers fill a pipe before anyone reads it (64 KiB).
+MOST_TASKS = 8192
+TASK_NUMBER = struct.Struct("<I")
 
 
 def of_one_document(keys: tuple[str, ...]) -> bool:
@@ -33,17 +40,40 @@ def units_of(outputs: list[Output]) -> list[list[Output]]:
     return list(units.values())
 
 
-def shares_of(outputs: list[Output], count: int) -> list[list[Output]]:
-    """``outputs`` in at most ``count`` shares of about the same work (an output of the whole
-    site weighs SITE_WIDE_WEIGHT), the outputs made together in one share, each share in
-    the order of ``outputs``; no empty share, at least one."""
+def tasks_of(outputs: list[Output], most: int = MOST_TASKS) -> list[list[Output]]:
+    """``outputs`` as the tasks render processes take one at a time (:class:`TaskQueue`): the
+    outputs made together in one task, heaviest first (an output of the whole site weighs
+    SITE_WIDE_WEIGHT), each in the order of ``outputs``; at most ``most`` (neighbours in that
+    order merged)."""
     def weight(unit: list[Output]) -> int:
         return sum(1 if of_one_document(o.keys) else SITE_WIDE_WEIGHT for o in unit)
-    shares: list[list[Output]] = [[] for _ in range(max(1, count))]
-    loads = [0] * len(shares)
-    for unit in sorted(units_of(outputs), key=weight, reverse=True):  # heaviest first
-        lightest = loads.index(min(loads))
-        shares[lightest] += unit
-        loads[lightest] += weight(unit)
     order = {id(o): i for i, o in enumerate(outputs)}
-    return [sorted(share, key=lambda o: order[id(o)]) for share in shares if share] or [[]]
+    units = sorted(units_of(outputs), key=weight, reverse=True)
+    per = -(-len(units) // most) if units else 1
+    tasks = [[o for unit in units[i:i + per] for o in unit] for i in range(0, len(units), per)]
+    return [sorted(task, key=lambda o: order[id(o)]) for task in tasks]
+
+
+class TaskQueue:
+    """Tasks handed out one at a time to the processes that render them, each to one: their
+    numbers are written into a pipe before the processes fork, and each process reads the
+    next when it is free (the kernel hands a read of a few bytes whole to one reader). Shares
+    fixed beforehand by weight left one process with twice the other's work: a list of
+    20,000 documents takes 0.3 s, the open data 2 s, the language chooser a millisecond."""
+
+    def __init__(self, count: int):
+        if count > MOST_TASKS:
+            raise ValueError(f"{count} tasks: at most {MOST_TASKS} fit in the pipe")
+        self._readable, writable = os.pipe()
+        try:
+            os.write(writable, struct.pack(f"<{count}I", *range(count)))
+        finally:
+            os.close(writable)  # read to the end, the pipe says so
+
+    def take(self, tasks: list[list[Output]]) -> Iterator[Output]:
+        """The outputs of each task this process takes, until none is left."""
+        while data := os.read(self._readable, TASK_NUMBER.size):
+            yield from tasks[TASK_NUMBER.unpack(data)[0]]
+
+    def close(self) -> None:
+        os.close(self._readable)

@@ -414,6 +414,7 @@ def test_a_document_added_to_one_body_renders_only_its_compliance_page(
     written: list[str] = []
     write = render.RenderPath._write
     monkeypatch.setattr(render, "PARALLEL_FROM", 10**6)  # in this process, to be seen
+    monkeypatch.setattr(render, "SITE_WIDE_FROM", 10**6)
     monkeypatch.setattr(render.RenderPath, "_write",
                         lambda self, output: (written.append(output.path), write(self, output)))
     add_document(small_content, theme)
@@ -509,7 +510,9 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
                         lambda self, dirty: (shared.append(dirty), real_parallel(self, dirty)))
     add_document(small_content, theme)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
-    pages = shared[0]  # the pages' flush (the open data's may be the second)
+    pages, = shared  # one flush: the lists, the open data with the manifest, the sitemap
+    assert {"opendata/index.html", "opendata/documents.json", "sitemap.xml"} <= {
+        o.path for o in pages}
     assert len(pages) < render.PARALLEL_FROM
     assert sum(not render.of_one_document(o.keys) for o in pages) >= render.SITE_WIDE_FROM
     assert len(forks) == len(shared) and 0 < len(written) < many.rendered  # and the children

@@ -306,3 +306,24 @@ def test_tables_are_made_and_let_go_one_at_a_time(small_content, monkeypatch):
     for name, (csv_bytes, json_bytes) in expected.items():
         assert files[f"{name}.csv"] == csv_bytes
         assert files.get(f"{name}.json", False) == json_bytes
+
+
+@pytest.mark.parametrize("snapshot", [SNAPSHOT, {}], ids=["proposals", "none"])
+def test_the_names_listed_beforehand_are_the_files_made(small_content, snapshot):
+    """issue 10: the build lists /opendata/'s files before it makes them, without making the
+    documents' and proposals' rows (half a second of an added document at 20,000): the names
+    must be those of the files made, budget data or none."""
+    import shutil
+
+    from generator import opendata
+
+    for budget in (False, True):
+        if budget:
+            sample = Path(__file__).parent.parent / "content"
+            shutil.copytree(sample / "reporting" / "data", small_content / "reporting" / "data")
+            shutil.copy(sample / "administrators.toml", small_content)  # the data's bodies
+        index = load_content(small_content, dt.date(2025, 3, 7))
+        made = opendata.open_data_files(index, snapshot, b"[]")
+        assert opendata.open_data_names(index, snapshot) == list(made)
+        assert ("budget_execution.csv" in made) is budget
+        assert ("proposals.csv" in made) and made["documents.csv"].count(b"\r\n") == 4

@@ -1,0 +1,59 @@
+"""How a rebuild's outputs are shared between the processes that render them (issue 10):
+tasks of the outputs made together, heaviest first, taken one at a time from a queue that
+hands each to exactly one process."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator.render import Output
+from generator.shares import MOST_TASKS, TaskQueue, tasks_of
+
+
+def output(path: str, uids: int = 1, together: str = "") -> Output:
+    keys = tuple(f"src:d{i}" for i in range(uids))
+    return Output(path, keys, lambda: b"", together=together)
+
+
+def test_tasks_keep_what_is_made_together_heaviest_first_in_listing_order():
+    outputs = [output("kk/a/index.html"), output("opendata/documents.json", 3, "opendata"),
+               output("kk/index.html", 3), output("opendata/index.html", 3, "opendata"),
+               output("kk/b/index.html")]
+    tasks = tasks_of(outputs)
+    assert [[o.path for o in task] for task in tasks] == [
+        ["opendata/documents.json", "opendata/index.html"],  # together, as listed
+        ["kk/index.html"], ["kk/a/index.html"], ["kk/b/index.html"]]
+
+
+def test_at_most_so_many_tasks_every_output_once():
+    outputs = [output(f"kk/{i}/index.html", 1 + i % 3) for i in range(50)]
+    tasks = tasks_of(outputs, most=7)
+    assert len(tasks) == 7
+    assert sorted(o.path for task in tasks for o in task) == sorted(o.path for o in outputs)
+
+
+def test_each_task_is_taken_by_one_process_and_every_task_is_taken(tmp_path):
+    """This process and a forked one take the tasks as they are free: none twice, none
+    left (a read of four bytes from the pipe is handed whole to one reader)."""
+    count = 3000
+    tasks = [[output(f"kk/{n}/index.html")] for n in range(count)]
+    queue = TaskQueue(count)
+    note = tmp_path / "child.txt"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        taken = [o.path for o in queue.take(tasks)]
+        note.write_text("\n".join(taken), encoding="utf-8")
+        os._exit(0)
+    mine = [o.path for o in queue.take(tasks)]
+    _, status = os.waitpid(pid, 0)
+    queue.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+    theirs = note.read_text(encoding="utf-8").split("\n") if note.stat().st_size else []
+    assert sorted(mine + theirs) == sorted(t[0].path for t in tasks)
+    assert len(set(mine) & set(theirs)) == 0
+
+
+def test_a_queue_holds_no_more_tasks_than_its_pipe():
+    with pytest.raises(ValueError):
+        TaskQueue(MOST_TASKS + 1)
