@@ -177,6 +177,10 @@ class RenderPath:
         finally:
             self._group = None
 
+    def listed(self) -> int:
+        """How many outputs are listed so far, those kept whole included."""
+        return len(self.record.outputs) + sum(map(len, self._kept))
+
     def keep_whole(self, name: str) -> bool:
         """Keep the outputs of the document ``name`` (``<lang>:<uid>``) where they are when
         the recycled directory holds them all and none of the keys they name, nor those that

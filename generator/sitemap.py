@@ -1,13 +1,24 @@
-"""``/sitemap.xml`` (every public page in both languages, each with its hreflang alternates)
-and ``/robots.txt``, from the pages the build wrote. Deterministic: no dates, sorted paths."""
+"""``/sitemap.xml`` and ``/robots.txt``, from the pages the build wrote. Deterministic: no
+dates, sorted paths.
+
+``/sitemap.xml`` is a sitemap index (sitemaps.org) of ``/sitemap-1.xml``, ``/sitemap-2.xml``…,
+which list every public page in both languages, each with its hreflang alternates. A sitemap
+may list 50,000 URLs (and 50 MB) at most, and search engines ignore one that lists more: at
+20,000 passports the site has 70,000 (issue 10). The files sit at the root, as a sitemap may
+list only the addresses under its own folder."""
 from __future__ import annotations
 
+import functools
 from xml.sax.saxutils import escape, quoteattr
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
 
 #: Pages that are not for search engines: a person's own proposals, the search form.
 PRIVATE = ("me/", "search/")
+#: Pages a sitemap file lists at most: each in both languages, so 40,000 URLs (of the 50,000
+#: allowed), about 18 MB (of 50) with their alternates.
+PAGES_PER_FILE = 20_000
+NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def public_pages(outputs) -> list[str]:
@@ -21,11 +32,33 @@ def public_pages(outputs) -> list[str]:
     return sorted(p for p in found or () if not p.startswith(PRIVATE))
 
 
-def sitemap_xml(site: str, paths: list[str]) -> bytes:
+def sitemap_files(outputs: int) -> int:
+    """How many sitemap files a site of ``outputs`` files has: enough that none lists more
+    than PAGES_PER_FILE pages, however many of the files are pages (each page is at least
+    two files, one per language). Known before the pages' names are looked through."""
+    return max(1, -(-outputs // (len(LANGUAGES) * PAGES_PER_FILE)))
+
+
+def share(paths: list[str], number: int, files: int) -> list[str]:
+    """The pages the sitemap file ``number`` (from 1) of ``files`` lists: consecutive, the
+    files as equal as they can be."""
+    return paths[(number - 1) * len(paths) // files:number * len(paths) // files]
+
+
+def sitemap_index(site: str, files: int) -> bytes:
+    site = site.rstrip("/")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{NAMESPACE}">',
+           *(f"<sitemap><loc>{escape(site)}/sitemap-{n}.xml</loc></sitemap>"
+             for n in range(1, files + 1)),
+           "</sitemapindex>"]
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def sitemap_xml(site: str, paths: list[str], open_data: bool = True) -> bytes:
+    """A sitemap of ``paths`` in every language (and ``/opendata/`` if ``open_data``)."""
     site = site.rstrip("/")
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-           'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+           f'<urlset xmlns="{NAMESPACE}" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     for path in paths:
         alternates = [f'<xhtml:link rel="alternate" hreflang="{lang}" '
                       f'href={quoteattr(f"{site}/{lang}/{path}")}/>' for lang in LANGUAGES]
@@ -33,7 +66,8 @@ def sitemap_xml(site: str, paths: list[str]) -> bytes:
                           f'href={quoteattr(f"{site}/{DEFAULT_LANGUAGE}/{path}")}/>')
         for lang in LANGUAGES:
             out.append(f"<url><loc>{escape(f'{site}/{lang}/{path}')}</loc>{''.join(alternates)}</url>")
-    out.append(f"<url><loc>{escape(site)}/opendata/</loc></url>")
+    if open_data:
+        out.append(f"<url><loc>{escape(site)}/opendata/</loc></url>")
     out.append("</urlset>")
     return ("\n".join(out) + "\n").encode("utf-8")
 
@@ -46,10 +80,18 @@ def robots_txt(site: str) -> bytes:
 
 
 def emit_sitemap(sink, index, site: str) -> None:
-    """List ``sitemap.xml`` and ``robots.txt`` on the render path, after the pages (whose
-    names it reads from the record): they change with the index and with the final reports."""
-    keys = ("index", *sorted(f"report:{d.uid}" for d in index.discussions))
+    """List the sitemaps and ``robots.txt`` on the render path, after every other output
+    (the pages, whose names they read from the record): they change with the index and with
+    the final reports."""
+    # which pages there are: the documents, their reports, the budget datasets' pages
+    keys = ("budget", "index", *sorted(f"report:{d.uid}" for d in index.discussions))
     outputs = sink.record.outputs  # read when made (nothing is listed after it): a
-    # rebuild that carries the sitemap over does not look through 130,000 names
-    sink.emit("sitemap.xml", keys, lambda: sitemap_xml(site, public_pages(list(outputs))))
+    # rebuild that carries the sitemaps over does not look through 130,000 names
+    files = sitemap_files(sink.listed())
+    pages = functools.cache(lambda: public_pages(list(outputs)))  # once, for every file
+    sink.emit("sitemap.xml", keys, lambda: sitemap_index(site, files))
+    for number in range(1, files + 1):
+        sink.emit(f"sitemap-{number}.xml", keys,
+                  lambda n=number: sitemap_xml(site, share(pages(), n, files), n == 1),
+                  together="sitemap")
     sink.emit("robots.txt", ("site",), lambda: robots_txt(site))

@@ -9,6 +9,7 @@ half-way (SIGKILL, a real process) leaves the previous site serving, untouched.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -106,7 +107,18 @@ def change_theme_script(content, theme):
                       encoding="utf-8")
 
 
-CHANGES = {"text edit": edit_text, "R3 verdict changes": kazakh_text_in_russian,
+def add_budget_period(content, theme):
+    """R4: a month's budget execution imported (its pages, open data and sitemap entries)."""
+    dataset = json.loads((ROOT / "content" / "reporting" / "data" / "2026-10.json").read_text(
+        encoding="utf-8"))
+    dataset["rows"] = [r for r in dataset["rows"] if r["administrator"] == "225"]
+    folder = content / "reporting" / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "2026-10.json").write_text(json.dumps(dataset, ensure_ascii=False),
+                                         encoding="utf-8")
+
+
+CHANGES = {"text edit": edit_text, "budget period added": add_budget_period, "R3 verdict changes": kazakh_text_in_russian,
            "new document": add_document,
            "removed document": remove_document, "administrator renamed": rename_administrator,
            "holiday decreed": add_decreed_holiday, "central body named": name_the_central_body,
@@ -606,3 +618,32 @@ def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme
     monkeypatch.setattr(rows.Rows, "save", real_save)
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme, workers=1)
     assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
+
+
+def test_a_large_site_s_sitemap_is_split_within_the_limit(small_content, theme, tmp_path,
+                                                          monkeypatch):
+    """Search engines ignore a sitemap of more than 50,000 addresses (70,000 at 20,000
+    passports): ``/sitemap.xml`` is an index of files of PAGES_PER_FILE pages at most (here
+    5), every public page in one of them in both languages, and an added document's rebuild
+    writes what a cold build writes."""
+    from generator import sitemap
+    from tests.test_follow import sitemap_urls
+
+    monkeypatch.setattr(sitemap, "PAGES_PER_FILE", 5)
+    live = tmp_path / "live"
+    run(small_content, live, tmp_path / "cache", theme)
+    add_document(small_content, theme)
+    run(small_content, live, tmp_path / "cache", theme)
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
+    assert site_files(live) == site_files(tmp_path / "cold")
+    files = sorted(live.glob("sitemap-*.xml"))
+    assert len(files) > 2
+    for path in files:  # each page in both languages (and /opendata/ once)
+        assert path.read_text(encoding="utf-8").count("<url>") <= 2 * 5 + 1
+    site = "https://budget.example"
+    urls = sitemap_urls(live, site)
+    pages = {f"{site}/{p.parent.relative_to(live).as_posix()}/" for lang in ("kk", "ru")
+             for p in (live / lang).rglob("index.html")}
+    private = {u for u in pages if "/me/" in u or "/search/" in u}
+    assert set(urls) == pages - private | {f"{site}/opendata/"}
+    assert "kk/discussions/BP-2026-225-031/" in " ".join(urls)  # the added document

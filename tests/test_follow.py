@@ -4,6 +4,7 @@ calendar; byte-identical for the same inputs; sitemap.xml with hreflang alternat
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import feedparser
@@ -101,12 +102,28 @@ def test_pages_link_their_feeds_and_the_feeds_page_lists_all(demo_site, lang):
         assert (out / lang / page / "index.html").exists()
 
 
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+              "x": "http://www.w3.org/1999/xhtml"}
+
+
+def sitemap_urls(out: Path, site: str) -> dict[str, ET.Element]:
+    """Every <url> of the sitemaps the index ``/sitemap.xml`` lists, by address."""
+    index = ET.fromstring((out / "sitemap.xml").read_bytes())
+    assert index.tag == f"{{{SITEMAP_NS['s']}}}sitemapindex"
+    urls: dict[str, ET.Element] = {}
+    for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS):
+        assert loc.text.startswith(f"{site}/sitemap-")  # at the root: it lists the whole site
+        root = ET.fromstring((out / loc.text.removeprefix(f"{site}/")).read_bytes())
+        found = {u.find("s:loc", SITEMAP_NS).text: u for u in root.findall("s:url", SITEMAP_NS)}
+        assert not found.keys() & urls.keys()  # each address in one file
+        urls.update(found)
+    return urls
+
+
 def test_sitemap_has_both_languages_with_hreflang_and_robots_points_to_it(demo_site):
-    text = (demo_site.out / "sitemap.xml").read_text("utf-8")
-    root = ET.fromstring(text)
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-    urls = {u.find("s:loc", ns).text: u for u in root.findall("s:url", ns)}
+    ns = SITEMAP_NS
     site = "http://127.0.0.1:8000"
+    urls = sitemap_urls(demo_site.out, site)
     for lang in ("kk", "ru"):
         entry = urls[f"{site}/{lang}/discussions/{CLOSED}/report/"]
         alternates = {a.get("hreflang"): a.get("href") for a in entry.findall("x:link", ns)}
