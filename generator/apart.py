@@ -14,6 +14,7 @@ import ctypes
 import logging
 import os
 import pickle
+import select
 import signal
 import sys
 import traceback
@@ -63,6 +64,10 @@ class Apart:
         if raised:
             raise value
         return value
+
+    def done(self) -> bool:
+        """Whether the child has handed its answer, or ended (:meth:`result` waits no more)."""
+        return self.readable is None or bool(select.select([self.readable], [], [], 0)[0])
 
     def cancel(self) -> None:
         """Kill the child (its answer is not wanted: it would wait to hand it) and reap it;

@@ -247,6 +247,7 @@ class Job:
     snapshot: Path | None = None
     settings: dict | None = None
     workers: int | None = None
+    early: dict = field(default_factory=dict)  # read while the tree was walked (_build)
 
 
 @dataclass
@@ -320,11 +321,19 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     walking = start_apart(TreeScan, root) if (
         hasattr(os, "fork") and threading.active_count() == 1
         and known.get("documents", -1) >= SCAN_APART_FROM) else None
+    cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
+    early: dict = {}
     try:
         from generator.search import SearchIndexFailed, search_index, start_background_index
         if walking:  # what making a build directory imports (Pelican, Jinja, Markdown)
             import generator.listing  # noqa: F401
             import generator.site  # noqa: F401
+            # and what it reads first, until the walk is done (nothing changed: not needed)
+            for name, read in (("cache", lambda: ContentCache(cache_dir / "content")),
+                               ("previous", lambda: Record.load(current))):
+                if walking.done():
+                    break
+                early[name] = read()
         shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
         today = today or clock.today()
         reports = (settings or {}).get("ASHYQ_REPORTS")
@@ -336,11 +345,10 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     finally:
         if walking:
             walking.cancel()  # (an exception here: its answer is not wanted)
-    job = Job(Path(content_dir), output, current,
-              Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute(), today, shown, key,
+    job = Job(Path(content_dir), output, current, cache_dir, today, shown, key,
               quick_key(scan, today, shown, key, reports, certificate), scan,
               builds_dir(output) / f"build-{time.time_ns()}", site_url, snapshot, settings,
-              workers)
+              workers, early)
     if known.get("key") == job.quick:  # nothing read since the served build changed
         made = Made(None, known["documents"], known["pages"], known["outputs"])
     elif makes_apart(job, search):
@@ -418,7 +426,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
 
     settings, shown, current = job.settings or {}, job.shown, job.current
     reports, certificate = settings.get("ASHYQ_REPORTS"), settings.get("ASHYQ_PORTAL_CERTIFICATE")
-    cache = ContentCache(job.cache_dir / "content")
+    early = job.early
+    cache = early["cache"] if "cache" in early else ContentCache(job.cache_dir / "content")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
     workers = job.workers or os.cpu_count() or 1
@@ -429,7 +438,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         workers > 1 and current is not None and threading.active_count() == 1
         and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
     try:
-        previous = Record.load(current)
+        previous = early["previous"] if "previous" in early else Record.load(current)
         # asked before it is known to be needed: read while the fingerprints are worked out
         candidate = recyclable(job.output) if child else None
         prepare_index(index, catalogs)  # (as the child does)
