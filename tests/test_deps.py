@@ -23,7 +23,7 @@ import pytest
 from generator.build import build
 from generator.deps import RECORD, Record
 from generator.search import wait_for_search
-from tests.helpers import ROOT, site_files, write_document
+from tests.helpers import ROOT, site_files, write_document, write_release
 
 TODAY = dt.date(2025, 3, 5)
 THEME = ROOT / "themes" / "ashyq"
@@ -118,7 +118,45 @@ def add_budget_period(content, theme):
                                          encoding="utf-8")
 
 
-CHANGES = {"text edit": edit_text, "budget period added": add_budget_period, "R3 verdict changes": kazakh_text_in_russian,
+def attach_file(content, theme):
+    """R10: a supporting file attached to a passport (its page lists it, the file is served)."""
+    folder = content / "discussions/BP-2026-225-001"
+    (folder / "files").mkdir(exist_ok=True)
+    (folder / "files" / "smeta.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    for lang in ("kk", "ru"):
+        path = folder / f"BP-2026-225-001.{lang}.md"
+        head, sep, body = path.read_text(encoding="utf-8").partition("\n\n")
+        path.write_text(f"{head}\nattachments: smeta.csv | {lang}{sep}{body}", encoding="utf-8")
+
+
+def add_press_release(content, theme):
+    """R12: a press release written by the state body (the press lists, feeds, its page)."""
+    write_release(content, "PR-2025-009", "2025-03-03", "BP-2026-261-002", "261",
+                  {"kk": "Талқылау жалғасуда.", "ru": "Обсуждение продолжается."})
+
+
+def add_administrator(content, theme):
+    """A state body joins (its page, feed and compliance page; every list of bodies)."""
+    path = content / "administrators.toml"
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[administrator]]\ncode = "226"\n'
+                    'level = "republican"\nname.kk = "Денсаулық сақтау министрлігі"\n'
+                    'name.ru = "Министерство здравоохранения"\nemail = "b226@health.example"\n',
+                    encoding="utf-8")
+
+
+def move_posting_date(content, theme):
+    """A passport posted later (R9): its dates, status and place in every list move."""
+    for lang in ("kk", "ru"):
+        path = content / "discussions/BP-2026-261-002" / f"BP-2026-261-002.{lang}.md"
+        text = path.read_text(encoding="utf-8")
+        assert "posted: 2025-01-03" in text
+        path.write_text(text.replace("posted: 2025-01-03", "posted: 2025-03-05"),
+                        encoding="utf-8")
+
+
+CHANGES = {"text edit": edit_text, "budget period added": add_budget_period,
+           "file attached": attach_file, "press release added": add_press_release,
+           "administrator added": add_administrator, "posting date moved": move_posting_date, "R3 verdict changes": kazakh_text_in_russian,
            "new document": add_document,
            "removed document": remove_document, "administrator renamed": rename_administrator,
            "holiday decreed": add_decreed_holiday, "central body named": name_the_central_body,
