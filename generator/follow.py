@@ -132,14 +132,20 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     ".atom": Atom}``. The keys are those of ``generator.deps``: the index (dates, titles, the
     day), each of its discussions' public share and final report."""
     brand = _("Open Budgets")
-    docs = [doc for doc in index.discussions if doc.status != "scheduled"]
 
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
-    discussed = by_administrator(docs)
-    published = by_administrator(d for d in index.documents.values()
-                                 if not d.doc_type.discussion and not d.generated)
+    found = index.memo.get("feeds of state bodies")
+    if found is None:  # once a build: each language's feeds list the same documents
+        discussed = by_administrator(d for d in index.discussions if d.status != "scheduled")
+        published = by_administrator(d for d in index.documents.values()
+                                     if not d.doc_type.discussion and not d.generated)
+        found = index.memo["feeds of state bodies"] = (discussed, published, {
+            code: tuple(sorted({f"admin:{code}"}.union(*(
+                feed_keys(doc) for doc in discussed.get(code, []) + published.get(code, [])))))
+            for code in index.administrators})
+    discussed, published, body_keys = found
     out = []
     for code, admin in sorted(index.administrators.items()):
         mine, materials = discussed.get(code, []), published.get(code, [])
@@ -158,8 +164,7 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
                         % {"body": admin.name[lang]},
                         f"{site}/{lang}/administrators/{code}/", site + stem, lang)
             return render_feeds(feed, newest_first(items))
-        keys = {f"admin:{code}"}.union(*(feed_keys(doc) for doc in mine + materials))
-        out.append((stem, tuple(sorted(keys)), make))
+        out.append((stem, body_keys[code], make))
     return out
 
 
