@@ -17,6 +17,7 @@ import subprocess
 from email import policy
 import sys
 import urllib.request
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from submit_api.db import connect, init_db
@@ -447,3 +448,23 @@ def site_files(root: Path) -> dict[str, bytes]:
             path = Path(folder) / name
             found[path.relative_to(root.resolve()).as_posix()] = path.read_bytes()
     return without_index_versions(found)
+
+
+# -- the sitemaps (a sitemap index and its files) ------------------------------------------
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+              "x": "http://www.w3.org/1999/xhtml"}
+
+
+def sitemap_urls(out: Path, site: str) -> dict[str, ET.Element]:
+    """Every <url> of the sitemaps the index ``/sitemap.xml`` lists, by address."""
+    index = ET.fromstring((out / "sitemap.xml").read_bytes())
+    assert index.tag == f"{{{SITEMAP_NS['s']}}}sitemapindex"
+    urls: dict[str, ET.Element] = {}
+    for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS):
+        assert loc.text.startswith(f"{site}/sitemap-")  # at the root: it lists the whole site
+        root = ET.fromstring((out / loc.text.removeprefix(f"{site}/")).read_bytes())
+        found = {u.find("s:loc", SITEMAP_NS).text: u for u in root.findall("s:url", SITEMAP_NS)}
+        assert not found.keys() & urls.keys()  # each address in one file
+        urls.update(found)
+    return urls

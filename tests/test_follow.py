@@ -4,11 +4,12 @@ calendar; byte-identical for the same inputs; sitemap.xml with hreflang alternat
 from __future__ import annotations
 
 import re
-from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
+
+from tests.helpers import SITEMAP_NS, sitemap_urls
 
 CLOSED = "IR-2025-261-022"  # administrator 261; ended, with the demo history
 OPEN = "BP-2027-225-041"
@@ -100,24 +101,6 @@ def test_pages_link_their_feeds_and_the_feeds_page_lists_all(demo_site, lang):
     for page in ("about/accessibility/", "about/privacy/", "about/contacts/", "feeds/"):
         assert f'href="/{lang}/{page}"' in footer
         assert (out / lang / page / "index.html").exists()
-
-
-SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",
-              "x": "http://www.w3.org/1999/xhtml"}
-
-
-def sitemap_urls(out: Path, site: str) -> dict[str, ET.Element]:
-    """Every <url> of the sitemaps the index ``/sitemap.xml`` lists, by address."""
-    index = ET.fromstring((out / "sitemap.xml").read_bytes())
-    assert index.tag == f"{{{SITEMAP_NS['s']}}}sitemapindex"
-    urls: dict[str, ET.Element] = {}
-    for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS):
-        assert loc.text.startswith(f"{site}/sitemap-")  # at the root: it lists the whole site
-        root = ET.fromstring((out / loc.text.removeprefix(f"{site}/")).read_bytes())
-        found = {u.find("s:loc", SITEMAP_NS).text: u for u in root.findall("s:url", SITEMAP_NS)}
-        assert not found.keys() & urls.keys()  # each address in one file
-        urls.update(found)
-    return urls
 
 
 def test_sitemap_has_both_languages_with_hreflang_and_robots_points_to_it(demo_site):
