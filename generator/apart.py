@@ -67,7 +67,11 @@ class Apart:
 
     def done(self) -> bool:
         """Whether the child has handed its answer, or ended (:meth:`result` waits no more)."""
-        return self.readable is None or bool(select.select([self.readable], [], [], 0)[0])
+        if self.readable is None:
+            return True
+        poll = select.poll()  # (select.select fails on descriptors past 1023)
+        poll.register(self.readable, select.POLLIN)
+        return bool(poll.poll(0))
 
     def cancel(self) -> None:
         """Kill the child (its answer is not wanted: it would wait to hand it) and reap it;

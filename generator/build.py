@@ -359,6 +359,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
             raise BuildFailed(str(exc)) from exc
     else:
         made = make_build_dir(job)
+    job.early.clear()  # (read for the child, or not needed: not held to the end)
     if made.build_dir is None:
         write_build_state(current, int(shown.get("changes_upto", 0)))
         seconds = time.perf_counter() - started
@@ -426,8 +427,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
 
     settings, shown, current = job.settings or {}, job.shown, job.current
     reports, certificate = settings.get("ASHYQ_REPORTS"), settings.get("ASHYQ_PORTAL_CERTIFICATE")
-    early = job.early
-    cache = early["cache"] if "cache" in early else ContentCache(job.cache_dir / "content")
+    early, job.early = job.early, {}  # taken: not held by the job to the end
+    cache = early.pop("cache") if "cache" in early else ContentCache(job.cache_dir / "content")
     # R9, R10, R12: posting dates from the publication record the service keeps
     used = first_served_dates(record_from_snapshot(shown))
     workers = job.workers or os.cpu_count() or 1
@@ -438,7 +439,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         workers > 1 and current is not None and threading.active_count() == 1
         and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
     try:
-        previous = early["previous"] if "previous" in early else Record.load(current)
+        previous = early.pop("previous") if "previous" in early else Record.load(current)
         # asked before it is known to be needed: read while the fingerprints are worked out
         candidate = recyclable(job.output) if child else None
         prepare_index(index, catalogs)  # (as the child does)

@@ -136,12 +136,13 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
-    found = index.memo.get("feeds of state bodies")
+    memo = ("feeds of state bodies", len(index.documents))  # (as SiteIndex.memo asks)
+    found = index.memo.get(memo)
     if found is None:  # once a build: each language's feeds list the same documents
         discussed = by_administrator(d for d in index.discussions if d.status != "scheduled")
         published = by_administrator(d for d in index.documents.values()
                                      if not d.doc_type.discussion and not d.generated)
-        found = index.memo["feeds of state bodies"] = (discussed, published, {
+        found = index.memo[memo] = (discussed, published, {
             code: tuple(sorted({f"admin:{code}"}.union(*(
                 feed_keys(doc) for doc in discussed.get(code, []) + published.get(code, [])))))
             for code in index.administrators})

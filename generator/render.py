@@ -30,7 +30,7 @@ from typing import Callable, Iterable
 
 from ashyq.files import atomic_write
 from generator.deps import Record, index_version
-from generator.shares import TaskQueue, of_one_document, tasks_of, units_of
+from generator.shares import TaskQueue, of_one_document, units_of
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +177,10 @@ class RenderPath:
         finally:
             self._group = None
 
-    def listed(self) -> int:
-        """How many outputs are listed so far, those kept whole included."""
-        return len(self.record.outputs) + sum(map(len, self._kept))
+    def pages_listed(self) -> int:
+        """How many pages (``…/index.html``) are listed so far, those kept whole included."""
+        return sum(path.endswith("index.html") for paths in (self.record.outputs, *self._kept)
+                   for path in paths)
 
     def keep_whole(self, name: str) -> bool:
         """Keep the outputs of the document ``name`` (``<lang>:<uid>``) where they are when
@@ -246,7 +247,9 @@ class RenderPath:
                 (fresh if in_previous(output.path, output.keys) else dirty).append(output)
         self.carried += len(kept)
         lost = self._carry_all(fresh)
-        dirty += lost
+        if lost:  # in listing order: an output may read what one listed before it wrote
+            order = {id(o): i for i, o in enumerate(pending)}
+            dirty = sorted(dirty + lost, key=lambda o: order[id(o)])
         many = len(dirty) >= PARALLEL_FROM or sum(
             any(not of_one_document(o.keys) for o in unit) for unit in units_of(dirty)
         ) >= SITE_WIDE_FROM
@@ -387,12 +390,10 @@ class RenderPath:
                 self._write(output)
             self._in_children(lambda number: chunks[number], len(chunks), self.workers)
         else:
-            tasks = tasks_of(dirty)
-            queue = TaskQueue(len(tasks))
+            queue = TaskQueue(dirty)
             try:
-                self._in_children(lambda number: queue.take(tasks),
-                                  min(self.workers, len(tasks)) - 1, self.workers,
-                                  beside=lambda: queue.take(tasks))
+                self._in_children(lambda number: queue.take(), min(self.workers, len(
+                    queue.tasks)) - 1, self.workers, beside=queue.take)
             finally:
                 queue.close()
 

@@ -5,7 +5,9 @@ queue the processes take them from.
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import select
 import struct
 from typing import TYPE_CHECKING, Iterator
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 #: in outputs of one document (a list at 5,000 documents takes as long as ~30 pages).
 SITE_WIDE_WEIGHT = 30
 
-#: Tasks a queue holds at most: their numbers fill a pipe before anyone reads it (64 KiB).
+#: Tasks a queue holds at most: their numbers fill a pipe before anyone reads it.
 MOST_TASKS = 8192
 TASK_NUMBER = struct.Struct("<I")
 
@@ -55,25 +57,32 @@ def tasks_of(outputs: list[Output], most: int = MOST_TASKS) -> list[list[Output]
 
 
 class TaskQueue:
-    """Tasks handed out one at a time to the processes that render them, each to one: their
-    numbers are written into a pipe before the processes fork, and each process reads the
-    next when it is free (the kernel hands a read of a few bytes whole to one reader). Shares
-    fixed beforehand by weight left one process with twice the other's work: a list of
-    20,000 documents takes 0.3 s, the open data 2 s, the language chooser a millisecond."""
+    """The tasks of a rebuild's outputs (:func:`tasks_of`), handed out one at a time to the
+    processes that render them, each to one: their numbers are written into a pipe before
+    the processes fork, and each process reads the next when it is free (the kernel hands a
+    read of a few bytes whole to one reader). Shares fixed beforehand by weight left one
+    process with twice the other's work: a list of 20,000 documents takes 0.3 s, the open
+    data 2 s, the language chooser a millisecond."""
 
-    def __init__(self, count: int):
-        if count > MOST_TASKS:
-            raise ValueError(f"{count} tasks: at most {MOST_TASKS} fit in the pipe")
+    def __init__(self, outputs: list[Output]):
         self._readable, writable = os.pipe()
         try:
-            os.write(writable, struct.pack(f"<{count}I", *range(count)))
+            # no more numbers than the pipe holds (64 KiB; a page for a user who holds many
+            # pipes: fs.pipe-user-pages-soft), so the write never waits for a reader
+            size = fcntl.fcntl(writable, fcntl.F_GETPIPE_SZ) \
+                if hasattr(fcntl, "F_GETPIPE_SZ") else select.PIPE_BUF
+            self.tasks = tasks_of(outputs, max(1, min(MOST_TASKS, size // TASK_NUMBER.size)))
+            os.write(writable, struct.pack(f"<{len(self.tasks)}I", *range(len(self.tasks))))
+        except BaseException:
+            os.close(self._readable)
+            raise
         finally:
             os.close(writable)  # read to the end, the pipe says so
 
-    def take(self, tasks: list[list[Output]]) -> Iterator[Output]:
+    def take(self) -> Iterator[Output]:
         """The outputs of each task this process takes, until none is left."""
         while data := os.read(self._readable, TASK_NUMBER.size):
-            yield from tasks[TASK_NUMBER.unpack(data)[0]]
+            yield from self.tasks[TASK_NUMBER.unpack(data)[0]]
 
     def close(self) -> None:
         os.close(self._readable)

@@ -32,11 +32,12 @@ def public_pages(outputs) -> list[str]:
     return sorted(p for p in found or () if not p.startswith(PRIVATE))
 
 
-def sitemap_files(outputs: int) -> int:
-    """How many sitemap files a site of ``outputs`` files has: enough that none lists more
-    than PAGES_PER_FILE pages, however many of the files are pages (each page is at least
-    two files, one per language). Known before the pages' names are looked through."""
-    return max(1, -(-outputs // (len(LANGUAGES) * PAGES_PER_FILE)))
+def sitemap_files(pages: int) -> int:
+    """How many sitemap files a site of ``pages`` pages (``…/index.html`` in any language)
+    has: enough that none lists more than PAGES_PER_FILE pages in every language. Known
+    before the pages' names are looked through; which pages there are is the sitemaps'
+    keys (the number of all outputs is not: the portal's certificate is one of them)."""
+    return max(1, -(-pages // (len(LANGUAGES) * PAGES_PER_FILE)))
 
 
 def share(paths: list[str], number: int, files: int) -> list[str]:
@@ -87,7 +88,7 @@ def emit_sitemap(sink, index, site: str) -> None:
     keys = ("budget", "index", *sorted(f"report:{d.uid}" for d in index.discussions))
     outputs = sink.record.outputs  # read when made (nothing is listed after it): a
     # rebuild that carries the sitemaps over does not look through 130,000 names
-    files = sitemap_files(sink.listed())
+    files = sitemap_files(sink.pages_listed())
     pages = functools.cache(lambda: public_pages(list(outputs)))  # once, for every file
     sink.emit("sitemap.xml", keys, lambda: sitemap_index(site, files))
     for number in range(1, files + 1):

@@ -665,7 +665,7 @@ def test_a_large_site_s_sitemap_is_split_within_the_limit(small_content, theme, 
     5), every public page in one of them in both languages, and an added document's rebuild
     writes what a cold build writes."""
     from generator import sitemap
-    from tests.test_follow import sitemap_urls
+    from tests.helpers import sitemap_urls
 
     monkeypatch.setattr(sitemap, "PAGES_PER_FILE", 5)
     live = tmp_path / "live"
@@ -685,3 +685,20 @@ def test_a_large_site_s_sitemap_is_split_within_the_limit(small_content, theme, 
     private = {u for u in pages if "/me/" in u or "/search/" in u}
     assert set(urls) == pages - private | {f"{site}/opendata/"}
     assert "kk/discussions/BP-2026-225-031/" in " ".join(urls)  # the added document
+
+
+def test_what_the_served_build_lost_is_made_before_what_reads_it(small_content, theme, tmp_path):
+    """The open data's page reads the manifest from the build directory. When the served
+    build lost its manifest (deleted by hand; no older build to recycle) and the budget data
+    changed, the manifest is made again before the open data, in listing order, not after
+    it (the build failed on the missing file), and the site is what a cold build makes."""
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme)
+    for other in first.build_dir.parent.glob("build-*"):
+        if other != first.build_dir:  # the spare made for the next build: none to recycle
+            shutil.rmtree(other)
+    (first.build_dir / "opendata" / "documents.json").unlink()
+    add_budget_period(small_content, theme)
+    run(small_content, live, tmp_path / "cache", theme)
+    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
+    assert site_files(live) == site_files(tmp_path / "cold")

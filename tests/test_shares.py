@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from generator.render import Output
-from generator.shares import MOST_TASKS, TaskQueue, tasks_of
+from generator.shares import TaskQueue, tasks_of
 
 
 def output(path: str, uids: int = 1, together: str = "") -> Output:
@@ -36,24 +34,33 @@ def test_at_most_so_many_tasks_every_output_once():
 def test_each_task_is_taken_by_one_process_and_every_task_is_taken(tmp_path):
     """This process and a forked one take the tasks as they are free: none twice, none
     left (a read of four bytes from the pipe is handed whole to one reader)."""
-    count = 3000
-    tasks = [[output(f"kk/{n}/index.html")] for n in range(count)]
-    queue = TaskQueue(count)
+    outputs = [output(f"kk/{n}/index.html") for n in range(3000)]
+    queue = TaskQueue(outputs)
     note = tmp_path / "child.txt"
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        taken = [o.path for o in queue.take(tasks)]
+        taken = [o.path for o in queue.take()]
         note.write_text("\n".join(taken), encoding="utf-8")
         os._exit(0)
-    mine = [o.path for o in queue.take(tasks)]
+    mine = [o.path for o in queue.take()]
     _, status = os.waitpid(pid, 0)
     queue.close()
     assert os.waitstatus_to_exitcode(status) == 0
     theirs = note.read_text(encoding="utf-8").split("\n") if note.stat().st_size else []
-    assert sorted(mine + theirs) == sorted(t[0].path for t in tasks)
+    assert sorted(mine + theirs) == sorted(o.path for o in outputs)
     assert len(set(mine) & set(theirs)) == 0
 
 
-def test_a_queue_holds_no_more_tasks_than_its_pipe():
-    with pytest.raises(ValueError):
-        TaskQueue(MOST_TASKS + 1)
+def test_a_queue_holds_no_more_tasks_than_its_pipe(monkeypatch):
+    """More outputs than the pipe holds numbers: neighbouring tasks are merged, so the
+    numbers are written before anyone reads them, and every output is still taken."""
+    from generator import shares
+
+    monkeypatch.setattr(shares, "MOST_TASKS", 7)
+    outputs = [output(f"kk/{n}/index.html") for n in range(50)]
+    queue = TaskQueue(outputs)
+    try:
+        assert len(queue.tasks) == 7
+        assert sorted(o.path for o in queue.take()) == sorted(o.path for o in outputs)
+    finally:
+        queue.close()
