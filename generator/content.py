@@ -92,7 +92,7 @@ class Document:
 
     uid: str
     doc_type: DocType
-    sources: dict[str, Path]
+    source_names: dict[str, str]  # its files by language (``sources``: as paths)
     meta: dict[str, dict[str, str]]
     parts: list[Part] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
@@ -106,6 +106,12 @@ class Document:
     declared_posted: dt.date | None = None  # the ``posted`` typed in the header
     first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
     letters: dict[str, LetterCounts] = field(default_factory=dict)  # per language (R3)
+
+    @functools.cached_property
+    def sources(self) -> dict[str, Path]:
+        """Its files by language, made paths when first asked (a build at 20,000 documents
+        asks for a few: making 40,000 was 0.1 s of every edit)."""
+        return {lang: Path(name) for lang, name in self.source_names.items()}
 
     @property
     def type(self) -> str:
@@ -348,7 +354,7 @@ def load_content(content_dir: Path, today: dt.date,
         raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
     admins = load_administrators(content_dir, problems)
     context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)), today)
-    by_uid: dict[str, dict[str, tuple[Path, dict[str, str], list]]] = {}
+    by_uid: dict[str, dict[str, tuple[str, dict[str, str], list, str]]] = {}
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
@@ -356,7 +362,7 @@ def load_content(content_dir: Path, today: dt.date,
     unreadable: set[str] = set()  # not UTF-8: their twins are not told they have none
     cache.read_beforehand(sources, parse_file, workers)
     for name in sources:
-        path = Path(name)
+        path = name  # (a string: paths are made when asked, Document.sources)
         lang = _language_of(name)
         if lang is None:
             problems.append(Problem(str(path), "file name", "R3",
