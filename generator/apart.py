@@ -17,6 +17,7 @@ import pickle
 import select
 import signal
 import sys
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -89,6 +90,12 @@ def _kill(pid: int) -> None:
     except ProcessLookupError:
         pass
     os.waitpid(pid, 0)
+
+
+def forking_is_safe() -> bool:
+    """Whether this process may fork: the system can, and no other thread runs (a server's
+    threads may hold locks a forked child would wait for forever)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def start_apart(func: Callable[..., Any], *args, **kwargs) -> Apart:

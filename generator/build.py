@@ -15,7 +15,6 @@ import logging
 import marshal
 import os
 import shutil
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ashyq import clock
 from ashyq.files import atomic_write
+from generator.apart import forking_is_safe
 from generator.builds import (
     builds_dir, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable, recycle,
     swap_in, write_build_state, write_quick,
@@ -281,7 +281,7 @@ def makes_apart(job: Job, search: str) -> bool:
     thread runs (a server's threads may hold locks)."""
     from generator.search import indexes_before_swap
 
-    return (hasattr(os, "fork") and threading.active_count() == 1
+    return (forking_is_safe()
             and indexes_before_swap(job.current, search)
             and sum(1 for name in job.scan.files if name.endswith(".md")) >= APART_FROM)
 
@@ -319,8 +319,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     # process (40,000 stat calls at 20,000 passports, 0.2-0.5 s, more when the system has let
     # its cache of the folders go), while this one imports what a build needs.
     walking = start_apart(TreeScan, root) if (
-        hasattr(os, "fork") and threading.active_count() == 1
-        and known.get("documents", -1) >= SCAN_APART_FROM) else None
+        forking_is_safe() and known.get("documents", -1) >= SCAN_APART_FROM) else None
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
     early: dict = {}
     try:
@@ -436,7 +435,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
                          workers=workers)
     catalogs = compile_catalogs(job.cache_dir / "locale")
     child = start_apart(index_fingerprints, index, catalogs, shown, reports) if (
-        workers > 1 and current is not None and threading.active_count() == 1
+        workers > 1 and current is not None and forking_is_safe()
         and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
     try:
         previous = early.pop("previous") if "previous" in early else Record.load(current)

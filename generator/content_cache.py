@@ -18,7 +18,6 @@ import gc
 import hashlib
 import os
 import pickle
-import threading
 import zlib
 from pathlib import Path
 from typing import Any, Callable
@@ -181,11 +180,11 @@ class ContentCache:
         ``workers`` processes: forked children take shares of them, this process one. Does
         nothing for fewer than READ_APART_FROM, or where another thread runs (a fork is
         safe only without)."""
-        from generator.apart import start_apart
+        from generator.apart import forking_is_safe, start_apart
 
         missing = [path for path, key in files.items()
                    if (hit := self.files.get(path)) is None or hit[0] != key]
-        if workers < 2 or len(missing) < READ_APART_FROM or threading.active_count() > 1:
+        if workers < 2 or len(missing) < READ_APART_FROM or not forking_is_safe():
             return
         shares = [missing[i::workers] for i in range(workers)]
         children = [start_apart(_parse_files, share, parse) for share in shares[1:]]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ashyq.files import atomic_write
+from generator.apart import forking_is_safe
 from generator.deps import Record, index_version
 from generator.shares import TaskQueue, of_one_document, units_of
 
@@ -255,7 +255,7 @@ class RenderPath:
         ) >= SITE_WIDE_FROM
         # Forking is safe only without other threads (a server's threads may hold locks).
         with collecting(many):  # many pages make cyclic garbage
-            if many and self.workers > 1 and threading.active_count() == 1:
+            if many and self.workers > 1 and forking_is_safe():
                 self._render_parallel(dirty)
             else:
                 for output in dirty:

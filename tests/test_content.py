@@ -211,6 +211,7 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
     """issue 10: a cold build's 40,000 files are read by forked processes, each a share; what
     they read is what one process reads, and it is cached as if read here."""
     import os
+    import threading
 
     import generator.content_cache
     from generator.content_cache import ContentCache, TreeScan
@@ -219,7 +220,7 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
     files = scan.markdown_files()
     monkeypatch.setattr(generator.content_cache, "READ_APART_FROM", len(files))
     # forked only when no other thread runs; a test worker may keep an idle one
-    monkeypatch.setattr(generator.content_cache.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     cache = ContentCache(tmp_path / "shared")
     cache.read_beforehand(files, lambda data: (os.getpid(), len(data)), workers=3)
 

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -522,7 +523,7 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
     monkeypatch.setattr(render, "RENDER_CHUNK", 7)
     # render forks only when no other thread runs; a test worker may keep an idle one
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     forks = count_forks(monkeypatch)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     record = Record.load(many.build_dir)
@@ -551,7 +552,7 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
 
     run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
     forks, written, shared = count_forks(monkeypatch), [], []
     real_write, real_parallel = render.RenderPath._write, render.RenderPath._render_parallel
     monkeypatch.setattr(render.RenderPath, "_write",
@@ -583,7 +584,7 @@ def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path,
     before = site_files(live)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
     monkeypatch.setattr(render, "RENDER_CHUNK", 5)
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
     real = render.RenderPath._write
 
     def write(self, output):
@@ -608,7 +609,7 @@ def test_a_failure_in_the_build_s_own_share_fails_the_build(small_content, theme
     live = tmp_path / "live"
     first = run(small_content, live, tmp_path / "cache", theme, workers=2)
     before = site_files(live)
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)  # as above
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
     forks, parent, real = count_forks(monkeypatch), os.getpid(), render.RenderPath._write
 
     def write(self, output):
