@@ -354,7 +354,7 @@ def load_content(content_dir: Path, today: dt.date,
         raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
     admins = load_administrators(content_dir, problems)
     context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)), today)
-    by_uid: dict[str, dict[str, tuple[str, dict[str, str], list, str]]] = {}
+    by_uid: dict[str, dict[str, tuple[str, dict[str, str], list]]] = {}
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
@@ -362,43 +362,42 @@ def load_content(content_dir: Path, today: dt.date,
     unreadable: set[str] = set()  # not UTF-8: their twins are not told they have none
     cache.read_beforehand(sources, parse_file, workers)
     for name in sources:
-        path = name  # (a string: paths are made when asked, Document.sources)
         lang = _language_of(name)
         if lang is None:
-            problems.append(Problem(str(path), "file name", "R3",
+            problems.append(Problem(name, "file name", "R3",
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
         meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
             name, parse_file, sources[name])
         if meta is None:  # e.g. saved in Windows-1251: not read as garbage, not a traceback
             unreadable.add(name)
-            problems.append(Problem(str(path), "encoding", "R3", f"not UTF-8 text (byte "
+            problems.append(Problem(name, "encoding", "R3", f"not UTF-8 text (byte "
                                     f"{parts[0]}): save the file in the UTF-8 encoding"))
             continue
         uid = meta.get("uid", "")
         if not uid or not UID.match(uid):
-            problems.append(Problem(str(path), "uid", "R3",
+            problems.append(Problem(name, "uid", "R3",
                                     "required: letters, digits, '.', '_' or '-'" if uid else
                                     "required, missing"))
             continue
         if meta.get("type") not in DOC_TYPES:
-            problems.append(Problem(str(path), "type", "R3",
+            problems.append(Problem(name, "type", "R3",
                                     f"{meta.get('type', '')!r} is not one of {sorted(DOC_TYPES)}"))
             continue
         versions = by_uid.setdefault(uid, {})
         if lang in versions:
-            problems.append(Problem(str(path), "uid", "R3",
+            problems.append(Problem(name, "uid", "R3",
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
-        versions[lang] = (path, meta, parts, name)
+        versions[lang] = (name, meta, parts)  # (strings: paths are made when asked)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
         missing = [lang for lang in LANGUAGES if lang not in versions]
         if missing:
-            (path, _, _, _), = versions.values()
-            twins = {f"{str(path)[:-len('kk.md')]}{lang}.md" for lang in missing}
+            (path, _, _), = versions.values()
+            twins = {f"{path[:-len('kk.md')]}{lang}.md" for lang in missing}
             if not twins & unreadable:  # else the twin's own problem says what to do
-                problems.append(Problem(str(path), "language", "R3",
+                problems.append(Problem(path, "language", "R3",
                                         f"uid {uid} has no {'/'.join(missing)} version "
                                         f"(every document is published in Kazakh and Russian)"))
             continue
@@ -410,7 +409,7 @@ def load_content(content_dir: Path, today: dt.date,
         doc = Document(uid, DOC_TYPES[types.pop()],
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
-        names = [versions[lang][3] for lang in LANGUAGES]
+        names = [versions[lang][0] for lang in LANGUAGES]
         doc.letters = {lang: letters[name] for lang, name in zip(LANGUAGES, names)}
         folder = os.path.join(os.path.dirname(names[0]), ATTACHMENTS_DIR)  # (strings: faster)
         key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),

@@ -72,7 +72,7 @@ class TaskQueue:
             size = fcntl.fcntl(writable, fcntl.F_GETPIPE_SZ) \
                 if hasattr(fcntl, "F_GETPIPE_SZ") else select.PIPE_BUF
             self.tasks = tasks_of(outputs, max(1, min(MOST_TASKS, size // TASK_NUMBER.size)))
-            os.write(writable, struct.pack(f"<{len(self.tasks)}I", *range(len(self.tasks))))
+            os.write(writable, b"".join(map(TASK_NUMBER.pack, range(len(self.tasks)))))
         except BaseException:
             os.close(self._readable)
             raise

@@ -86,8 +86,8 @@ def emit_sitemap(sink, index, site: str) -> None:
     the final reports."""
     # which pages there are: the documents, their reports, the budget datasets' pages
     keys = ("budget", "index", *sorted(f"report:{d.uid}" for d in index.discussions))
-    outputs = sink.record.outputs  # read when made (nothing is listed after it): a
-    # rebuild that carries the sitemaps over does not look through 130,000 names
+    outputs = sink.record.outputs  # read when made (nothing is listed after it): a rebuild
+    # that carries the sitemaps over only counts the pages, it makes no list of 130,000 names
     files = sitemap_files(sink.pages_listed())
     pages = functools.cache(lambda: public_pages(list(outputs)))  # once, for every file
     sink.emit("sitemap.xml", keys, lambda: sitemap_index(site, files))
