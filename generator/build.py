@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
+PELICAN_CACHE = "pelican"  # Pelican's folder under the build's cache (the kept rows in it)
 #: Markdown files from which a build that indexes before its swap is made apart (``makes_apart``)
 APART_FROM = 4000
 #: The record of a build directory made apart, until its swap (then: ``generator.deps.RECORD``)
@@ -105,7 +106,7 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
         "OUTPUT_PATH": str(build_dir),
         "I18N_SUBSITES": {"ru": {"OUTPUT_PATH": str(build_dir)}},
         "THEME": str(PROJECT_ROOT / "themes" / "ashyq"),
-        "CACHE_PATH": str(cache_dir / "pelican"),
+        "CACHE_PATH": str(cache_dir / PELICAN_CACHE),
         "I18N_GETTEXT_LOCALEDIR": str(cache_dir / "locale"),
         "ASHYQ_INDEX": index,
     }
@@ -421,6 +422,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     from generator.listing import emit_open_data
     from generator.manifest import MANIFEST_PATH
     from generator.publication import first_served_dates, record_from_snapshot, write_served
+    from generator.rows import rows_folder
     from generator.site import prepare_index
     from generator.sitemap import emit_sitemap
 
@@ -470,7 +472,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
                {**settings, "ASHYQ_RENDER": sink})
         serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
         emit_certificate(sink, record, certificate)
-        emit_open_data(sink, index, shown)
+        emit_open_data(sink, index, shown, rows_folder(job.cache_dir / PELICAN_CACHE,
+                                                       record.global_key))
         emit_sitemap(sink, index, job.site_url or pelicanconf_site_url())
         sink.flush()  # all at once: the processes that render share all the work
         sink.drop_stale()

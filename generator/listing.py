@@ -281,10 +281,11 @@ def emit_shared(gen, sink) -> None:
         together=OPENDATA_DIR)  # the open data's package describes it (emit_open_data)
 
 
-def emit_open_data(sink, index, snapshot: dict | None) -> None:
+def emit_open_data(sink, index, snapshot: dict | None, rows_dir: Path | None = None) -> None:
     """``/opendata/``: tables, package and page, from the index, the whole public snapshot and
     the files other writers put under ``/opendata/`` (the manifest, the budget datasets: listed
-    before, made together with these, so written first, by the same process)."""
+    before, made together with these, so written first, by the same process); the largest
+    tables' lines kept in ``rows_dir`` (``generator.opendata_rows``)."""
     from generator.opendata import open_data_names, open_data_files
 
     build_dir = sink.build_dir
@@ -299,7 +300,7 @@ def emit_open_data(sink, index, snapshot: dict | None) -> None:
             others = {p.removeprefix(OPENDATA_DIR + "/"): (build_dir / p).stat().st_size
                       for p in sink.record.outputs
                       if p.startswith(OPENDATA_DIR + "/") and p.count("/") > 1}
-            made.update(open_data_files(index, snapshot, manifest, others, build_dir))
+            made.update(open_data_files(index, snapshot, manifest, others, build_dir, rows_dir))
             done = True
         return made.pop(name)  # each is written once: its bytes go (100 MB at 20,000)
     previous = [p for p, k in sink.previous.outputs.items() if k == keys] \

@@ -110,21 +110,8 @@ def document_table(index: SiteIndex, snapshot: dict,
                    documents: list[Document] | None = None) -> Table:
     """The documents under discussion (``documents``: those of ``index`` by default)."""
     totals = snapshot.get("documents") or {}
-    rows = []
-    for doc in index.discussions if documents is None else documents:
-        admin = index.administrators[doc.administrator]
-        meta = doc.meta[LANGUAGES[0]]
-        rows.append({
-            "uid": doc.uid, "type": doc.type,
-            **{f"title_{lang}": doc.title(lang) for lang in LANGUAGES},
-            "administrator": admin.code,
-            **{f"administrator_name_{lang}": admin.name[lang] for lang in LANGUAGES},
-            "program": meta["program"], "budget_type": meta["budget_type"],
-            "period": meta["period"], "posted": doc.posted.isoformat(),
-            "discussion_end": doc.discussion_end.isoformat(), "status": doc.status,
-            **_totals(totals.get(doc.uid)),
-            **{f"url_{lang}": doc.urls[lang] for lang in LANGUAGES},
-        })
+    rows = [row for doc in (index.discussions if documents is None else documents)
+            for row in document_rows(index, totals, doc)]
     fields = (
         _f("uid", "string", N_("Unique number of the document"),
            constraints={"required": True, "unique": True}),
@@ -153,11 +140,33 @@ def document_table(index: SiteIndex, snapshot: dict,
                     "dates and vote totals"), fields, rows, ("uid",), json=False)
 
 
-def part_table(index: SiteIndex, documents: list[Document] | None = None) -> Table:
-    rows = [{"document": doc.uid, "part": part.id, "position": n,
+def document_rows(index: SiteIndex, totals: dict, doc: Document) -> list[dict]:
+    """``doc``'s row of the documents' table (``totals``: the snapshot's vote totals)."""
+    admin = index.administrators[doc.administrator]
+    meta = doc.meta[LANGUAGES[0]]
+    return [{
+        "uid": doc.uid, "type": doc.type,
+        **{f"title_{lang}": doc.title(lang) for lang in LANGUAGES},
+        "administrator": admin.code,
+        **{f"administrator_name_{lang}": admin.name[lang] for lang in LANGUAGES},
+        "program": meta["program"], "budget_type": meta["budget_type"],
+        "period": meta["period"], "posted": doc.posted.isoformat(),
+        "discussion_end": doc.discussion_end.isoformat(), "status": doc.status,
+        **_totals(totals.get(doc.uid)),
+        **{f"url_{lang}": doc.urls[lang] for lang in LANGUAGES},
+    }]
+
+
+def part_rows(doc: Document) -> list[dict]:
+    """``doc``'s rows of the parts' table, in order."""
+    return [{"document": doc.uid, "part": part.id, "position": n,
              **{f"title_{lang}": part.title[lang] for lang in LANGUAGES}}
-            for doc in (index.discussions if documents is None else documents)
             for n, part in enumerate(doc.parts, 1)]
+
+
+def part_table(index: SiteIndex, documents: list[Document] | None = None) -> Table:
+    rows = [row for doc in (index.discussions if documents is None else documents)
+            for row in part_rows(doc)]
     fields = (DOCUMENT, PART,
               _f("position", "integer", N_("Order of the part in the document"),
                  constraints={"minimum": 1}),
@@ -278,17 +287,18 @@ def budget_table(index: SiteIndex) -> Table | None:
                  ("period", "administrator", "program", "subprogram", "specific"))
 
 
-def table_makers(index: SiteIndex, snapshot: dict | None,
-                 rows: bool = True) -> list[Callable[[], Table | None]]:
+def table_makers(index: SiteIndex, snapshot: dict | None, rows: bool = True,
+                 by_document: bool = False) -> list[Callable[[], Table | None]]:
     """What makes each table (None: no such table), to be made one at a time: the rows are
     the largest objects at the end of a build (the documents' and parts' rows of 20,000
     documents, with their files, took the build from 240 to 830 MB at once; issue 10).
     ``rows=False``: the documents' and proposals' tables without their rows (their names
     and formats do not depend on them; making them was half a second of an added document
-    at 20,000)."""
+    at 20,000). ``by_document``: the documents' and parts' tables without their rows, which
+    are made document by document (``generator.opendata_rows``)."""
     snapshot = snapshot or {}
     proposals = public_proposals(index, snapshot) if rows else []
-    documents = None if rows else []
+    documents = None if rows and not by_document else []
     return [lambda: document_table(index, snapshot, documents),
             lambda: part_table(index, documents),
             lambda: proposal_table(proposals), lambda: answer_table(proposals),
@@ -311,10 +321,14 @@ def _cell(value) -> str:
 def table_csv(table: Table) -> bytes:
     """RFC 4180 CSV, UTF-8 without BOM, a header row, CRLF line ends."""
     names = [f["name"] for f in table.fields]
-    # formula-leading text escaped, plain numbers left as they are (issue 13)
-    return tabular.csv_bytes([names] + [[v if v.__class__ is str else _cell(v)
-                                         for v in map(row.__getitem__, names)]
-                                        for row in table.rows])
+    return tabular.csv_bytes([names] + csv_values(names, table.rows))
+
+
+def csv_values(names: list[str], rows: list[dict]) -> list[list]:
+    """The cells of ``rows`` for :func:`ashyq.tabular.csv_text`: formula-leading text is
+    escaped there, plain numbers left as they are (issue 13)."""
+    return [[v if v.__class__ is str else _cell(v) for v in map(row.__getitem__, names)]
+            for row in rows]
 
 
 def _number(value):
@@ -333,9 +347,8 @@ def table_json(table: Table) -> bytes:
     return _json([{name: row[name] for name in names} for row in table.rows])
 
 
-def gettext(lang: str):
-    """``_(message, **values)`` in one language: the shared catalogs (``ashyq.i18n``)."""
-    return gettext_for(lang)
+#: ``gettext(lang)``: ``_(message, **values)`` in one language (the shared catalogs)
+gettext = gettext_for
 
 
 def bilingual(message: str) -> str:
@@ -414,15 +427,22 @@ def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
 
 # -- writing -----------------------------------------------------------------------------
 def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
-                    others: dict[str, int] | None = None,
-                    site: Path | None = None) -> dict[str, bytes]:
+                    others: dict[str, int] | None = None, site: Path | None = None,
+                    rows_dir: Path | None = None) -> dict[str, bytes]:
     """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
     bytes of ``documents.json``, ``others`` the files of other writers (path -> size),
-    ``site`` the build directory (its theme files' names, ``ashyq.theme``)."""
-    found: list[Table] = []
-    files: dict[str, bytes] = {}
-    for make in table_makers(index, snapshot):
-        table = _written(make(), files)  # the table with all its rows is gone on return
+    ``site`` the build directory (its theme files' names, ``ashyq.theme``); ``rows_dir``:
+    the folder of the rows a build keeps (``generator.rows``): the documents' and parts'
+    tables are then made document by document, each document's lines kept
+    (``generator.opendata_rows``)."""
+    from generator.opendata_rows import BY_DOCUMENT, written_by_document
+
+    found, files = [], {}
+    for make in table_makers(index, snapshot, by_document=rows_dir is not None):
+        table = make()  # the table with all its rows is gone on return
+        table = written_by_document(table, index, snapshot, rows_dir, files) \
+            if rows_dir is not None and table is not None and table.name in BY_DOCUMENT \
+            else _written(table, files)
         if table is not None:
             found.append(table)
     descriptor = package(index, snapshot, found, files, manifest)
@@ -434,7 +454,7 @@ def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | N
 
 
 def _written(table: Table | None, files: dict[str, bytes]) -> Table | None:
-    """Add ``table``'s files to ``files``; return it without its rows but the first (the
+    """Add ``table``'s files to ``files``; return it with its first row only (the
     descriptor and the page ask only whether it has any)."""
     if table is None:
         return None

@@ -327,3 +327,47 @@ def test_the_names_listed_beforehand_are_the_files_made(small_content, snapshot)
         assert opendata.open_data_names(index, snapshot) == list(made)
         assert ("budget_execution.csv" in made) is budget
         assert ("proposals.csv" in made) and made["documents.csv"].count(b"\r\n") == 4
+
+
+def test_tables_made_document_by_document_are_the_whole_tables(small_content, tmp_path,
+                                                               monkeypatch):
+    """issue 10: in a build, the documents' and parts' tables are made document by document,
+    each document's lines kept for the next build (an added passport at 20,000 made 140,000
+    rows again). The files are the bytes of the whole tables, with kept lines too, and a
+    document's lines are made again when what they show changes: its vote totals, its
+    status on a new day."""
+    import copy
+
+    from generator import opendata, opendata_rows
+    from generator.rows import rows_folder
+
+    made: list[str] = []
+    for name in ("document_rows", "part_rows"):
+        real = getattr(opendata_rows, name)
+
+        def counted(*args, real=real, name=name):
+            made.append(f"{name}:{args[-1].uid}")
+            return real(*args)
+        monkeypatch.setattr(opendata_rows, name, counted)
+    folder = rows_folder(tmp_path / "cache", "global key")
+
+    def both(day: dt.date, snapshot: dict) -> tuple[dict, dict]:
+        index = load_content(small_content, day)
+        made.clear()
+        kept = opendata.open_data_files(index, snapshot, b"{}", rows_dir=folder)
+        return kept, opendata.open_data_files(index, snapshot, b"{}")
+
+    kept, whole = both(DAY, SNAPSHOT)
+    assert kept == whole and {"documents.csv", "parts.csv", "parts.json"} <= set(kept)
+    assert len(made) >= 2 * 3  # the first time every document's lines (and the first row)
+    first = load_content(small_content, DAY).discussions[0].uid  # (its first row is asked)
+    kept, whole = both(DAY, SNAPSHOT)
+    assert kept == whole and made == [f"document_rows:{first}", f"part_rows:{first}"]
+    voted = copy.deepcopy(SNAPSHOT)
+    voted["documents"]["BP-2026-261-002"] = {"for": 1, "against": 0}
+    kept, whole = both(DAY, voted)
+    assert kept == whole and b"local,2026-2028,2025-01-03,2025-01-17,closed,1,0," in \
+        kept["documents.csv"] and "document_rows:BP-2026-261-002" in made
+    kept, whole = both(dt.date(2025, 3, 20), voted)  # the report's discussion opened
+    assert kept == whole and b"2025-03-14,2025-04-02,open," in kept["documents.csv"]
+    assert made.count("document_rows:IR-2024-225-001") == 2  # (and the first row)
