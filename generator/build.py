@@ -400,13 +400,10 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                        made.rendered, made.carried, swapped_at)
 
 
-def index_fingerprints(index: SiteIndex, catalogs: Path, shown: dict,
-                       reports: str | None) -> bytes:
-    """In a forked process: the index prepared, the fingerprints of the build's inputs but the
-    days' (``generator.deps``), as marshal data (handed back faster than pickled)."""
-    from generator.site import prepare_index
-
-    prepare_index(index, catalogs)
+def index_fingerprints(index: SiteIndex, shown: dict, reports: str | None) -> bytes:
+    """In a forked process, while the build prepares the index: the fingerprints of the
+    build's inputs but the days' (``generator.deps``: the generated releases' from their
+    documents), as marshal data (handed back faster than pickled)."""
     return marshal.dumps(fingerprints_but_days(index, shown, reports, budget_files(index)))
 
 
@@ -435,15 +432,15 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
                          workers=workers)
-    catalogs = compile_catalogs(job.cache_dir / "locale")
-    child = start_apart(index_fingerprints, index, catalogs, shown, reports) if (
+    child = start_apart(index_fingerprints, index, shown, reports) if (
         workers > 1 and current is not None and forking_is_safe()
         and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
     try:
+        catalogs = compile_catalogs(job.cache_dir / "locale")
         previous = early.pop("previous") if "previous" in early else Record.load(current)
         # asked before it is known to be needed: read while the fingerprints are worked out
         candidate = recyclable(job.output) if child else None
-        prepare_index(index, catalogs)  # (as the child does)
+        prepare_index(index, catalogs)
         days = day_fingerprints(index, shown)  # (the child works out the others)
         try:
             others = marshal.loads(child.result()) if child else \

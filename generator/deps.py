@@ -285,6 +285,7 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
     """Every fingerprint of :func:`fingerprints` but the ``day:<uid>`` keys."""
     from generator.compliance import CROSS_BODY_TYPES, by_administrator
     from generator.content import DECREES_FILE
+    from generator.press import generated_releases
     from generator.publication import record_from_snapshot
     from generator.reports import (
         PUBLISHED_FILES, VERSIONS_FILE, current_version, published_versions,
@@ -294,16 +295,17 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
     found: dict[str, str] = {}
     metas = {}
     for uid, doc in index.documents.items():
-        if doc.generated:  # a release made from its document (and the catalogs: global)
-            source = index.documents[doc.meta[LANGUAGES[0]]["document"]]
-            metas[uid] = found[f"src:{uid}"] = "generated:" + (
-                source.meta_digest or digest(_meta_view(source)))
-        else:
-            metas[uid] = doc.meta_digest or digest(_meta_view(doc))
-            found[f"src:{uid}"] = doc.source_digest or file_digest(
-                *[doc.sources[lang] for lang in LANGUAGES],
-                *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
+        if doc.generated:  # (below: the same whether the index has them yet or not)
+            continue
+        metas[uid] = doc.meta_digest or digest(_meta_view(doc))
+        found[f"src:{uid}"] = doc.source_digest or file_digest(
+            *[doc.sources[lang] for lang in LANGUAGES],
+            *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
         found[f"meta:{uid}"] = metas[uid]
+    releases = generated_releases(index)  # made from their document (and the catalogs: global)
+    for uid, source in releases:
+        metas[uid] = found[f"src:{uid}"] = found[f"meta:{uid}"] = "generated:" + (
+            source.meta_digest or digest(_meta_view(source)))
     for code, admin in index.administrators.items():
         found[f"admin:{code}"] = digest(admin.code, admin.level, admin.name, admin.region,
                                         admin.central)  # R4 charges the central body
@@ -312,9 +314,12 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
     for code in index.administrators:
         found[f"body:{code}"] = digest(found[f"admin:{code}"],
                                        [metas[doc.uid] for doc in bodies.get(code, [])])
+    committed = [d for d in index.of_type("press_release") if not d.generated]
     announced: dict[str, str] = {}
-    for doc in index.of_type("press_release"):
+    for doc in committed:
         announced.setdefault(doc.meta[LANGUAGES[0]].get("document") or "", doc.uid)
+    for uid, source in releases:  # (announced by no committed release)
+        announced[source.uid] = uid
     shares = _public_of(snapshot)
     nothing = digest(None)
     for doc in index.discussions:
@@ -333,7 +338,9 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
     bodies_found = {c: found[f"admin:{c}"] for c in index.administrators}
     found["index"] = digest(index.today, calendar, metas, bodies_found,
                             [(a.code, a.email) for a in index.administrators.values()])
-    found["press"] = digest([found[f"src:{d.uid}"] for d in index.of_type("press_release")])
+    press = [(d.date, d.uid) for d in committed] + [(s.posted, uid) for uid, s in releases]
+    found["press"] = digest([found[f"src:{uid}"] for _, uid in sorted(  # as index.of_type
+        press, key=lambda item: (-item[0].toordinal(), item[1]))])
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
     # the compliance pages judge texts (R3: by the verdict on each text's letters; R12: the
