@@ -337,9 +337,13 @@ def _number(value):
     raise TypeError(f"not JSON: {value!r}")
 
 
+def json_text(value) -> str:
+    """``value`` as the open data's JSON writes it (``generator.opendata_rows`` too)."""
+    return json.dumps(value, ensure_ascii=False, default=_number)  # C encoder: no indent
+
+
 def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, default=_number)  # C encoder: no indent
-            + "\n").encode("utf-8")
+    return (json_text(value) + "\n").encode("utf-8")
 
 
 def table_json(table: Table) -> bytes:

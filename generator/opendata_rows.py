@@ -14,14 +14,13 @@ whole tables (tests/test_opendata.py).
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Callable
 
 from ashyq import tabular
 from generator.content import Document, SiteIndex
 from generator.opendata import (
-    OPENDATA_DIR, Table, _number, _totals, csv_values, document_rows, part_rows,
+    OPENDATA_DIR, Table, _totals, csv_values, document_rows, json_text, part_rows,
 )
 from generator.rows import Rows, row_key
 
@@ -42,8 +41,7 @@ def json_items(names: list[str], rows: list[dict]) -> str:
     """``rows`` as the items of a JSON array, each after ", " (as
     :func:`generator.opendata.table_json` writes them between ``[`` and ``]``, the first
     one's ", " left out)."""
-    return "".join([", " + json.dumps({name: row[name] for name in names},
-                                      ensure_ascii=False, default=_number) for row in rows])
+    return "".join([", " + json_text({name: row[name] for name in names}) for row in rows])
 
 
 #: The tables made document by document: what makes a document's rows, and what they show
