@@ -15,6 +15,7 @@ from ashyq.i18n import date_long
 from generator.compliance import by_administrator
 from generator.content import Document, SiteIndex
 from generator.feeds import Feed, FeedItem, render_feeds
+from generator.long_lists import first_discussions
 from generator.public_state import PublicState
 from generator.reports import current_version, load_report
 
@@ -170,6 +171,9 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
 
 
 def feeds_page_values(index: SiteIndex) -> dict:
-    """The values of ``feeds.html``: every state body and every discussion with a feed."""
+    """The values of ``feeds.html``: every state body, and the discussions with a feed (not
+    scheduled): the first ``LIST_LIMIT`` of them, the open ones first
+    (``generator.long_lists``; each discussion's page links its own feed)."""
+    having = [d for d in index.discussions if d.status != "scheduled"]
     return {"administrators": sorted(index.administrators.values(), key=lambda a: a.code),
-            "documents": [d for d in index.discussions if d.status != "scheduled"]}
+            "documents": first_discussions(having), "total": len(having)}

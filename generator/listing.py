@@ -20,6 +20,7 @@ from generator.content import Document
 from generator.content_cache import stat_key
 from generator.deps import index_group
 from generator.feeds import Feed, FeedItem, render_feeds
+from generator.long_lists import bodies_with_discussions, first_discussions, home_open, newest
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
@@ -120,9 +121,12 @@ def emit_site(gen, sink) -> None:
                   gen.later(lambda: gen.page(path, template, **values)))
 
     press, discussions = visible_press(index), index.discussions
-    page("", "home.html", open_discussions=[d for d in discussions if d.status == "open"],
+    opened = [d for d in discussions if d.status == "open"]
+    page("", "home.html", open_discussions=home_open(opened), open_count=len(opened),
          press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
-    page("discussions/", "discussions.html", documents=discussions,
+    # bounded lists (generator.long_lists): the first LIST_LIMIT, every one on its body's page
+    page("discussions/", "discussions.html", documents=first_discussions(discussions),
+         total=len(discussions), bodies=bodies_with_discussions(discussions, index.administrators),
          years=sorted({d.posted.year for d in discussions}, reverse=True),
          rows=gen.rows(page_name(lang, "discussions/")))
     for doc in discussions:
@@ -138,7 +142,8 @@ def emit_site(gen, sink) -> None:
              documents=discussed.get(admin.code, []),
              materials=sorted((d for d in mine if not d.doc_type.discussion),
                               key=lambda d: (-d.date.toordinal(), d.uid)))
-    page("press/", "press_list.html", documents=press, rows=gen.rows(page_name(lang, "press/")))
+    page("press/", "press_list.html", documents=newest(press), total=len(press),
+         rows=gen.rows(page_name(lang, "press/")))
     for doc in press:
         emit_document(gen, doc, sink)
     for section in MATERIAL_SECTIONS:

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>\s*', re.S)
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 TAG = re.compile(r"<[^>]+>")
-HOME_LIMIT = 5
 NAV_SECTIONS = ("discussions", "press", *MATERIAL_SECTIONS, "administrators", "compliance")
 
 
