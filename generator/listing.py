@@ -19,8 +19,8 @@ from generator.calendar_feed import discussions_calendar
 from generator.content import Document
 from generator.content_cache import stat_key
 from generator.deps import index_group
-from generator.feeds import Feed, FeedItem, render_feeds
-from generator.long_lists import bodies_with_discussions, first_discussions, home_open, newest
+from generator.feeds import FEED_LIMIT, Feed, FeedItem, render_feeds
+from generator.long_lists import bodies_with_discussions, first, first_discussions, home_open
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
@@ -142,7 +142,7 @@ def emit_site(gen, sink) -> None:
              documents=discussed.get(admin.code, []),
              materials=sorted((d for d in mine if not d.doc_type.discussion),
                               key=lambda d: (-d.date.toordinal(), d.uid)))
-    page("press/", "press_list.html", documents=newest(press), total=len(press),
+    page("press/", "press_list.html", documents=first(press), total=len(press),
          rows=gen.rows(page_name(lang, "press/")))
     for doc in press:
         emit_document(gen, doc, sink)
@@ -200,7 +200,8 @@ def emit_compliance(gen, sink, admins) -> None:
     overview = page_name(gen.lang, "compliance/")
     sink.emit(overview, ("compliance",), gen.later(lambda: gen.page(
         "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
-        tallies=grouped()["tallies"], violations=grouped()["bad"], rows=gen.rows(overview),
+        tallies=grouped()["tallies"], violations=first(grouped()["bad"]),
+        violations_total=len(grouped()["bad"]), rows=gen.rows(overview),
         administrators=admins, calendar_source=calendar_source(gen.index.calendar),
         publication_recorded=bool((gen.snapshot or {}).get("publication")))),
         together="compliance")  # one check, in one process, for both languages
@@ -224,7 +225,7 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
                  _("Press releases of state bodies on public discussions (R12)"),
                  f"{site}/{lang}/press/", f"{site}/{lang}/feeds/press", lang),
             [FeedItem(d.uid, d.title(lang), site + d.url(lang), gen.summary(d), d.date)
-             for d in press])),
+             for d in press[:FEED_LIMIT]])),  # newest first: the newest item is the first
         "discussions": (("index",), lambda: (
             Feed(_("Public discussions") + " — " + _("Open Budgets"),
                  _("New budget program passports and implementation reports "
@@ -232,7 +233,7 @@ def emit_feeds(gen, sink, press: list[Document], discussions: list[Document]) ->
                  f"{site}/{lang}/discussions/", f"{site}/{lang}/feeds/discussions", lang),
             [FeedItem(d.uid, d.title(lang), site + d.url(lang),
                       follow.discussion_summary(d, gen.index, lang, _), d.posted)
-             for d in discussions])),
+             for d in discussions[:FEED_LIMIT]])),
     }
     ics = f"{lang}/feeds/discussions.ics"
     sink.emit(ics, ("index",), lambda: gen.with_rows(ics, lambda rows: discussions_calendar(

@@ -1,22 +1,25 @@
 """Long lists bounded, for readers on phones at a country's scale (issue 10).
 
 At 20,000 passports the discussions list was one page of 20,000 rows (18 MB), the feeds page
-and the press releases 7-8 MB each, and the home page listed every open discussion (450 KB):
-more than a phone on a mobile network loads or lays out, and each of them written again for
-every document added. A list page now shows at most :data:`LIST_LIMIT` items, those a reader
-comes for first: the discussions open now, then the upcoming ones, then the closed; the
-newest press releases. The whole of each list stays one click away and bounded by a state
-body: every state body's page lists all its discussions and materials, and the discussions
-page links every state body with its counts (:func:`bodies_with_discussions`); search and the
-open data hold every document. A site with no more items than the limit lists them all, in
-the order it always did.
+and the press releases 7-8 MB each, the compliance overview 6.5 MB of violations, and the
+home page listed every open discussion (450 KB): more than a phone on a mobile network loads
+or lays out, and each of them written again for every document added. A list page now shows
+at most :data:`LIST_LIMIT` items, those a reader comes for first: the discussions open now,
+then the upcoming ones, then the closed; the newest press releases; the first violations.
+The whole of each list stays one click away and bounded by a state body: every state body's
+page lists all its discussions and materials, its compliance page all its checks, and the
+discussions page links every state body with its counts (:func:`bodies_with_discussions`);
+search and the open data hold every document. A site with no more items than the limit
+lists them all, in the order it always did.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeVar
 
 from generator.content import Administrator, Document
+
+T = TypeVar("T")
 
 #: The most items a list page shows (rows of the discussions table, press releases, feeds).
 LIST_LIMIT = 100
@@ -26,8 +29,9 @@ HOME_OPEN_LIMIT = 10
 STATUS_ORDER = ("open", "scheduled", "closed")
 
 
-def newest(items: Sequence[Document]) -> list[Document]:
-    """The first :data:`LIST_LIMIT` of ``items`` (given newest first)."""
+def first(items: Sequence[T]) -> list[T]:
+    """The first :data:`LIST_LIMIT` of ``items``, in their order (the press releases: the
+    newest; the compliance overview's violations)."""
     return list(items[:LIST_LIMIT])
 
 

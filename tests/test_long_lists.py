@@ -94,6 +94,10 @@ def test_long_lists_show_the_first_and_each_body_lists_all_its_own(busy_content,
         having = [d for d in documents if d["status"] != "scheduled"]
         assert list(dict.fromkeys(followed)) == [
             d["uid"] for d in sorted(having, key=lambda d: RANK[d["status"]])][:4]
+        overview = (out / lang / "compliance" / "index.html").read_text(encoding="utf-8")
+        note = re.search(r'<p class="note">([^<]*)</p>', overview).group(1)
+        shown = overview.split('<table class="checks cards">', 1)[1].count("<tr>") - 1
+        assert shown == 4 and int(max(re.findall(r"\d+", note), key=int)) > 4
         press = (out / lang / "press" / "index.html").read_text(encoding="utf-8")
         releases = re.findall(r'<li><a href="/\w+/press/([^/"]+)/"', press)
         total = re.search(r'class="note">\D*?(\d+)\D+(\d+)', press)
