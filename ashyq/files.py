@@ -12,29 +12,18 @@ inode for the new bytes leaves the old build's copy untouched.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from pathlib import Path
 
 
-#: A replaced file that is the last link to at least this many bytes may be moved out of the
-#: way instead (``atomic_write``'s ``old_to``)
-LARGE_FILE = 1 << 20
-
-
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = False,
-                 unchanged_ok: bool = False, mode: int | None = None,
-                 old_to: Path | None = None) -> bool:
+                 unchanged_ok: bool = False, mode: int | None = None) -> bool:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8) in one rename.
 
     ``durable`` also fsyncs the file before the rename (for data that must survive a power
     cut: imported datasets, not rebuildable pages). With ``unchanged_ok`` a file that already
     holds exactly ``data`` is left alone. ``mode`` sets the file's permissions before it
-    appears (``0o600`` for a private key). ``old_to``: a folder the file being replaced is
-    moved into first if it is the last link to a large file - freeing its blocks is then
-    left to whoever empties the folder (ext4 took 33 ms for 45 MB, in the writer's time) -
-    only for files no one reads yet (a build directory being made). Returns whether the file
-    was written.
+    appears (``0o600`` for a private key). Returns whether the file was written.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -42,8 +31,6 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = 
     if unchanged_ok and path.is_file() and path.stat().st_size == len(data) \
             and path.read_bytes() == data:
         return False
-    if old_to is not None:
-        move_out(path, Path(old_to))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
@@ -59,18 +46,3 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = 
         if tmp.exists():
             tmp.unlink()
     return True
-
-
-def move_out(path: Path, folder: Path) -> bool:
-    """Move ``path`` into ``folder`` if it is the last link to a large regular file
-    (``atomic_write``'s ``old_to``); whether it did. If anything is unexpected, it is left
-    where it is (the caller replaces it, as without ``old_to``)."""
-    try:
-        found = os.stat(path)
-        if stat.S_ISREG(found.st_mode) and found.st_nlink == 1 and found.st_size >= LARGE_FILE:
-            folder.mkdir(exist_ok=True)
-            os.rename(path, folder / f"{found.st_ino}-{os.getpid()}")
-            return True
-    except OSError:
-        pass
-    return False

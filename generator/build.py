@@ -24,7 +24,7 @@ from ashyq import clock
 from ashyq.files import atomic_write
 from generator.apart import forking_is_safe
 from generator.builds import (
-    builds_dir, freed_folder, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable, recycle,
+    builds_dir, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable, recycle,
     swap_in, write_build_state, write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
@@ -462,8 +462,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     build_dir = job.build_dir
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     spare = recycle(build_dir, candidate if child else recyclable(job.output))
-    sink = RenderPath(build_dir, record, previous=previous, previous_dir=current, workers=workers,
-                      spare=spare, old_to=freed_folder(build_dir) if spare else None)
+    sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
+                      workers=workers, spare=spare)
     try:
         render(index, build_dir, job.cache_dir, job.site_url, job.snapshot,
                {**settings, "ASHYQ_RENDER": sink})

@@ -25,7 +25,6 @@ from generator.render import CARRY_THREADS
 log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS_BUILDS = 1  # the next build recycles it (``recycle``)
-TRASH = "trash-"  # what the remover deletes (``prune``)
 SPARE_WORK = ".spare-"  # a spare being made (``prepare_spare``): renamed ``build-*`` when made
 BUNDLE_GRACE = 3600  # seconds an unlinked search bundle is kept (an indexer may be at work)
 #: Which submission-service changes a build (or the rebuild worker since) has shown.
@@ -106,7 +105,7 @@ def older_builds(output: Path) -> list[Path]:
     current = output.resolve() if output.is_symlink() else None
     folder = builds_dir(output)
     return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
-                   and not p.name.startswith(("search-", TRASH, SPARE_WORK))
+                   and not p.name.startswith(("search-", "trash-", SPARE_WORK))
                    and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
@@ -141,13 +140,6 @@ def recycle(build_dir: Path, found: tuple[Path, Record] | None) -> Record | None
     shutil.rmtree(build_dir / "theme", ignore_errors=True)  # Pelican's copy: written anew
     log.info("recycling %s (%d files)", old.name, len(spare.outputs))
     return spare
-
-
-def freed_folder(build_dir: Path) -> Path:
-    """Where a build that recycles a directory moves the large files it replaces
-    (``ashyq.files.atomic_write``'s ``old_to``): trash, emptied by :func:`prune`'s remover
-    after the swap, at the lowest priority, not in the build's time."""
-    return build_dir.parent / f"{TRASH}freed-{build_dir.name}"
 
 
 def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
@@ -206,8 +198,8 @@ def prune(output: Path) -> None:
                and part.stat().st_mtime < young]
     doomed += list(folder.glob(SPARE_WORK + "*"))  # a spare left half-made (a killed build)
     for old in doomed:
-        old.rename(folder / f"{TRASH}{old.parent.name}-{old.name}")
-    if any(folder.glob(TRASH + "*")):  # also what an earlier remover left
+        old.rename(folder / f"trash-{old.parent.name}-{old.name}")
+    if any(folder.glob("trash-*")):  # also what an earlier remover left
         idle = ["ionice", "-c", "3"] if shutil.which("ionice") else []
         subprocess.run(["setsid", "-f", *idle, sys.executable, "-c", REMOVER, str(folder)],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

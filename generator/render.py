@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ashyq.files import atomic_write, move_out
+from ashyq.files import atomic_write
 from generator.apart import forking_is_safe
 from generator.deps import Record, index_version
 from generator.shares import TaskQueue, of_one_document, units_of
@@ -46,7 +46,8 @@ RENDER_CHUNK = 1000
 SEARCH_MARK = "data-pagefind-body"
 #: Where a render process lists the marked pages it wrote, for the parent.
 SEARCHED_NOTE = ".ashyq-searched"
-CARRY_THREADS = 4  # threads that make folders and hard links when carrying outputs over
+#: Threads that make folders and hard links when carrying outputs over.
+CARRY_THREADS = 4
 
 
 class RenderFailed(Exception):
@@ -97,11 +98,10 @@ class RenderPath:
 
     def __init__(self, build_dir: Path, record: Record, *, previous: Record | None = None,
                  previous_dir: Path | None = None, workers: int = 1,
-                 spare: Record | None = None, old_to: Path | None = None):
+                 spare: Record | None = None):
         """``spare``: the record of an older build whose directory ``build_dir`` now is
-        (``generator.build.recycle``): its unchanged files stay, large ones replaced go to
-        ``old_to`` (``ashyq.files.atomic_write``)."""
-        self.build_dir, self.old_to = Path(build_dir), old_to
+        (``generator.build.recycle``): its unchanged files stay, its folders are there."""
+        self.build_dir = Path(build_dir)
         self.record = record
         self.previous = previous if previous and previous.global_key == record.global_key \
             else None
@@ -112,11 +112,13 @@ class RenderPath:
         self.pending: list[Output] = []
         self.carried = 0
         self.rendered: list[str] = []
-        # folders made so far (a recycled directory's are made again, at a failed mkdir each,
-        # only for what is carried into them, not all 70,000 of them at every build)
+        # folders made so far (or there: a recycled directory's are made again, at a failed
+        # mkdir each, only for what is carried into them - the few outputs of the builds
+        # between - not all 70,000 of them listed at every build)
         self._folders: set[str] = set()
         self._kept: list[tuple[str, ...]] = []  # documents' outputs kept whole, not yet entered
-        self._searched: dict[str, str] = {}  # pages written with the search mark: versions
+        # pages written with the search mark, and their index versions (not yet noted)
+        self._searched: dict[str, str] = {}
         self._sorted_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._group: list[str] | None = None  # the outputs of the document being listed
         # the keys changed since the previous build (its outputs unchanged since are carried)
@@ -301,7 +303,7 @@ class RenderPath:
             for output in outputs:
                 try:
                     link_over(os.path.join(self.previous_dir, output.path),
-                              os.path.join(self.build_dir, output.path), self.old_to)
+                              os.path.join(self.build_dir, output.path))
                 except FileNotFoundError:  # the previous build lost it: render it again
                     lost.append(output)
         with ThreadPoolExecutor(CARRY_THREADS) as pool:
@@ -322,7 +324,7 @@ class RenderPath:
         data = output.source.read_bytes() if output.make is None else output.make()
         same = self._link_if_same(output.path, data)
         if not same:
-            atomic_write(target, data, old_to=self.old_to)
+            atomic_write(target, data)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
             # The same bytes index the same: the version they were indexed under stays.
@@ -347,7 +349,7 @@ class RenderPath:
             return False
         target = os.path.join(self.build_dir, path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        link_over(source, target, self.old_to)
+        link_over(source, target)
         return True
 
     def _note_searched(self, dirty: list[Output], carried: list[Output],
@@ -462,15 +464,13 @@ class RenderPath:
             time.sleep(0.005)
 
 
-def link_over(source: str, target: str, old_to: Path | None = None) -> None:
+def link_over(source: str, target: str) -> None:
     """Hard-link ``source`` at ``target``, in place of the file a recycled build directory
-    may hold there (never written through: its inode may be an older build's too; a large
-    one it alone holds is moved to ``old_to``: ``ashyq.files.move_out``)."""
+    may hold there (never written through: its inode may be an older build's too)."""
     try:
         os.link(source, target)
     except FileExistsError:
-        if old_to is None or not move_out(Path(target), old_to):
-            os.unlink(target)
+        os.unlink(target)
         os.link(source, target)
 
 

@@ -359,69 +359,6 @@ def test_recycled_build_directories_equal_cold_builds(small_content, theme, tmp_
     assert "kk/discussions/BP-2026-261-002" not in folders(live)  # removed, folder gone
 
 
-def test_a_recycling_build_leaves_freeing_the_files_it_replaces_for_later(
-        small_content, theme, tmp_path, monkeypatch):
-    """The last link to a large file that a recycling build replaces is moved into the
-    builds folder's trash (ext4 took 33 ms to free 45 MB, in the build's time), deleted by
-    the remover after the swap; a file other builds share is replaced as before. The site
-    is a cold build's."""
-    from ashyq import files
-    from generator import render
-
-    moved: list[str] = []
-    real = files.move_out
-
-    def spying(path, folder):
-        done = real(path, folder)
-        if done:
-            moved.append(Path(path).relative_to(folder.parent / folder.name.removeprefix(
-                "trash-freed-")).as_posix())
-        return done
-    monkeypatch.setattr(files, "move_out", spying)
-    monkeypatch.setattr(render, "move_out", spying)
-    monkeypatch.setattr(files, "LARGE_FILE", 1)  # every file counts as large
-    live, cache = tmp_path / "live", tmp_path / "cache"
-
-    def build_again():  # in one process: the spy sees every file
-        run(small_content, live, cache, theme, workers=1)
-    build_again()  # cold, then a spare of links to its files
-    edit_text(small_content, theme)
-    build_again()  # recycles the spare: every file in it is shared
-    assert moved == []
-    add_document(small_content, theme)
-    build_again()  # recycles the first build's directory: its edited pages were its own
-    assert {f"{lang}/discussions/BP-2026-225-001/index.html" for lang in ("kk", "ru")} \
-        <= set(moved)
-    assert "ru/discussions/index.html" not in moved  # the first two builds shared it
-    write_document(small_content, "BP-2026-261-040", posted="2025-03-04", admin="261")
-    build_again()  # recycles the second build's: the lists the third made anew (over the
-    # ones the first shared with it) left the second build's its own
-    assert {"ru/discussions/index.html", "opendata/documents.json"} <= set(moved)
-    assert not [p for p in moved if "BP-2026-261-002/" in p]  # shared by every build
-    run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme)
-    assert site_files(live) == site_files(tmp_path / "cold")
-
-
-def test_atomic_write_moves_out_only_the_last_link_to_a_large_file(tmp_path, monkeypatch):
-    from ashyq import files
-
-    monkeypatch.setattr(files, "LARGE_FILE", 10)
-    trash = tmp_path / "trash"
-    for name, data, linked, goes in (("large", b"L" * 20, False, True),
-                                     ("shared", b"S" * 20, True, False),
-                                     ("small", b"s" * 5, False, False)):
-        path = tmp_path / name
-        path.write_bytes(data)
-        if linked:
-            os.link(path, tmp_path / f"{name}.link")
-        files.atomic_write(path, b"new", old_to=trash)
-        assert path.read_bytes() == b"new"
-        kept = [p.read_bytes() for p in trash.iterdir()] if trash.exists() else []
-        assert (data in kept) is goes, name
-        if linked:
-            assert (tmp_path / f"{name}.link").read_bytes() == data
-
-
 def test_every_generated_file_goes_through_the_render_path(small_content, theme, tmp_path):
     """A file written beside the render path would be missed by the dependency record: it
     would go stale in incremental builds. Only Pelican's copy of the theme's static files, the
