@@ -6,11 +6,11 @@ at 20,000: 13 seconds of rendering, almost all of it rows that came out as befor
 made through :class:`Rows` takes each document's row from the previous build's when what a
 list shows of the document is unchanged (:func:`row_key`), and makes only the others.
 
-The kept rows of an output are one file under the cache, named by the output and the build's
-global key (code, templates, catalogs, settings: ``generator.build.global_key``), so a change
+The kept rows of an output are a folder of files under the cache (its rows spread over them
+by key: a changed row rewrites one), named by the output and the build's global key (code, templates, catalogs, settings: ``generator.build.global_key``), so a change
 of any of these starts from no rows, as a cold build does; a build keeps only the rows it
-used. An output is written by one process of a build, so one file has one writer; a file
-that cannot be read is no rows. The rows are the same text the list would make without them:
+used. An output is written by one process of a build, so one folder has one writer; a file
+that cannot be read is no rows (of its share). The rows are the same text the list would make without them:
 the key holds everything a list row reads (tests/test_rows.py).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import logging
 import marshal
 import shutil
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -75,23 +76,43 @@ def check_key(check, index) -> str:
 ROW_KEYS = {"document": row_key, "check": check_key}
 
 
+#: The kept rows of an output are spread over this many files by their key
+#: (:func:`shard_of`): an added passport changes one of them, and only that one is written
+#: again (the manifest's were a 46 MB file written whole after every add at 20,000).
+SHARDS = 32
+
+
+def shard_of(key: str) -> int:
+    """The file of ``key``'s row (stable between processes, unlike ``hash``)."""
+    return zlib.crc32(key.encode("utf-8")) % SHARDS
+
+
 class Rows:
     """The rows of one output (``name``, e.g. ``kk/discussions/index.html``) in ``folder``
-    (:func:`rows_folder`; None: nothing kept, every row made)."""
+    (:func:`rows_folder`; None: nothing kept, every row made): a folder of :data:`SHARDS`
+    files."""
 
     def __init__(self, folder: Path | None, name: str):
-        self.path = (Path(folder) / hashlib.blake2b(name.encode(), digest_size=10).hexdigest()
-                     if folder is not None else None)
+        self.path = (Path(folder) / (hashlib.blake2b(name.encode(), digest_size=10).hexdigest()
+                                     + ".rows") if folder is not None else None)
         self.name = name
         self._kept: dict[str, str] | None = None
+        self._shards: list[dict[str, str]] | None = None  # the kept rows by file
         self._used: dict[str, str] = {}
         self.made = 0  # rows made this time (not kept)
 
     def _load(self) -> dict[str, str]:
+        self._shards = [self._load_shard(i) for i in range(SHARDS)]
+        kept: dict[str, str] = {}
+        for shard in self._shards:
+            kept.update(shard)
+        return kept
+
+    def _load_shard(self, number: int) -> dict[str, str]:
         if self.path is None:
             return {}
         try:
-            kept = marshal.loads(self.path.read_bytes())
+            kept = marshal.loads((self.path / f"{number:02d}").read_bytes())
             return kept if isinstance(kept, dict) else {}
         except FileNotFoundError:
             return {}
@@ -127,10 +148,19 @@ class Rows:
         return text
 
     def save(self) -> None:
-        """Keep the rows used this time (and only those) for the next build, and let them
-        go here: the output that made them is written, and its maker stays listed until the
-        build's end (a cold build at 20,000 held 100 MB of rows in its process beside the
-        render processes). Used again, the rows are read again."""
-        used, kept, self._used, self._kept = self._used, self._kept, {}, None
-        if self.path is not None and used != kept:
-            atomic_write(self.path, marshal.dumps(used))
+        """Keep the rows used this time (and only those) for the next build - writing only
+        the files whose rows changed - and let them go here: the output that made them is
+        written, and its maker stays listed until the build's end (a cold build at 20,000
+        held 100 MB of rows in its process beside the render processes). Used again, the
+        rows are read again."""
+        used, shards = self._used, self._shards
+        self._used, self._kept, self._shards = {}, None, None
+        if self.path is None:
+            return
+        parts: list[dict[str, str]] = [{} for _ in range(SHARDS)]
+        for key, text in used.items():
+            parts[shard_of(key)][key] = text
+        self.path.mkdir(exist_ok=True)
+        for number, part in enumerate(parts):
+            if shards is None or part != shards[number]:
+                atomic_write(self.path / f"{number:02d}", marshal.dumps(part))
