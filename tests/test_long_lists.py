@@ -9,15 +9,18 @@ stand for 20,000.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from generator import long_lists
 from generator.build import build
-from tests.helpers import write_document, write_release
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, write_document, write_release
 
 TODAY = dt.date(2025, 3, 5)
 RANK = {status: i for i, status in enumerate(("open", "scheduled", "closed"))}
@@ -121,3 +124,41 @@ def test_bounded_lists_are_a_cold_build_s_after_a_passport_is_added(busy_content
     live, cold = site_files(tmp_path / "live"), site_files(tmp_path / "cold")
     assert {k: v for k, v in live.items() if not k.startswith("pagefind")} == \
         {k: v for k, v in cold.items() if not k.startswith("pagefind")}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_choosing_a_state_body_in_a_bounded_list_links_all_of_its_discussions(
+        busy_content, tmp_path, monkeypatch):
+    """In Chromium: the filter of a bounded list shows only the listed rows of a state body,
+    so choosing one offers its page, which has all of them (with their number)."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setattr(long_lists, "LIST_LIMIT", 4)
+    _, documents = make_site(busy_content, tmp_path / "out", tmp_path / "cache")
+    mine = [d for d in documents if d["administrator"]["code"] == "261"]
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "out"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_port}/ru/discussions/")
+            more = page.locator("#filters .more")
+            assert more.is_hidden()
+            page.select_option("select[name=admin]", "261")
+            assert more.is_visible()
+            link = more.locator("a")
+            assert link.get_attribute("href") == "/ru/administrators/261/"
+            assert f"({len(mine)})" in link.inner_text()
+            shown = page.locator("table.docs tbody tr[data-admin='261']:not([hidden])").count()
+            assert 0 < shown < len(mine)  # the list shows some of them: the page has all
+            page.select_option("select[name=admin]", "")
+            assert more.is_hidden()
+            assert errors == []
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,6 +4,8 @@
   if (!form) return;
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.docs tbody tr[data-status]"));
   var count = form.querySelector(".count");
+  var more = form.querySelector(".more");
+  var link = more && more.querySelector("a");
   function apply() {
     var shown = 0;
     rows.forEach(function (row) {
@@ -15,6 +17,15 @@
       if (ok) shown++;
     });
     count.textContent = count.getAttribute("data-template").replace("{n}", shown).replace("{total}", rows.length);
+    if (more) { // a bounded list: the state body's page has all of its discussions
+      var chosen = form.elements.admin.selectedOptions[0];
+      var total = chosen && chosen.value && chosen.getAttribute("data-total");
+      more.hidden = !total;
+      if (total) {
+        link.href = more.getAttribute("data-base") + chosen.value + "/";
+        link.textContent = link.getAttribute("data-template").replace("{n}", total);
+      }
+    }
   }
   form.hidden = false;
   form.addEventListener("change", apply);
