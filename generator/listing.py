@@ -20,12 +20,13 @@ from generator.content import Document
 from generator.content_cache import stat_key
 from generator.deps import index_group
 from generator.feeds import FEED_LIMIT, Feed, FeedItem, render_feeds
-from generator.long_lists import bodies_with_discussions, first, first_discussions, home_open
+from generator.long_lists import (
+    HOME_LIMIT, bodies_with_discussions, first, first_discussions, home_open,
+)
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
-HOME_LIMIT = 5
 #: The footer's pages (issue 14): /{lang}/about/<name>/.
 ABOUT_PAGES = {"accessibility": "about_accessibility.html", "privacy": "about_privacy.html",
                "contacts": "about_contacts.html"}

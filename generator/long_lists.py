@@ -25,6 +25,8 @@ T = TypeVar("T")
 LIST_LIMIT = 100
 #: The most open discussions the home page shows (the discussions page has them all first).
 HOME_OPEN_LIMIT = 10
+#: The press releases the home page shows.
+HOME_LIMIT = 5
 #: Which discussions a bounded list shows first.
 STATUS_ORDER = ("open", "scheduled", "closed")
 
