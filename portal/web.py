@@ -36,6 +36,25 @@ DEFAULT_CSP = site_csp()
 SEARCH_PATHS = tuple(f"{lang}/search/" for lang in LANGUAGES) + ("pagefind/",)
 
 
+class ClosingFile:
+    """A file response's body that closes its file when closed or let go: Werkzeug's
+    development server can leave a response unclosed when the client goes away (a browser
+    closed while the favicon was sent), and the open file then warned when collected."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
+
+    __del__ = close
+
+
 class StaticSite:
     """Serves a built site. The output path is resolved on every request, so an atomic swap
     of the ``output`` link takes effect at once and no request mixes two builds."""
@@ -80,6 +99,7 @@ class StaticSite:
             # other theme files and downloads may be cached for an hour.
             html = relative.endswith(".html")
             response = send_from_directory(root, relative, environ, max_age=0 if html else 3600)
+            response.response = ClosingFile(response.response)
             if html:
                 response.cache_control.no_cache = True
             elif is_hashed(path):

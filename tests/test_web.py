@@ -85,3 +85,22 @@ def test_pages_are_revalidated_assets_cached(client):
     assert again.status_code == 304 and again.headers["Cache-Control"] == IMMUTABLE
     gone = client.get("/theme/css/site.0123456789.css")  # not (or no longer) built
     assert gone.status_code == 404 and "immutable" not in gone.headers.get("Cache-Control", "")
+
+
+def test_a_file_response_dropped_unread_closes_its_file(client):
+    """A client that goes away mid-file (Werkzeug's server then may not close the response):
+    the file is closed when the response is let go, with no ResourceWarning (a browser
+    closed while the favicon was sent failed a test run)."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        iterator = client.application(
+            {"REQUEST_METHOD": "GET", "PATH_INFO": "/kk/index.html", "SERVER_NAME": "x",
+             "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": None},
+            lambda status, headers, exc_info=None: None)
+        assert next(iter(iterator))  # a first chunk sent, then the client is gone
+        del iterator
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
