@@ -1,7 +1,7 @@
 """Long lists bounded, for readers on phones at a country's scale (issue 10).
 
 At 20,000 passports the discussions list was one page of 20,000 rows (18 MB), the feeds page
-and the press releases 7-8 MB each, the compliance overview 6.5 MB of violations, and the
+and the press releases 7-8 MB each, the compliance overview 6.5-8.8 MB of violations, and the
 home page listed every open discussion (450 KB): more than a phone on a mobile network loads
 or lays out, and each of them written again for every document added. A list page now shows
 at most :data:`LIST_LIMIT` items, those a reader comes for first: the discussions open now,
