@@ -129,8 +129,9 @@ def test_bounded_lists_are_a_cold_build_s_after_a_passport_is_added(busy_content
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_choosing_a_state_body_in_a_bounded_list_links_all_of_its_discussions(
         busy_content, tmp_path, monkeypatch):
-    """In Chromium: the filter of a bounded list shows only the listed rows of a state body,
-    so choosing one offers its page, which has all of them (with their number)."""
+    """In Chromium: the filter of a bounded list shows only the listed rows, so choosing a
+    state body offers its page, which has all of them (with their number), and another
+    filter alone says that it sees only the listed rows."""
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setattr(long_lists, "LIST_LIMIT", 4)
@@ -146,10 +147,15 @@ def test_choosing_a_state_body_in_a_bounded_list_links_all_of_its_discussions(
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"http://127.0.0.1:{server.server_port}/ru/discussions/")
-            more = page.locator("#filters .more")
-            assert more.is_hidden()
+            more, hint = page.locator("#filters .more"), page.locator("#filters .hint")
+            assert more.is_hidden() and hint.is_hidden()
+            page.select_option("select[name=status]", "closed")  # among the listed only:
+            assert hint.is_visible() and more.is_hidden()  # says so, points at the bodies
+            assert hint.locator("a").get_attribute("href") == "#by-body"
+            page.select_option("select[name=status]", "")
+            assert hint.is_hidden()
             page.select_option("select[name=admin]", "261")
-            assert more.is_visible()
+            assert more.is_visible() and hint.is_hidden()
             link = more.locator("a")
             assert link.get_attribute("href") == "/ru/administrators/261/"
             assert f"({len(mine)})" in link.inner_text()

@@ -6,6 +6,7 @@
   var count = form.querySelector(".count");
   var more = form.querySelector(".more");
   var link = more && more.querySelector("a");
+  var hint = form.querySelector(".hint");
   function apply() {
     var shown = 0;
     rows.forEach(function (row) {
@@ -25,6 +26,10 @@
         link.href = more.getAttribute("data-base") + chosen.value + "/";
         link.textContent = link.getAttribute("data-template").replace("{n}", total);
       }
+      // another filter alone: say that it sees only the listed rows
+      hint.hidden = !!total || !["status", "type", "year"].some(function (key) {
+        return form.elements[key].value;
+      });
     }
   }
   form.hidden = false;
