@@ -126,10 +126,9 @@ def emit_site(gen, sink) -> None:
     page("", "home.html", open_discussions=home_open(opened), open_count=len(opened),
          press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
     # bounded lists (generator.long_lists): the first LIST_LIMIT, every one on its body's page
-    bodies = bodies_with_discussions(discussions, index.administrators)
     page("discussions/", "discussions.html", documents=first_discussions(discussions),
-         total=len(discussions), bodies=bodies,
-         body_totals={body.admin.code: body.total for body in bodies},
+         total=len(discussions),
+         bodies=bodies_with_discussions(discussions, index.administrators),
          years=sorted({d.posted.year for d in discussions}, reverse=True),
          rows=gen.rows(page_name(lang, "discussions/")))
     for doc in discussions:

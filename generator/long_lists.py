@@ -63,12 +63,13 @@ class BodyDiscussions:
 
 
 def bodies_with_discussions(discussions: Iterable[Document],
-                            administrators: dict[str, Administrator]) -> list[BodyDiscussions]:
-    """Every state body that has discussions, by code, with its counts."""
+                            administrators: dict[str, Administrator]
+                            ) -> dict[str, BodyDiscussions]:
+    """Every state body that has discussions, by code (in code order), with its counts."""
     counts: dict[str, list[int]] = {}
     for doc in discussions:
         found = counts.setdefault(doc.administrator or "", [0, 0])
         found[0] += doc.status == "open"
         found[1] += 1
-    return [BodyDiscussions(administrators[code], *counts[code])
-            for code in sorted(counts) if code in administrators]
+    return {code: BodyDiscussions(administrators[code], *counts[code])
+            for code in sorted(counts) if code in administrators}

@@ -7,10 +7,11 @@ made through :class:`Rows` takes each document's row from the previous build's w
 list shows of the document is unchanged (:func:`row_key`), and makes only the others.
 
 The kept rows of an output are a folder of files under the cache (its rows spread over them
-by key: a changed row rewrites one), named by the output and the build's global key (code, templates, catalogs, settings: ``generator.build.global_key``), so a change
-of any of these starts from no rows, as a cold build does; a build keeps only the rows it
-used. An output is written by one process of a build, so one folder has one writer; a file
-that cannot be read is no rows (of its share). The rows are the same text the list would make without them:
+by key: a changed row rewrites one), named by the output and the build's global key (code,
+templates, catalogs, settings: ``generator.build.global_key``), so a change of any of these
+starts from no rows, as a cold build does; a build keeps only the rows it used. An output is
+written by one process of a build, so one folder has one writer; a file that cannot be read
+is no rows (of its share). The rows are the same text the list would make without them:
 the key holds everything a list row reads (tests/test_rows.py).
 """
 from __future__ import annotations
