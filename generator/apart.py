@@ -38,15 +38,25 @@ def run_apart(func: Callable[..., Any], *args, **kwargs) -> Any:
 
 class Apart:
     """A call running in a forked child (:func:`start_apart`): this process goes on beside
-    it and takes its answer with :meth:`result`."""
+    it and takes its answer with :meth:`result`; any process forked from this one after it
+    may wait for its end (:meth:`wait_ended`)."""
 
-    def __init__(self, pid: int, readable: int | None):
+    def __init__(self, pid: int, readable: int | None, ending: int | None = None):
         self.pid, self.readable = pid, readable
+        self.ending = ending  # a pipe's end only the child writes to: at its end, read to EOF
+
+    def wait_ended(self) -> None:
+        """Wait until the child has ended, in this process or one forked from it meanwhile
+        (which cannot wait for a sibling): its answer stays for :meth:`result`."""
+        if self.ending is not None:
+            while os.read(self.ending, 4096):
+                pass
 
     def result(self) -> Any:
         """Wait for the child: its result, or its exception raised here (once: the pipe is
         closed after). Raises :class:`ApartFailed` when it ended without an answer."""
         readable, self.readable = self.readable, None  # taken (cancel() does nothing)
+        self._close_ending()
         try:
             with os.fdopen(readable, "rb") as pipe:
                 data = pipe.read()
@@ -79,8 +89,14 @@ class Apart:
         nothing once its answer was taken."""
         if self.readable is None:
             return
+        self._close_ending()
         os.close(self.readable)
         _kill(self.pid)
+
+    def _close_ending(self) -> None:
+        if self.ending is not None:
+            os.close(self.ending)
+            self.ending = None
 
 
 def _kill(pid: int) -> None:
@@ -103,12 +119,15 @@ def start_apart(func: Callable[..., Any], *args, **kwargs) -> Apart:
     no other thread runs, and take the :meth:`Apart.result` (the child waits to hand it)."""
     parent = os.getpid()
     readable, writable = os.pipe()
+    ending, ended = os.pipe()  # the child holds ``ended`` open until it exits
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller
         os.close(readable)
+        os.close(ending)
         _child(parent, writable, func, args, kwargs)
     os.close(writable)
-    return Apart(pid, readable)
+    os.close(ended)
+    return Apart(pid, readable, ending)
 
 
 def _child(parent: int, writable: int, func, args, kwargs) -> None:

@@ -416,7 +416,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     from generator.apart import ApartFailed, start_apart
     from generator.assets import serve_theme
     from generator.content import load_content
-    from generator.listing import emit_open_data
+    from generator.listing import emit_open_data, emit_open_data_rows
     from generator.manifest import MANIFEST_PATH
     from generator.publication import first_served_dates, record_from_snapshot, write_served
     from generator.rows import rows_folder
@@ -464,13 +464,15 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     spare = recycle(build_dir, candidate if child else recyclable(job.output))
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
                       workers=workers, spare=spare)
+    rows = rows_folder(job.cache_dir / PELICAN_CACHE, record.global_key)
     try:
+        names = emit_open_data_rows(sink, index, shown, rows)  # made beside the listing
+        sink.flush(beside=True)  # (the other core idled while it listed: an add at 20,000)
         render(index, build_dir, job.cache_dir, job.site_url, job.snapshot,
                {**settings, "ASHYQ_RENDER": sink})
         serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
         emit_certificate(sink, record, certificate)
-        emit_open_data(sink, index, shown, rows_folder(job.cache_dir / PELICAN_CACHE,
-                                                       record.global_key))
+        emit_open_data(sink, index, shown, rows, names)
         emit_sitemap(sink, index, job.site_url or pelicanconf_site_url())
         sink.flush()  # all at once: the processes that render share all the work
         sink.drop_stale()
@@ -492,6 +494,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
             cache.save()
             made.record = made.index = made.cache = None
     except BaseException:
+        sink.stop_beside()
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     return made

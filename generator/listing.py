@@ -25,6 +25,7 @@ from generator.long_lists import (
 )
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
+from generator.rows import Rows
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
 #: The footer's pages (issue 14): /{lang}/about/<name>/.
@@ -281,41 +282,95 @@ def emit_feed_pair(sink, stem: str, keys: tuple[str, ...], spec) -> None:
 
 def emit_shared(gen, sink) -> None:
     """Language-neutral files, listed once by the main-language site: the language chooser
-    and the manifest (the submission service's contract)."""
+    (the manifest: :func:`emit_open_data`)."""
     sink.emit("index.html", ("site",), lambda: gen.render("choose_language",
                                                           {"lang": DEFAULT_LANGUAGE}))
-    sink.emit(MANIFEST_PATH, ("index",), lambda: gen.with_rows(
-        MANIFEST_PATH, lambda rows: manifest_json(gen.index, rows=rows)),
-        together=OPENDATA_DIR)  # the open data's package describes it (emit_open_data)
 
 
-def emit_open_data(sink, index, snapshot: dict | None, rows_dir: Path | None = None) -> None:
+#: The open data's outputs and what the whole site's are keyed on (sorted, as in the record).
+OPEN_DATA_KEYS = ("budget", "index", "snapshot")
+#: What the outputs made from the open data's kept rows share (``Output.together``).
+OPEN_DATA_ROWS = OPENDATA_DIR + ":rows"
+
+
+def open_data_names(sink, index, snapshot: dict | None) -> list[str]:
+    """The names of the open data's files: the previous build's when what they are made
+    from is unchanged (working them out reads every document)."""
+    from generator.opendata import open_data_names
+
+    before = sink.previous
+    previous = [p for p, k in before.outputs.items() if k == OPEN_DATA_KEYS] if before else []
+    if previous and all(before.inputs.get(k) == sink.record.inputs.get(k) for k in OPEN_DATA_KEYS):
+        return [p.removeprefix(OPENDATA_DIR + "/") for p in previous]  # the same tables
+    return open_data_names(index, snapshot)
+
+
+def _rows_made(names: list[str], rows_dir: Path | None) -> list[str]:
+    """Those of ``names`` made from kept rows (the tables made document by document)."""
+    from generator.opendata_rows import BY_DOCUMENT
+
+    return [n for n in names if rows_dir is not None and n.split(".")[0] in BY_DOCUMENT]
+
+
+def emit_open_data_rows(sink, index, snapshot: dict | None, rows_dir: Path) -> list[str]:
+    """The manifest (the submission service's contract) and the open data's tables made
+    document by document from kept rows (``generator.opendata_rows``): the longest of a
+    rebuild to make, from the index and the snapshot alone (no other output), so listed
+    before the rest and made beside the listing (``RenderPath.flush(beside=True)``).
+    Returns the names of the open data's files (for :func:`emit_open_data`)."""
+    from generator.opendata_rows import rows_tables
+
+    names = open_data_names(sink, index, snapshot)
+    rows_made = _rows_made(names, rows_dir)
+    made: dict[str, bytes] = {}
+
+    def manifest() -> str:
+        rows = Rows(rows_dir, MANIFEST_PATH)
+        text = manifest_json(index, rows=rows)
+        rows.save()
+        return text
+
+    def make(name: str) -> bytes:
+        if not made:
+            made.update(rows_tables(index, snapshot, rows_dir))
+        return made.pop(name)  # each is written once: its bytes go (60 MB at 20,000)
+    sink.emit(MANIFEST_PATH, ("index",), manifest, together=OPEN_DATA_ROWS)
+    for name in rows_made:
+        sink.emit(f"{OPENDATA_DIR}/{name}", OPEN_DATA_KEYS, lambda n=name: make(n),
+                  together=OPEN_DATA_ROWS)
+    return names
+
+
+def emit_open_data(sink, index, snapshot: dict | None, rows_dir: Path | None = None,
+                   names: list[str] | None = None) -> None:
     """``/opendata/``: tables, package and page, from the index, the whole public snapshot and
-    the files other writers put under ``/opendata/`` (the manifest, the budget datasets: listed
-    before, made together with these, so written first, by the same process); the largest
-    tables' lines kept in ``rows_dir`` (``generator.opendata_rows``)."""
-    from generator.opendata import open_data_names, open_data_files
+    the files other writers put under ``/opendata/`` (the budget datasets: listed before, made
+    together with these, so written first, by the same process); with ``rows_dir``, but for
+    the tables :func:`emit_open_data_rows` listed (``names``: its answer): they are read,
+    once written."""
+    from generator.opendata import open_data_files
 
-    build_dir = sink.build_dir
-    keys = ("budget", "index", "snapshot")  # sorted, as the record keeps them
+    build_dir, folder = sink.build_dir, sink.build_dir / OPENDATA_DIR
+    names = open_data_names(sink, index, snapshot) if names is None else names
+    rows_made = _rows_made(names, rows_dir)
     made: dict = {}
     done = False
 
     def make(name: str) -> bytes:
         nonlocal done
         if not done:
+            sink.wait_beside()  # the manifest and the tables made beside
             manifest = (build_dir / MANIFEST_PATH).read_bytes()
             others = {p.removeprefix(OPENDATA_DIR + "/"): (build_dir / p).stat().st_size
                       for p in sink.record.outputs
                       if p.startswith(OPENDATA_DIR + "/") and p.count("/") > 1}
-            made.update(open_data_files(index, snapshot, manifest, others, build_dir, rows_dir))
+            made.update(open_data_files(
+                index, snapshot, manifest, others, build_dir, rows_dir,
+                {n: (folder / n).read_bytes() for n in rows_made} if rows_made else None))
             done = True
-        return made.pop(name)  # each is written once: its bytes go (100 MB at 20,000)
-    previous = [p for p, k in sink.previous.outputs.items() if k == keys] \
-        if sink.previous else []
-    if previous and all(sink.previous.inputs.get(k) == sink.record.inputs.get(k) for k in keys):
-        names = [p.removeprefix(OPENDATA_DIR + "/") for p in previous]  # the same tables
-    else:
-        names = open_data_names(index, snapshot)
+        return made.pop(name)  # each is written once: its bytes go
     for name in names:
-        sink.emit(f"{OPENDATA_DIR}/{name}", keys, lambda n=name: make(n), together=OPENDATA_DIR)
+        if name in rows_made:
+            continue
+        sink.emit(f"{OPENDATA_DIR}/{name}", OPEN_DATA_KEYS, lambda n=name: make(n),
+                  together=OPENDATA_DIR, waits=bool(rows_made))

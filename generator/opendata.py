@@ -432,34 +432,35 @@ def package(index: SiteIndex, snapshot: dict | None, found: list[Table],
 # -- writing -----------------------------------------------------------------------------
 def open_data_files(index: SiteIndex, snapshot: dict | None, manifest: bytes | None,
                     others: dict[str, int] | None = None, site: Path | None = None,
-                    rows_dir: Path | None = None) -> dict[str, bytes]:
-    """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest`` is the
-    bytes of ``documents.json``, ``others`` the files of other writers (path -> size),
-    ``site`` the build directory (its theme files' names, ``ashyq.theme``); ``rows_dir``:
-    the folder of the rows a build keeps (``generator.rows``): the documents' and parts'
-    tables are then made document by document, each document's lines kept
-    (``generator.opendata_rows``)."""
-    from generator.opendata_rows import BY_DOCUMENT, written_by_document
+                    rows_dir: Path | None = None,
+                    made: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file this module writes in ``/opendata/``: name -> bytes. ``manifest``: the
+    bytes of ``documents.json``; ``others``: the files of other writers (path -> size);
+    ``site``: the build directory (its theme files' names, ``ashyq.theme``); ``rows_dir``:
+    the rows a build keeps: the documents' and parts' tables are made document by document
+    (``generator.opendata_rows``), or were (``made``: their files, not in the answer)."""
+    from generator.opendata_page import page
+    from generator.opendata_rows import BY_DOCUMENT, table_files, with_first_row
 
-    found, files = [], {}
+    found, files, given = [], {}, dict(made or {})
     for make in table_makers(index, snapshot, by_document=rows_dir is not None):
         table = make()  # the table with all its rows is gone on return
-        table = written_by_document(table, index, snapshot, rows_dir, files) \
-            if rows_dir is not None and table is not None and table.name in BY_DOCUMENT \
-            else _written(table, files)
+        if rows_dir is not None and table is not None and table.name in BY_DOCUMENT:
+            files.update({} if made else table_files(table, index, snapshot, rows_dir))
+            table = with_first_row(table, index, snapshot)
+        else:
+            table = _written(table, files)
         if table is not None:
             found.append(table)
+    files.update(given)  # (the descriptor and the page describe them too)
     descriptor = package(index, snapshot, found, files, manifest)
     files[PACKAGE] = _json(descriptor)
-    from generator.opendata_page import page
-
     files[PAGE] = page(descriptor, found, files, manifest, others or {}, site)
-    return files
+    return {name: data for name, data in files.items() if name not in given}
 
 
 def _written(table: Table | None, files: dict[str, bytes]) -> Table | None:
-    """Add ``table``'s files to ``files``; return it with its first row only (the
-    descriptor and the page ask only whether it has any)."""
+    """Add ``table``'s files to ``files``; return it with its first row only (asked for)."""
     if table is None:
         return None
     files[f"{table.name}.csv"] = table_csv(table)
@@ -481,9 +482,8 @@ def write_open_data(build_dir: Path, index: SiteIndex, snapshot: dict | None,
 
     ``snapshot`` is the whole public snapshot (``submit_api.public.public_snapshot``), not
     one document's. ``generated`` is when the caller took it: only logged - the files are
-    dated from the data (:func:`data_date`), so a full build and the rebuild worker write the
-    same bytes for the same state. Returns the files by name.
-    """
+    dated from the data (:func:`data_date`): the same state gives the same bytes. Returns the
+    files by name."""
     folder = Path(build_dir) / OPENDATA_DIR
     folder.mkdir(parents=True, exist_ok=True)
     manifest_file = Path(build_dir) / MANIFEST_PATH

@@ -20,7 +20,7 @@ from typing import Callable
 from ashyq import tabular
 from generator.content import Document, SiteIndex
 from generator.opendata import (
-    OPENDATA_DIR, Table, _totals, csv_values, document_rows, json_text, part_rows,
+    OPENDATA_DIR, Table, _totals, csv_values, document_rows, json_text, part_rows, table_makers,
 )
 from generator.rows import Rows, row_key
 
@@ -49,15 +49,26 @@ def json_items(names: list[str], rows: list[dict]) -> str:
 BY_DOCUMENT = {"documents": _documents, "parts": _parts}
 
 
-def written_by_document(table: Table, index: SiteIndex, snapshot: dict | None,
-                        rows_dir: Path, files: dict[str, bytes]) -> Table:
-    """Add ``table``'s files (made without rows: :func:`generator.opendata.table_makers`)
-    to ``files``, document by document, with the lines kept in ``rows_dir``; return it with
-    the first row only (the descriptor and the page ask only whether it has any)."""
+def rows_tables(index: SiteIndex, snapshot: dict | None, rows_dir: Path) -> dict[str, bytes]:
+    """The files of the tables made document by document (:data:`BY_DOCUMENT`), with the
+    lines kept in ``rows_dir``: name -> bytes."""
+    files: dict[str, bytes] = {}
+    for make in table_makers(index, snapshot, by_document=True)[:len(BY_DOCUMENT)]:
+        table = make()  # (the first tables: these)
+        assert table.name in BY_DOCUMENT, table.name
+        files.update(table_files(table, index, snapshot, rows_dir))
+    return files
+
+
+def table_files(table: Table, index: SiteIndex, snapshot: dict | None,
+                rows_dir: Path) -> dict[str, bytes]:
+    """``table``'s files (made without rows: :func:`generator.opendata.table_makers`),
+    document by document, with the lines kept in ``rows_dir``."""
     rows_of, shown = BY_DOCUMENT[table.name](index, snapshot)
     names = [f["name"] for f in table.fields]
     documents = index.discussions
     keys: dict[str, str] = {}
+    files: dict[str, bytes] = {}
 
     def key(doc: Document) -> str:
         found = keys.get(doc.uid)
@@ -65,11 +76,6 @@ def written_by_document(table: Table, index: SiteIndex, snapshot: dict | None,
             found = keys[doc.uid] = f"{row_key(doc, index)}\0{shown(doc)}"
         return found
 
-    first: list[dict] = []
-    for doc in documents:
-        first = rows_of(doc)[:1]
-        if first:
-            break
     csv_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.csv")
     files[f"{table.name}.csv"] = (tabular.csv_text([names]) + csv_lines.each(
         documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))))
@@ -80,4 +86,15 @@ def written_by_document(table: Table, index: SiteIndex, snapshot: dict | None,
         items = json_lines.each(documents, key, lambda doc: json_items(names, rows_of(doc)))
         files[f"{table.name}.json"] = f"[{items[2:]}]\n".encode("utf-8")
         json_lines.save()
-    return dataclasses.replace(table, rows=first)
+    return files
+
+
+def with_first_row(table: Table, index: SiteIndex, snapshot: dict | None) -> Table:
+    """``table`` (made without rows) with its first row only: the descriptor and the page
+    ask only whether it has any."""
+    rows_of, _ = BY_DOCUMENT[table.name](index, snapshot)
+    for doc in index.discussions:
+        first = rows_of(doc)[:1]
+        if first:
+            return dataclasses.replace(table, rows=first)
+    return dataclasses.replace(table, rows=[])

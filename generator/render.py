@@ -19,18 +19,17 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from ashyq.files import atomic_write
-from generator.apart import forking_is_safe
+from generator.apart import forking_is_safe, start_apart
 from generator.deps import Record, index_version
-from generator.shares import TaskQueue, of_one_document, units_of
+from generator.render_procs import RenderFailed, RenderProcesses  # noqa: F401 - raised here
+from generator.shares import of_one_document, units_of
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +39,10 @@ PARALLEL_FROM = 64
 #: ...unless this many units of them (``units_of``) read many documents (lists, feeds,
 #: compliance pages: tenths of a second each at 5,000 documents; an added passport's ~60).
 SITE_WIDE_FROM = 8
-#: Outputs a render process writes before it exits (``RenderPath._render_parallel``).
-RENDER_CHUNK = 1000
 #: What marks a page the search indexes (``base.html``; ``generator.search``).
 SEARCH_MARK = "data-pagefind-body"
-#: Where a render process lists the marked pages it wrote, for the parent.
-SEARCHED_NOTE = ".ashyq-searched"
 #: Threads that make folders and hard links when carrying outputs over.
 CARRY_THREADS = 4
-
-
-class RenderFailed(Exception):
-    "A worker process could not render its share of the outputs"
 
 
 @dataclass
@@ -66,6 +57,8 @@ class Output:
     #: outputs with the same name here are made together (a feed's RSS and Atom, the open
     #: data's tables, the compliance check): never shared between processes
     together: str = ""
+    #: made from outputs rendered beside (``RenderPath.wait_beside``): taken last
+    waits: bool = False
 
 
 def record_keys(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -79,9 +72,9 @@ class Collector:
     def __init__(self):
         self.outputs: dict[str, Output] = {}
 
-    def emit(self, path, keys, make, group="", together="") -> None:
+    def emit(self, path, keys, make, group="", together="", waits=False) -> None:
         self.outputs[path] = Output(path, record_keys(keys), make, group=group,
-                                    together=together)
+                                    together=together, waits=waits)
 
     def emit_copy(self, path, keys, source) -> None:
         self.outputs[path] = Output(path, record_keys(keys), None, Path(source))
@@ -93,7 +86,7 @@ class Collector:
         emit(self)
 
 
-class RenderPath:
+class RenderPath(RenderProcesses):
     """Collects the outputs of one build (or one update) and writes the ones that changed."""
 
     def __init__(self, build_dir: Path, record: Record, *, previous: Record | None = None,
@@ -138,11 +131,13 @@ class RenderPath:
 
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
-             group: str = "", together: str = "") -> None:
+             group: str = "", together: str = "", waits: bool = False) -> None:
         """Declare the output ``path`` (relative to the build directory); ``group``: where
         the search index puts it, if it is a page the search indexes; ``together``: a name
-        the outputs made together share (:attr:`Output.together`)."""
-        self._add(Output(path, self._keys(keys), make, group=group, together=together))
+        the outputs made together share (:attr:`Output.together`); ``waits``: it reads
+        outputs rendered beside (:attr:`Output.waits`)."""
+        self._add(Output(path, self._keys(keys), make, group=group, together=together,
+                         waits=waits))
 
     def emit_copy(self, path: str, keys: tuple[str, ...] | list[str], source: Path) -> None:
         """Declare ``path`` as a copy of ``source`` (attachments, frozen report files)."""
@@ -228,8 +223,10 @@ class RenderPath:
             self._group.append(output.path)
 
     # -- writing ---------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Carry over the unchanged outputs emitted so far and render the rest."""
+    def flush(self, beside: bool = False) -> None:
+        """Carry over the unchanged outputs emitted so far and render the rest, then wait for
+        those rendered beside. ``beside``: a rebuild renders them in a forked process while
+        this one goes on listing (:meth:`wait_beside`; the next flush takes its answer)."""
         self._take_kept()
         pending, self.pending = self.pending, []
         kept, fresh, dirty = [], [], []
@@ -250,6 +247,14 @@ class RenderPath:
         if lost:  # in listing order: an output may read what one listed before it wrote
             order = {id(o): i for i, o in enumerate(pending)}
             dirty = sorted(dirty + lost, key=lambda o: order[id(o)])
+        gone = {id(o) for o in lost}
+        carried = [o for o in fresh if id(o) not in gone]
+        if beside and dirty and self._beside is None and self.workers > 1 \
+                and forking_is_safe() and (self.previous or self.spare) is not None:
+            self._beside = (start_apart(self._write_beside, dirty), dirty)
+            self._note_searched([], carried, kept)
+            self.rendered += [o.path for o in dirty]
+            return
         many = len(dirty) >= PARALLEL_FROM or sum(
             any(not of_one_document(o.keys) for o in unit) for unit in units_of(dirty)
         ) >= SITE_WIDE_FROM
@@ -260,9 +265,9 @@ class RenderPath:
             else:
                 for output in dirty:
                     self._write(output)
-        gone = {id(o) for o in lost}
-        self._note_searched(dirty, [o for o in fresh if id(o) not in gone], kept)
+        self._note_searched(dirty, carried, kept)
         self.rendered += [o.path for o in dirty]
+        self._join_beside()
 
     def drop_stale(self) -> None:
         """Delete what the recycled directory holds that this build does not list, and the
@@ -363,105 +368,6 @@ class RenderPath:
             old = source.indexed if source else {}
             self.record.indexed.update({o.path: old[o.path] for o in outputs if o.path in old})
         self._searched = {}
-
-    def _render_parallel(self, dirty: list[Output]) -> None:
-        """Render ``dirty`` in ``workers`` processes: this one and forked ones.
-
-        A forked process shares this one's memory until either writes to it, and rendering
-        writes to every object it reads (reference counts): one long-lived process per core
-        copied the whole index and kept what rendering leaves behind (800 MB each at 20,000
-        passports, issue 10). So a full build writes first, here, the outputs of the whole
-        site (lists, feeds, compliance pages, open data), which would copy it all wherever
-        they are written while a child lives; then the documents' outputs in chunks of
-        consecutive outputs (a few documents loaded side by side), each by a fresh fork that
-        writes it and exits, leaving nothing behind.
-
-        A rebuild (an added passport: its lists and the open data; a new day: a list for
-        every few pages) is shared: this process and ``workers - 1`` forked ones take its
-        tasks one at a time, heaviest first (``generator.shares``), so that no process waits
-        while another has work (each process that reads the whole index holds a copy of it,
-        so this one works rather than waits).
-        """
-        if self.previous is None and self.spare is None:  # a full build: memory's peak
-            own = [o for o in dirty if not of_one_document(o.keys)]
-            rest = [o for o in dirty if of_one_document(o.keys)]
-            chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
-            for output in own:  # first: forked children would share the pages it writes to
-                self._write(output)
-            self._in_children(lambda number: chunks[number], len(chunks), self.workers)
-        else:
-            queue = TaskQueue(dirty)
-            try:
-                self._in_children(lambda number: queue.take(), min(self.workers, len(
-                    queue.tasks)) - 1, self.workers, beside=queue.take)
-            finally:
-                queue.close()
-
-    def _in_children(self, work: Callable[[int], Iterable[Output]], count: int, at_once: int,
-                     beside: Callable[[], Iterable[Output]] | None = None) -> None:
-        """Write ``work(number)`` for each of ``count`` numbers in a forked process of its
-        own, ``at_once`` of them alive at a time, and ``beside()`` here meanwhile; raise
-        :class:`RenderFailed` if any failed. The children note the pages they searched."""
-        running: set[int] = set()  # the render processes' pids
-        failed = started = 0
-
-        def start_more() -> None:
-            nonlocal started
-            while started < count and len(running) < at_once and not failed:
-                number, started = started, started + 1
-                pid = os.fork()
-                if pid == 0:  # the child: render its share, never return into the caller
-                    self._render_chunk(work(number), number)
-                running.add(pid)
-        gc.freeze()  # no collection in a child walks (so copies) the objects made until now
-        try:
-            start_more()
-            for output in beside() if beside else ():
-                self._write(output)
-            while running:
-                failed += self._reap(running)
-                start_more()
-        finally:
-            while running:
-                failed += self._reap(running)
-        if failed:
-            raise RenderFailed(f"{failed} render process(es) failed")
-        for number in range(started):
-            note = self.build_dir / f"{SEARCHED_NOTE}.{number}"
-            self._searched.update(line.split("\t") for line in
-                                  note.read_text(encoding="utf-8").splitlines())
-            note.unlink()
-
-    def _render_chunk(self, chunk: Iterable[Output], number: int) -> None:
-        """In a forked process: write ``chunk``, note its searched pages, exit."""
-        code = 0
-        try:
-            self._searched = {}  # the parent's own, noted by the parent
-            for output in chunk:
-                self._write(output)
-            atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{number}", "".join(
-                f"{path}\t{version}\n" for path, version in self._searched.items()))
-        except BaseException:  # noqa: BLE001 - reported through the exit code
-            traceback.print_exc()
-            code = 1
-        finally:
-            os._exit(code)
-
-    @staticmethod
-    def _reap(running: set[int]) -> int:
-        """Wait until some of the ``running`` render processes end (only ours: a server's
-        other children are not reaped here); forget them; how many failed."""
-        while True:
-            failed = ended = 0
-            for pid in list(running):
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    running.discard(pid)
-                    ended += 1
-                    failed += 1 if os.waitstatus_to_exitcode(status) else 0
-            if ended or not running:
-                return failed
-            time.sleep(0.005)
 
 
 def link_over(source: str, target: str) -> None:

@@ -45,10 +45,12 @@ def units_of(outputs: list[Output]) -> list[list[Output]]:
 def tasks_of(outputs: list[Output], most: int = MOST_TASKS) -> list[list[Output]]:
     """``outputs`` as the tasks render processes take one at a time (:class:`TaskQueue`): the
     outputs made together in one task, heaviest first (an output of the whole site weighs
-    SITE_WIDE_WEIGHT), each in the order of ``outputs``; at most ``most`` (neighbours in that
-    order merged)."""
-    def weight(unit: list[Output]) -> int:
-        return sum(1 if of_one_document(o.keys) else SITE_WIDE_WEIGHT for o in unit)
+    SITE_WIDE_WEIGHT), but those that wait for outputs rendered beside last (``waits``:
+    taken first, one would hold its process idle), each in the order of ``outputs``; at most
+    ``most`` (neighbours in that order merged)."""
+    def weight(unit: list[Output]) -> tuple[bool, int]:
+        return (not any(o.waits for o in unit),
+                sum(1 if of_one_document(o.keys) else SITE_WIDE_WEIGHT for o in unit))
     order = {id(o): i for i, o in enumerate(outputs)}
     units = sorted(units_of(outputs), key=weight, reverse=True)
     per = -(-len(units) // most) if units else 1

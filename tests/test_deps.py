@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -517,11 +518,11 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     rendering left behind); the outputs that read every document are written by the build's
     own process first (written beside a child, either copies the index). Chunks of 7 outputs: the same files as one process
     writes, and the same pages listed for the search index."""
-    from generator import render
+    from generator import render, render_procs
 
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(render, "RENDER_CHUNK", 7)
+    monkeypatch.setattr(render_procs, "RENDER_CHUNK", 7)
     # render forks only when no other thread runs; a test worker may keep an idle one
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     forks = count_forks(monkeypatch)
@@ -547,8 +548,10 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
                                                                      tmp_path, monkeypatch):
     """issue 10: a passport added dirties few outputs but many lists (tenths of a second each
     at 5,000 documents): they are shared between this process and a forked one, with the same
-    files as one process writes."""
-    from generator import render
+    files as one process writes. The manifest and the open data's tables made from kept rows
+    (a second at 20,000) are made first, by a third process, while this one lists the rest;
+    the open data's package and page, which read them, wait for them."""
+    from generator import opendata_rows, render
 
     run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
@@ -559,14 +562,23 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
                         lambda self, output: (written.append(output.path), real_write(self, output)))
     monkeypatch.setattr(render.RenderPath, "_render_parallel",
                         lambda self, dirty: (shared.append(dirty), real_parallel(self, dirty)))
+    beside, real_start = [], render.start_apart
+    monkeypatch.setattr(render, "start_apart", lambda work, outputs: (
+        beside.append([o.path for o in outputs]), real_start(work, outputs))[1])
+    real_tables = opendata_rows.rows_tables  # slow: what reads them must wait for them
+    monkeypatch.setattr(opendata_rows, "rows_tables",
+                        lambda *a: (time.sleep(0.5), real_tables(*a))[1])
     add_document(small_content, theme)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
-    pages, = shared  # one flush: the lists, the open data with the manifest, the sitemap
-    assert {"opendata/index.html", "opendata/documents.json", "sitemap.xml"} <= {
-        o.path for o in pages}
+    assert beside == [["opendata/documents.json", "opendata/documents.csv",
+                       "opendata/parts.csv", "opendata/parts.json"]]
+    pages, = shared  # one flush: the lists, the rest of the open data, the sitemap
+    assert {"opendata/index.html", "opendata/datapackage.json", "sitemap.xml"} <= {
+        o.path for o in pages} and not set(beside[0]) & {o.path for o in pages}
     assert len(pages) < render.PARALLEL_FROM
     assert sum(not render.of_one_document(o.keys) for o in pages) >= render.SITE_WIDE_FROM
-    assert len(forks) == len(shared) and 0 < len(written) < many.rendered  # and the children
+    assert len(forks) == len(shared) + 1  # and the process beside
+    assert 0 < len(written) < many.rendered  # and the children
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
     # the pages for the search index: noted by this process and by the forked one
@@ -576,14 +588,14 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
 def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path, monkeypatch):
     """A render process that fails (here: one page cannot be made) fails the whole build;
     the site served before stays and nothing half-built is left."""
-    from generator import render
+    from generator import render, render_procs
     from generator.render import RenderFailed
 
     live = tmp_path / "live"
     first = run(small_content, live, tmp_path / "cache", theme)
     before = site_files(live)
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(render, "RENDER_CHUNK", 5)
+    monkeypatch.setattr(render_procs, "RENDER_CHUNK", 5)
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
     real = render.RenderPath._write
 

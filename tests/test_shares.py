@@ -24,6 +24,18 @@ def test_tasks_keep_what_is_made_together_heaviest_first_in_listing_order():
         ["kk/index.html"], ["kk/a/index.html"], ["kk/b/index.html"]]
 
 
+def test_what_waits_for_outputs_rendered_beside_is_taken_last():
+    """The open data's package and page read the tables made beside the listing: taken
+    first (they weigh most), they held a process idle until those were written."""
+    waiting = Output("opendata/index.html", ("src:d0", "src:d1", "src:d2"), lambda: b"",
+                     together="opendata", waits=True)
+    outputs = [output("opendata/budget/2026.csv", 3, "opendata"), waiting,
+               output("kk/index.html", 3), output("kk/a/index.html")]
+    assert [[o.path for o in task] for task in tasks_of(outputs)] == [
+        ["kk/index.html"], ["kk/a/index.html"],
+        ["opendata/budget/2026.csv", "opendata/index.html"]]  # the unit waits: last
+
+
 def test_at_most_so_many_tasks_every_output_once():
     outputs = [output(f"kk/{i}/index.html", 1 + i % 3) for i in range(50)]
     tasks = tasks_of(outputs, most=7)
