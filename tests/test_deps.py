@@ -640,6 +640,36 @@ def test_a_failure_in_the_build_s_own_share_fails_the_build(small_content, theme
     assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
 
 
+def test_a_failure_beside_the_listing_fails_the_build(small_content, theme, tmp_path,
+                                                      monkeypatch):
+    """The manifest and the open data's tables are made beside the listing, in a forked
+    process: when it cannot write them the build fails with its error, every process is
+    reaped, the site served before stays and nothing half-built is left."""
+    from generator import render
+    from generator.render import RenderFailed
+
+    live = tmp_path / "live"
+    first = run(small_content, live, tmp_path / "cache", theme, workers=2)
+    before = site_files(live)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
+    forks, parent, real = count_forks(monkeypatch), os.getpid(), render.RenderPath._write
+
+    def write(self, output):
+        if os.getpid() != parent and output.path == "opendata/documents.json":
+            raise OSError("disk full")
+        real(self, output)
+    monkeypatch.setattr(render.RenderPath, "_write", write)
+    add_document(small_content, theme)
+    with pytest.raises(RenderFailed, match="beside the listing failed: disk full"):
+        run(small_content, live, tmp_path / "cache", theme, workers=2)
+    assert forks
+    for pid in forks:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert live.resolve() == first.build_dir and site_files(live) == before
+    assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
+
+
 @pytest.mark.parametrize("change", ["new document", "administrator renamed"])
 def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme, tmp_path,
                                                     monkeypatch):
