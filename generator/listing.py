@@ -25,7 +25,7 @@ from generator.long_lists import (
 )
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
-from generator.rows import Rows
+from generator.rows import Rows, with_rows
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
 
 #: The footer's pages (issue 14): /{lang}/about/<name>/.
@@ -324,17 +324,13 @@ def emit_open_data_rows(sink, index, snapshot: dict | None, rows_dir: Path) -> l
     rows_made = _rows_made(names, rows_dir)
     made: dict[str, bytes] = {}
 
-    def manifest() -> str:
-        rows = Rows(rows_dir, MANIFEST_PATH)
-        text = manifest_json(index, rows=rows)
-        rows.save()
-        return text
-
     def make(name: str) -> bytes:
         if not made:
             made.update(rows_tables(index, snapshot, rows_dir))
         return made.pop(name)  # each is written once: its bytes go (60 MB at 20,000)
-    sink.emit(MANIFEST_PATH, ("index",), manifest, together=OPEN_DATA_ROWS)
+    sink.emit(MANIFEST_PATH, ("index",), lambda: with_rows(
+        Rows(rows_dir, MANIFEST_PATH), lambda rows: manifest_json(index, rows=rows)),
+        together=OPEN_DATA_ROWS)
     for name in rows_made:
         sink.emit(f"{OPENDATA_DIR}/{name}", OPEN_DATA_KEYS, lambda n=name: make(n),
                   together=OPEN_DATA_ROWS)

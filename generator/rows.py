@@ -22,12 +22,13 @@ import marshal
 import shutil
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: The folder under the build's cache of the kept rows.
 ROWS_DIR = "rows"
@@ -165,3 +166,10 @@ class Rows:
         for number, part in enumerate(parts):
             if shards is None or part != shards[number]:
                 atomic_write(self.path / f"{number:02d}", marshal.dumps(part))
+
+
+def with_rows(rows: Rows, make: Callable[[Rows], T]) -> T:
+    """``make(rows)``, the rows it used then kept for the next build (:meth:`Rows.save`)."""
+    made = make(rows)
+    rows.save()
+    return made

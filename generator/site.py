@@ -33,7 +33,7 @@ from generator.press import add_generated_press_releases
 from generator.public_state import load_public_state, read_snapshot
 from generator.render import render_path
 from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
-from generator.rows import ROW_KEYS, Rows, rows_folder
+from generator.rows import ROW_KEYS, Rows, rows_folder, with_rows
 from generator.table_charts import CHARTED_TYPES, add_charts
 
 log = logging.getLogger(__name__)
@@ -181,10 +181,7 @@ class SiteGenerator(Generator):
 
     def with_rows(self, name: str, make) -> "bytes | str":
         """``make(rows)`` with the kept rows of ``name``, kept again once it is made."""
-        rows = self.rows(name)
-        made = make(rows)
-        rows.save()
-        return made
+        return with_rows(self.rows(name), make)
 
     def read_body(self, doc: Document) -> dict:
         """The rendered Markdown of ``doc`` in this language, split into its parts (R14)."""

@@ -9,9 +9,11 @@ list only the addresses under its own folder."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ashyq.doctypes import DEFAULT_LANGUAGE, LANGUAGES
+from generator.rows import Rows, with_rows
 
 #: Pages that are not for search engines: a person's own proposals, the search form.
 PRIVATE = ("me/", "search/")
@@ -55,22 +57,28 @@ def sitemap_index(site: str, files: int) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def sitemap_xml(site: str, paths: list[str], open_data: bool = True) -> bytes:
-    """A sitemap of ``paths`` in every language (and ``/opendata/`` if ``open_data``)."""
+def sitemap_xml(site: str, paths: list[str], open_data: bool = True, rows=None) -> bytes:
+    """A sitemap of ``paths`` in every language (and ``/opendata/`` if ``open_data``); each
+    page's lines kept in ``rows`` (``generator.rows.Rows``, by path: the site's address is in
+    the build's global key), if given."""
     site = site.rstrip("/")
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<urlset xmlns="{NAMESPACE}" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-    for path in paths:
-        alternates = [f'<xhtml:link rel="alternate" hreflang="{lang}" '
-                      f'href={quoteattr(f"{site}/{lang}/{path}")}/>' for lang in LANGUAGES]
-        alternates.append(f'<xhtml:link rel="alternate" hreflang="x-default" '
-                          f'href={quoteattr(f"{site}/{DEFAULT_LANGUAGE}/{path}")}/>')
-        for lang in LANGUAGES:
-            out.append(f"<url><loc>{escape(f'{site}/{lang}/{path}')}</loc>{''.join(alternates)}</url>")
-    if open_data:
-        out.append(f"<url><loc>{escape(site)}/opendata/</loc></url>")
-    out.append("</urlset>")
-    return ("\n".join(out) + "\n").encode("utf-8")
+    head = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="{NAMESPACE}" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n')
+    make = functools.partial(_page_lines, site)
+    lines = rows.each(paths, str, make) if rows is not None else "".join(map(make, paths))
+    tail = f"<url><loc>{escape(site)}/opendata/</loc></url>\n" if open_data else ""
+    return (head + lines + tail + "</urlset>\n").encode("utf-8")
+
+
+def _page_lines(site: str, path: str) -> str:
+    """The ``<url>`` of the page ``path`` in every language, with its alternates: a line
+    each."""
+    alternates = [f'<xhtml:link rel="alternate" hreflang="{lang}" '
+                  f'href={quoteattr(f"{site}/{lang}/{path}")}/>' for lang in LANGUAGES]
+    alternates.append(f'<xhtml:link rel="alternate" hreflang="x-default" '
+                      f'href={quoteattr(f"{site}/{DEFAULT_LANGUAGE}/{path}")}/>')
+    return "".join(f"<url><loc>{escape(f'{site}/{lang}/{path}')}</loc>{''.join(alternates)}"
+                   f"</url>\n" for lang in LANGUAGES)
 
 
 def robots_txt(site: str) -> bytes:
@@ -80,10 +88,10 @@ def robots_txt(site: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def emit_sitemap(sink, index, site: str) -> None:
+def emit_sitemap(sink, index, site: str, rows_dir: Path | None = None) -> None:
     """List the sitemaps and ``robots.txt`` on the render path, after every other output
     (the pages, whose names they read from the record): they change with the index and with
-    the final reports."""
+    the final reports. ``rows_dir``: the build's kept rows (``generator.rows``)."""
     # which pages there are: the documents, their reports, the budget datasets' pages
     keys = ("budget", "index", *sorted(f"report:{d.uid}" for d in index.discussions))
     outputs = sink.record.outputs  # read when made (nothing is listed after it): a rebuild
@@ -93,6 +101,7 @@ def emit_sitemap(sink, index, site: str) -> None:
     sink.emit("sitemap.xml", keys, lambda: sitemap_index(site, files))
     for number in range(1, files + 1):
         sink.emit(f"sitemap-{number}.xml", keys,
-                  lambda n=number: sitemap_xml(site, share(pages(), n, files), n == 1),
+                  lambda n=number: with_rows(Rows(rows_dir, f"sitemap-{n}.xml"), lambda rows:
+                      sitemap_xml(site, share(pages(), n, files), n == 1, rows)),
                   together="sitemap")
     sink.emit("robots.txt", ("site",), lambda: robots_txt(site))

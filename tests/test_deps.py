@@ -674,13 +674,16 @@ def test_a_failure_beside_the_listing_fails_the_build(small_content, theme, tmp_
 def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme, tmp_path,
                                                     monkeypatch):
     """A passport added: one new row in each long list, the others kept; a state body
-    renamed: its documents' rows made again. The site equals a cold build's."""
+    renamed: its documents' rows made again. The sitemap's lines are kept by page: made for
+    the new pages only. The site equals a cold build's."""
     from generator import rows
     from generator.rows import Rows
+    from tests.helpers import sitemap_urls
 
     for n in range(4):  # lists of a few documents of both bodies
         write_document(small_content, f"BP-2026-261-01{n}", posted="2025-01-10", admin="261")
     run(small_content, tmp_path / "live", tmp_path / "cache", theme, workers=1)
+    before = sitemap_urls(tmp_path / "live", "https://budget.example")
     made: dict[str, int] = {}
     real_save = Rows.save
 
@@ -696,6 +699,9 @@ def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme
         assert all(made[name] == 1 for name in lists), made
     else:  # "Министерство просвещения" is 225's: its two discussions, not 261's five
         assert all(made[name] == 2 for name in lists), made
+    new_urls = sitemap_urls(tmp_path / "live", "https://budget.example").keys() - before.keys()
+    assert made["sitemap-1.xml"] == len(new_urls) // 2  # a line each of kk and ru
+    assert (len(new_urls) > 0) == (change == "new document")
     monkeypatch.setattr(rows.Rows, "save", real_save)
     run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme, workers=1)
     assert site_files(tmp_path / "live") == site_files(tmp_path / "cold")
