@@ -65,6 +65,7 @@ class TreeScan:
     def __init__(self, root: str | Path):
         self.root = str(root)
         self.files: dict[str, tuple[int, int, int]] = {}
+        self.links: set[str] = set()  # links not to a file (to a folder: not walked into)
         self._folders: dict[str, list] | None = None
         stack = [self.root]
         while stack:
@@ -76,6 +77,8 @@ class TreeScan:
                                 stack.append(entry.path)
                             elif entry.is_file():
                                 self.files[entry.path] = key_of(entry.stat())
+                            elif entry.is_symlink():
+                                self.links.add(entry.path)
                         except FileNotFoundError:  # gone meanwhile, or a broken link
                             continue
             except (FileNotFoundError, NotADirectoryError):
@@ -103,8 +106,8 @@ class TreeScan:
             for name, key in self.files.items():
                 parent, _, base = name.rpartition(os.sep)
                 self._folders.setdefault(parent, []).append((base, key))
-        if path not in self._folders and os.path.islink(path):  # not walked into: read it
-            return folder_key(path)
+        if path in self.links:  # not walked into: read it (the others were, or are not
+            return folder_key(path)  # there: 20,000 system calls less at 20,000 documents)
         return tuple(sorted(self._folders.get(path, ())))
 
 
