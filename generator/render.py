@@ -250,7 +250,7 @@ class RenderPath(RenderProcesses):
         gone = {id(o) for o in lost}
         carried = [o for o in fresh if id(o) not in gone]
         if beside and dirty and self._beside is None and self.workers > 1 \
-                and forking_is_safe() and (self.previous or self.spare) is not None:
+                and forking_is_safe() and not (self.previous is None and self.spare is None):
             self._beside = (start_apart(self._write_beside, dirty), dirty)
             self._note_searched([], carried, kept)
             self.rendered += [o.path for o in dirty]

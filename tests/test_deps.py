@@ -611,40 +611,14 @@ def test_a_failed_render_process_fails_the_build(small_content, theme, tmp_path,
     assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
 
 
-def test_a_failure_in_the_build_s_own_share_fails_the_build(small_content, theme, tmp_path,
-                                                             monkeypatch):
-    """A rebuild's lists are shared between this process and a forked one: a list this
-    process cannot write fails the build with its own error, the forked process is reaped,
-    the site served before stays and nothing half-built is left."""
-    from generator import render
-
-    live = tmp_path / "live"
-    first = run(small_content, live, tmp_path / "cache", theme, workers=2)
-    before = site_files(live)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
-    forks, parent, real = count_forks(monkeypatch), os.getpid(), render.RenderPath._write
-
-    def write(self, output):
-        if os.getpid() == parent and not render.of_one_document(output.keys):
-            raise OSError("disk full")
-        real(self, output)
-    monkeypatch.setattr(render.RenderPath, "_write", write)
-    add_document(small_content, theme)
-    with pytest.raises(OSError, match="disk full"):
-        run(small_content, live, tmp_path / "cache", theme, workers=2)
-    assert forks  # the lists were shared
-    for pid in forks:  # every render process reaped (none left a zombie)
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-    assert live.resolve() == first.build_dir and site_files(live) == before
-    assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
-
-
-def test_a_failure_beside_the_listing_fails_the_build(small_content, theme, tmp_path,
-                                                      monkeypatch):
-    """The manifest and the open data's tables are made beside the listing, in a forked
-    process: when it cannot write them the build fails with its error, every process is
-    reaped, the site served before stays and nothing half-built is left."""
+@pytest.mark.parametrize("where", ["own share", "beside the listing"])
+def test_a_failure_in_the_build_s_own_share_or_beside_fails_the_build(where, small_content, theme,
+                                                                      tmp_path, monkeypatch):
+    """A rebuild's lists are shared between this process and a forked one, and the manifest
+    and the open data's tables are made beside the listing by another: a list this process
+    cannot write fails the build with its own error, a table the process beside cannot write
+    with the error it reported. Either way every forked process is reaped, the site served
+    before stays and nothing half-built is left."""
     from generator import render
     from generator.render import RenderFailed
 
@@ -654,16 +628,23 @@ def test_a_failure_beside_the_listing_fails_the_build(small_content, theme, tmp_
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
     forks, parent, real = count_forks(monkeypatch), os.getpid(), render.RenderPath._write
 
+    def fails(output) -> bool:
+        if where == "own share":
+            return os.getpid() == parent and not render.of_one_document(output.keys)
+        return os.getpid() != parent and output.path == "opendata/documents.json"
+
     def write(self, output):
-        if os.getpid() != parent and output.path == "opendata/documents.json":
+        if fails(output):
             raise OSError("disk full")
         real(self, output)
     monkeypatch.setattr(render.RenderPath, "_write", write)
     add_document(small_content, theme)
-    with pytest.raises(RenderFailed, match="beside the listing failed: disk full"):
+    error, message = (OSError, "^disk full") if where == "own share" else \
+        (RenderFailed, "beside the listing failed: disk full")
+    with pytest.raises(error, match=message):
         run(small_content, live, tmp_path / "cache", theme, workers=2)
-    assert forks
-    for pid in forks:
+    assert forks  # the lists were shared, the tables made beside
+    for pid in forks:  # every render process reaped (none left a zombie)
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
     assert live.resolve() == first.build_dir and site_files(live) == before
