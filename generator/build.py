@@ -49,11 +49,11 @@ APART_FROM = 4000
 #: The record of a build directory made apart, until its swap (then: ``generator.deps.RECORD``)
 MADE_RECORD = ".ashyq-deps.made"
 #: From this many documents a rebuild works out its fingerprints in a forked process while
-#: this one reads the records of the served and the recycled builds (0.45 s and 0.4 s at
-#: 20,000 passports, one after the other before)
+#: this one reads the records of the served and the recycled builds (0.45 s and 0.4 s)
 FINGERPRINTS_APART_FROM = 2000
-#: From this many documents in the served build the tree is walked in a forked process
-SCAN_APART_FROM = 2000
+#: From this many documents in the served build the tree is walked by SCAN_SHARES forked
+#: processes, each a share of the documents' folders (``TreeScan``'s ``share``)
+SCAN_APART_FROM, SCAN_SHARES = 2000, 2
 
 
 class BuildFailed(Exception):
@@ -316,11 +316,11 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     current = output.resolve() if output.is_symlink() and output.resolve().is_dir() else None
     known = read_quick(current)
     root = Path(content_dir).resolve()
-    # The tree is walked once (the quick key, the index): for a large site in a forked
-    # process (40,000 stat calls at 20,000 passports, 0.2-0.5 s, more when the system has let
-    # its cache of the folders go), while this one imports what a build needs.
-    walking = start_apart(TreeScan, root) if (
-        forking_is_safe() and known.get("documents", -1) >= SCAN_APART_FROM) else None
+    # The tree is walked once (the quick key, the index): for a large site by forked processes
+    # (40,000 stat calls at 20,000 passports, 0.2-1.3 s: more when the system has let its cache
+    # of the folders go), while this one imports what a build needs.
+    walking = [start_apart(TreeScan, root, (n, SCAN_SHARES)) for n in range(SCAN_SHARES)] if (
+        forking_is_safe() and known.get("documents", -1) >= SCAN_APART_FROM) else []
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
     early: dict = {}
     try:
@@ -331,7 +331,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
             # and what it reads first, until the walk is done (nothing changed: not needed)
             for name, read in (("cache", lambda: ContentCache(cache_dir / "content")),
                                ("previous", lambda: Record.load(current))):
-                if walking.done():
+                if all(walk.done() for walk in walking):
                     break
                 early[name] = read()
         shown = json.loads(Path(snapshot).read_text(encoding="utf-8")) if snapshot else {}
@@ -339,12 +339,12 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         reports = (settings or {}).get("ASHYQ_REPORTS")
         certificate = (settings or {}).get("ASHYQ_PORTAL_CERTIFICATE")
         key = global_key(site_url, settings, reports)
-        scan = walking.result() if walking else TreeScan(root)
+        scan = TreeScan.joined([w.result() for w in walking]) if walking else TreeScan(root)
     except ApartFailed as exc:  # killed (out of memory): nothing was made
         raise BuildFailed(f"walking the content failed: {exc}") from exc
     finally:
-        if walking:
-            walking.cancel()  # (an exception here: its answer is not wanted)
+        for walk in walking:
+            walk.cancel()  # (an exception here: its answer is not wanted)
     job = Job(Path(content_dir), output, current, cache_dir, today, shown, key,
               quick_key(scan, today, shown, key, reports, certificate), scan,
               builds_dir(output) / f"build-{time.time_ns()}", site_url, snapshot, settings,

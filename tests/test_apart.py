@@ -196,7 +196,8 @@ def test_a_large_rebuild_walks_the_tree_and_works_out_its_fingerprints_apart(
             generator.search.wait_for_search(result.build_dir)
         sites[name] = site_files(tmp_path / name)
         del sites[name][QUICK_STATE]  # (it hashes the content's folder names: not the same)
-        assert started == ([] if name == "here" else ["TreeScan", "index_fingerprints"] * 2)
+        assert started == ([] if name == "here" else
+                           ["TreeScan"] * generator.build.SCAN_SHARES + ["index_fingerprints"]) * 2
     assert sites["apart"] == sites["here"]
 
 
@@ -214,12 +215,13 @@ def test_a_walk_apart_that_dies_fails_the_build_and_keeps_the_site(small_content
     before = site_files(site)
     parent = os.getpid()
 
-    def dying(root):
-        if os.getpid() != parent:
-            os._exit(3)
-        return TreeScan(root)
+    class Dying(TreeScan):
+        def __init__(self, root, share=(0, 1)):
+            if os.getpid() != parent and share[0] == 1:  # one of the walkers
+                os._exit(3)
+            super().__init__(root, share)
     monkeypatch.setattr(generator.build, "SCAN_APART_FROM", 0)
-    monkeypatch.setattr(generator.build, "TreeScan", dying)
+    monkeypatch.setattr(generator.build, "TreeScan", Dying)
     write_document(small_content, "BP-2026-225-901")
     with pytest.raises(BuildFailed, match="walking the content failed"):
         build(small_content, site, cache_dir=tmp_path / "cache", today=TODAY, site_url=SITE)

@@ -1,5 +1,6 @@
 """Validation of the content tree: every refusal names the file, the field and the rule."""
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -169,6 +170,25 @@ def test_the_tree_scan_sees_every_file_beside_a_broken_link(small_content, tmp_p
     linked.symlink_to(elsewhere, target_is_directory=True)
     assert TreeScan(small_content).folder(str(linked)) == (
         ("a.pdf", key_of(os.stat(elsewhere / "a.pdf"))),)
+
+
+def test_the_tree_walked_in_shares_is_the_tree_walked_whole(small_content, tmp_path):
+    """issue 10: a large site's tree is walked by two processes, each the documents' folders
+    of its share (and the first the files above them): joined, their scans are the one
+    walk's - every file once, the links, the same digest (the quick key)."""
+    from generator.content_cache import TreeScan
+
+    (small_content / "discussions" / "linked").symlink_to(tmp_path, target_is_directory=True)
+    whole = TreeScan(small_content)
+    shares = [TreeScan(small_content, (n, 2)) for n in range(2)]
+    assert all(scan.files for scan in shares)  # (both walked some documents)
+    assert not shares[0].files.keys() & shares[1].files.keys()
+    # the files above the documents' folders (administrators.toml, ...) are the first's only
+    assert all(len(Path(p).relative_to(small_content).parts) > 2 for p in shares[1].files)
+    joined = TreeScan.joined(shares)
+    assert (joined.files, joined.links, joined.digest()) == (whole.files, whole.links,
+                                                             whole.digest())
+    assert joined.links == {str(small_content / "discussions" / "linked")}
 
 
 def test_the_content_cache_writes_again_only_the_shards_that_changed(small_content, tmp_path):
