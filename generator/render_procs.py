@@ -45,12 +45,14 @@ class RenderProcesses:
             self._beside[0].cancel()
             self._beside = None
 
-    def _write_beside(self, outputs: list[Output]) -> dict[str, str]:
-        """In the process forked to render beside: write ``outputs``; their searched pages."""
+    def _write_beside(self, outputs: list[Output]) -> None:
+        """In the process forked to render beside: write ``outputs``, note their searched
+        pages (in a file: an answer through the pipe could fill it, and this process wait
+        for a reader while a render process waits for its end)."""
         self._searched = {}
         for output in outputs:
             self._write(output)
-        return self._searched
+        self._save_searched("beside")
 
     def _join_beside(self) -> None:
         """Take the answer of the outputs rendered beside: the pages they searched."""
@@ -58,10 +60,23 @@ class RenderProcesses:
             return
         (apart, outputs), self._beside = self._beside, None
         try:
-            self._searched.update(apart.result())
+            apart.result()
         except Exception as exc:  # its error, or ApartFailed (killed)
             raise RenderFailed(f"rendering beside the listing failed: {exc}") from exc
+        self._take_searched("beside")
         self._note_searched(outputs, [], [])
+
+    def _save_searched(self, name: str) -> None:
+        """In a render process: list the marked pages it wrote, for the parent."""
+        atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{name}", "".join(
+            f"{path}\t{version}\n" for path, version in self._searched.items()))
+
+    def _take_searched(self, name: str) -> None:
+        """Take the list :meth:`_save_searched` wrote as ``name``."""
+        note = self.build_dir / f"{SEARCHED_NOTE}.{name}"
+        self._searched.update(line.split("\t") for line in
+                              note.read_text(encoding="utf-8").splitlines())
+        note.unlink()
 
     def _render_parallel(self, dirty: list[Output]) -> None:
         """Render ``dirty`` in ``workers`` processes: this one and forked ones.
@@ -126,10 +141,7 @@ class RenderProcesses:
         if failed:
             raise RenderFailed(f"{failed} render process(es) failed")
         for number in range(started):
-            note = self.build_dir / f"{SEARCHED_NOTE}.{number}"
-            self._searched.update(line.split("\t") for line in
-                                  note.read_text(encoding="utf-8").splitlines())
-            note.unlink()
+            self._take_searched(str(number))
 
     def _render_chunk(self, chunk: Iterable[Output], number: int) -> None:
         """In a forked process: write ``chunk``, note its searched pages, exit."""
@@ -138,8 +150,7 @@ class RenderProcesses:
             self._searched = {}  # the parent's own, noted by the parent
             for output in chunk:
                 self._write(output)
-            atomic_write(self.build_dir / f"{SEARCHED_NOTE}.{number}", "".join(
-                f"{path}\t{version}\n" for path, version in self._searched.items()))
+            self._save_searched(str(number))
         except BaseException:  # noqa: BLE001 - reported through the exit code
             traceback.print_exc()
             code = 1

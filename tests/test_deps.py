@@ -651,6 +651,41 @@ def test_a_failure_in_the_build_s_own_share_or_beside_fails_the_build(where, sma
     assert sorted(p.name for p in live.parent.glob(".live.builds/build-*")) == [first.build_dir.name]
 
 
+def test_pages_rendered_beside_are_noted_however_many(tmp_path, monkeypatch):
+    """The process beside the listing notes the pages it wrote for the search index in a
+    file, not through its answer's pipe: 2,000 pages' note would fill the pipe, and that
+    process wait for a reader while this one, making a page that reads what it wrote, waits
+    for its end."""
+    from generator.render import SEARCH_MARK, RenderPath
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    sink = RenderPath(new, Record("k", {"a": "2"}), previous=Record("k", {"a": "1"}),
+                      previous_dir=old, workers=2)
+    page = f"<main {SEARCH_MARK}>"
+    for n in range(2000):
+        sink.emit(f"kk/p{n}/index.html", ("a",), lambda n=n: f"{page}{n}</main>")
+    sink.flush(beside=True)
+    assert sink._beside is not None  # rendered beside
+    sink.emit("kk/index.html", ("a",), lambda: (sink.wait_beside(), page)[1], waits=True)
+    def deadlocked(*_):
+        raise TimeoutError("the render path waits for the process beside, which waits")
+    before = signal.signal(signal.SIGALRM, deadlocked)
+    signal.alarm(30)  # (a deadlock fails the test, not the run)
+    try:
+        sink.flush()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+        sink.stop_beside()
+    assert len(sink.record.indexed) == 2001
+    assert [(new / f"kk/p{n}/index.html").read_text() for n in (0, 1999)] == [
+        f"{page}0</main>", f"{page}1999</main>"]
+    assert not list(new.glob(".ashyq-searched*"))
+
+
 @pytest.mark.parametrize("change", ["new document", "administrator renamed"])
 def test_a_rebuild_makes_only_the_rows_that_changed(change, small_content, theme, tmp_path,
                                                     monkeypatch):
