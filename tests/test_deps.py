@@ -544,30 +544,43 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
 
 
-def test_an_added_passport_s_lists_are_shared_between_two_processes(small_content, theme,
+@pytest.mark.parametrize("slow", ["lists", "tables beside"])
+def test_an_added_passport_s_lists_are_shared_between_two_processes(slow, small_content, theme,
                                                                      tmp_path, monkeypatch):
     """issue 10: a passport added dirties few outputs but many lists (tenths of a second each
     at 5,000 documents): they are shared between this process and a forked one, with the same
     files as one process writes. The manifest and the open data's tables made from kept rows
-    (a second at 20,000) are made first, by a third process, while this one lists the rest;
-    the open data's package and page, which read them, wait for them."""
+    (a second at 20,000) are made first, by a process beside the listing; the second render
+    process starts only once it has ended (two cores: no more processes, nor copies of the
+    index, than cores), and the open data's package and page, which read the tables, wait
+    for them. Slowed here: the lists (the render process starts and takes some), or the
+    tables (the page must wait)."""
     from generator import opendata_rows, render
 
     run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as above
-    forks, written, shared = count_forks(monkeypatch), [], []
+    forks, written, shared, parent = count_forks(monkeypatch), [], [], os.getpid()
     real_write, real_parallel = render.RenderPath._write, render.RenderPath._render_parallel
-    monkeypatch.setattr(render.RenderPath, "_write",
-                        lambda self, output: (written.append(output.path), real_write(self, output)))
+
+    def write(self, output):
+        if slow == "lists" and os.getpid() == parent and not render.of_one_document(output.keys):
+            time.sleep(0.1)
+        written.append((output.path, time.time()))
+        real_write(self, output)
+    monkeypatch.setattr(render.RenderPath, "_write", write)
     monkeypatch.setattr(render.RenderPath, "_render_parallel",
                         lambda self, dirty: (shared.append(dirty), real_parallel(self, dirty)))
     beside, real_start = [], render.start_apart
     monkeypatch.setattr(render, "start_apart", lambda work, outputs: (
         beside.append([o.path for o in outputs]), real_start(work, outputs))[1])
-    real_tables = opendata_rows.rows_tables  # slow: what reads them must wait for them
-    monkeypatch.setattr(opendata_rows, "rows_tables",
-                        lambda *a: (time.sleep(0.5), real_tables(*a))[1])
+    if slow == "tables beside":
+        real_tables = opendata_rows.rows_tables
+        monkeypatch.setattr(opendata_rows, "rows_tables",
+                            lambda *a: (time.sleep(0.5), real_tables(*a))[1])
+    real_fork = os.fork
+    forked_at = []
+    monkeypatch.setattr(os, "fork", lambda: (forked_at.append(time.time()), real_fork())[1])
     add_document(small_content, theme)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
     assert beside == [["opendata/documents.json", "opendata/documents.csv",
@@ -578,7 +591,11 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(small_conten
     assert len(pages) < render.PARALLEL_FROM
     assert sum(not render.of_one_document(o.keys) for o in pages) >= render.SITE_WIDE_FROM
     assert len(forks) == len(shared) + 1  # and the process beside
-    assert 0 < len(written) < many.rendered  # and the children
+    ended = (many.build_dir / "opendata/parts.json").stat().st_mtime  # its last output
+    assert forked_at[0] < ended <= forked_at[1]  # beside, then the render process
+    mine = [path for path, _ in written]  # this process's (the others' are theirs)
+    if slow == "lists":  # the render process took some of the lists
+        assert 0 < len(mine) < many.rendered - len(beside[0])
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
     # the pages for the search index: noted by this process and by the forked one
