@@ -329,7 +329,8 @@ def emit_open_data_rows(sink, index, snapshot: dict | None, rows_dir: Path) -> l
             made.update(rows_tables(index, snapshot, rows_dir))
         return made.pop(name)  # each is written once: its bytes go (60 MB at 20,000)
     sink.emit(MANIFEST_PATH, ("index",), lambda: with_rows(
-        Rows(rows_dir, MANIFEST_PATH), lambda rows: manifest_json(index, rows=rows)),
+        Rows(rows_dir, MANIFEST_PATH, binary=True),
+        lambda rows: manifest_json(index, rows=rows)),
         together=OPEN_DATA_ROWS)
     for name in rows_made:
         sink.emit(f"{OPENDATA_DIR}/{name}", OPEN_DATA_KEYS, lambda n=name: make(n),

@@ -49,14 +49,15 @@ def manifest_entry(doc: Document, index: SiteIndex) -> dict:
 
 
 def manifest_json(index: SiteIndex, generated: dt.datetime | None = None,
-                  rows: Rows | None = None) -> str:
-    """The manifest's text; ``generated`` is the start of the build's day (statuses are
-    computed for it) unless given, so the same content on the same day gives the same bytes."""
+                  rows: Rows | None = None) -> bytes:
+    """The manifest's bytes (UTF-8); ``generated`` is the start of the build's day (statuses
+    are computed for it) unless given, so the same content on the same day gives the same
+    bytes. ``rows``: each entry kept from the previous build when unchanged (binary rows)."""
     generated = generated or dt.datetime.combine(index.today, dt.time(), ALMATY)
-    if rows is None:
-        return json.dumps(manifest(index, generated), ensure_ascii=False) + "\n"  # C encoder
-    # the same text, each entry kept from the previous build when unchanged (issue 10)
+    if rows is None:  # (the C encoder)
+        return (json.dumps(manifest(index, generated), ensure_ascii=False) + "\n").encode()
+    # the same bytes, each entry kept from the previous build when unchanged (issue 10)
     head = json.dumps({"generated": generated.isoformat(timespec="seconds")}, ensure_ascii=False)
     entries = [rows.row(row_key(doc, index), lambda doc=doc: json.dumps(
-        manifest_entry(doc, index), ensure_ascii=False)) for doc in index.discussions]
-    return f'{head[:-1]}, "documents": [{", ".join(entries)}]}}\n'
+        manifest_entry(doc, index), ensure_ascii=False).encode()) for doc in index.discussions]
+    return head[:-1].encode() + b', "documents": [' + b", ".join(entries) + b"]}\n"

@@ -76,15 +76,15 @@ def table_files(table: Table, index: SiteIndex, snapshot: dict | None,
             found = keys[doc.uid] = f"{row_key(doc, index)}\0{shown(doc)}"
         return found
 
-    csv_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.csv")
-    files[f"{table.name}.csv"] = (tabular.csv_text([names]) + csv_lines.each(
-        documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))))
-    ).encode("utf-8")
+    csv_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.csv", binary=True)
+    files[f"{table.name}.csv"] = tabular.csv_text([names]).encode() + csv_lines.each(
+        documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))).encode())
     csv_lines.save()
     if table.json:
-        json_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.json")
-        items = json_lines.each(documents, key, lambda doc: json_items(names, rows_of(doc)))
-        files[f"{table.name}.json"] = f"[{items[2:]}]\n".encode("utf-8")
+        json_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.json", binary=True)
+        items = json_lines.each(documents, key,
+                                lambda doc: json_items(names, rows_of(doc)).encode())
+        files[f"{table.name}.json"] = b"[" + items[2:] + b"]\n"
         json_lines.save()
     return files
 

@@ -94,10 +94,14 @@ class Rows:
     (:func:`rows_folder`; None: nothing kept, every row made): a folder of :data:`SHARDS`
     files."""
 
-    def __init__(self, folder: Path | None, name: str):
+    def __init__(self, folder: Path | None, name: str, binary: bool = False):
+        """``binary``: the rows are bytes (``make`` returns them, :meth:`each` joins them), not
+        text: a file of 45 MB made of kept rows is neither decoded when read nor encoded
+        when written (the manifest, the open data's tables)."""
         self.path = (Path(folder) / (hashlib.blake2b(name.encode(), digest_size=10).hexdigest()
                                      + ".rows") if folder is not None else None)
         self.name = name
+        self.binary = binary
         self._kept: dict[str, str] | None = None
         self._shards: list[dict[str, str]] | None = None  # the kept rows by file
         self._used: dict[str, str] = {}
@@ -115,7 +119,10 @@ class Rows:
             return {}
         try:
             kept = marshal.loads((self.path / f"{number:02d}").read_bytes())
-            return kept if isinstance(kept, dict) else {}
+            if not isinstance(kept, dict):
+                return {}
+            row = next(iter(kept.values()), None)  # (rows of the other kind: none kept)
+            return kept if row is None or isinstance(row, bytes) == self.binary else {}
         except FileNotFoundError:
             return {}
         except (EOFError, ValueError, TypeError, OSError) as exc:
@@ -132,11 +139,11 @@ class Rows:
             name = key(item)
             text = kept.get(name)
             if text is None:
-                text = str(make(item))
+                text = make(item) if self.binary else str(make(item))
                 self.made += 1
             used[name] = text
             out.append(text)
-        return "".join(out)
+        return (b"" if self.binary else "").join(out)
 
     def row(self, key: str, make: Callable[[], str]) -> str:
         """The row of ``key``: kept, or made by ``make()``."""
@@ -144,7 +151,7 @@ class Rows:
             self._kept = self._load()
         text = self._kept.get(key)
         if text is None:
-            text = str(make())
+            text = make() if self.binary else str(make())
             self.made += 1
         self._used[key] = text
         return text
