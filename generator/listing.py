@@ -25,8 +25,8 @@ from generator.long_lists import (
 )
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
-from generator.rows import Rows, with_rows
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
+from generator.rows import Rows, with_rows
 
 #: The footer's pages (issue 14): /{lang}/about/<name>/.
 ABOUT_PAGES = {"accessibility": "about_accessibility.html", "privacy": "about_privacy.html",
@@ -293,7 +293,7 @@ OPEN_DATA_KEYS = ("budget", "index", "snapshot")
 OPEN_DATA_ROWS = OPENDATA_DIR + ":rows"
 
 
-def open_data_names(sink, index, snapshot: dict | None) -> list[str]:
+def _open_data_names(sink, index, snapshot: dict | None) -> list[str]:
     """The names of the open data's files: the previous build's when what they are made
     from is unchanged (working them out reads every document)."""
     from generator.opendata import open_data_names
@@ -320,7 +320,7 @@ def emit_open_data_rows(sink, index, snapshot: dict | None, rows_dir: Path) -> l
     Returns the names of the open data's files (for :func:`emit_open_data`)."""
     from generator.opendata_rows import rows_tables
 
-    names = open_data_names(sink, index, snapshot)
+    names = _open_data_names(sink, index, snapshot)
     rows_made = _rows_made(names, rows_dir)
     made: dict[str, bytes] = {}
 
@@ -348,7 +348,7 @@ def emit_open_data(sink, index, snapshot: dict | None, rows_dir: Path | None = N
     from generator.opendata import open_data_files
 
     build_dir, folder = sink.build_dir, sink.build_dir / OPENDATA_DIR
-    names = open_data_names(sink, index, snapshot) if names is None else names
+    names = _open_data_names(sink, index, snapshot) if names is None else names
     rows_made = _rows_made(names, rows_dir)
     made: dict = {}
     done = False

@@ -53,8 +53,9 @@ def rows_tables(index: SiteIndex, snapshot: dict | None, rows_dir: Path) -> dict
     """The files of the tables made document by document (:data:`BY_DOCUMENT`), with the
     lines kept in ``rows_dir``: name -> bytes."""
     files: dict[str, bytes] = {}
-    for make in table_makers(index, snapshot, by_document=True)[:len(BY_DOCUMENT)]:
-        table = make()  # (the first tables: these)
+    # (the first tables: these; made without rows, nor the proposals the others read)
+    for make in table_makers(index, snapshot, rows=False)[:len(BY_DOCUMENT)]:
+        table = make()
         assert table.name in BY_DOCUMENT, table.name
         files.update(table_files(table, index, snapshot, rows_dir))
     return files

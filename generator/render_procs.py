@@ -126,12 +126,11 @@ class RenderProcesses:
             while started < count and not failed and len(running) + (own is not None) + (
                     self._beside is not None and not self._beside[0].done()) < at_once:
                 number, started = started, started + 1
-                gc.freeze()  # (what this one made since: not walked by the child's collector)
+                gc.freeze()  # no collection in a child walks (so copies) what this one made
                 pid = os.fork()
                 if pid == 0:  # the child: render its share, never return into the caller
                     self._render_chunk(work(number), number)
                 running.add(pid)
-        gc.freeze()  # no collection in a child walks (so copies) the objects made until now
         try:
             start_more()
             for output in own() if own else ():

@@ -102,9 +102,9 @@ class Rows:
                                      + ".rows") if folder is not None else None)
         self.name = name
         self.binary = binary
-        self._kept: dict[str, str] | None = None
-        self._shards: list[dict[str, str]] | None = None  # the kept rows by file
-        self._used: dict[str, str] = {}
+        self._kept: dict[str, str | bytes] | None = None
+        self._shards: list[dict[str, str | bytes]] | None = None  # the kept rows by file
+        self._used: dict[str, str | bytes] = {}
         self.made = 0  # rows made this time (not kept)
 
     def _load(self) -> dict[str, str]:
