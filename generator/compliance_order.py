@@ -91,8 +91,10 @@ def _budget_reporting(index: SiteIndex) -> list[Check]:
 
 
 def _year(doc: Document) -> int | None:
-    match = re.match(r"(\d{4})", doc.meta[LANGUAGES[0]].get("period", ""))
-    return int(match.group(1)) if match else None
+    """The year a document's ``period`` starts with (four decimal digits), if it does (asked
+    of 35,000 documents at 20,000 passports: sliced, not matched)."""
+    head = doc.meta[LANGUAGES[0]].get("period", "")[:4]
+    return int(head) if len(head) == 4 and head.isdecimal() else None
 
 
 def _citizens_budget(index: SiteIndex) -> list[Check]:

@@ -170,3 +170,16 @@ def test_r3_letters_are_counted_as_unicode_names_them():
         cyrillic = [c for c in mixed if c in named]
         assert letter_counts(mixed) == (sum(c.isalpha() for c in mixed), len(cyrillic),
                                         sum(c in "әғқңөұүһіӘҒҚҢӨҰҮҺІ" for c in cyrillic))
+
+
+def test_the_year_of_a_period_is_its_first_four_decimal_digits():
+    # R6, R10: a citizen's budget and a report are matched to passports by this year
+    from types import SimpleNamespace
+
+    from generator.compliance_order import _year
+
+    def year(period):
+        return _year(SimpleNamespace(meta={"kk": {"period": period}}))
+    assert [year(p) for p in ("2025", "2025-07", "2025Q1", "٢٠٢٥-01")] == [2025, 2025, 2025, 2025]
+    assert [year(p) for p in ("", "202", "25-2025", "2O25", "²⁰²⁵", " 2025")] == [None] * 6
+    assert _year(SimpleNamespace(meta={"kk": {}})) is None
