@@ -39,6 +39,10 @@ class RenderProcesses:
         if self._beside is not None:
             self._beside[0].wait_ended()
 
+    def _beside_alive(self) -> bool:
+        """Whether the process rendering beside the listing is still at work."""
+        return self._beside is not None and not self._beside[0].done()
+
     def stop_beside(self) -> None:
         """Stop rendering beside (the build failed: its directory goes)."""
         if self._beside is not None:
@@ -105,9 +109,9 @@ class RenderProcesses:
             self._in_children(lambda number: chunks[number], len(chunks), self.workers)
         else:
             queue = TaskQueue(dirty)
-            try:
+            try:  # this process takes the lightest tasks while one beside holds back a child
                 self._in_children(lambda number: queue.take(), min(self.workers, len(
-                    queue.tasks)) - 1, self.workers, own=queue.take)
+                    queue.tasks)) - 1, self.workers, own=lambda: queue.take(self._beside_alive))
             finally:
                 queue.close()
 
@@ -124,7 +128,7 @@ class RenderProcesses:
         def start_more() -> None:
             nonlocal started
             while started < count and not failed and len(running) + (own is not None) + (
-                    self._beside is not None and not self._beside[0].done()) < at_once:
+                    self._beside_alive()) < at_once:
                 number, started = started, started + 1
                 gc.freeze()  # no collection in a child walks (so copies) what this one made
                 pid = os.fork()

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import select
 import struct
-from typing import TYPE_CHECKING, Iterator
+import tempfile
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
     from generator.render import Output
@@ -18,9 +18,8 @@ if TYPE_CHECKING:
 #: in outputs of one document (a list at 5,000 documents takes as long as ~30 pages).
 SITE_WIDE_WEIGHT = 30
 
-#: Tasks a queue holds at most: their numbers fill a pipe before anyone reads it.
+#: Tasks a queue holds at most (neighbours in weight order merged beyond).
 MOST_TASKS = 8192
-TASK_NUMBER = struct.Struct("<I")
 
 
 def of_one_document(keys: tuple[str, ...]) -> bool:
@@ -60,31 +59,51 @@ def tasks_of(outputs: list[Output], most: int = MOST_TASKS) -> list[list[Output]
 
 class TaskQueue:
     """The tasks of a rebuild's outputs (:func:`tasks_of`), handed out one at a time to the
-    processes that render them, each to one: their numbers are written into a pipe before
-    the processes fork, and each process reads the next when it is free (the kernel hands a
-    read of a few bytes whole to one reader). Shares fixed beforehand by weight left one
-    process with twice the other's work: a list of 20,000 documents takes 0.3 s, the open
-    data 2 s, the language chooser a millisecond."""
+    processes that render them, each to one: which are taken is kept in a file all of them
+    share (made before they fork), read and written under a lock the system lets go of when
+    a process that holds it dies. Shares fixed beforehand by weight left one process with
+    twice the other's work: a list of 20,000 documents takes 0.3 s, the open data 2 s, the
+    language chooser a millisecond.
+
+    A process takes the heaviest task left - or the lightest, while it is the only one
+    rendering and another is to start (:meth:`take`): beside the process that makes the
+    open data's tables (``RenderPath.flush(beside=True)``) the build's own process cannot
+    start a second render process until it has ended, and the compliance check taken first
+    held that start back 0.3 s of an add at 20,000 passports."""
+
+    _STATE = struct.Struct("<III")  # the next heaviest, the end of those left, the next waiting
 
     def __init__(self, outputs: list[Output]):
-        self._readable, writable = os.pipe()
-        try:
-            # no more numbers than the pipe holds (64 KiB; a page for a user who holds many
-            # pipes: fs.pipe-user-pages-soft), so the write never waits for a reader
-            size = fcntl.fcntl(writable, fcntl.F_GETPIPE_SZ) \
-                if hasattr(fcntl, "F_GETPIPE_SZ") else select.PIPE_BUF
-            self.tasks = tasks_of(outputs, max(1, min(MOST_TASKS, size // TASK_NUMBER.size)))
-            os.write(writable, b"".join(map(TASK_NUMBER.pack, range(len(self.tasks)))))
-        except BaseException:
-            os.close(self._readable)
-            raise
-        finally:
-            os.close(writable)  # read to the end, the pipe says so
+        self.tasks = tasks_of(outputs, MOST_TASKS)
+        # those that wait for the outputs rendered beside come last: never the lightest
+        light = next((n for n, task in enumerate(self.tasks) if any(o.waits for o in task)),
+                     len(self.tasks))
+        self._file = tempfile.TemporaryFile(prefix="ashyq-tasks-")
+        os.pwrite(self._file.fileno(), self._STATE.pack(0, light, light), 0)
 
-    def take(self) -> Iterator[Output]:
-        """The outputs of each task this process takes, until none is left."""
-        while data := os.read(self._readable, TASK_NUMBER.size):
-            yield from self.tasks[TASK_NUMBER.unpack(data)[0]]
+    def take(self, lightest: Callable[[], bool] = lambda: False) -> Iterator[Output]:
+        """The outputs of each task this process takes, until none is left: the heaviest
+        left, or the lightest (but those that wait) whenever ``lightest()``."""
+        while (number := self._next(lightest())) is not None:
+            yield from self.tasks[number]
+
+    def _next(self, lightest: bool) -> int | None:
+        fd = self._file.fileno()
+        fcntl.lockf(fd, fcntl.LOCK_EX)  # (a process's own lock: a forked one does not hold it)
+        try:
+            heaviest, end, waiting = self._STATE.unpack(os.pread(fd, self._STATE.size, 0))
+            if heaviest < end and lightest:
+                number = end = end - 1
+            elif heaviest < end:
+                number, heaviest = heaviest, heaviest + 1
+            elif waiting < len(self.tasks):
+                number, waiting = waiting, waiting + 1
+            else:
+                return None
+            os.pwrite(fd, self._STATE.pack(heaviest, end, waiting), 0)
+            return number
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        os.close(self._readable)
+        self._file.close()

@@ -554,7 +554,8 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(slow, small_
     process starts only once it has ended (two cores: no more processes, nor copies of the
     index, than cores), and the open data's package and page, which read the tables, wait
     for them. Slowed here: the lists (the render process starts and takes some), or the
-    tables (the page must wait)."""
+    tables (the page must wait; meanwhile this process takes the lightest tasks, leaving the
+    heaviest to the render process to come)."""
     from generator import opendata_rows, render
 
     run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
@@ -596,6 +597,10 @@ def test_an_added_passport_s_lists_are_shared_between_two_processes(slow, small_
     mine = [path for path, _ in written]  # this process's (the others' are theirs)
     if slow == "lists":  # the render process took some of the lists
         assert 0 < len(mine) < many.rendered - len(beside[0])
+    else:  # alone while the tables were made: the lightest first, the heaviest left
+        from generator.shares import tasks_of
+        lightest = [t for t in tasks_of(pages) if not any(o.waits for o in t)][-1]
+        assert mine[0] == lightest[0].path
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
     # the pages for the search index: noted by this process and by the forked one

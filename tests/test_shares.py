@@ -44,14 +44,15 @@ def test_at_most_so_many_tasks_every_output_once():
 
 
 def test_each_task_is_taken_by_one_process_and_every_task_is_taken(tmp_path):
-    """This process and a forked one take the tasks as they are free: none twice, none
-    left (a read of four bytes from the pipe is handed whole to one reader)."""
+    """This process and a forked one take the tasks as they are free - one the heaviest,
+    the other the lightest - none twice, none left (the queue's state is read and written
+    under a lock)."""
     outputs = [output(f"kk/{n}/index.html") for n in range(3000)]
     queue = TaskQueue(outputs)
     note = tmp_path / "child.txt"
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        taken = [o.path for o in queue.take()]
+        taken = [o.path for o in queue.take(lambda: True)]
         note.write_text("\n".join(taken), encoding="utf-8")
         os._exit(0)
     mine = [o.path for o in queue.take()]
@@ -63,9 +64,34 @@ def test_each_task_is_taken_by_one_process_and_every_task_is_taken(tmp_path):
     assert len(set(mine) & set(theirs)) == 0
 
 
-def test_a_queue_holds_no_more_tasks_than_its_pipe(monkeypatch):
-    """More outputs than the pipe holds numbers: neighbouring tasks are merged, so the
-    numbers are written before anyone reads them, and every output is still taken."""
+def test_the_lightest_tasks_are_taken_from_the_other_end_never_those_that_wait():
+    """While the build's own process renders alone (the process beside the listing holds
+    back the second), it takes the lightest tasks, leaving the heaviest to the process that
+    starts next; those that wait for the outputs made beside stay last either way."""
+    waiting = Output("opendata/index.html", ("src:d0", "src:d1", "src:d2"), lambda: b"",
+                     waits=True)
+    outputs = [output("kk/index.html", 3), output("kk/a/index.html"), waiting,
+               output("kk/b/index.html"), output("kk/compliance/index.html", 3)]
+    queue = TaskQueue(outputs)
+    lightest = [True]
+    taken = queue.take(lambda: lightest[0])
+    try:
+        assert [next(taken).path, next(taken).path] == ["kk/b/index.html", "kk/a/index.html"]
+        lightest[0] = False  # the second process started: the heaviest first again
+        assert next(queue.take()).path == "kk/index.html"  # (the other process's first)
+        assert [o.path for o in taken] == ["kk/compliance/index.html", "opendata/index.html"]
+    finally:
+        queue.close()
+    only_waiting = TaskQueue([waiting])
+    try:  # nothing lighter left: what waits is taken, lightest or not
+        assert [o.path for o in only_waiting.take(lambda: True)] == ["opendata/index.html"]
+    finally:
+        only_waiting.close()
+
+
+def test_a_queue_merges_neighbours_beyond_so_many_tasks(monkeypatch):
+    """More outputs than MOST_TASKS: neighbouring tasks are merged, and every output is
+    still taken."""
     from generator import shares
 
     monkeypatch.setattr(shares, "MOST_TASKS", 7)
