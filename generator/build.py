@@ -24,8 +24,8 @@ from ashyq import clock
 from ashyq.files import atomic_write
 from generator.apart import forking_is_safe
 from generator.builds import (
-    builds_dir, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable, recycle,
-    swap_in, write_build_state, write_quick,
+    builds_dir, keep_mirror, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable,
+    recycle, swap_in, write_build_state, write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
@@ -86,10 +86,6 @@ def quick_key(content: TreeScan, today: dt.date, shown: dict, key: str,
                   stat_key(certificate) if certificate else None)  # a file, not a folder
 
 
-def count_pages(record: Record) -> int:
-    return sum(1 for p in record.outputs if p.endswith(".html"))
-
-
 def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
                      site_url: str | None = None, snapshot: Path | None = None,
                      extra: dict | None = None) -> dict:
@@ -110,10 +106,8 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
         "I18N_GETTEXT_LOCALEDIR": str(cache_dir / "locale"),
         "ASHYQ_INDEX": index,
     }
-    if site_url:
-        overrides["ASHYQ_SITE_URL"] = site_url
-    if snapshot:
-        overrides["ASHYQ_SNAPSHOT"] = str(snapshot)
+    overrides.update({"ASHYQ_SITE_URL": site_url} if site_url else {})
+    overrides.update({"ASHYQ_SNAPSHOT": str(snapshot)} if snapshot else {})
     overrides.update(extra or {})
     settings = read_settings(str(SETTINGS_FILE), override=overrides)
     # Templates compiled once and kept (a rebuild of two pages spent 1.7 s compiling them);
@@ -266,6 +260,8 @@ class Made:
     record: Record | None = None  # None: saved as MADE_RECORD (made apart)
     index: SiteIndex | None = field(default=None, repr=False)  # made here: let go before
     cache: ContentCache | None = field(default=None, repr=False)  # Pagefind runs
+    #: the served build's record, and what may differ from its files (None: any): keep_mirror
+    held: tuple[Record, list[str] | None] | None = field(default=None, repr=False)
 
     def let_go(self) -> None:
         """Save the content cache and drop the content (before Pagefind runs beside)."""
@@ -391,8 +387,9 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         made.cache.save()
     if background:
         start_background_index(build_dir)
-    prepare_spare(output, build_dir, record)
     prune(output)
+    if made.held is None or not keep_mirror(output, build_dir, record, *made.held):
+        prepare_spare(output, build_dir, record)
     seconds = time.perf_counter() - started
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",
              made.pages, made.documents, output, seconds, made.rendered, made.carried)
@@ -439,7 +436,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         catalogs = compile_catalogs(job.cache_dir / "locale")
         previous = early.pop("previous") if "previous" in early else Record.load(current)
         # asked before it is known to be needed: read while the fingerprints are worked out
-        candidate = recyclable(job.output) if child else None
+        candidate = recyclable(job.output, previous) if child else None
         prepare_index(index, catalogs)
         days = day_fingerprints(index, shown)  # (the child works out the others)
         try:
@@ -455,13 +452,13 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     gc.freeze()  # the index and the records stay to the end: no collection walks them
     if previous and (previous.global_key, previous.inputs) == (record.global_key, record.inputs):
         # Nothing any output depends on changed (files touched, not changed): renew the key.
-        pages = count_pages(previous)
+        pages = previous.count_pages()
         write_quick(current, job.quick, len(index.documents), pages, len(previous.outputs))
         cache.save()
         return Made(None, len(index.documents), pages, len(previous.outputs))
     build_dir = job.build_dir
     build_dir.parent.mkdir(parents=True, exist_ok=True)
-    spare = recycle(build_dir, candidate if child else recyclable(job.output))
+    spare = recycle(build_dir, candidate if child else recyclable(job.output, previous))
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
                       workers=workers, spare=spare)
     rows = rows_folder(job.cache_dir / PELICAN_CACHE, record.global_key)
@@ -482,17 +479,18 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
             raise BuildFailed(f"the build wrote no {', '.join(missing)}")
         write_build_state(build_dir, int(shown.get("changes_upto", 0)))
         write_served(build_dir, index, clock.now(), used)  # for the publication record
-        made = Made(build_dir, len(index.documents), count_pages(record), len(record.outputs),
+        made = Made(build_dir, len(index.documents), record.count_pages(), len(record.outputs),
                     len(sink.rendered), sink.carried,
                     # the previous build's index serves only the same pages at the same
                     # versions: a page kept from the recycled directory may differ from
                     # the previous build's (an edit taken back renders nothing)
                     sink.previous is None or record.indexed != sink.previous.indexed,
-                    record, index, cache)
+                    record, index, cache, (previous, list(sink.rendered) if spare is not None
+                                           and spare is previous else None))
         if apart:
             atomic_write(build_dir / MADE_RECORD, record.to_bytes())
             cache.save()
-            made.record = made.index = made.cache = None
+            made.record = made.index = made.cache = made.held = None
     except BaseException:
         sink.stop_beside()
         shutil.rmtree(build_dir, ignore_errors=True)

@@ -110,14 +110,23 @@ def older_builds(output: Path) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def recyclable(output: Path) -> tuple[Path, Record] | None:
+def recyclable(output: Path, served: Record | None = None) -> tuple[Path, Record] | None:
     """The oldest build kept beside the served one, with its record, if it has one and no
-    search index is being made in it (:func:`recycle` takes it over)."""
+    search index is being made in it (:func:`recycle` takes it over). ``served``: the served
+    build's record (:meth:`Record.load`); an older build whose record is its file holds the
+    same files (:func:`keep_mirror`), and its record is not read again (0.2 s at 20,000)."""
     from generator.search import search_pending
 
     olds = [p for p in older_builds(output) if p.name.startswith("build-")
             and not search_pending(p)]
-    spare = Record.load(olds[-1]) if olds else None
+    if not olds:
+        return None
+    if served is not None and served.loaded_from is not None:
+        with contextlib.suppress(OSError):
+            st = os.stat(olds[-1] / RECORD)
+            if (st.st_dev, st.st_ino) == served.loaded_from:
+                return olds[-1], served
+    spare = Record.load(olds[-1])
     return (olds[-1], spare) if spare is not None else None
 
 
@@ -163,7 +172,7 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
     try:
         with ThreadPoolExecutor(CARRY_THREADS) as pool:  # the system calls run side by side
             list(pool.map(link, [paths[i::CARRY_THREADS] for i in range(CARRY_THREADS)]))
-        shutil.copyfile(build_dir / RECORD, work / RECORD)
+        os.link(build_dir / RECORD, work / RECORD)  # the same files: a mirror (recyclable)
     except OSError as exc:  # a listed file missing, no space: a spare never fails a build
         log.warning("no spare build prepared: %s", exc)
         shutil.rmtree(work, ignore_errors=True)
@@ -172,6 +181,55 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
     work.rename(spare)
     log.info("prepared %s for the next build (%d files)", spare.name, len(paths))
     return spare
+
+
+def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | None,
+                written: list[str] | None) -> Path | None:
+    """After a build swapped in ``build_dir`` (whose record is ``record``): make the build
+    served before it (``held``: its record), kept beside to be recycled, hold the same files
+    - each output a hard link to the same file - and, last, the same record file: the next
+    build takes it over as the served build's files (:func:`recyclable`), neither reading its
+    record nor carrying 130,000 files into it. ``written``: the outputs that may not be its
+    files (those this build wrote into a directory that held them: a mirror); None: every
+    output's file is compared. Its record goes first: left half-made (killed), it is not
+    recycled. Returns it, or None (no such build, or a search index being made in it: the
+    next build recycles it as before, reading its record)."""
+    from generator.search import search_pending
+
+    olds = [p for p in older_builds(output) if p.name.startswith("build-")]
+    if held is None or len(olds) != 1 or search_pending(olds[0]):
+        return None
+    old = olds[0]
+    try:
+        st = os.stat(old / RECORD)
+        if (st.st_dev, st.st_ino) != held.loaded_from:  # not the build ``held`` was read from
+            return None
+        (old / RECORD).unlink()
+        folders: set[str] = set()
+        for path in (record.outputs if written is None else written):
+            source, target = build_dir / path, old / path
+            if written is None and os.path.exists(target) and os.path.samefile(source, target):
+                continue
+            folder = path.rpartition("/")[0]
+            if folder not in folders:
+                folders.add(folder)
+                os.makedirs(old / folder, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)  # (replaced, never written through: the inode is shared)
+            os.link(source, target)
+        for path in sorted(held.outputs.keys() - record.outputs.keys()):  # as drop_stale
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(old / path)
+            folder = (old / path).parent
+            while folder != old and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        os.link(build_dir / RECORD, old / RECORD)
+    except OSError as exc:  # never fails the build: left without a record, it is not recycled
+        log.warning("%s not kept as the files of %s: %s", old.name, build_dir.name, exc)
+        return None
+    log.info("kept %s as the files of %s", old.name, build_dir.name)
+    return old
 
 
 def prune(output: Path) -> None:

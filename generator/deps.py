@@ -43,6 +43,7 @@ import datetime as dt
 import hashlib
 import json
 import marshal
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,9 @@ class Record:
     #: None: not yet). Kept, not recomputed: a caller that changes ``outputs`` or ``inputs``
     #: after asking must set it back to None before asking again.
     unknown: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    #: the file it was read from, as ``(st_dev, st_ino)`` (:meth:`load`): an older build
+    #: whose record is that file holds the same files (``generator.builds.keep_mirror``)
+    loaded_from: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def unknown_keys(self) -> frozenset[str]:
         if self.unknown is None:
@@ -177,10 +181,21 @@ class Record:
     @classmethod
     def load(cls, build_dir: Path | None) -> "Record | None":
         """The record of ``build_dir``, or None (no build, an old build, a damaged record)."""
-        path = Path(build_dir) / RECORD if build_dir else None
-        if path is None or not path.is_file():
+        if not build_dir:
             return None
-        return cls.from_bytes(path.read_bytes())
+        try:
+            with open(Path(build_dir) / RECORD, "rb") as file:
+                data, st = file.read(), os.fstat(file.fileno())
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        record = cls.from_bytes(data)
+        if record is not None:
+            record.loaded_from = (st.st_dev, st.st_ino)
+        return record
+
+    def count_pages(self) -> int:
+        """The build's pages: its outputs that are HTML."""
+        return sum(1 for path in self.outputs if path.endswith(".html"))
 
     def changed_keys(self, current: dict[str, str]) -> set[str]:
         """The keys whose fingerprint in ``current`` is not this record's, and the keys its

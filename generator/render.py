@@ -120,9 +120,12 @@ class RenderPath(RenderProcesses):
         # fingerprint moved (what decides a document's outputs is looked up here, once each)
         self._moved = self.previous.moved_keys(record.inputs, self._changed) \
             if self.previous else set()
-        self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
-        self._spare_moved = self.spare.moved_keys(record.inputs, self._spare_changed) \
-            if self.spare else set()
+        if self.spare is not None and self.spare is self.previous:  # (a mirror: builds.py)
+            self._spare_changed, self._spare_moved = self._changed, self._moved
+        else:
+            self._spare_changed = self.spare.changed_keys(record.inputs) if self.spare else set()
+            self._spare_moved = self.spare.moved_keys(record.inputs, self._spare_changed) \
+                if self.spare else set()
         # the documents whose outputs the recycled directory holds made as they would be now
         # (:meth:`keep_whole`; one set lookup each, not a listing of their keys)
         self._whole = {name for name, keys in self.spare.group_keys.items()

@@ -450,6 +450,36 @@ def site_files(root: Path) -> dict[str, bytes]:
     return without_index_versions(found)
 
 
+def served_at_swap(monkeypatch) -> list[dict[str, bytes]]:
+    """The files of the served site as each build swaps its own in: a build never writes
+    the served one (after its swap the build served before is kept as its files:
+    ``generator.builds.keep_mirror``)."""
+    import generator.build
+
+    seen: list[dict[str, bytes]] = []
+    real = generator.build.swap_in
+
+    def swap_in(output, build_dir):
+        seen.append(site_files(output))
+        real(output, build_dir)
+    monkeypatch.setattr(generator.build, "swap_in", swap_in)
+    return seen
+
+
+def holds_files_of(old: Path, new: Path) -> bool:
+    """Whether the build directory ``old`` holds the outputs of ``new`` - each the same file
+    (one inode), no other output - and its record file: a mirror the next build recycles
+    without reading its record (``generator.builds.keep_mirror``)."""
+    from generator.deps import RECORD, Record
+
+    outputs = Record.load(new).outputs
+    held = {p.relative_to(old).as_posix() for p in old.rglob("*") if p.is_file()
+            and not p.is_symlink() and p.relative_to(old).parts[0] != "theme"
+            and not p.name.startswith(".")}
+    return (os.path.samefile(old / RECORD, new / RECORD) and held == set(outputs)
+            and all(os.path.samefile(old / path, new / path) for path in outputs))
+
+
 # -- the sitemaps (a sitemap index and its files) ------------------------------------------
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9",

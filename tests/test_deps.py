@@ -25,7 +25,9 @@ import pytest
 from generator.build import build
 from generator.deps import RECORD, Record
 from generator.search import wait_for_search
-from tests.helpers import ROOT, site_files, write_document, write_release
+from tests.helpers import (
+    ROOT, holds_files_of, served_at_swap, site_files, write_document, write_release,
+)
 
 TODAY = dt.date(2025, 3, 5)
 THEME = ROOT / "themes" / "ashyq"
@@ -167,10 +169,12 @@ CHANGES = {"text edit": edit_text, "budget period added": add_budget_period,
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp_path):
+def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp_path,
+                                               monkeypatch):
     live = tmp_path / "live"
     first = run(small_content, live, tmp_path / "cache", theme)
     before = site_files(live)
+    seen, was = served_at_swap(monkeypatch), inodes(live)
     today = TODAY
     if CHANGES[change]:
         CHANGES[change](small_content, theme)
@@ -179,10 +183,11 @@ def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp
     again = run(small_content, live, tmp_path / "cache", theme, today)
     cold = run(small_content, tmp_path / "cold", tmp_path / "cold-cache", theme, today)
     assert site_files(live) == site_files(tmp_path / "cold")
-    assert site_files(first.build_dir) == before  # the previous build was not touched
+    assert seen[0] == before  # the previous build was not touched while it was served...
+    assert holds_files_of(first.build_dir, again.build_dir)  # ...then kept as the new one's
     assert again.rendered < cold.rendered or change in ("template change", "theme script change")
     if change == "text edit":  # the document's pages and what judges texts, not the lists
-        fresh = [p for p in again_rendered(live) if p.endswith(".html")]
+        fresh = [p for p in again_rendered(live, was) if p.endswith(".html")]
         assert {f"{lang}/discussions/BP-2026-225-001/index.html" for lang in ("kk", "ru")} \
             <= set(fresh)
         assert all(p.startswith(("kk/discussions/BP-2026-225-001/", "ru/discussions/BP-2026-225-001/",
@@ -192,29 +197,39 @@ def test_incremental_build_equals_a_cold_build(change, small_content, theme, tmp
         assert {p for p in fresh if "/compliance/" in p} <= {
             f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")}
     if change == "new document":  # a state body's page lists its own documents only
-        fresh = set(again_rendered(live))
+        fresh = set(again_rendered(live, was))
         assert "kk/administrators/225/index.html" in fresh
         assert "kk/administrators/261/index.html" not in fresh
     if change == "R3 verdict changes":
         assert {"kk/compliance/index.html", "kk/compliance/225/index.html"} <= set(
-            again_rendered(live))
+            again_rendered(live, was))
 
 
-def again_rendered(site: Path) -> list[str]:
-    """The files of the live build that are not hard links into the build before it."""
-    return [p.relative_to(site.resolve()).as_posix() for p in site.resolve().rglob("*")
-            if p.is_file() and p.stat().st_nlink == 1 and not p.name.startswith(".ashyq")]
+def inodes(site: Path) -> dict[str, int]:
+    """The inode of each file of the served build (a file carried over keeps its inode)."""
+    root = site.resolve()
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*")
+            if p.is_file()}
+
+
+def again_rendered(site: Path, was: dict[str, int]) -> list[str]:
+    """The files of the live build that are not the files of the build before it (``was``:
+    its :func:`inodes`; a count of links says nothing: the build served before is kept as
+    the new one's files, ``generator.builds.keep_mirror``)."""
+    return [path for path, inode in inodes(site).items()
+            if was.get(path) != inode and not path.rpartition("/")[2].startswith(".ashyq")]
 
 
 def test_nothing_changed_renders_nothing(small_content, theme, tmp_path):
     first = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
     again = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
     assert again.rendered == 0 and again.build_dir == first.build_dir  # no new build at all
+    was = inodes(tmp_path / "live")
     touched = run(small_content, tmp_path / "live", tmp_path / "cache", theme,
                   TODAY + dt.timedelta(days=1))  # a new day: the lists, not every page
     assert touched.rendered > 0
-    closed = touched.build_dir / "ru/discussions/BP-2026-261-002/index.html"  # closed before
-    assert closed.stat().st_nlink > 1  # carried over, not written again
+    closed = "ru/discussions/BP-2026-261-002/index.html"  # closed before
+    assert (touched.build_dir / closed).stat().st_ino == was[closed]  # carried, not written
     # Only the pages whose bytes change are written: every other file is the previous
     # build's, by hard link (the lists a new day renders again too, when they come out equal).
     same = 0
@@ -421,8 +436,9 @@ def test_a_text_edit_leaves_open_data_alone(small_content, theme, tmp_path, monk
     monkeypatch.setattr(generator.opendata, "open_data_names",
                         lambda *a: listed.append(1) or original(*a))
     edit_text(small_content, theme)
+    was = inodes(tmp_path / "live")
     edited = run(small_content, tmp_path / "live", tmp_path / "cache", theme)
-    assert not [p for p in edited.build_dir.rglob("opendata/*") if p.stat().st_nlink == 1]
+    assert not [p for p in again_rendered(tmp_path / "live", was) if p.startswith("opendata/")]
     assert listed == [] and edited.rendered > 0
     # A new day changes the index (statuses): the tables are listed and made again.
     run(small_content, tmp_path / "live", tmp_path / "cache", theme, TODAY + dt.timedelta(days=30))
@@ -492,8 +508,10 @@ def test_a_text_edit_checks_its_body_alone(small_content, theme, tmp_path, monke
     monkeypatch.setattr(compliance, "check", lambda index, *args, **kwargs: (
         judged.append(len(index.documents)), check(index, *args, **kwargs))[1])
     edit_text(small_content, theme)
+    was = inodes(live)
     run(small_content, live, tmp_path / "cache", theme)
-    assert {f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")} & set(again_rendered(live))
+    assert {f"{lang}/compliance/225/index.html" for lang in ("kk", "ru")} & set(
+        again_rendered(live, was))
     assert judged and max(judged) < documents  # 225's documents and the ones all bodies' read
 
 
