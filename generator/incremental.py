@@ -22,7 +22,7 @@ from pelican.plugins.i18n_subsites import i18n_subsites
 from ashyq.doctypes import LANGUAGES
 from ashyq.i18n import compile_catalogs
 from generator.build import budget_files, global_key, pelican_settings
-from generator.builds import forget_quick, read_build_state, write_build_state
+from generator.builds import forget_quick, keep_mirror, read_build_state, write_build_state
 from generator.content import SiteIndex, load_content
 from generator.deps import Record, fingerprints
 from generator.listing import emit_body_feeds, emit_document, emit_open_data
@@ -132,3 +132,7 @@ class IncrementalSite:
             if key in sink.record.inputs:
                 live.inputs[key] = sink.record.inputs[key]
         live.save(self.build_dir)
+        # the build kept beside as the live one's files (if it is) gets what was rewritten
+        # and the new record: still its files, the next build recycles it as they are
+        if self.current:
+            keep_mirror(self.output, self.build_dir, live, live, sink.rendered)

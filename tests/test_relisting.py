@@ -172,8 +172,9 @@ def test_the_build_kept_beside_is_the_served_one_s_files_until_it_changes_in_pla
     """After each build the one served before is kept as its files - each output one file
     with the served one's, and its record file - so the next build recycles it without
     reading its record (0.2 s at 20,000 passports). The worker's updates rewrite the served
-    build in place, its record too: the kept one is then no longer its files, and the next
-    build reads the kept one's own record (and still equals a cold build)."""
+    build in place, its record too, and give the kept one what they wrote; a record written
+    anew otherwise says the kept one is no longer its files: the next build reads the kept
+    one's own record (and still equals a cold build)."""
     from generator.incremental import IncrementalSite
 
     def append(uid: str) -> None:
@@ -195,11 +196,21 @@ def test_the_build_kept_beside_is_the_served_one_s_files_until_it_changes_in_pla
     third = build_at(small_content, live, cache)
     assert kept.name not in loaded and not kept.exists()  # recycled, its record not read
     assert holds_files_of(second.build_dir, third.build_dir)
-    IncrementalSite(live, small_content, cache, TODAY).refresh_open_data({})  # in place
-    assert not holds_files_of(second.build_dir, third.build_dir)
+    # the worker's updates in place keep it the live build's files...
+    IncrementalSite(live, small_content, cache, TODAY, SITE).refresh_open_data({})
+    assert holds_files_of(second.build_dir, third.build_dir)
     append("BP-2026-225-001")
+    loaded.clear()
+    fourth = build_at(small_content, live, cache)
+    assert loaded == [third.build_dir.name]  # the served build's record only
+    assert holds_files_of(third.build_dir, fourth.build_dir)
+    # ...and a record written anew by anything else (an older worker) says it is not
+    Record.load(live).save(live.resolve())
+    assert not holds_files_of(third.build_dir, fourth.build_dir)
+    append("BP-2026-261-002")
+    loaded.clear()
     build_at(small_content, live, cache)
-    assert second.build_dir.name in loaded  # its own record: not the served one's files
+    assert third.build_dir.name in loaded  # its own record: not the served one's files
     build_at(small_content, tmp_path / "cold", tmp_path / "cold-cache")
     assert site_files(live) == site_files(tmp_path / "cold")
 
