@@ -264,10 +264,11 @@ class Made:
     held: tuple[Record, list[str] | None] | None = field(default=None, repr=False)
 
     def let_go(self) -> None:
-        """Save the content cache and drop the content (before Pagefind runs beside)."""
+        """Save the content cache and drop the content and the served build's record (before
+        Pagefind runs beside: the build served before is then not kept as this one's files)."""
         if self.cache is not None:
             self.cache.save()
-        self.index = self.cache = None
+        self.index = self.cache = self.held = None
         let_go()
 
 
