@@ -208,7 +208,7 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
         folders: set[str] = set()
         for path in (record.outputs if written is None else written):
             source, target = build_dir / path, old / path
-            if written is None and os.path.exists(target) and os.path.samefile(source, target):
+            if written is None and _same_file(source, target):
                 continue
             folder = path.rpartition("/")[0]
             if folder not in folders:
@@ -230,6 +230,15 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
         return None
     log.info("kept %s as the files of %s", old.name, build_dir.name)
     return old
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether both paths are one file (two ``stat`` calls; a missing one is not)."""
+    try:
+        first, second = os.stat(one), os.stat(other)
+    except FileNotFoundError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def prune(output: Path) -> None:
