@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ashyq.files import atomic_write
 from generator.deps import RECORD, Record
-from generator.render import CARRY_THREADS
+from generator.render import CARRY_THREADS, link_over, remove_output
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,8 @@ def recyclable(output: Path, served: Record | None = None) -> tuple[Path, Record
             and not search_pending(p)]
     if not olds:
         return None
-    if served is not None and served.loaded_from is not None:
-        with contextlib.suppress(OSError):
-            st = os.stat(olds[-1] / RECORD)
-            if (st.st_dev, st.st_ino) == served.loaded_from:
-                return olds[-1], served
+    if served is not None and _record_is(olds[-1], served):
+        return olds[-1], served
     spare = Record.load(olds[-1])
     return (olds[-1], spare) if spare is not None else None
 
@@ -200,10 +197,9 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
     if held is None or len(olds) != 1 or search_pending(olds[0]):
         return None
     old = olds[0]
+    if not _record_is(old, held):  # not the build ``held`` was read from
+        return None
     try:
-        st = os.stat(old / RECORD)
-        if (st.st_dev, st.st_ino) != held.loaded_from:  # not the build ``held`` was read from
-            return None
         (old / RECORD).unlink()
         folders: set[str] = set()
         for path in (record.outputs if written is None else written):
@@ -214,22 +210,24 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
             if folder not in folders:
                 folders.add(folder)
                 os.makedirs(old / folder, exist_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)  # (replaced, never written through: the inode is shared)
-            os.link(source, target)
+            link_over(source, target)  # (replaced, never written through: the inode is shared)
         for path in sorted(held.outputs.keys() - record.outputs.keys()):  # as drop_stale
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(old / path)
-            folder = (old / path).parent
-            while folder != old and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+            remove_output(old, path)
         os.link(build_dir / RECORD, old / RECORD)
     except OSError as exc:  # never fails the build: left without a record, it is not recycled
         log.warning("%s not kept as the files of %s: %s", old.name, build_dir.name, exc)
         return None
     log.info("kept %s as the files of %s", old.name, build_dir.name)
     return old
+
+
+def _record_is(folder: Path, record: Record) -> bool:
+    """Whether ``folder``'s record is the very file ``record`` was read from."""
+    try:
+        st = os.stat(folder / RECORD)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == record.loaded_from
 
 
 def _same_file(one: Path, other: Path) -> bool:

@@ -81,8 +81,7 @@ class TreeScan:
                     for entry in found:
                         try:
                             if entry.is_dir(follow_symlinks=False):
-                                if depth != 1 or of == 1 or zlib.crc32(entry.name.encode(
-                                        "utf-8", "surrogateescape")) % of == number:
+                                if depth != 1 or of == 1 or shard_of(entry.name, of) == number:
                                     stack.append((entry.path, depth + 1))
                             elif depth < 2 and number != 0:
                                 continue  # (share 0's)
@@ -258,6 +257,6 @@ def _parse_files(paths: list[str], parse: Callable[[bytes], Any]) -> list[tuple[
     return [(path, parse(Path(path).read_bytes())) for path in paths]
 
 
-def shard_of(key: str) -> int:
-    """The shard of a file's path or a document's uid."""
-    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % SHARDS
+def shard_of(key: str, shards: int = SHARDS) -> int:
+    """The shard of a file's path or a document's uid (or of a folder's name: TreeScan)."""
+    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % shards

@@ -20,7 +20,7 @@ import gc
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -277,12 +277,8 @@ class RenderPath(RenderProcesses):
         folders that leaves empty (a removed document's folder must answer 404, as in a cold
         build, not 403)."""
         for path in sorted(self._held.keys() - self.record.outputs.keys()):
-            target = os.path.join(self.build_dir, path)
-            try:
-                os.unlink(target)
-                os.removedirs(os.path.dirname(target))  # stops at the first folder not empty
-            except OSError:
-                pass
+            with suppress(OSError):
+                remove_output(self.build_dir, path)
 
     def _carry_all(self, fresh: list[Output]) -> list[Output]:
         """Hard-link the ``fresh`` outputs from the previous build; return those whose file
@@ -371,6 +367,16 @@ class RenderPath(RenderProcesses):
             old = source.indexed if source else {}
             self.record.indexed.update({o.path: old[o.path] for o in outputs if o.path in old})
         self._searched = {}
+
+
+def remove_output(root: str | Path, path: str) -> None:
+    """Delete the output ``path`` under ``root`` (gone already: nothing to do) and the
+    folders that leaves empty (a removed document's folder must answer 404, not 403)."""
+    target = os.path.join(root, path)
+    with suppress(FileNotFoundError):
+        os.unlink(target)
+    with suppress(OSError):
+        os.removedirs(os.path.dirname(target))  # stops at the first folder not empty
 
 
 def link_over(source: str, target: str) -> None:
