@@ -281,6 +281,15 @@ folder, tried = sys.argv[1], None
 
 def trash():
     return sorted(e.path for e in os.scandir(folder) if e.name.startswith("trash-"))
+
+def remove(path):  # a folder (a build, a bundle, a part) or a file (a part's name)
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, True)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 while True:
     with open(os.path.join(folder, ".trash.lock"), "a") as lock:
         try:
@@ -290,7 +299,7 @@ while True:
         found = trash()
         while found and found != tried:
             for path in found:
-                shutil.rmtree(path, True)
+                remove(path)
             tried, found = found, trash()
     found = trash()
     if not found or found == tried:  # a remover turned away meanwhile left nothing

@@ -289,7 +289,9 @@ def test_served_theme_scripts_are_compact_and_still_parse(sample_site):
 
 def test_one_trash_remover_at_a_time(tmp_path):
     """Old builds go to ``trash-*`` and a detached remover deletes them: while one works a
-    second exits at once (three removers of one tree slowed the next build)."""
+    second exits at once (three removers of one tree slowed the next build). A trashed file
+    (a search part's ``.name``) goes too: ``rmtree`` left them, hundreds a day, and every
+    build then started a remover for them."""
     import fcntl
 
     from generator.builds import REMOVER
@@ -297,6 +299,7 @@ def test_one_trash_remover_at_a_time(tmp_path):
     for name in ("trash-a", "trash-b"):
         (tmp_path / name / "kk").mkdir(parents=True)
         (tmp_path / name / "kk" / "index.html").write_text("x", encoding="utf-8")
+    (tmp_path / "trash-searchparts-0123.name").write_text("4567\n", encoding="utf-8")
     (tmp_path / "build-1").mkdir()
     with open(tmp_path / ".trash.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
