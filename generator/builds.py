@@ -21,6 +21,7 @@ from pathlib import Path
 from ashyq.files import atomic_write
 from generator.deps import RECORD, Record
 from generator.render import CARRY_THREADS, link_over, remove_output
+from generator.retired import RETIRED, empty, retire
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,13 @@ def one_build_at_a_time(output: Path):
 
 def older_builds(output: Path) -> list[Path]:
     """The build directories beside the served one, newest first (search bundles, the index's
-    parts and what is being deleted left out)."""
+    parts, large files set aside and what is being deleted left out)."""
     from generator.search import PARTS_STORE
 
     current = output.resolve() if output.is_symlink() else None
     folder = builds_dir(output)
-    return sorted((p for p in folder.iterdir() if p.is_dir() and p.name != PARTS_STORE
+    return sorted((p for p in folder.iterdir()
+                   if p.is_dir() and p.name not in (PARTS_STORE, RETIRED)
                    and not p.name.startswith(("search-", "trash-", SPARE_WORK))
                    and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
@@ -201,6 +203,7 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
         return None
     try:
         (old / RECORD).unlink()
+        empty(old.parent)  # what the build just made did not take (``generator.retired``)
         folders: set[str] = set()
         for path in (record.outputs if written is None else written):
             source, target = build_dir / path, old / path
@@ -210,6 +213,7 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
             if folder not in folders:
                 folders.add(folder)
                 os.makedirs(old / folder, exist_ok=True)
+            retire(target, old.parent)  # its own large file: the next build reuses its pages
             link_over(source, target)  # (replaced, never written through: the inode is shared)
         for path in sorted(held.outputs.keys() - record.outputs.keys()):  # as drop_stale
             remove_output(old, path)

@@ -53,6 +53,7 @@ from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
 from generator.letters import language_verdict
 from generator.public_state import day_of
+from generator.retired import release
 
 RECORD = ".ashyq-deps"
 #: 2: "indexed" maps each page to its index version; 3: marshal, key lists stored once;
@@ -176,7 +177,9 @@ class Record:
             return None
 
     def save(self, build_dir: Path) -> None:
-        atomic_write(Path(build_dir) / RECORD, self.to_bytes())
+        data = self.to_bytes()
+        release(Path(build_dir).parent, len(data))  # 28 MB at 20,000: ``generator.retired``
+        atomic_write(Path(build_dir) / RECORD, data)
 
     @classmethod
     def load(cls, build_dir: Path | None) -> "Record | None":

@@ -29,6 +29,7 @@ from ashyq.files import atomic_write
 from generator.apart import forking_is_safe, start_apart
 from generator.deps import Record, index_version
 from generator.render_procs import RenderFailed, RenderProcesses  # noqa: F401 - raised here
+from generator.retired import release
 from generator.shares import of_one_document, units_of
 
 log = logging.getLogger(__name__)
@@ -328,6 +329,7 @@ class RenderPath(RenderProcesses):
         data = output.source.read_bytes() if output.make is None else output.make()
         same = self._link_if_same(output.path, data)
         if not same:
+            release(self.build_dir.parent, len(data))  # a large file: pages just freed
             atomic_write(target, data)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):

@@ -1,0 +1,75 @@
+"""Large outputs' old versions set aside until a build writes as many bytes (issue 10).
+
+On the benchmark's machine (a VM that hands free memory back to its host: virtio-balloon
+free page reporting) the first write into page-cache memory the system has not used for a
+few seconds costs ~10-40 µs a page, while pages freed a moment before are reused at memory
+speed: a 40 MB file took 0.07-0.41 s to write, and 0.01-0.02 s right after a file of that
+size was deleted (docs/benchmarks.md). A rebuild at 20,000 documents writes ~150 MB of large
+files (the manifest, the open data's tables, the sitemaps, the calendars); the old versions
+were deleted after the swap, seconds before the next build could have reused their pages.
+
+So when the build served before is made the new build's files (``generator.builds.
+keep_mirror``), each large file of its own that it gives up - the last link to it: its pages
+would be freed - is moved into :data:`RETIRED` beside the build directories instead, and the
+next build deletes as many bytes of them just before it writes a large output
+(:func:`release`). Nothing set aside is served, read or linked; the folder holds at most what
+the last build replaced (what a build did not take is deleted when the next files come in).
+Elsewhere the same calls only move deletions in time: no output's bytes depend on them.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import stat
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+RETIRED = ".retired"  # in the builds folder (``generator.builds.builds_dir``)
+RETIRE_FROM = 1 << 20  # bytes: a file smaller than this is deleted as before
+_names = itertools.count()
+
+
+def retire(path: Path | str, builds: Path) -> bool:
+    """Move the file ``path`` into ``builds / RETIRED`` if it is large and this is its last
+    link (deleting it would free its pages). Returns whether it was moved."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_size < RETIRE_FROM:
+        return False
+    pool = Path(builds) / RETIRED
+    pool.mkdir(exist_ok=True)
+    os.rename(path, pool / f"{os.getpid()}-{next(_names)}-{st.st_ino}")
+    return True
+
+
+def release(builds: Path, size: int) -> int:
+    """Delete files set aside in ``builds / RETIRED`` totalling at least ``size`` bytes,
+    just before that many are written (nothing for a small write). The processes of a build
+    may release at once: each file is deleted by one. Returns the bytes freed."""
+    if size < RETIRE_FROM:
+        return 0
+    freed = 0
+    try:
+        entries = os.scandir(Path(builds) / RETIRED)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    with entries:
+        for entry in entries:
+            if freed >= size:
+                break
+            try:
+                bytes_ = entry.stat().st_size
+                os.unlink(entry.path)
+            except FileNotFoundError:  # taken by another process of the build
+                continue
+            freed += bytes_
+    return freed
+
+
+def empty(builds: Path) -> None:
+    """Delete what is still set aside (what the last build did not need)."""
+    release(builds, 1 << 62)
