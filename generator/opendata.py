@@ -24,7 +24,7 @@ from typing import Callable
 
 from ashyq import budget, tabular
 from ashyq.clock import ALMATY
-from ashyq.doctypes import LANGUAGES
+from ashyq.doctypes import DOC_TYPES, LANGUAGES
 from ashyq.files import atomic_write
 from ashyq.i18n import gettext_for
 from generator.content import Document, SiteIndex
@@ -180,12 +180,15 @@ def part_table(index: SiteIndex, documents: list[Document] | None = None) -> Tab
 
 def public_proposals(index: SiteIndex, snapshot: dict) -> list[dict]:
     """The snapshot's published proposals on parts the site shows, by number."""
-    parts = {(doc.uid, p.id) for doc in index.discussions for p in doc.parts}
+    parts: dict = {}  # the parts of the documents proposals are on (not all 120,000)
     shown = []
     for item in snapshot.get("proposals") or []:
         if not item.get("published"):
             continue  # never public: the snapshot holds only published ones anyway
-        if (item.get("document"), item.get("part")) not in parts:
+        if (uid := item.get("document")) not in parts:
+            doc = index.documents.get(uid)
+            parts[uid] = {p.id for p in doc.parts if DOC_TYPES[doc.type].discussion} if doc else ()
+        if item.get("part") not in parts[uid]:
             log.warning("open data: proposal %s is on no known part (%s, %s); left out",
                         item.get("id"), item.get("document"), item.get("part"))
             continue
@@ -230,8 +233,7 @@ def answer_table(proposals: list[dict]) -> Table:
             for item in proposals if item.get("answer")]
     fields = (
         _f("proposal", "integer", N_("Proposal number"),
-           constraints={"required": True, "unique": True}),
-        DOCUMENT,
+           constraints={"required": True, "unique": True}), DOCUMENT,
         _f("decision", "string", N_("Decision of the state body: accept or reject"),
            constraints={"enum": ["accept", "reject"]}),
         _f("text", "string", N_("Justification of the state body")),
@@ -311,11 +313,9 @@ def _names(table: Table | None) -> list[str]:
 
 # -- serialisation -----------------------------------------------------------------------
 def _cell(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, Decimal):
         return budget.plain(value)
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def table_csv(table: Table) -> bytes:
