@@ -21,7 +21,8 @@ from pathlib import Path
 from ashyq.files import atomic_write
 from generator.deps import RECORD, Record
 from generator.render import CARRY_THREADS, link_over, remove_output
-from generator.retired import RETIRED, empty, retire
+from generator import retired
+from generator.retired import RETIRED, retire, trim
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,9 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
     files of ``build_dir`` (the build just swapped in, whose record is ``record``) linked
     into a directory of their own, with the record, so that the next build - an editor's
     first change - recycles it instead of making 70,000 folders and linking 130,000 files (a
-    third of a first edit at 20,000 documents). Made under another name and renamed when
-    complete; returns it, or None (there is an older build; a file is missing: no spare)."""
+    third of a first edit at 20,000 documents); the large files copied (``generator.
+    retired``). Made under another name and renamed when complete; returns it, or None
+    (there is an older build; a file is missing: no spare)."""
     if any(old.name.startswith("build-") for old in older_builds(output)):
         return None
     work = builds_dir(output) / f"{SPARE_WORK}{time.time_ns()}"
@@ -166,12 +168,16 @@ def prepare_spare(output: Path, build_dir: Path, record: Record) -> Path | None:
 
     def link(paths: list[str]) -> None:
         for path in paths:
-            os.link(build_dir / path, work / path)
+            source, target = build_dir / path, work / path
+            if os.stat(source).st_size < retired.RETIRE_FROM:
+                os.link(source, target)
+            else:  # a copy of its own: the build that writes it again reuses its pages
+                shutil.copyfile(source, target)
     paths = sorted(record.outputs)
     try:
         with ThreadPoolExecutor(CARRY_THREADS) as pool:  # the system calls run side by side
             list(pool.map(link, [paths[i::CARRY_THREADS] for i in range(CARRY_THREADS)]))
-        os.link(build_dir / RECORD, work / RECORD)  # the same files: a mirror (recyclable)
+        os.link(build_dir / RECORD, work / RECORD)  # the same files' bytes: a mirror
     except OSError as exc:  # a listed file missing, no space: a spare never fails a build
         log.warning("no spare build prepared: %s", exc)
         shutil.rmtree(work, ignore_errors=True)
@@ -203,7 +209,6 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
         return None
     try:
         (old / RECORD).unlink()
-        empty(old.parent)  # what the build just made did not take (``generator.retired``)
         folders: set[str] = set()
         for path in (record.outputs if written is None else written):
             source, target = build_dir / path, old / path
@@ -217,6 +222,7 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
             link_over(source, target)  # (replaced, never written through: the inode is shared)
         for path in sorted(held.outputs.keys() - record.outputs.keys()):  # as drop_stale
             remove_output(old, path)
+        trim(old.parent)  # (the large files set aside: ``generator.retired``)
         os.link(build_dir / RECORD, old / RECORD)
     except OSError as exc:  # never fails the build: left without a record, it is not recycled
         log.warning("%s not kept as the files of %s: %s", old.name, build_dir.name, exc)

@@ -29,7 +29,7 @@ from ashyq.files import atomic_write
 from generator.apart import forking_is_safe, start_apart
 from generator.deps import Record, index_version
 from generator.render_procs import RenderFailed, RenderProcesses  # noqa: F401 - raised here
-from generator.retired import release
+from generator import retired
 from generator.shares import of_one_document, units_of
 
 log = logging.getLogger(__name__)
@@ -327,10 +327,14 @@ class RenderPath(RenderProcesses):
             output = listed.outputs[output.path]
         target = self.build_dir / output.path
         data = output.source.read_bytes() if output.make is None else output.make()
-        same = self._link_if_same(output.path, data)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        same = self._link_if_same(output.path, raw)
         if not same:
-            release(self.build_dir.parent, len(data))  # a large file: pages just freed
-            atomic_write(target, data)
+            if len(raw) >= retired.RETIRE_FROM and self.build_dir != self.previous_dir:
+                # a recycled directory's own old version goes now, not after the rename
+                retired.retire(target, self.build_dir.parent)
+            retired.release(self.build_dir.parent, len(raw))  # (generator.retired)
+            atomic_write(target, raw)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
             # The same bytes index the same: the version they were indexed under stays.
@@ -338,13 +342,12 @@ class RenderPath(RenderProcesses):
             self._searched[output.path] = kept or index_version(self.record.inputs, output.keys,
                                                                 output.group)
 
-    def _link_if_same(self, path: str, data: bytes | str) -> bool:
+    def _link_if_same(self, path: str, raw: bytes) -> bool:
         """Link the previous build's file when the bytes made now are its bytes (a new day
         re-renders every list, and most come out the same): only what changed is written."""
         if self.previous_dir is None or self.previous_dir == self.build_dir:
             return False
         source = os.path.join(self.previous_dir, path)
-        raw = data.encode("utf-8") if isinstance(data, str) else data
         try:
             if os.path.getsize(source) != len(raw):
                 return False

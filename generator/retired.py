@@ -8,26 +8,35 @@ size was deleted (docs/benchmarks.md). A rebuild at 20,000 documents writes ~150
 files (the manifest, the open data's tables, the sitemaps, the calendars); the old versions
 were deleted after the swap, seconds before the next build could have reused their pages.
 
-So when the build served before is made the new build's files (``generator.builds.
-keep_mirror``), each large file of its own that it gives up - the last link to it: its pages
-would be freed - is moved into :data:`RETIRED` beside the build directories instead, and the
-next build deletes as many bytes of them just before it writes a large output
-(:func:`release`). Nothing set aside is served, read or linked; the folder holds at most what
-the last build replaced (what a build did not take is deleted when the next files come in).
-Elsewhere the same calls only move deletions in time: no output's bytes depend on them.
+So a build's large files are freed just before the next large write, not after the swap:
+
+* when the build served before is made the new build's files (``generator.builds.
+  keep_mirror``), each large file of its own that it gives up - the last link to it: its
+  pages would be freed - is moved into :data:`RETIRED` beside the build directories;
+* a build deletes as many bytes of them just before it writes a large output or its record
+  (:func:`release`), and a recycled directory's own old version of the output first
+  (``generator.render``);
+* the spare a cold build leaves holds copies of its large files, not links
+  (``generator.builds.prepare_spare``): the build served before then has large files of its
+  own for the first rebuilds (an edit, then an added passport) to reuse.
+
+Nothing set aside is served, read or linked; the folder holds at most
+:data:`RETIRED_AT_MOST` bytes, the oldest deleted first (an edit takes little, and the add
+after it finds what the add before gave up). No output's bytes depend on any of it: a mirror
+holds the served build's large files as the same bytes, not the same inodes.
 """
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import stat
+import time
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 RETIRED = ".retired"  # in the builds folder (``generator.builds.builds_dir``)
 RETIRE_FROM = 1 << 20  # bytes: a file smaller than this is deleted as before
+#: bytes set aside at most: the large files an added passport rewrites at 20,000 (~180 MB)
+RETIRED_AT_MOST = 256 << 20
 _names = itertools.count()
 
 
@@ -42,7 +51,7 @@ def retire(path: Path | str, builds: Path) -> bool:
         return False
     pool = Path(builds) / RETIRED
     pool.mkdir(exist_ok=True)
-    os.rename(path, pool / f"{os.getpid()}-{next(_names)}-{st.st_ino}")
+    os.rename(path, pool / f"{time.time_ns()}-{next(_names):09d}-{os.getpid()}")  # by age
     return True
 
 
@@ -70,6 +79,19 @@ def release(builds: Path, size: int) -> int:
     return freed
 
 
-def empty(builds: Path) -> None:
-    """Delete what is still set aside (what the last build did not need)."""
-    release(builds, 1 << 62)
+def trim(builds: Path, at_most: int | None = None) -> None:
+    """Delete the oldest files set aside until they total ``at_most`` bytes (by default
+    :data:`RETIRED_AT_MOST`)."""
+    at_most = RETIRED_AT_MOST if at_most is None else at_most
+    try:
+        found = sorted(os.scandir(Path(builds) / RETIRED), key=lambda e: e.name, reverse=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    total = 0
+    for entry in found:  # newest first
+        try:
+            total += entry.stat().st_size
+            if total > at_most:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            continue

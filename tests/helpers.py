@@ -468,16 +468,22 @@ def served_at_swap(monkeypatch) -> list[dict[str, bytes]]:
 
 def holds_files_of(old: Path, new: Path) -> bool:
     """Whether the build directory ``old`` holds the outputs of ``new`` - each the same file
-    (one inode), no other output - and its record file: a mirror the next build recycles
-    without reading its record (``generator.builds.keep_mirror``)."""
+    (one inode; a large file may be a copy: the same bytes, ``generator.retired``), no other
+    output - and its record file: a mirror the next build recycles without reading its
+    record (``generator.builds.keep_mirror``)."""
     from generator.deps import RECORD, Record
+    from generator.retired import RETIRE_FROM
 
+    def same(path: str) -> bool:
+        one, other = old / path, new / path
+        return os.path.samefile(one, other) or (
+            one.stat().st_size >= RETIRE_FROM and one.read_bytes() == other.read_bytes())
     outputs = Record.load(new).outputs
     held = {p.relative_to(old).as_posix() for p in old.rglob("*") if p.is_file()
             and not p.is_symlink() and p.relative_to(old).parts[0] != "theme"
             and not p.name.startswith(".")}
     return (os.path.samefile(old / RECORD, new / RECORD) and held == set(outputs)
-            and all(os.path.samefile(old / path, new / path) for path in outputs))
+            and all(same(path) for path in outputs))
 
 
 # -- the sitemaps (a sitemap index and its files) ------------------------------------------

@@ -309,6 +309,34 @@ def test_one_trash_remover_at_a_time(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".trash.lock", "build-1"]
 
 
+def test_the_large_files_set_aside_stay_few_and_go_before_large_writes(tmp_path, monkeypatch):
+    """issue 10 (``generator.retired``): a large file that would be freed is set aside -
+    not a small one, nor one with another link (a build's file shared with another build);
+    what is set aside is kept to a bound, the oldest deleted first, and a write of ``n``
+    bytes deletes at least ``n`` bytes of it (its pages are what the write reuses)."""
+    import os
+
+    from generator import retired
+
+    monkeypatch.setattr(retired, "RETIRE_FROM", 10)
+    for n in range(5):
+        (tmp_path / f"out{n}").write_bytes(b"x" * 100)
+        assert retired.retire(tmp_path / f"out{n}", tmp_path)
+    (tmp_path / "small").write_bytes(b"x")
+    (tmp_path / "shared").write_bytes(b"y" * 100)
+    os.link(tmp_path / "shared", tmp_path / "other")
+    assert not retired.retire(tmp_path / "small", tmp_path)
+    assert not retired.retire(tmp_path / "shared", tmp_path)
+    assert not retired.retire(tmp_path / "gone", tmp_path)
+    pool = tmp_path / retired.RETIRED
+    names = sorted(p.name for p in pool.iterdir())
+    assert len(names) == 5 and not any((tmp_path / f"out{n}").exists() for n in range(5))
+    retired.trim(tmp_path, at_most=250)
+    assert sorted(p.name for p in pool.iterdir()) == names[-2:]  # the newest two
+    assert retired.release(tmp_path, 5) == 0  # a small write takes nothing
+    assert retired.release(tmp_path, 150) == 200 and not list(pool.iterdir())
+
+
 def test_a_renewed_portal_certificate_is_a_change(tmp_path):
     """The quick key names the portal certificate by its own stat key: it is a file (hashed
     as a folder, it gave one constant, and a renewed certificate alone passed as "nothing

@@ -261,7 +261,11 @@ def test_large_files_the_kept_build_gives_up_wait_for_the_next_build_s_writes(
     files (``generator.retired``): they wait beside the build directories, never served,
     and the next build deletes as many bytes of them just before each large write (on the
     benchmark's VM a file written into pages freed a moment before is written ~20 times
-    faster). The served site still equals a cold build's."""
+    faster); a recycled directory's own old version goes just before its new one is written;
+    the spare a cold build leaves has copies of the large files, to be such old versions.
+    The served site still equals a cold build's."""
+    import os
+
     import generator.build
     import generator.retired
     from generator.builds import builds_dir, older_builds
@@ -273,8 +277,21 @@ def test_large_files_the_kept_build_gives_up_wait_for_the_next_build_s_writes(
     first = build_at(small_content, live, cache)
     manifest = (first.build_dir / MANIFEST_PATH).read_bytes()
     assert len(manifest) >= 2000 and not pool.exists()
+    spare, = older_builds(live)
+    assert (spare / MANIFEST_PATH).read_bytes() == manifest
+    assert not os.path.samefile(spare / MANIFEST_PATH, first.build_dir / MANIFEST_PATH)
+    log, real_retire = tmp_path / "retired.log", generator.retired.retire
+
+    def retire(path, builds):  # (called in the processes that render too)
+        moved = real_retire(path, builds)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{Path(path).relative_to(builds).as_posix()} {moved}\n")
+        return moved
+    monkeypatch.setattr(generator.retired, "retire", retire)
     write_document(small_content, "BP-2026-225-003", posted="2025-03-03")
     second = build_at(small_content, live, cache)
+    # the recycled spare's own copy went just before the new manifest was written
+    assert f"{second.build_dir.name}/{MANIFEST_PATH} True" in log.read_text().splitlines()
     assert holds_files_of(first.build_dir, second.build_dir)
     set_aside = {p.name: p.read_bytes() for p in pool.iterdir()}
     assert manifest in set_aside.values()  # the first build's own, no longer anyone's
