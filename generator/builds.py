@@ -19,10 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ashyq.files import atomic_write
+from generator import retired
 from generator.deps import RECORD, Record
 from generator.render import CARRY_THREADS, link_over, remove_output
-from generator import retired
-from generator.retired import RETIRED, retire, trim
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ def older_builds(output: Path) -> list[Path]:
     current = output.resolve() if output.is_symlink() else None
     folder = builds_dir(output)
     return sorted((p for p in folder.iterdir()
-                   if p.is_dir() and p.name not in (PARTS_STORE, RETIRED)
+                   if p.is_dir() and p.name not in (PARTS_STORE, retired.RETIRED)
                    and not p.name.startswith(("search-", "trash-", SPARE_WORK))
                    and p.resolve() != current),
                   key=lambda p: p.stat().st_mtime, reverse=True)
@@ -218,11 +217,11 @@ def keep_mirror(output: Path, build_dir: Path, record: Record, held: Record | No
             if folder not in folders:
                 folders.add(folder)
                 os.makedirs(old / folder, exist_ok=True)
-            retire(target, old.parent)  # its own large file: the next build reuses its pages
+            retired.retire(target, old.parent)  # its own large file: reused by the next build
             link_over(source, target)  # (replaced, never written through: the inode is shared)
         for path in sorted(held.outputs.keys() - record.outputs.keys()):  # as drop_stale
             remove_output(old, path)
-        trim(old.parent)  # (the large files set aside: ``generator.retired``)
+        retired.trim(old.parent)  # (the large files set aside: ``generator.retired``)
         os.link(build_dir / RECORD, old / RECORD)
     except OSError as exc:  # never fails the build: left without a record, it is not recycled
         log.warning("%s not kept as the files of %s: %s", old.name, build_dir.name, exc)

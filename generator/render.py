@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Callable
 
 from ashyq.files import atomic_write
+from generator import retired
 from generator.apart import forking_is_safe, start_apart
 from generator.deps import Record, index_version
 from generator.render_procs import RenderFailed, RenderProcesses  # noqa: F401 - raised here
-from generator import retired
 from generator.shares import of_one_document, units_of
 
 log = logging.getLogger(__name__)
