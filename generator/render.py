@@ -100,6 +100,7 @@ class RenderPath(RenderProcesses):
         self.previous = previous if previous and previous.global_key == record.global_key \
             else None
         self.spare = spare if spare and spare.global_key == record.global_key else None
+        self._recycled = spare is not None  # a directory made from an older build: not served
         self._held = spare.outputs if spare else {}  # files the recycled directory holds
         self.previous_dir = Path(previous_dir) if previous_dir else None
         self.workers = max(1, workers)
@@ -330,8 +331,8 @@ class RenderPath(RenderProcesses):
         raw = data.encode("utf-8") if isinstance(data, str) else data
         same = self._link_if_same(output.path, raw)
         if not same:
-            if len(raw) >= retired.RETIRE_FROM and self.build_dir != self.previous_dir:
-                # a recycled directory's own old version goes now, not after the rename
+            if self._recycled and len(raw) >= retired.RETIRE_FROM:
+                # its own old version goes now, not after the rename (never a served file)
                 retired.retire(target, self.build_dir.parent)
             retired.release(self.build_dir.parent, len(raw))  # (generator.retired)
             atomic_write(target, raw)

@@ -288,6 +288,15 @@ def test_large_files_the_kept_build_gives_up_wait_for_the_next_build_s_writes(
             out.write(f"{Path(path).relative_to(builds).as_posix()} {moved}\n")
         return moved
     monkeypatch.setattr(generator.retired, "retire", retire)
+    # the worker's updates in place replace the served build's large files (its own: the
+    # spare has copies), never set them aside: a reader would miss them meanwhile
+    from generator.incremental import IncrementalSite
+
+    served = {p: os.stat(first.build_dir / p).st_ino for p in Record.load(live).outputs}
+    IncrementalSite(live, small_content, cache, TODAY, SITE).refresh_open_data({})
+    assert not [line for line in log.read_text().splitlines()
+                if line.startswith(f"{first.build_dir.name}/") and line.endswith(" True")]
+    assert any(os.stat(first.build_dir / p).st_ino != ino for p, ino in served.items())
     write_document(small_content, "BP-2026-225-003", posted="2025-03-03")
     second = build_at(small_content, live, cache)
     # the recycled spare's own copy went just before the new manifest was written
