@@ -2,10 +2,10 @@
 
 On the benchmark's machine (a VM that hands free memory back to its host: virtio-balloon
 free page reporting) the first write into page-cache memory the system has not used for a
-few seconds costs ~10-40 µs a page, while pages freed a moment before are reused at memory
+few seconds costs ~7-40 µs a page, while pages freed a moment before are reused at memory
 speed: a 40 MB file took 0.07-0.41 s to write, and 0.01-0.02 s right after a file of that
-size was deleted (docs/benchmarks.md). A rebuild at 20,000 documents writes ~150 MB of large
-files (the manifest, the open data's tables, the sitemaps, the calendars); the old versions
+size was deleted (docs/benchmarks.md). A rebuild at 20,000 documents writes ~180 MB of large
+files (the manifest, the open data's tables, the sitemaps, the calendars, the record); the old versions
 were deleted after the swap, seconds before the next build could have reused their pages.
 
 So a build's large files are freed just before the next large write, not after the swap:
@@ -14,7 +14,8 @@ So a build's large files are freed just before the next large write, not after t
   keep_mirror``), each large file of its own that it gives up - the last link to it: its
   pages would be freed - is moved into :data:`RETIRED` beside the build directories;
 * a build deletes as many bytes of them just before it writes a large output or its record
-  (:func:`release`), and a recycled directory's own old version of the output first
+  (:func:`release`), and, in a directory made from an older build (never the served one:
+  the worker updates that in place), that directory's own old version of the output first
   (``generator.render``);
 * the spare a cold build leaves holds copies of its large files, not links
   (``generator.builds.prepare_spare``): the build served before then has large files of its
