@@ -5,8 +5,9 @@ free page reporting) the first write into page-cache memory the system has not u
 few seconds costs ~7-40 µs a page, while pages freed a moment before are reused at memory
 speed: a 40 MB file took 0.07-0.41 s to write, and 0.01-0.02 s right after a file of that
 size was deleted (docs/benchmarks.md). A rebuild at 20,000 documents writes ~180 MB of large
-files (the manifest, the open data's tables, the sitemaps, the calendars, the record); the old versions
-were deleted after the swap, seconds before the next build could have reused their pages.
+files (the manifest, the open data's tables, the sitemaps, the calendars, the record); the old
+versions were deleted after the swap, seconds before the next build could have reused their
+pages.
 
 So a build's large files are freed just before the next large write, not after the swap:
 
