@@ -331,10 +331,10 @@ class RenderPath(RenderProcesses):
         raw = data.encode("utf-8") if isinstance(data, str) else data
         same = self._link_if_same(output.path, raw)
         if not same:
-            if self._recycled and len(raw) >= retired.RETIRE_FROM:
-                # its own old version goes now, not after the rename (never a served file)
-                retired.retire(target, self.build_dir.parent)
-            retired.release(self.build_dir.parent, len(raw))  # (generator.retired)
+            if len(raw) >= retired.RETIRE_FROM:  # a large file (``generator.retired``)
+                if self._recycled:  # its own old version goes now (never a served file)
+                    retired.retire(target, self.build_dir.parent)
+                retired.release(self.build_dir.parent, len(raw))
             atomic_write(target, raw)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
