@@ -177,7 +177,7 @@ def check(index: SiteIndex, snapshot: dict | None = None, problems=()) -> list[C
         checks = (_problems(problems) + _languages(index) + _statements(index) + _audits(index)
                   + _discussions(index) + _press_releases(index) + order_checks(index)
                   + record_checks(index, snapshot))
-        return sorted(checks, key=_order)
+        return sorted(checks, key=order_key)
     finally:
         if enabled:
             gc.enable()
@@ -188,12 +188,12 @@ def _rule_number(rule: str) -> int:
     return int(rule[1:])
 
 
-def _order(check: Check) -> tuple:
+def order_key(check: Check) -> tuple:
     return (_rule_number(check.rule), check.administrator or "", check.document or "",
             check.kind)
 
 
-def check_body(index: SiteIndex, snapshot: dict | None, code: str) -> list[Check]:
+def check_body(index: SiteIndex, snapshot: dict | None, code: str | None) -> list[Check]:
     """The checks charged to the state body ``code`` - ``[c for c in check(index, snapshot)
     if c.administrator == code]``, in that order - found by reading only the documents they
     read: the body's own and those of :data:`CROSS_BODY_TYPES` (``generator.deps`` keys the
@@ -214,7 +214,7 @@ def check_body(index: SiteIndex, snapshot: dict | None, code: str) -> list[Check
         uid: entry for uid, entry in served.items() if uid in read}}) if c.administrator == code]
     checks += withdrawn(index, record_from_snapshot({"publication": {
         uid: entry for uid, entry in served.items() if entry.get("administrator") == code}}))
-    return sorted(checks, key=_order)
+    return sorted(checks, key=order_key)
 
 
 def violations(checks: list[Check]) -> list[Check]:

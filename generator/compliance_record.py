@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.compliance import Check
-from generator.content import SiteIndex
+from generator.content import Document, SiteIndex
 from generator.publication import Served, record_from_snapshot
 
 RULE_OF_TYPE = {"passport": "R9", "implementation_report": "R10", "audit_results": "R7",
@@ -42,14 +42,16 @@ def withdrawn(index: SiteIndex, record: dict[str, Served]) -> list[Check]:
             if uid not in index.documents and not served.baseline]
 
 
-def _discussions(index: SiteIndex, snapshot: dict | None) -> list[Check]:
+def discussion_checks(index: SiteIndex, snapshot: dict | None,
+                      discussions: list[Document] | None = None) -> list[Check]:
     """R15 moderation overdue; R16 proposals unanswered at the end; R17 report not formed or
-    not delivered - from the snapshot's ``discussions`` facts."""
+    not delivered - from the snapshot's ``discussions`` facts (of ``discussions``: default
+    all of the index's)."""
     facts = (snapshot or {}).get("discussions")
     if facts is None:
         return []
     checks = []
-    for doc in index.discussions:
+    for doc in index.discussions if discussions is None else discussions:
         fact = facts.get(doc.uid, {})
         overdue = [d for d in fact.get("pending_due", []) if dt.date.fromisoformat(d) < index.today]
         late = int(fact.get("moderated_late", 0))
@@ -78,4 +80,4 @@ def _discussions(index: SiteIndex, snapshot: dict | None) -> list[Check]:
 
 
 def record_checks(index: SiteIndex, snapshot: dict | None) -> list[Check]:
-    return _publication(index, snapshot) + _discussions(index, snapshot)
+    return _publication(index, snapshot) + discussion_checks(index, snapshot)

@@ -15,13 +15,14 @@ from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
 from ashyq.i18n import translations
 from ashyq.workdays import calendar_source
 from generator import compliance, follow
+from generator.compliance_overview import overview
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
 from generator.content_cache import stat_key
 from generator.deps import index_group
 from generator.feeds import FEED_LIMIT, Feed, FeedItem, render_feeds
 from generator.long_lists import (
-    HOME_LIMIT, bodies_with_discussions, first, first_discussions, home_open,
+    HOME_LIMIT, LIST_LIMIT, bodies_with_discussions, first, first_discussions, home_open,
 )
 from generator.manifest import MANIFEST_PATH, manifest_json
 from generator.opendata import OPENDATA_DIR
@@ -168,9 +169,10 @@ def emit_site(gen, sink) -> None:
 
 
 def emit_compliance(gen, sink, admins) -> None:
-    """The compliance pages; the check runs once, when the first of them is rendered - or,
-    for the first BODIES_CHECKED_APART state bodies' pages rendered without the overview (a
-    text edit re-renders its body's page), on each body's documents alone."""
+    """The compliance pages. The overview is made from each state body's share, kept between
+    builds under its ``compliance:<code>`` key (``generator.compliance_overview``); a body's
+    page rendered without the overview (a text edit re-renders one) checks that body's
+    documents alone, for the first BODIES_CHECKED_APART bodies, then the whole check runs."""
     checked: dict = {}
     memo = gen.index.memo
 
@@ -181,31 +183,33 @@ def emit_compliance(gen, sink, admins) -> None:
                               len(gen.index.documents))
         return checked["key"]
 
-    def grouped():
-        if "all" not in checked:
-            if key() not in memo:
-                found = compliance.check(gen.index, gen.snapshot)
-                by = compliance.by_administrator(found)
-                tallies = {code: (sum(1 for c in mine if c.ok), len(mine),
-                                  sum(1 for c in mine if not c.ok)) for code, mine in by.items()}
-                memo[key()] = (found, by, tallies, compliance.violations(found))
-            checked["all"], checked["by"], checked["tallies"], checked["bad"] = memo[key()]
-        return checked
+    def summed():
+        if key() not in memo:
+            shares = Rows(getattr(gen, "rows_dir", None), "compliance: state bodies", True)
+            memo[key()] = with_rows(shares, lambda shares: overview(
+                gen.index, gen.snapshot, sink.record.inputs, shares, LIST_LIMIT,
+                BODIES_CHECKED_APART))
+        return memo[key()]
 
     def of_body(code: str) -> list:
         apart = memo.setdefault(key() + ("apart",), {})
-        if key() in memo or (code not in apart and len(apart) >= BODIES_CHECKED_APART):
-            return grouped()["by"].get(code, [])
+        if key() in memo and code in memo[key()].checked:
+            return memo[key()].checked[code]
+        if code not in apart and len(apart) >= BODIES_CHECKED_APART:
+            whole = memo.setdefault(key() + ("whole",), [])  # (found once)
+            if not whole:
+                whole.append(compliance.by_administrator(compliance.check(gen.index, gen.snapshot)))
+            return whole[0].get(code, [])
         if code not in apart:
             apart[code] = compliance.check_body(gen.index, gen.snapshot, code)
         return apart[code]
 
-    overview = page_name(gen.lang, "compliance/")
-    sink.emit(overview, ("compliance",), gen.later(lambda: gen.page(
-        "compliance/", "compliance.html", checks=grouped()["all"], grouped=grouped()["by"],
-        tallies=grouped()["tallies"], violations=first(grouped()["bad"]),
-        violations_total=len(grouped()["bad"]), rows=gen.rows(overview),
-        administrators=admins, calendar_source=calendar_source(gen.index.calendar),
+    overview_page = page_name(gen.lang, "compliance/")
+    sink.emit(overview_page, ("compliance",), gen.later(lambda: gen.page(
+        "compliance/", "compliance.html", tallies=summed().tallies,
+        violations=summed().violations, violations_total=summed().total,
+        rows=gen.rows(overview_page), administrators=admins,
+        calendar_source=calendar_source(gen.index.calendar),
         publication_recorded=bool((gen.snapshot or {}).get("publication")))),
         together="compliance")  # one check, in one process, for both languages
     for admin in admins:

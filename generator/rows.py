@@ -157,6 +157,12 @@ class Rows:
             out.append(text)
         return (b"" if self.binary else "").join(out)
 
+    def has(self, key: str) -> bool:
+        """Whether a row is kept for ``key``."""
+        if self._kept is None:
+            self._kept = self._load()
+        return key in self._kept
+
     def row(self, key: str, make: Callable[[], str]) -> str:
         """The row of ``key``: kept, or made by ``make()``."""
         if self._kept is None:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from portal.cli import main as cli
-from generator.compliance import check, check_body, violations
+from generator.compliance import by_administrator, check, check_body, violations
 from generator.content import load_content
 from generator.publication import first_served_dates, record_from_snapshot
 from tests.helpers import (
@@ -159,12 +159,9 @@ def test_r6_citizens_budget_tables_get_accessible_charts(sample_site):
     assert 'role="img"' in statements
 
 
-def test_a_state_body_s_own_check_finds_what_the_whole_check_charges_it(tmp_path):
-    """A text edit re-renders its state body's compliance page with ``check_body``, which
-    reads only the body's documents and those every body's checks read (R4 budget reporting,
-    R5 statements, R6 citizens' budgets, R12 press releases); it must find exactly the checks
-    the whole check charges the body with, in the same order - the withdrawn documents too,
-    told from every document (a passport now another body's is not withdrawn)."""
+def charged_everywhere(tmp_path):
+    """The sample content and a snapshot whose checks are charged to every state body, to
+    bodies no longer listed (withdrawn) and to none (R15, R17): (content, snapshot)."""
     content = copy_tree(SAMPLE_CONTENT, tmp_path / "content")
     # R12: state body 226 announces a passport of 225 (charged to 225)
     write_release(content, "PR-2026-11-20-226", "2026-11-20", "BP-2027-225-040", "226",
@@ -175,10 +172,24 @@ def test_a_state_body_s_own_check_finds_what_the_whole_check_charges_it(tmp_path
     publication["BP-2027-226-008"]["baseline"] = True
     publication["IR-2024-261-404"] = {"first_served": day, "type": "implementation_report",
                                       "administrator": "261", "posted": "2025-03-20"}
+    publication["BP-2020-999-001"] = {"first_served": day, "type": "passport",  # (body gone)
+                                      "administrator": "999", "posted": "2020-03-20"}
     # served as 573's, now 225's: withdrawn by neither
     publication["BP-2027-225-041"].update(administrator="573", type="passport")
-    snapshot = {"publication": publication,
-                "discussions": {"IR-2025-225-041": {"unanswered": 2}}}
+    # R15 (charged to no body: the operator's), R16, R17 (forming the report: the portal's)
+    facts = {uid.name: {"pending_due": ["2026-01-05"], "moderated_late": 1}
+             for uid in (content / "discussions").iterdir()}
+    facts["IR-2025-225-041"] = {"unanswered": 2}
+    return content, {"publication": publication, "discussions": facts}
+
+
+def test_a_state_body_s_own_check_finds_what_the_whole_check_charges_it(tmp_path):
+    """A text edit re-renders its state body's compliance page with ``check_body``, which
+    reads only the body's documents and those every body's checks read (R4 budget reporting,
+    R5 statements, R6 citizens' budgets, R12 press releases); it must find exactly the checks
+    the whole check charges the body with, in the same order - the withdrawn documents too,
+    told from every document (a passport now another body's is not withdrawn)."""
+    content, snapshot = charged_everywhere(tmp_path)
     index = load_content(content, DEMO_TODAY, first_served_dates(record_from_snapshot(snapshot)))
     whole = check(index, snapshot)
     charged = {c.administrator for c in whole}
@@ -188,3 +199,59 @@ def test_a_state_body_s_own_check_finds_what_the_whole_check_charges_it(tmp_path
             "budget_reporting", "citizens_budget_planning", "language_kk"} <= kinds, kinds
     for code in sorted(index.administrators):
         assert check_body(index, snapshot, code) == [c for c in whole if c.administrator == code]
+
+
+def whole_overview(index, snapshot, limit: int) -> tuple:
+    """What the compliance overview shows, from the whole check: (tallies, first violations,
+    violations in all)."""
+    whole = check(index, snapshot)
+    bad = violations(whole)
+    tallies = {code: (sum(1 for c in mine if c.ok), len(mine), sum(1 for c in mine if not c.ok))
+               for code, mine in by_administrator(whole).items()}
+    return tallies, bad[:limit], len(bad)
+
+
+def test_the_overview_from_kept_state_body_shares_equals_the_whole_check_s(tmp_path, monkeypatch):
+    """Issue 10: the overview is made from each state body's share, kept under its
+    ``compliance:<code>`` fingerprint; a rebuild checks again only the bodies whose key
+    changed and the checks charged to no body (R15, R17). What it shows must equal what the
+    whole check gives, however few violations it lists (3 here: merged across bodies), by
+    every path: all shares made apart, by the whole check, or most of them kept."""
+    import generator.compliance_overview as co
+    from generator.deps import fingerprints
+    from generator.rows import Rows
+
+    content, snapshot = charged_everywhere(tmp_path)
+    snapshot["discussions"]["BP-2027-226-099"] = {"moderated_late": 3}  # (added below)
+    limit = 3
+
+    def read(snapshot):
+        index = load_content(content, DEMO_TODAY,
+                             first_served_dates(record_from_snapshot(snapshot)))
+        return index, fingerprints(index, snapshot, None, [])
+
+    def shown(found):
+        return found.tallies, found.violations, found.total
+
+    index, found = read(snapshot)
+    expected = whole_overview(index, snapshot, limit)
+    assert None in {c.administrator for c in violations(check(index, snapshot))}  # R15, R17
+    assert {"999"} <= set(expected[0])  # a body no longer listed (withdrawn)
+    for apart in (100, 0):  # every body apart; the whole check
+        (tmp_path / f"rows{apart}").mkdir()
+        kept = Rows(tmp_path / f"rows{apart}", "shares", binary=True)
+        assert shown(co.overview(index, snapshot, found, kept, limit, apart)) == expected
+        kept.save()
+    # a passport added to 226: 226 and the bodies with no key (999) are checked again, with
+    # the checks of no body (R15 of the new passport); the others' shares are kept
+    write_document(content, "BP-2027-226-099", admin="226", posted="2026-11-02")
+    index, found = read(snapshot)
+    judged = []
+    check_body = co.check_body
+    monkeypatch.setattr(co, "check_body", lambda index, snapshot, code: (
+        judged.append(code), check_body(index, snapshot, code))[1])
+    again = co.overview(index, snapshot, found, Rows(tmp_path / "rows100", "shares", binary=True),
+                        limit, 100)
+    assert shown(again) == whole_overview(index, snapshot, limit)
+    assert sorted(judged, key=str) == sorted(["226", "999", None], key=str)
+    assert set(again.checked) == {"226", "999"}
