@@ -127,8 +127,10 @@ def _press_releases(index: SiteIndex) -> list[Check]:
     """R12: the administrator's own press release on the posting day."""
     releases: dict[str, list[Document]] = {}
     for release in index.of_type("press_release"):
+        if release.generated:
+            continue
         target = release.meta[LANGUAGES[0]].get("document")
-        if target and not release.generated:
+        if target:
             releases.setdefault(target, []).append(release)
     checks = []
     for doc in index.discussions:

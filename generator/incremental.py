@@ -29,6 +29,7 @@ from generator.listing import emit_body_feeds, emit_document, emit_open_data
 from generator.publication import used_dates
 from generator.public_state import public_state
 from generator.render import RenderPath
+from generator.press import releases_by_discussion
 from generator.site import SiteGenerator, locale_dir, site_index
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,7 @@ class IncrementalSite:
                                 output_path=str(self.build_dir))
             i18n_subsites.install_templates_translations(gen)
             gen.index = site_index(lang_settings)
-            gen.releases = {d.meta[lang].get("document"): d
-                            for d in gen.index.of_type("press_release")}
+            gen.releases = releases_by_discussion(gen.index, lang)
             gen.context["ashyq"] = gen.index
             self.generators[lang] = gen
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ashyq.doctypes import DEFAULT_LANGUAGE, MATERIAL_SECTIONS
 from ashyq.i18n import translations
 from ashyq.workdays import calendar_source
-from generator import compliance, follow
+from generator import compliance, follow, long_lists
 from generator.compliance_overview import overview
 from generator.calendar_feed import discussions_calendar
 from generator.content import Document
@@ -22,9 +22,10 @@ from generator.content_cache import stat_key
 from generator.deps import index_group
 from generator.feeds import FEED_LIMIT, Feed, FeedItem, render_feeds
 from generator.long_lists import (
-    HOME_LIMIT, LIST_LIMIT, bodies_with_discussions, first, first_discussions, home_open,
+    HOME_LIMIT, bodies_with_discussions, first, first_discussions, home_open,
 )
 from generator.manifest import MANIFEST_PATH, manifest_json
+from generator.press import announced
 from generator.opendata import OPENDATA_DIR
 from generator.reports import PUBLISHED_FILES, current_version, published_versions
 from generator.rows import Rows, with_rows
@@ -61,7 +62,7 @@ def emit_document(gen, doc: Document, sink) -> None:
     name = f"{gen.lang}:{doc.uid}"
     if sink.keep_whole(name):  # in the recycled directory as they would be made now
         return
-    linked = doc.meta[gen.lang].get("document") if doc.type == "press_release" else None
+    linked = announced(doc, gen.lang) if doc.type == "press_release" else None
     sink.emit_document(name,
                        (f"src:{doc.uid}", f"meta:{doc.uid}", f"report:{doc.uid}",
                         *([f"meta:{linked}"] if linked else [])),
@@ -94,7 +95,7 @@ def document_outputs(gen, doc: Document, sink) -> None:
                         sink.emit_copy(f"{lang}/discussions/{doc.uid}/report/{prefix}{name}",
                                        keys, folder / lang / name)
     elif doc.type == "press_release":
-        linked = index.documents.get(doc.meta[lang].get("document") or "")
+        linked = index.documents.get(announced(doc, lang) or "")
         keys = document_keys(doc) + ((f"meta:{linked.uid}",) if linked else ())
         sink.emit(page_name(lang, f"press/{doc.uid}/"), keys, gen.later(lambda: gen.page(
             f"press/{doc.uid}/", "press.html", doc=doc, linked=linked,
@@ -187,7 +188,7 @@ def emit_compliance(gen, sink, admins) -> None:
         if key() not in memo:
             shares = Rows(getattr(gen, "rows_dir", None), "compliance: state bodies", True)
             memo[key()] = with_rows(shares, lambda shares: overview(
-                gen.index, gen.snapshot, sink.record.inputs, shares, LIST_LIMIT,
+                gen.index, gen.snapshot, sink.record.inputs, shares, long_lists.LIST_LIMIT,
                 BODIES_CHECKED_APART))
         return memo[key()]
 

@@ -24,8 +24,8 @@ import zlib
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from ashyq.doctypes import LANGUAGES
 from ashyq.files import atomic_write
+from generator.press import announced
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,7 +66,7 @@ def row_key(doc, index) -> str:
 
 def _row_key(doc, index) -> str:
     if doc.generated:
-        source = index.documents.get(doc.meta[LANGUAGES[0]].get("document") or "")
+        source = index.documents.get(announced(doc) or "")
         shown = "generated:" + (source.meta_digest if source is not None else repr(doc.meta))
     else:
         shown = doc.meta_digest or repr(doc.meta)

@@ -29,7 +29,7 @@ from ashyq.theme import theme_url
 from generator import follow
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
-from generator.press import add_generated_press_releases
+from generator.press import add_generated_press_releases, releases_by_discussion
 from generator.public_state import load_public_state, read_snapshot
 from generator.render import render_path
 from generator.reports import SIGNATURE_FILES, current_version, load_report, versions
@@ -166,8 +166,7 @@ class SiteGenerator(Generator):
         self.index = site_index(self.settings)
         self.public = load_public_state(self.settings.get("ASHYQ_SNAPSHOT"))
         self.snapshot = read_snapshot(self.settings.get("ASHYQ_SNAPSHOT"))  # for compliance
-        self.releases = {d.meta[self.lang].get("document"): d
-                         for d in self.index.of_type("press_release")}
+        self.releases = releases_by_discussion(self.index, self.lang)
         self.context["ashyq"] = self.index
         # the long lists' rows kept between builds, under the build's global key
         sink = self.settings.get("ASHYQ_RENDER")
