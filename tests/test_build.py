@@ -108,6 +108,34 @@ def test_r12_press_release_generated_unless_committed(small_content, build_site)
     assert 'href="/ru/press/PR-IR-2024-225-001/"' in doc
 
 
+def test_r12_generated_releases_make_their_texts_when_read(small_content, tmp_path):
+    """Issue 10: a generated release's title and text are made when first read (an add at
+    20,000 reads a few); what lists sort and group by without reading them - its date, its
+    state body, the discussion it announces - is what its metadata says."""
+    from ashyq.i18n import compile_catalogs, translations
+    from generator.content import load_content
+    from generator.press import GeneratedRelease, add_generated_press_releases, announced
+
+    index = load_content(small_content, dt.date(2025, 3, 14))
+    locale = compile_catalogs(tmp_path / "locale")
+    add_generated_press_releases(index, {lang: translations(str(locale), lang)
+                                         for lang in ("kk", "ru")})
+    releases = [d for d in index.documents.values() if d.generated]
+    assert releases and all(isinstance(d, GeneratedRelease) for d in releases)
+    by_date = index.of_type("press_release")  # sorted by date, grouped by body: nothing made
+    assert all(d._meta is None for d in releases)  # noqa: SLF001
+    for release in releases:
+        for lang in ("kk", "ru"):
+            assert announced(release, lang) == release.meta[lang]["document"] == release.source.uid
+            assert release.meta[lang]["uid"] == release.uid
+        assert release.date == dt.date.fromisoformat(release.meta["kk"]["date"]) \
+            == release.source.posted
+        assert release.administrator == release.meta["kk"]["administrator"] \
+            == release.source.administrator
+        assert release.meta["ru"]["title"] == f"Публичное обсуждение: {release.source.title('ru')}"
+    assert by_date == index.of_type("press_release")
+
+
 def test_r12_press_release_waits_for_its_posting_day(small_content, build_site):
     write_document(small_content, "BP-2026-225-020", posted="2025-03-20")
     site = build_site(small_content, today=dt.date(2025, 3, 5))
