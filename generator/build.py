@@ -29,7 +29,8 @@ from generator.builds import (
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
-    RECORD, Record, day_fingerprints, digest, file_digest, fingerprints_but_days, tree_digest,
+    RECORD, Record, compliance_texts, day_fingerprints, digest, file_digest,
+    fingerprints_but_days, fingerprints_but_texts, tree_digest, with_compliance,
 )
 from generator.render import RenderPath
 
@@ -46,8 +47,7 @@ SETTINGS_FILE = PROJECT_ROOT / "pelicanconf.py"
 PELICAN_CACHE = "pelican"  # Pelican's folder under the build's cache (the kept rows in it)
 #: Markdown files from which a build that indexes before its swap is made apart (``makes_apart``)
 APART_FROM = 4000
-#: The record of a build directory made apart, until its swap (then: ``generator.deps.RECORD``)
-MADE_RECORD = ".ashyq-deps.made"
+MADE_RECORD = ".ashyq-deps.made"  # a build's record made apart, until its swap (then: RECORD)
 #: From this many documents a rebuild works out its fingerprints in a forked process while
 #: this one reads the records of the served and the recycled builds (0.45 s and 0.4 s)
 FINGERPRINTS_APART_FROM = 2000
@@ -399,10 +399,10 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
 
 
 def index_fingerprints(index: SiteIndex, shown: dict, reports: str | None) -> bytes:
-    """In a forked process, while the build prepares the index: the fingerprints of the
-    build's inputs but the days' (``generator.deps``: the generated releases' from their
-    documents), as marshal data (handed back faster than pickled)."""
-    return marshal.dumps(fingerprints_but_days(index, shown, reports, budget_files(index)))
+    """In a forked process, while the build prepares the index and hashes the texts: the
+    other fingerprints but the days' (``generator.deps``), as marshal data (handed back
+    faster than pickled)."""
+    return marshal.dumps(fingerprints_but_texts(index, shown, reports, budget_files(index)))
 
 
 def make_build_dir(job: Job, apart: bool = False) -> Made:
@@ -440,9 +440,10 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         candidate = recyclable(job.output, previous) if child else None
         prepare_index(index, catalogs)
         days = day_fingerprints(index, shown)  # (the child works out the others)
+        texts = compliance_texts(index) if child else None  # (what R3 reads: here)
         try:
-            others = marshal.loads(child.result()) if child else \
-                fingerprints_but_days(index, shown, reports, budget_files(index))
+            others = with_compliance(*marshal.loads(child.result()), texts, index.administrators) \
+                if child else fingerprints_but_days(index, shown, reports, budget_files(index))
         except ApartFailed as exc:  # killed (out of memory): nothing was made
             raise BuildFailed(f"working out what changed failed: {exc}") from exc
         record = Record(job.key, {**others, **days})

@@ -257,7 +257,14 @@ def last_event(doc, share: list | None) -> dt.date:
     return max(days)
 
 
-def compliance_inputs(index, found: dict[str, str]) -> dict[str | None, list]:
+def source_fingerprint(doc) -> str:
+    """``src:<uid>``: the document's files and attachments."""
+    return doc.source_digest or file_digest(
+        *[doc.sources[lang] for lang in LANGUAGES],
+        *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
+
+
+def compliance_inputs(index) -> dict[str | None, list]:
     """What the compliance checks read of the documents' files beyond their metadata, by the
     state body the checks are charged to: each text's R3 verdict (so an edit that keeps every
     verdict leaves the pages alone), and the files of implementation reports, whose
@@ -267,7 +274,7 @@ def compliance_inputs(index, found: dict[str, str]) -> dict[str | None, list]:
         if doc.generated:
             continue
         if doc.type == "implementation_report" or len(doc.letters) != len(LANGUAGES):
-            read = found[f"src:{uid}"]
+            read = source_fingerprint(doc)
         else:
             read = [language_verdict(doc.letters[lang], lang) for lang in LANGUAGES]
         seen.setdefault(doc.administrator, []).append((uid, read))
@@ -301,6 +308,38 @@ def day_fingerprints(index, snapshot: dict | None) -> dict[str, str]:
 def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
                           budget_files: list[Path]) -> dict[str, str]:
     """Every fingerprint of :func:`fingerprints` but the ``day:<uid>`` keys."""
+    found, shared = fingerprints_but_texts(index, snapshot, reports_dir, budget_files)
+    return with_compliance(found, shared, compliance_texts(index), index.administrators)
+
+
+def compliance_texts(index) -> tuple[str, dict[str | None, str]]:
+    """What the compliance pages read of the texts (:func:`compliance_inputs`), hashed for
+    the overview and for each state body's page: worked out apart from the rest of
+    :func:`fingerprints_but_days` (two processes share them)."""
+    by_body = compliance_inputs(index)
+    # the overview lists only violations: of a text that passes R3 it shows no share
+    overview = digest(sorted(
+        ((body, [(uid, _violations(read)) for uid, read in seen]) for body, seen in by_body.items()),
+        key=lambda i: str(i[0])))
+    return overview, {code: digest(seen) for code, seen in by_body.items()}
+
+
+def with_compliance(found: dict[str, str], shared: str, texts: tuple[str, dict],
+                    administrators) -> dict[str, str]:
+    """``found`` (:func:`fingerprints_but_texts`) with the compliance keys, from ``texts``
+    (:func:`compliance_texts`)."""
+    overview, bodies = texts
+    found["compliance"] = digest(found["index"], found["snapshot"], found["press"], overview)
+    none = digest([])
+    for code in administrators:
+        found[f"compliance:{code}"] = digest(shared, found[f"body:{code}"], bodies.get(code, none))
+    return found
+
+
+def fingerprints_but_texts(index, snapshot: dict | None, reports_dir: str | None,
+                           budget_files: list[Path]) -> tuple[dict[str, str], str]:
+    """The fingerprints of :func:`fingerprints_but_days` but the compliance keys, and what
+    every state body's compliance key shares."""
     from generator.compliance import CROSS_BODY_TYPES, by_administrator
     from generator.content import DECREES_FILE
     from generator.press import generated_releases
@@ -316,9 +355,7 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
         if doc.generated:  # (below: the same whether the index has them yet or not)
             continue
         metas[uid] = doc.meta_digest or digest(_meta_view(doc))
-        found[f"src:{uid}"] = doc.source_digest or file_digest(
-            *[doc.sources[lang] for lang in LANGUAGES],
-            *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
+        found[f"src:{uid}"] = source_fingerprint(doc)
         found[f"meta:{uid}"] = metas[uid]
     releases = generated_releases(index)  # made from their document (and the catalogs: global)
     for uid, source in releases:
@@ -360,27 +397,18 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
         [d.uid for d in committed] + [uid for uid, _ in releases])))  # every release's files
     found["snapshot"] = digest({k: v for k, v in snapshot.items() if k != "changes_upto"})
     found["budget"] = file_digest(*budget_files)
-    # the compliance pages judge texts (R3: by the verdict on each text's letters; R12: the
+    # The compliance pages judge texts (R3: by the verdict on each text's letters; R12: the
     # press releases' bodies), implementation reports' attachments (R10) and the record (R9-R17)
-    by_body = compliance_inputs(index, found)
-    common = (found["index"], found["snapshot"], found["press"])
-    # the overview lists only violations: of a text that passes R3 it shows no share
-    found["compliance"] = digest(*common, sorted(
-        ((body, [(uid, _violations(read)) for uid, read in seen]) for body, seen in by_body.items()),
-        key=lambda i: str(i[0])))
-    # A state body's page lists the checks charged to it: its own documents, and what other
-    # documents those checks read (the years of every body's statements, R5; the central
-    # budget reporting, R4; citizens' budgets of no body, R6; press releases announcing its
-    # discussions, R12; served documents no longer in the content, charged to the body that
-    # posted them) - so a document added to another body leaves the page alone.
-    # (Generated press releases are not judged.)
+    # (:func:`compliance_texts`). A state body's page lists the checks charged to it: its own
+    # documents, and what other documents those checks read (the years of every body's
+    # statements, R5; the central budget reporting, R4; citizens' budgets of no body, R6;
+    # press releases announcing its discussions, R12; served documents no longer in the
+    # content, charged to the body that posted them) - so a document added to another body
+    # leaves the page alone. (Generated press releases are not judged.)
     served = record_from_snapshot(snapshot)
     read = [d for d in index.of_type(*CROSS_BODY_TYPES) if not d.generated]
     shared = digest(index.today, calendar, found["snapshot"], bodies_found,
                     [(metas[d.uid], found[f"src:{d.uid}"]) for d in read],
                     sorted(uid for uid in served if uid not in index.documents))
-    for code in index.administrators:
-        found[f"compliance:{code}"] = digest(shared, found[f"body:{code}"],
-                                             by_body.get(code, []))
     found["site"] = "-"
-    return found
+    return found, shared
