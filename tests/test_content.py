@@ -265,3 +265,16 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
     alone = ContentCache(tmp_path / "alone")
     alone.read_beforehand(files, lambda data: (os.getpid(), len(data)), workers=3)
     assert not alone._read
+
+
+@pytest.mark.parametrize("name", [
+    "a/b/BP-1.kk.md", "a/b/BP-1.ru.md", "a/b/x.y.kk.md", "a/.kk.md", "a/kk.md", "a/b/BP-1.md",
+    "a/b/BP-1.en.md", "a/b/BP-1.kk.txt", "a/b.kk/x.md", "a/b/x.KK.md", "a/b/xkk.md", "kk.ru.md"])
+def test_the_language_of_a_file_is_its_last_but_one_suffix(name):
+    """R3: ``<name>.kk.md`` and ``<name>.ru.md`` (read by slicing: the same as splitting)."""
+    from generator.content import LANGUAGES, _language_of
+
+    parts = Path(name).name.split(".")
+    expected = parts[-2] if len(parts) >= 3 and parts[-1] == "md" and parts[-2] in LANGUAGES \
+        else None
+    assert _language_of(name) == expected
