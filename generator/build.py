@@ -24,13 +24,13 @@ from ashyq import clock
 from ashyq.files import atomic_write
 from generator.apart import forking_is_safe
 from generator.builds import (
-    builds_dir, keep_mirror, one_build_at_a_time, prepare_spare, prune, read_quick, recyclable,
-    recycle, swap_in, write_build_state, write_quick,
+    builds_dir, keep_mirror, one_build_at_a_time, prepare_spare, prune, read_quick,
+    reads_a_spare_record, recyclable, recycle, swap_in, write_build_state, write_quick,
 )
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
     RECORD, Record, compliance_texts, day_fingerprints, digest, file_digest,
-    fingerprints_but_days, fingerprints_but_texts, tree_digest, with_compliance,
+    fingerprints_apart, fingerprints_but_days, tree_digest, with_compliance,
 )
 from generator.render import RenderPath
 
@@ -398,13 +398,6 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                        made.rendered, made.carried, swapped_at)
 
 
-def index_fingerprints(index: SiteIndex, shown: dict, reports: str | None) -> bytes:
-    """In a forked process, while the build prepares the index and hashes the texts: the
-    other fingerprints but the days' (``generator.deps``), as marshal data (handed back
-    faster than pickled)."""
-    return marshal.dumps(fingerprints_but_texts(index, shown, reports, budget_files(index)))
-
-
 def make_build_dir(job: Job, apart: bool = False) -> Made:
     """Read and check the content, and make the new build directory from it (only the
     outputs whose inputs changed rendered, the others carried over), or renew the served
@@ -430,7 +423,10 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
                          workers=workers)
-    child = start_apart(index_fingerprints, index, shown, reports) if (
+    # the texts hashed here unless this process also reads a kept build's record (0.2 s)
+    texts_here = not reads_a_spare_record(job.output, current)
+    child = start_apart(fingerprints_apart, index, shown, reports, budget_files(index),
+                        not texts_here) if (
         workers > 1 and current is not None and forking_is_safe()
         and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
     try:
@@ -440,9 +436,11 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         candidate = recyclable(job.output, previous) if child else None
         prepare_index(index, catalogs)
         days = day_fingerprints(index, shown)  # (the child works out the others)
-        texts = compliance_texts(index) if child else None  # (what R3 reads: here)
+        texts = compliance_texts(index) if child and texts_here else None
         try:
-            others = with_compliance(*marshal.loads(child.result()), texts, index.administrators) \
+            if child:
+                found, shared, theirs = marshal.loads(child.result())
+            others = with_compliance(found, shared, texts or theirs, index.administrators) \
                 if child else fingerprints_but_days(index, shown, reports, budget_files(index))
         except ApartFailed as exc:  # killed (out of memory): nothing was made
             raise BuildFailed(f"working out what changed failed: {exc}") from exc

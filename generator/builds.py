@@ -117,16 +117,28 @@ def recyclable(output: Path, served: Record | None = None) -> tuple[Path, Record
     search index is being made in it (:func:`recycle` takes it over). ``served``: the served
     build's record (:meth:`Record.load`); an older build whose record is its file holds the
     same files (:func:`keep_mirror`), and its record is not read again (0.2 s at 20,000)."""
-    from generator.search import search_pending
-
-    olds = [p for p in older_builds(output) if p.name.startswith("build-")
-            and not search_pending(p)]
+    olds = _recyclable_builds(output)
     if not olds:
         return None
     if served is not None and _record_is(olds[-1], served):
         return olds[-1], served
     spare = Record.load(olds[-1])
     return (olds[-1], spare) if spare is not None else None
+
+
+def reads_a_spare_record(output: Path, current: Path | None) -> bool:
+    """Whether :func:`recyclable` will read a record: the oldest build kept beside the served
+    one (``current``) is not its mirror (known before, from two ``stat`` calls)."""
+    olds = _recyclable_builds(output)
+    return bool(olds) and not (current and _same_file(olds[-1] / RECORD, current / RECORD))
+
+
+def _recyclable_builds(output: Path) -> list[Path]:
+    """The builds kept beside the served one that may be recycled, oldest first."""
+    from generator.search import search_pending
+
+    return [p for p in older_builds(output) if p.name.startswith("build-")
+            and not search_pending(p)]
 
 
 def recycle(build_dir: Path, found: tuple[Path, Record] | None) -> Record | None:

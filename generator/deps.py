@@ -312,6 +312,15 @@ def fingerprints_but_days(index, snapshot: dict | None, reports_dir: str | None,
     return with_compliance(found, shared, compliance_texts(index), index.administrators)
 
 
+def fingerprints_apart(index, snapshot: dict | None, reports_dir: str | None,
+                       budget_files: list[Path], texts: bool) -> bytes:
+    """In a forked process (``generator.build``), while the build prepares the index: the
+    fingerprints but the days', the texts' only if ``texts`` (else the build hashes them),
+    as marshal data (handed back faster than pickled): :func:`with_compliance` joins them."""
+    return marshal.dumps((*fingerprints_but_texts(index, snapshot, reports_dir, budget_files),
+                          compliance_texts(index) if texts else None))
+
+
 def compliance_texts(index) -> tuple[str, dict[str | None, str]]:
     """What the compliance pages read of the texts (:func:`compliance_inputs`), hashed for
     the overview and for each state body's page: worked out apart from the rest of

@@ -179,7 +179,11 @@ def test_a_large_rebuild_walks_the_tree_and_works_out_its_fingerprints_apart(
 
     def starting(func, *args, **kwargs):
         started.append(func.__name__)
+        texts.extend(args[-1:] if func.__name__ == "fingerprints_apart" else [])
         return start_apart(func, *args, **kwargs)
+    texts = []  # whether the forked process hashed the texts (else this one)
+    monkeypatch.setattr(generator.build, "reads_a_spare_record",
+                        lambda output, current: len(texts) == 1)  # (the third build's)
     monkeypatch.setattr(generator.apart, "start_apart", starting)
     sites = {}
     for name, size in (("here", 10 ** 9), ("apart", 0)):
@@ -197,8 +201,11 @@ def test_a_large_rebuild_walks_the_tree_and_works_out_its_fingerprints_apart(
         sites[name] = site_files(tmp_path / name)
         del sites[name][QUICK_STATE]  # (it hashes the content's folder names: not the same)
         assert started == ([] if name == "here" else
-                           ["TreeScan"] * generator.build.SCAN_SHARES + ["index_fingerprints"]) * 2
+                           ["TreeScan"] * generator.build.SCAN_SHARES + ["fingerprints_apart"]) * 2
     assert sites["apart"] == sites["here"]
+    # the texts hashed by this process, then (as when it reads a kept build's record) by the
+    # forked one: the same fingerprints either way (the records compared above)
+    assert texts == [False, True]
 
 
 def test_a_walk_apart_that_dies_fails_the_build_and_keeps_the_site(small_content, tmp_path,
