@@ -412,9 +412,10 @@ def load_content(content_dir: Path, today: dt.date,
                        {lang: versions[lang][0] for lang in LANGUAGES},
                        {lang: versions[lang][1] for lang in LANGUAGES})
         names = [versions[lang][0] for lang in LANGUAGES]
-        doc.letters = {lang: letters[name] for lang, name in zip(LANGUAGES, names)}
+        doc.letters = dict(zip(LANGUAGES, map(letters.__getitem__, names)))
         folder = os.path.join(os.path.dirname(names[0]), ATTACHMENTS_DIR)  # (strings: faster)
-        key = (*context, (served or {}).get(uid), tuple(cache.used_files[n][0] for n in names),
+        # (the files' stat keys: those the cache entries were taken under)
+        key = (*context, (served or {}).get(uid), tuple(map(sources.__getitem__, names)),
                scan.folder(folder))
         known = cache.document(uid, key)
         if known is not None:
