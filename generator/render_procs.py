@@ -110,8 +110,10 @@ class RenderProcesses:
         else:
             queue = TaskQueue(dirty)
             try:  # this process takes the lightest tasks while one beside holds back a child
-                self._in_children(lambda number: queue.take(), min(self.workers, len(
-                    queue.tasks)) - 1, self.workers, own=lambda: queue.take(self._beside_alive))
+                written = lambda: not self._beside_alive()  # noqa: E731 - what the last wait for
+                self._in_children(lambda number: queue.take(ready=written), min(
+                    self.workers, len(queue.tasks)) - 1, self.workers,
+                    own=lambda: queue.take(self._beside_alive, written))
             finally:
                 queue.close()
 

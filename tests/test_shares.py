@@ -89,6 +89,26 @@ def test_the_lightest_tasks_are_taken_from_the_other_end_never_those_that_wait()
         only_waiting.close()
 
 
+def test_what_waits_is_taken_first_once_what_it_waits_for_is_written():
+    """Issue 10: once the process beside the listing has written the open data's tables, the
+    package that reads them is taken before the heaviest other task (taken last, it was a
+    fifth of a second of one process alone at the end of an add at 20,000)."""
+    waiting = Output("opendata/index.html", ("src:d0", "src:d1", "src:d2"), lambda: b"",
+                     waits=True)
+    outputs = [output("kk/index.html", 3), output("kk/a/index.html"), waiting,
+               output("kk/compliance/index.html", 3)]
+    queue = TaskQueue(outputs)
+    written = [False]
+    taken = queue.take(ready=lambda: written[0])
+    try:
+        assert next(taken).path == "kk/index.html"  # (the heaviest while it is not written)
+        written[0] = True
+        assert [o.path for o in taken] == ["opendata/index.html", "kk/compliance/index.html",
+                                           "kk/a/index.html"]
+    finally:
+        queue.close()
+
+
 def test_a_queue_merges_neighbours_beyond_so_many_tasks(monkeypatch):
     """More outputs than MOST_TASKS: neighbouring tasks are merged, and every output is
     still taken."""
