@@ -86,7 +86,8 @@ def announced(release: Document, lang: str = LANGUAGES[0]) -> str | None:
 
 
 def releases_by_discussion(index: SiteIndex, lang: str) -> dict[str | None, Document]:
-    """Every press release by the discussion it announces (the newest's last)."""
+    """Every press release by the discussion it announces (of two announcing one, the older:
+    ``of_type`` lists the newest first and the later entry stays)."""
     return {announced(d, lang): d for d in index.of_type("press_release")}
 
 
