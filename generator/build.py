@@ -423,12 +423,12 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
                          workers=workers)
-    # the texts hashed here unless this process also reads a kept build's record (0.2 s)
-    texts_here = not reads_a_spare_record(job.output, current)
+    forks = (workers > 1 and current is not None and forking_is_safe()
+             and len(index.documents) >= FINGERPRINTS_APART_FROM)
+    # the texts hashed there when this process also reads a kept build's record (0.2 s)
+    texts_apart = forks and reads_a_spare_record(job.output, current)
     child = start_apart(fingerprints_apart, index, shown, reports, budget_files(index),
-                        not texts_here) if (
-        workers > 1 and current is not None and forking_is_safe()
-        and len(index.documents) >= FINGERPRINTS_APART_FROM) else None
+                        texts_apart) if forks else None
     try:
         catalogs = compile_catalogs(job.cache_dir / "locale")
         previous = early.pop("previous") if "previous" in early else Record.load(current)
@@ -436,12 +436,13 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         candidate = recyclable(job.output, previous) if child else None
         prepare_index(index, catalogs)
         days = day_fingerprints(index, shown)  # (the child works out the others)
-        texts = compliance_texts(index) if child and texts_here else None
+        texts = compliance_texts(index) if child and not texts_apart else None
         try:
             if child:
                 found, shared, theirs = marshal.loads(child.result())
-            others = with_compliance(found, shared, texts or theirs, index.administrators) \
-                if child else fingerprints_but_days(index, shown, reports, budget_files(index))
+                others = with_compliance(found, shared, texts or theirs, index.administrators)
+            else:
+                others = fingerprints_but_days(index, shown, reports, budget_files(index))
         except ApartFailed as exc:  # killed (out of memory): nothing was made
             raise BuildFailed(f"working out what changed failed: {exc}") from exc
         record = Record(job.key, {**others, **days})

@@ -110,7 +110,7 @@ class RenderProcesses:
         else:
             queue = TaskQueue(dirty)
             try:  # this process takes the lightest tasks while one beside holds back a child
-                written = lambda: not self._beside_alive()  # noqa: E731 - what the last wait for
+                written = lambda: not self._beside_alive()  # noqa: E731 - what "waits" reads
                 self._in_children(lambda number: queue.take(ready=written), min(
                     self.workers, len(queue.tasks)) - 1, self.workers,
                     own=lambda: queue.take(self._beside_alive, written))
