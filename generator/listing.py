@@ -173,7 +173,7 @@ def emit_compliance(gen, sink, admins) -> None:
     """The compliance pages. The overview is made from each state body's share, kept between
     builds under its ``compliance:<code>`` key (``generator.compliance_overview``); a body's
     page rendered without the overview (a text edit re-renders one) checks that body's
-    documents alone, for the first BODIES_CHECKED_APART bodies, then the whole check runs."""
+    documents alone, for the first BODIES_CHECKED_APART bodies, then takes the overview's."""
     checked: dict = {}
     memo = gen.index.memo
 
@@ -194,13 +194,10 @@ def emit_compliance(gen, sink, admins) -> None:
 
     def of_body(code: str) -> list:
         apart = memo.setdefault(key() + ("apart",), {})
-        if key() in memo and code in memo[key()].checked:
-            return memo[key()].checked[code]
-        if code not in apart and len(apart) >= BODIES_CHECKED_APART:
-            whole = memo.setdefault(key() + ("whole",), [])  # (found once)
-            if not whole:
-                whole.append(compliance.by_administrator(compliance.check(gen.index, gen.snapshot)))
-            return whole[0].get(code, [])
+        if code not in apart and (key() in memo or len(apart) >= BODIES_CHECKED_APART):
+            checked_now = summed().checked  # every body's when many changed (the whole check)
+            if code in checked_now:
+                return checked_now[code]
         if code not in apart:
             apart[code] = compliance.check_body(gen.index, gen.snapshot, code)
         return apart[code]
