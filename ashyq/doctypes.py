@@ -32,6 +32,14 @@ class DocType:
     discussion: bool = False  # passports and reports: parts, votes, proposals (R9-R17)
     rule: str = "R3"
 
+    def __reduce__(self):  # unpickled (documents kept whole): the one object of its name
+        return (doc_type_named, (self.name,))
+
+
+def doc_type_named(name: str) -> "DocType":
+    """The type ``name`` (:data:`DOC_TYPES`)."""
+    return DOC_TYPES[name]
+
 
 _DISCUSSION_FIELDS = ("administrator", "program", "budget_type", "period", "head", "posted")
 

@@ -20,8 +20,9 @@ from ashyq.doctypes import (
     discussion_status, page_url,
 )
 from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
-from generator.content_cache import ContentCache, TreeScan, stat_key
+from generator.content_cache import LOOSE, ContentCache, TreeScan, stat_key
 from generator.content_file import content_hash, parse_file, shared
+from generator.content_kept import keep_shards, kept_shards, with_kept
 from generator.letters import LetterCounts
 from generator.publication import version_of
 
@@ -106,6 +107,14 @@ class Document:
     declared_posted: dt.date | None = None  # the ``posted`` typed in the header
     first_served: dt.date | None = None     # from the publication record (R9, R10, R12)
     letters: dict[str, LetterCounts] = field(default_factory=dict)  # per language (R3)
+
+    def __getstate__(self) -> dict:
+        """Its fields, not what its cached properties made (kept whole between builds:
+        ``generator.content_kept``; 40,000 paths made again were a tenth of a second)."""
+        state = self.__dict__.copy()
+        state.pop("sources", None)
+        state.pop("administrator", None)
+        return state
 
     @functools.cached_property
     def sources(self) -> dict[str, Path]:
@@ -335,7 +344,7 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
 def load_content(content_dir: Path, today: dt.date,
                  served: dict[str, dt.date] | None = None, strict: bool = True,
                  cache: ContentCache | None = None, scan: TreeScan | None = None,
-                 workers: int = 1) -> SiteIndex:
+                 workers: int = 1, keep: bool = True) -> SiteIndex:
     """Read and validate the whole content tree; raise :class:`ContentInvalid` on any problem.
 
     ``served`` maps uids to the day the portal first served them (the publication record,
@@ -344,7 +353,8 @@ def load_content(content_dir: Path, today: dt.date,
     and the documents they concern are left out, so every other check still runs. With a
     ``cache`` (``generator.content_cache``), unchanged files are not read again and unchanged
     documents not checked again. ``scan``: the tree's stat keys if taken already;
-    ``workers``: processes that share the reading of many files not in the cache."""
+    ``workers``: processes that share the reading of many files not in the cache; ``keep``:
+    take (and keep) whole the documents of folders unchanged since (``generator.content_kept``)."""
     content_dir = Path(content_dir).resolve()
     cache = cache or ContentCache()
     if scan is None or scan.root != str(content_dir):
@@ -356,12 +366,18 @@ def load_content(content_dir: Path, today: dt.date,
         raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
     admins = load_administrators(content_dir, problems)
     context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)), today)
+    served = served or {}
+    # the documents of the shards of folders whose files are as an earlier build read them
+    kept = kept_shards(scan, cache, context, served) if strict and keep else {}
+    shards = [shard for shard in range(LOOSE + 1) if shard not in kept]  # (emptied: read)
+    in_shard = {path: shard for shard in shards for path in scan.groups.get(shard, ())}
     by_uid: dict[str, dict[str, tuple[str, dict[str, str], list]]] = {}
     digests: dict[str, str] = {}
     meta_digests: dict[str, str] = {}
     letters: dict[str, LetterCounts] = {}
-    sources = scan.markdown_files()
+    sources = scan.markdown_files(shards)
     unreadable: set[str] = set()  # not UTF-8: their twins are not told they have none
+    cache.load(shards)
     cache.read_beforehand(sources, parse_file, workers)
     for name in sources:
         lang = _language_of(name)
@@ -370,7 +386,7 @@ def load_content(content_dir: Path, today: dt.date,
                                     "name it <name>.kk.md or <name>.ru.md"))
             continue
         meta, parts, digests[name], meta_digests[name], letters[name] = cache.file(
-            name, parse_file, sources[name])
+            name, parse_file, sources[name], in_shard[name])
         if meta is None:  # e.g. saved in Windows-1251: not read as garbage, not a traceback
             unreadable.add(name)
             problems.append(Problem(name, "encoding", "R3", f"not UTF-8 text (byte "
@@ -392,6 +408,9 @@ def load_content(content_dir: Path, today: dt.date,
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
         versions[lang] = (name, meta, parts)  # (strings: paths are made when asked)
+    if any(not by_uid.keys().isdisjoint(docs) for docs in kept.values()):
+        # a uid of a kept document in a file read now: what is wrong is told as if all
+        return load_content(content_dir, today, served, strict, cache, scan, workers, False)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
         missing = [lang for lang in LANGUAGES if lang not in versions]
@@ -415,9 +434,9 @@ def load_content(content_dir: Path, today: dt.date,
         doc.letters = dict(zip(LANGUAGES, map(letters.__getitem__, names)))
         folder = os.path.join(os.path.dirname(names[0]), ATTACHMENTS_DIR)  # (strings: faster)
         # (the files' stat keys: those the cache entries were taken under)
-        key = (*context, (served or {}).get(uid), tuple(map(sources.__getitem__, names)),
+        key = (*context, served.get(uid), tuple(map(sources.__getitem__, names)),
                scan.folder(folder))
-        known = cache.document(uid, key)
+        known = cache.document(uid, key, in_shard[names[0]])
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
              doc.source_digest, doc.meta_digest, doc.declared_posted, doc.first_served,
@@ -442,8 +461,12 @@ def load_content(content_dir: Path, today: dt.date,
                     shared(x) if isinstance(x, dt.date) else x  # stored once (the pickles)
                     for x in (doc.posted, doc.discussion_end, doc.status, doc.parts,
                               doc.attachments, doc.source_digest, doc.meta_digest,
-                              doc.declared_posted, doc.first_served, doc.version)))
+                              doc.declared_posted, doc.first_served, doc.version)), in_shard[names[0]])
         documents[uid] = doc
+    if strict and keep and not problems:
+        keep_shards(scan, cache, context, served, documents, shards, in_shard)
+    if kept:
+        documents = with_kept(documents, kept)
     _check_links(documents, problems)
     if problems and strict:
         raise ContentInvalid(problems)

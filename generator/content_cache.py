@@ -1,40 +1,49 @@
 """What reading the content tree found last time, so a rebuild reads only what changed.
 
-Two tables, kept in the build cache as :data:`SHARDS` pickles by a hash of the key
-(``<cache>/content/NN.pickle``; only the shards whose entries changed are written again):
+Kept in the build cache by shard: the files of the documents' folders whose names fall to
+one of :data:`SHARDS` (by CRC-32; :data:`LOOSE`: the files above those folders), as
+:class:`TreeScan` groups them. Per shard, ``<cache>/content/NN.pickle`` holds two tables (read
+only for the shards a build reads, and written again only when their entries changed):
 
 * per file, keyed by its path and ``(mtime_ns, size, inode)``: the metadata block, the ``##``
   part headings and a hash of the bytes;
 * per document, keyed by its files' keys, its ``files/`` folder, the state bodies' codes, the
   working-day calendar and the day: what validation computed (posting day, discussion end,
-  status, parts, attachments) and the hashes the dependency record uses.
+  status, parts, attachments) and the hashes the dependency record uses;
+
+and ``NN.docs`` the shard's documents whole, for a build that finds its files, the context and
+the first-serving days unchanged (``generator.content_kept``).
 
 Only documents without problems are kept, so a cached document needs no checking again. The
 cache is dropped whole when the code that reads content changes.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
 import pickle
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ashyq.files import atomic_write
 
-VERSION = 1
-#: The cache is kept in this many pickles (by a hash of the path or uid): a build writes
-#: again only those whose entries changed.
+VERSION = 2
+#: The cache is kept in this many shards (by a hash of a document folder's name): a build
+#: reads the files of those whose files changed, and writes again only those.
 SHARDS = 32
+#: The shard of the files above the documents' folders (never kept whole).
+LOOSE = SHARDS
 #: From this many files to read, :meth:`ContentCache.read_beforehand` shares them between
 #: processes (a cold build of 20,000 passports read 40,000 files on one core).
 READ_APART_FROM = 2000
 _ROOT = Path(__file__).resolve().parent.parent
 #: The code whose results are cached: a change to it empties the cache.
 _READERS = ("generator/content.py", "generator/content_file.py", "generator/content_cache.py",
-            "generator/letters.py", "ashyq/doctypes.py", "ashyq/workdays.py")
+            "generator/content_kept.py", "generator/letters.py", "ashyq/doctypes.py",
+            "ashyq/workdays.py")
 
 
 def _salt() -> str:
@@ -67,32 +76,52 @@ class TreeScan:
         only those whose name falls to ``number`` (by CRC-32), and the files above them
         only if ``number`` is 0 - the tree walked by ``of`` processes side by side (mostly
         the system's time: 20,000 folders after a cold build had pushed them out of its
-        caches, 1.3 s), their scans then :meth:`joined`."""
+        caches, 1.3 s), their scans then :meth:`joined`.
+
+        The files are also grouped by the :data:`SHARDS` shard of the folder two levels
+        down they are in (:data:`LOOSE`: above those), each group hashed (``digests``): a
+        group whose hash is the same holds the same files, so the documents read from it
+        are the same (:meth:`ContentCache.kept_documents`)."""
+        assert SHARDS % share[1] == 0  # (a group is walked whole by one share)
         self.root = str(root)
         self.files: dict[str, tuple[int, int, int]] = {}
         self.links: set[str] = set()  # links not to a file (to a folder: not walked into)
+        self.groups: dict[int, list[str]] = {}  # shard -> its files' paths
+        self.linked: set[int] = set()  # the shards with such links
         self._folders: dict[str, list] | None = None
         number, of = share
-        stack = [(self.root, 0)]
+        stack = [(self.root, 0, LOOSE)]
         while stack:
-            folder, depth = stack.pop()
+            folder, depth, shard = stack.pop()
+            group = self.groups.setdefault(shard, [])
             try:
                 with os.scandir(folder) as found:
                     for entry in found:
                         try:
                             if entry.is_dir(follow_symlinks=False):
-                                if depth != 1 or of == 1 or shard_of(entry.name, of) == number:
-                                    stack.append((entry.path, depth + 1))
+                                if depth != 1:
+                                    stack.append((entry.path, depth + 1, shard))
+                                elif (below := shard_of(entry.name)) % of == number:
+                                    stack.append((entry.path, depth + 1, below))
                             elif depth < 2 and number != 0:
                                 continue  # (share 0's)
                             elif entry.is_file():
                                 self.files[entry.path] = key_of(entry.stat())
+                                group.append(entry.path)
                             elif entry.is_symlink():
                                 self.links.add(entry.path)
+                                self.linked.add(shard)
                         except FileNotFoundError:  # gone meanwhile, or a broken link
                             continue
             except (FileNotFoundError, NotADirectoryError):
                 continue
+        files = self.files
+        self.digests: dict[int, str] = {}
+        for shard, paths in self.groups.items():
+            h = hashlib.blake2b(digest_size=12)
+            for path in sorted(paths):
+                h.update(f"{path}\0{files[path]}\n".encode("utf-8", "surrogateescape"))
+            self.digests[shard] = h.hexdigest()
 
     @staticmethod
     def joined(shares: list["TreeScan"]) -> "TreeScan":
@@ -101,22 +130,28 @@ class TreeScan:
         for other in shares[1:]:
             scan.files.update(other.files)
             scan.links |= other.links
+            scan.linked |= other.linked
+            for shard, paths in other.groups.items():
+                scan.groups.setdefault(shard, []).extend(paths)
+                if paths or shard not in scan.digests:
+                    scan.digests[shard] = other.digests[shard]
         return scan
 
     def digest(self) -> str:
         """A hash of the names and stat keys: equal when no file was added, removed, replaced
         or written since (the trust :meth:`ContentCache.file` puts in the same keys)."""
-        h = hashlib.blake2b(digest_size=12)
-        for path in sorted(self.files):
-            h.update(f"{path}\0{self.files[path]}\n".encode("utf-8", "surrogateescape"))
-        return h.hexdigest()
+        return hashlib.blake2b(repr(sorted(
+            (shard, digest) for shard, digest in self.digests.items() if self.groups[shard]
+        )).encode(), digest_size=12).hexdigest()
 
-    def markdown_files(self) -> dict[str, tuple]:
-        """Every ``*.md`` file and its stat key, in path order (as ``Path`` objects sort: by
-        component; a separator read as NUL, below every character a name has, orders the
-        strings alike without splitting 40,000 of them into lists)."""
-        return {p: self.files[p] for p in sorted((p for p in self.files if p.endswith(".md")),
-                                                 key=lambda p: p.replace(os.sep, "\0"))}
+    def markdown_files(self, shards: "Iterable[int] | None" = None) -> dict[str, tuple]:
+        """Every ``*.md`` file (of the ``shards`` given, or all) and its stat key, in path
+        order (as ``Path`` objects sort: by component; a separator read as NUL, below every
+        character a name has, orders the strings alike without splitting 40,000 of them)."""
+        paths = (self.files if shards is None else
+                 (p for shard in shards for p in self.groups.get(shard, ())))
+        return {p: self.files[p] for p in sorted((p for p in paths if p.endswith(".md")),
+                                                 key=path_order)}
 
     def folder(self, path: str) -> tuple:
         """The names and stat keys of the files in ``path`` (a document's attachments)."""
@@ -128,6 +163,11 @@ class TreeScan:
         if path in self.links:  # not walked into: read it (the others were, or are not
             return folder_key(path)  # there: 20,000 system calls less at 20,000 documents)
         return tuple(sorted(self._folders.get(path, ())))
+
+
+def path_order(path: str) -> str:
+    """What sorts paths as ``Path`` objects sort (by component)."""
+    return path.replace(os.sep, "\0")
 
 
 def folder_key(path: str) -> tuple:
@@ -145,30 +185,33 @@ def tree_stats(root: str | Path) -> str:
 
 
 class ContentCache:
-    """The two tables; :meth:`save` keeps only the entries this build used."""
+    """The two tables and the documents kept whole, read by shard when asked (:meth:`load`,
+    :meth:`kept_documents`); :meth:`save` keeps the entries this build used, writing again
+    only the shards whose entries changed (an edit: one)."""
 
     def __init__(self, path: Path | None = None):
-        """``path``: the cache's folder (one pickle per shard), or None (nothing kept)."""
+        """``path``: the cache's folder (pickles by shard), or None (nothing kept)."""
         self.path = Path(path) if path else None
         self.salt = _salt()
         self.files: dict[str, tuple] = {}
         self.docs: dict[str, tuple] = {}
-        self.used_files: dict[str, tuple] = {}
-        self.used_docs: dict[str, tuple] = {}
-        self._loaded: dict[int, tuple[int, int]] = {}  # shard -> its numbers of entries
+        self._used: dict[int, tuple[dict, dict]] = {}  # shard -> its entries used (files, docs)
+        self._loaded: dict[int, tuple[int, int]] = {}  # shard -> its numbers of entries read
         self._read: dict[str, tuple] = {}  # read beforehand, not yet asked for
-        if self.path and self.path.is_dir():
-            enabled = gc.isenabled()
-            gc.disable()  # a collection per thousand new objects would double the time
-            try:
-                for shard in range(SHARDS):
-                    self._load(shard)
-            finally:
-                if enabled:
-                    gc.enable()
+        self._whole: dict[int, tuple] = {}  # shard -> its documents to keep whole (save)
 
     def _file_of(self, shard: int) -> Path:
         return self.path / f"{shard:02d}.pickle"
+
+    def load(self, shards: Iterable[int]) -> None:
+        """Read the entries of the ``shards`` not read yet (a shard: the files of the
+        documents' folders :class:`TreeScan` groups in it, and those documents)."""
+        with collector_paused():  # a collection per thousand new objects doubled the time
+            for shard in shards:
+                if shard not in self._loaded:
+                    self._loaded[shard] = (0, 0)
+                    if self.path:
+                        self._load(shard)
 
     def _load(self, shard: int) -> None:
         try:
@@ -180,28 +223,30 @@ class ContentCache:
             self.docs.update(data["docs"])
             self._loaded[shard] = (len(data["files"]), len(data["docs"]))
 
-    def file(self, path: str, parse, key: tuple | None = None) -> tuple:
+    def file(self, path: str, parse, key: tuple | None, shard: int) -> tuple:
         """``parse(data: bytes)`` of the file at ``path``, or its cached result; ``key``: its
-        stat key if known (a :class:`TreeScan`'s)."""
+        stat key if known (a :class:`TreeScan`'s), ``shard``: its group's there."""
         key = key or stat_key(path)
+        self.load((shard,))
         hit = self.files.get(path)
+        used = self._used.setdefault(shard, ({}, {}))[0]
         if hit is not None and hit[0] == key:
-            self.used_files[path] = hit
+            used[path] = hit
             return hit[1]
         ready = self._read.pop(path, None)
         if ready is not None and ready[0] == key:
             value = ready[1]
         else:
             value = parse(Path(path).read_bytes())
-        self.used_files[path] = (key, value)
+        used[path] = (key, value)
         return value
 
     def read_beforehand(self, files: dict[str, tuple], parse: Callable[[bytes], Any],
                         workers: int) -> None:
-        """Parse the ``files`` (path: stat key) that :meth:`file` will not find, on
-        ``workers`` processes: forked children take shares of them, this process one. Does
-        nothing for fewer than READ_APART_FROM, or where another thread runs (a fork is
-        safe only without)."""
+        """Parse the ``files`` (path: stat key) that :meth:`file` will not find (their
+        shards :meth:`load`-ed), on ``workers`` processes: forked children take shares of
+        them, this process one. Does nothing for fewer than READ_APART_FROM, or where
+        another thread runs (a fork is safe only without)."""
         from generator.apart import forking_is_safe, start_apart
 
         missing = [path for path, key in files.items()
@@ -221,36 +266,78 @@ class ContentCache:
             for child in children:
                 child.cancel()
 
-    def document(self, uid: str, key: tuple):
+    def document(self, uid: str, key: tuple, shard: int):
+        self.load((shard,))
         hit = self.docs.get(uid)
         if hit is not None and hit[0] == key:
-            self.used_docs[uid] = hit
+            self._used.setdefault(shard, ({}, {}))[1][uid] = hit
             return hit[1]
         return None
 
-    def keep_document(self, uid: str, key: tuple, value) -> None:
-        self.used_docs[uid] = (key, value)
+    def keep_document(self, uid: str, key: tuple, value, shard: int) -> None:
+        self._used.setdefault(shard, ({}, {}))[1][uid] = (key, value)
+
+    def kept_documents(self, shard: int, digest: str, context: tuple,
+                       served: dict) -> list[tuple[str, Any]] | None:
+        """The documents read from ``shard`` by an earlier build, with what orders them
+        (:meth:`keep_documents`), if its files (their ``digest``, :class:`TreeScan`), the
+        ``context`` and the days its documents were first ``served`` are the same; else None
+        (read them)."""
+        if not self.path:
+            return None
+        try:
+            with open(self.path / f"{shard:02d}.docs", "rb") as file:
+                head = pickle.load(file)
+                if head[:3] != (self.salt, digest, context) or tuple(
+                        map(served.get, head[3])) != head[4]:
+                    return None
+                return pickle.load(file)
+        except Exception:  # noqa: BLE001 - a missing or damaged file is only slower
+            return None
+
+    def keep_documents(self, shard: int, digest: str, context: tuple, served: dict,
+                       documents: list[tuple[str, Any]]) -> None:
+        """Keep the ``documents`` read from ``shard`` (each with what orders it) whole, for
+        :meth:`kept_documents` (written by :meth:`save`: a document is not changed after it
+        is read, only its cached properties made)."""
+        uids = tuple(doc.uid for _, doc in documents)
+        self._whole[shard] = ((self.salt, digest, context, uids, tuple(map(served.get, uids))),
+                              documents)
 
     def save(self) -> None:
-        """Keep the entries this build used; only the shards whose entries changed are
-        written again (an edit rewrites two or three of them, not 60,000 entries)."""
+        """Keep the entries this build used in the shards it read; only the shards whose
+        entries changed are written again (an edit rewrites one or two, not 60,000
+        entries), and the documents kept whole."""
         if not self.path:
             return
-        files: list[dict] = [{} for _ in range(SHARDS)]
-        docs: list[dict] = [{} for _ in range(SHARDS)]
-        for name, entry in self.used_files.items():
-            files[shard_of(name)][name] = entry
-        for uid, entry in self.used_docs.items():
-            docs[shard_of(uid)][uid] = entry
         self.path.mkdir(parents=True, exist_ok=True)
-        for shard in range(SHARDS):
-            same = self._loaded.get(shard) == (len(files[shard]), len(docs[shard])) and all(
-                self.files.get(k) is v for k, v in files[shard].items()) and all(
-                self.docs.get(k) is v for k, v in docs[shard].items())
+        for shard in self._loaded.keys() | self._used.keys():
+            files, docs = self._used.get(shard, ({}, {}))
+            same = self._loaded.get(shard) == (len(files), len(docs)) and all(
+                self.files.get(k) is v for k, v in files.items()) and all(
+                self.docs.get(k) is v for k, v in docs.items())
             if not same:  # an entry read or checked anew, or one no longer used
                 atomic_write(self._file_of(shard), pickle.dumps(
-                    {"salt": self.salt, "files": files[shard], "docs": docs[shard]},
+                    {"salt": self.salt, "files": files, "docs": docs},
                     protocol=pickle.HIGHEST_PROTOCOL))
+            if not files and shard not in self._whole:  # its folders gone
+                (self.path / f"{shard:02d}.docs").unlink(missing_ok=True)
+        for shard, (head, documents) in self._whole.items():
+            atomic_write(self.path / f"{shard:02d}.docs", pickle.dumps(
+                head, protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
+                documents, protocol=pickle.HIGHEST_PROTOCOL))
+        self._whole = {}
+
+
+@contextlib.contextmanager
+def collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _parse_files(paths: list[str], parse: Callable[[bytes], Any]) -> list[tuple[str, Any]]:

@@ -196,7 +196,7 @@ def test_the_content_cache_writes_again_only_the_shards_that_changed(small_conte
     removed document leaves it; what a cached read finds equals an uncached read."""
     import shutil
 
-    from generator.content_cache import ContentCache, shard_of
+    from generator.content_cache import SHARDS, ContentCache, shard_of
 
     folder = tmp_path / "content-cache"
     day = dt.date(2025, 3, 1)
@@ -213,8 +213,9 @@ def test_the_content_cache_writes_again_only_the_shards_that_changed(small_conte
         "Текст раздела", "Изменённый текст раздела"), encoding="utf-8")
     second, rewritten = load()
     changed = {name for name in written if rewritten[name] != written[name]}
-    assert changed == {f"{shard_of(str(edited.resolve())):02d}.pickle",
-                       f"{shard_of('BP-2026-225-001'):02d}.pickle"}
+    # the shard of the document's folder: its entries, and its documents kept whole
+    assert changed == {f"{shard_of('BP-2026-225-001'):02d}.pickle",
+                       f"{shard_of('BP-2026-225-001'):02d}.docs"}
     cold = load_content(small_content, day)
     assert second.documents["BP-2026-225-001"].source_digest == \
         cold.documents["BP-2026-225-001"].source_digest != \
@@ -223,6 +224,7 @@ def test_the_content_cache_writes_again_only_the_shards_that_changed(small_conte
     shutil.rmtree(removed)
     load()
     left = ContentCache(folder)
+    left.load(range(SHARDS + 1))
     assert "BP-2026-261-002" not in left.docs and "BP-2026-225-001" in left.docs
     assert not [name for name in left.files if name.startswith(str(removed.resolve()))]
 
@@ -234,7 +236,7 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
     import threading
 
     import generator.content_cache
-    from generator.content_cache import ContentCache, TreeScan
+    from generator.content_cache import SHARDS, ContentCache, TreeScan
 
     scan = TreeScan(small_content.resolve())
     files = scan.markdown_files()
@@ -246,7 +248,8 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
 
     def never(data):
         raise AssertionError("read again")
-    read = {name: cache.file(name, never, key) for name, key in files.items()}
+    shard = {path: number for number, paths in scan.groups.items() for path in paths}
+    read = {name: cache.file(name, never, key, shard[name]) for name, key in files.items()}
     assert len({pid for pid, _ in read.values()}) == 3 and os.getpid() in \
         {pid for pid, _ in read.values()}
     assert {name: size for name, (_, size) in read.items()} == \
@@ -259,7 +262,9 @@ def test_many_files_are_read_by_processes_sharing_them(small_content, tmp_path, 
             for u, d in shared.documents.items()} == \
         {u: (d.meta, d.parts, d.letters, d.source_digest, d.meta_digest)
          for u, d in one.documents.items()}
-    assert set(ContentCache(tmp_path / "two").files) == set(files)
+    again = ContentCache(tmp_path / "two")
+    again.load(range(SHARDS + 1))
+    assert set(again.files) == set(files)
     # fewer files than the threshold: all read here
     monkeypatch.setattr(generator.content_cache, "READ_APART_FROM", len(files) + 1)
     alone = ContentCache(tmp_path / "alone")
@@ -278,3 +283,68 @@ def test_the_language_of_a_file_is_its_last_but_one_suffix(name):
     expected = parts[-2] if len(parts) >= 3 and parts[-1] == "md" and parts[-2] in LANGUAGES \
         else None
     assert _language_of(name) == expected
+
+
+def test_documents_of_unchanged_folders_are_taken_whole_as_they_were_read(
+        small_content, tmp_path, monkeypatch):
+    """issue 10: a rebuild takes whole the documents of the folders (by shard) whose files,
+    context and first-serving days are as an earlier build read them, and reads only the
+    other folders' files; the index - its documents, their order, the problems - is what
+    reading every file finds, after each kind of change."""
+    from generator.content_cache import ContentCache, shard_of
+
+    for n in range(8):
+        write_document(small_content, f"BP-2026-225-1{n:02d}")
+    real, read = ContentCache.file, []
+
+    def counting(self, path, *args):
+        read.append(Path(path).parent.name)
+        return real(self, path, *args)
+    monkeypatch.setattr(ContentCache, "file", counting)
+    sections = {"press", "citizens-budget"}  # files above the documents' folders: read
+
+    def load(day=TODAY, served=None):
+        """The folders whose files were read with the cache; the index equals a full read."""
+        read.clear()
+        cache = ContentCache(tmp_path / "cache")
+        try:
+            index = load_content(small_content, day, served, cache=cache)
+        except ContentInvalid as exc:
+            with pytest.raises(ContentInvalid) as cold:
+                load_content(small_content, day, served)
+            assert exc.problems == cold.value.problems
+            return None
+        cache.save()
+        folders = set(read)
+        assert list(index.documents.items()) == \
+            list(load_content(small_content, day, served).documents.items())
+        return folders
+    assert "BP-2026-225-101" in load()
+    assert load() == sections  # nothing changed: no document's file read
+    edited = small_content / "discussions/BP-2026-225-101/BP-2026-225-101.ru.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nЕщё текст.\n", encoding="utf-8")
+    folders = load()
+    assert "BP-2026-225-101" in folders and {shard_of(f) for f in folders - sections} == {
+        shard_of("BP-2026-225-101")}
+    write_document(small_content, "BP-2026-225-050")  # sorts among the kept ones
+    assert "BP-2026-225-050" in load() and load() == sections
+    # a document's files in two folders of different shards: read each time
+    one, other = next((a, b) for a in ("sp-a", "sp-b", "sp-c") for b in ("sp-d", "sp-e")
+                      if shard_of(a) != shard_of(b))
+    for folder, lang in ((one, "kk"), (other, "ru")):
+        (small_content / "discussions" / folder).mkdir()
+        (small_content / "discussions" / folder / f"SP-1.{lang}.md").write_text(
+            document_text("BP-2026-225-900", lang), encoding="utf-8")
+    load()
+    assert {one, other} <= load()
+    # a kept document's uid in a new file: the same problems as reading everything
+    twin = small_content / "discussions" / "twin"
+    twin.mkdir()
+    (twin / "x.kk.md").write_text(document_text("BP-2026-225-102", "kk"), encoding="utf-8")
+    assert load() is None
+    (twin / "x.kk.md").unlink()
+    assert load() is not None
+    # served later than declared (R9): the days differ, so the document's shard is read
+    assert "BP-2026-225-103" in load(served={"BP-2026-225-103": dt.date(2025, 2, 27)})
+    assert "BP-2026-225-103" not in load(served={"BP-2026-225-103": dt.date(2025, 2, 27)})
+    assert "BP-2026-225-104" in load(dt.date(2025, 3, 6))  # a new day: all read
