@@ -461,7 +461,8 @@ def load_content(content_dir: Path, today: dt.date,
                     shared(x) if isinstance(x, dt.date) else x  # stored once (the pickles)
                     for x in (doc.posted, doc.discussion_end, doc.status, doc.parts,
                               doc.attachments, doc.source_digest, doc.meta_digest,
-                              doc.declared_posted, doc.first_served, doc.version)), in_shard[names[0]])
+                              doc.declared_posted, doc.first_served, doc.version)),
+                    in_shard[names[0]])
         documents[uid] = doc
     if strict and keep and not problems:
         keep_shards(scan, cache, context, served, documents, shards, in_shard)

@@ -2,8 +2,8 @@
 
 Kept in the build cache by shard: the files of the documents' folders whose names fall to
 one of :data:`SHARDS` (by CRC-32; :data:`LOOSE`: the files above those folders), as
-:class:`TreeScan` groups them. Per shard, ``<cache>/content/NN.pickle`` holds two tables (read
-only for the shards a build reads, and written again only when their entries changed):
+:class:`TreeScan` groups them. Per shard, ``<cache>/content/NN.entries`` holds two tables
+(read only for the shards a build reads, written again only when their entries changed):
 
 * per file, keyed by its path and ``(mtime_ns, size, inode)``: the metadata block, the ``##``
   part headings and a hash of the bytes;
@@ -200,8 +200,11 @@ class ContentCache:
         self._read: dict[str, tuple] = {}  # read beforehand, not yet asked for
         self._whole: dict[int, tuple] = {}  # shard -> its documents to keep whole (save)
 
-    def _file_of(self, shard: int) -> Path:
-        return self.path / f"{shard:02d}.pickle"
+    def _file_of(self, shard: int, kind: str = "entries") -> Path:
+        """``NN.entries`` (the tables) or ``NN.docs`` (the documents whole): names no earlier
+        version of this cache wrote (``NN.pickle``), so that running an older version does not
+        write over the entries this one relies on beside its documents kept whole."""
+        return self.path / f"{shard:02d}.{kind}"
 
     def load(self, shards: Iterable[int]) -> None:
         """Read the entries of the ``shards`` not read yet (a shard: the files of the
@@ -286,7 +289,7 @@ class ContentCache:
         if not self.path:
             return None
         try:
-            with open(self.path / f"{shard:02d}.docs", "rb") as file:
+            with open(self._file_of(shard, "docs"), "rb") as file:
                 head = pickle.load(file)
                 if head[:3] != (self.salt, digest, context) or tuple(
                         map(served.get, head[3])) != head[4]:
@@ -321,9 +324,9 @@ class ContentCache:
                     {"salt": self.salt, "files": files, "docs": docs},
                     protocol=pickle.HIGHEST_PROTOCOL))
             if not files and shard not in self._whole:  # its folders gone
-                (self.path / f"{shard:02d}.docs").unlink(missing_ok=True)
+                self._file_of(shard, "docs").unlink(missing_ok=True)
         for shard, (head, documents) in self._whole.items():
-            atomic_write(self.path / f"{shard:02d}.docs", pickle.dumps(
+            atomic_write(self._file_of(shard, "docs"), pickle.dumps(
                 head, protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
                 documents, protocol=pickle.HIGHEST_PROTOCOL))
         self._whole = {}

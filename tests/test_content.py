@@ -214,7 +214,7 @@ def test_the_content_cache_writes_again_only_the_shards_that_changed(small_conte
     second, rewritten = load()
     changed = {name for name in written if rewritten[name] != written[name]}
     # the shard of the document's folder: its entries, and its documents kept whole
-    assert changed == {f"{shard_of('BP-2026-225-001'):02d}.pickle",
+    assert changed == {f"{shard_of('BP-2026-225-001'):02d}.entries",
                        f"{shard_of('BP-2026-225-001'):02d}.docs"}
     cold = load_content(small_content, day)
     assert second.documents["BP-2026-225-001"].source_digest == \
