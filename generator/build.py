@@ -325,9 +325,10 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         if walking:  # what making a build directory imports (Pelican, Jinja, Markdown)
             import generator.listing  # noqa: F401
             import generator.site  # noqa: F401
+            import holidays.countries  # noqa: F401 - the calendar's, at its first day (0.07 s)
             # and what it reads first, until the walk is done (nothing changed: not needed)
-            for name, read in (("cache", lambda: ContentCache(cache_dir / "content")),
-                               ("previous", lambda: Record.load(current))):
+            for name, read in (("previous", lambda: Record.load(current)), ("cache", lambda:
+                               ContentCache(cache_dir / "content").read_documents())):
                 if all(walk.done() for walk in walking):
                     break
                 early[name] = read()

@@ -199,6 +199,7 @@ class ContentCache:
         self._loaded: dict[int, tuple[int, int]] = {}  # shard -> its numbers of entries read
         self._read: dict[str, tuple] = {}  # read beforehand, not yet asked for
         self._whole: dict[int, tuple] = {}  # shard -> its documents to keep whole (save)
+        self._documents: dict[int, tuple] = {}  # shard -> its documents kept, read beforehand
 
     def _file_of(self, shard: int, kind: str = "entries") -> Path:
         """``NN.entries`` (the tables) or ``NN.docs`` (the documents whole): names no earlier
@@ -286,17 +287,32 @@ class ContentCache:
         (:meth:`keep_documents`), if its files (their ``digest``, :class:`TreeScan`), the
         ``context`` and the days its documents were first ``served`` are the same; else None
         (read them)."""
+        def same(head: tuple) -> bool:
+            return head[:3] == (self.salt, digest, context) and tuple(
+                map(served.get, head[3])) == head[4]
         if not self.path:
             return None
         try:
+            if shard in self._documents:
+                head, documents = self._documents.pop(shard)
+                return documents if same(head) else None
             with open(self._file_of(shard, "docs"), "rb") as file:
-                head = pickle.load(file)
-                if head[:3] != (self.salt, digest, context) or tuple(
-                        map(served.get, head[3])) != head[4]:
-                    return None
-                return pickle.load(file)
+                return pickle.load(file) if same(pickle.load(file)) else None
         except Exception:  # noqa: BLE001 - a missing or damaged file is only slower
             return None
+
+    def read_documents(self) -> "ContentCache":
+        """Read the documents kept whole of every shard now, for :meth:`kept_documents` to
+        take (a rebuild reads them while its tree is walked, before it can tell which
+        shards are unchanged)."""
+        with collector_paused():
+            for shard in range(SHARDS) if self.path else ():
+                try:
+                    with open(self._file_of(shard, "docs"), "rb") as file:
+                        self._documents[shard] = (pickle.load(file), pickle.load(file))
+                except Exception:  # noqa: BLE001 - a missing or damaged file: read again
+                    continue
+        return self
 
     def keep_documents(self, shard: int, digest: str, context: tuple, served: dict,
                        documents: list[tuple[str, Any]]) -> None:
