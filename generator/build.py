@@ -472,7 +472,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         serve_theme(build_dir)  # compacted (page weight), under content-hashed names too
         emit_certificate(sink, record, certificate)
         emit_open_data(sink, index, shown, rows, names)
-        emit_sitemap(sink, index, job.site_url or pelicanconf_site_url(), rows)
+        emit_sitemap(sink, index, job.site_url or pelicanconf_site_url())
         sink.flush()  # all at once: the processes that render share all the work
         sink.drop_stale()
         missing = [p for p in (MANIFEST_PATH, "index.html", "kk/index.html", "ru/index.html")
