@@ -52,15 +52,12 @@ def discussions_calendar(discussions: list[Document], lang: str, site_url: str, 
     """All-day events from posting to the discussion's last day (inclusive); reproducible.
     With ``rows`` (and the ``index`` its keys read), each event is kept from the previous
     build when unchanged (``generator.rows``)."""
-    lines = [*HEADER, _text("X-WR-CALNAME", name), _text("X-WR-TIMEZONE", "Asia/Almaty")]
+    head = [*HEADER, _text("X-WR-CALNAME", name), _text("X-WR-TIMEZONE", "Asia/Almaty"), ""]
     ordered = sorted(discussions, key=lambda d: (d.posted, d.uid))
-    if rows is None:
-        lines += [event(doc, lang, site_url) for doc in ordered]
-    else:
-        lines += [rows.row(row_key(doc, index), lambda doc=doc: event(doc, lang, site_url))
-                  for doc in ordered]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    events = "".join(event(doc, lang, site_url) + "\r\n" for doc in ordered) if rows is None \
+        else rows.each(ordered, lambda doc: row_key(doc, index),
+                       lambda doc: event(doc, lang, site_url) + "\r\n")
+    return ("\r\n".join(head) + events + "END:VCALENDAR\r\n").encode("utf-8")
 
 
 def event(doc: Document, lang: str, site_url: str) -> str:

@@ -58,6 +58,6 @@ def manifest_json(index: SiteIndex, generated: dt.datetime | None = None,
         return (json.dumps(manifest(index, generated), ensure_ascii=False) + "\n").encode()
     # the same bytes, each entry kept from the previous build when unchanged (issue 10)
     head = json.dumps({"generated": generated.isoformat(timespec="seconds")}, ensure_ascii=False)
-    entries = [rows.row(row_key(doc, index), lambda doc=doc: json.dumps(
-        manifest_entry(doc, index), ensure_ascii=False).encode()) for doc in index.discussions]
-    return head[:-1].encode() + b', "documents": [' + b", ".join(entries) + b"]}\n"
+    entries = rows.each(index.discussions, lambda doc: row_key(doc, index), lambda doc: b", "
+                        + json.dumps(manifest_entry(doc, index), ensure_ascii=False).encode())
+    return head[:-1].encode() + b', "documents": [' + entries[2:] + b"]}\n"

@@ -68,15 +68,8 @@ def table_files(table: Table, index: SiteIndex, snapshot: dict | None,
     rows_of, shown = BY_DOCUMENT[table.name](index, snapshot)
     names = [f["name"] for f in table.fields]
     documents = index.discussions
-    keys: dict[str, str] = {}
+    key = [f"{row_key(doc, index)}\0{shown(doc)}" for doc in documents]  # (each's keys)
     files: dict[str, bytes] = {}
-
-    def key(doc: Document) -> str:
-        found = keys.get(doc.uid)
-        if found is None:
-            found = keys[doc.uid] = f"{row_key(doc, index)}\0{shown(doc)}"
-        return found
-
     csv_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.csv", binary=True)
     files[f"{table.name}.csv"] = tabular.csv_text([names]).encode() + csv_lines.each(
         documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))).encode())

@@ -143,10 +143,10 @@ def icalendar_reference(discussions, lang: str, site_url: str, name: str) -> byt
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
-def test_the_calendar_is_what_icalendar_writes(lang):
+def test_the_calendar_is_what_icalendar_writes(lang, tmp_path):
     """The calendar is written line by line (issue 10: icalendar's objects were half an added
     passport's rebuild): its bytes are icalendar's, on the sample content and on titles that
-    need escaping and folding."""
+    need escaping and folding - its events made, or kept between builds (``Rows``)."""
     import copy
 
     from generator.calendar_feed import discussions_calendar
@@ -162,9 +162,18 @@ def test_the_calendar_is_what_icalendar_writes(lang):
         doc.meta = {**doc.meta, lang: {**doc.meta[lang], "title": title}}
         doc.uid = f"ODD-{i}"
         odd.append(doc)
-    for group in (docs, docs + odd):
+    from generator.rows import Rows, rows_folder
+
+    folder = rows_folder(tmp_path, "global key")
+    for group in (docs, docs + odd, docs + odd):  # (the last: every event kept)
+        reference = icalendar_reference(group, lang, "https://budget.example", "Ашық; бюджет, ")
         ours = discussions_calendar(group, lang, "https://budget.example", "Ашық; бюджет, ")
-        assert ours == icalendar_reference(group, lang, "https://budget.example", "Ашық; бюджет, ")
+        rows = Rows(folder, "calendar")
+        kept = discussions_calendar(group, lang, "https://budget.example", "Ашық; бюджет, ",
+                                    rows, index)
+        rows.save()
+        assert ours == kept == reference
+    assert rows.made == 0
 
 
 def test_lines_fold_as_icalendar_folds_them():

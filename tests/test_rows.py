@@ -73,6 +73,32 @@ def test_a_changed_row_rewrites_only_its_share_of_the_kept_rows(tmp_path):
     assert {name for name in again if again[name] != last[name]} == {f"{shard_of('0'):02d}"}
 
 
+def test_the_kept_files_hold_exactly_the_rows_used_last(tmp_path):
+    """Whatever a build adds, drops or makes anew, the files hold the rows it used and no
+    other (only the files of rows gone or made are written again); the keys may be given
+    as a list found beforehand."""
+    import marshal
+    import random
+
+    from generator.rows import SHARDS
+
+    rng = random.Random(3)
+    folder = rows_folder(tmp_path, "global key")
+    present = items(300)
+    for _ in range(12):
+        present = [t for t in present if rng.random() > 0.05] + [
+            f"item {rng.randrange(10_000)}" for _ in range(rng.randrange(4))]
+        rows = Rows(folder, "kk/list")
+        keys = [t.split()[1] for t in present]
+        text = rows.each(present, keys, lambda t: f"<li>{t}</li>")
+        assert text == "".join(f"<li>{t}</li>" for t in present)
+        rows.save()
+        kept = {}
+        for number in range(SHARDS):
+            kept.update(marshal.loads((rows.path / f"{number:02d}").read_bytes()))
+        assert kept == {t.split()[1]: f"<li>{t}</li>" for t in present}
+
+
 def test_another_global_key_starts_from_no_rows(tmp_path):
     """Code, templates, catalogs or settings changed: no row is kept from before."""
     old = rows_folder(tmp_path, "global key 1")
@@ -139,3 +165,19 @@ def test_a_row_key_holds_what_a_list_shows(small_content):
     doc.write_text(doc.read_text(encoding="utf-8").replace("Бағдарлама BP", "Жаңа BP", 1),
                    encoding="utf-8")
     assert key() not in (first, renamed)
+
+
+def test_the_manifest_from_kept_rows_is_the_manifest_made_whole(tmp_path):
+    """issue 10: the manifest's entries kept between builds make the bytes ``json.dumps``
+    makes of the whole manifest, when made and when every entry is kept."""
+    from generator.content import load_content
+    from generator.manifest import manifest_json
+    from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
+
+    index = load_content(SAMPLE_CONTENT, DEMO_TODAY)
+    folder = rows_folder(tmp_path, "global key")
+    whole = manifest_json(index)
+    for made in (len(index.discussions), 0):
+        rows = Rows(folder, "manifest", binary=True)
+        assert manifest_json(index, rows=rows) == whole and rows.made == made
+        rows.save()
