@@ -69,6 +69,13 @@ def emit_document(gen, doc: Document, sink) -> None:
                        lambda into: document_outputs(gen, doc, into))
 
 
+def emit_documents(gen, docs: list[Document], sink) -> None:
+    """:func:`emit_document` of each of ``docs``, those the render path keeps whole taken
+    at once (``keep_all``)."""
+    for doc in sink.keep_all([f"{gen.lang}:{doc.uid}" for doc in docs], docs):
+        emit_document(gen, doc, sink)
+
+
 def document_outputs(gen, doc: Document, sink) -> None:
     """Emit the pages of ``doc`` in ``gen``'s language: its page, and for a discussion the
     final report's page and files (R17). Press releases and materials likewise."""
@@ -134,8 +141,7 @@ def emit_site(gen, sink) -> None:
          bodies=bodies_with_discussions(discussions, index.administrators),
          years=sorted({d.posted.year for d in discussions}, reverse=True),
          rows=gen.rows(page_name(lang, "discussions/")))
-    for doc in discussions:
-        emit_document(gen, doc, sink)
+    emit_documents(gen, discussions, sink)
     admins = sorted(index.administrators.values(), key=lambda a: a.code)
     page("administrators/", "administrators.html", administrators=admins)
     by_admin = compliance.by_administrator(d for d in index.documents.values() if not d.generated)
@@ -149,14 +155,12 @@ def emit_site(gen, sink) -> None:
                               key=lambda d: (-d.date.toordinal(), d.uid)))
     page("press/", "press_list.html", documents=first(press), total=len(press),
          rows=gen.rows(page_name(lang, "press/")))
-    for doc in press:
-        emit_document(gen, doc, sink)
+    emit_documents(gen, press, sink)
     for section in MATERIAL_SECTIONS:
         docs = index.in_section(section)
         page(f"{section}/", "materials.html", section=section, documents=docs,
              rows=gen.rows(page_name(lang, f"{section}/")))
-        for doc in docs:
-            emit_document(gen, doc, sink)
+        emit_documents(gen, docs, sink)
     emit_compliance(gen, sink, admins)
     page("feeds/", "feeds.html", **follow.feeds_page_values(index),
          rows=gen.rows(page_name(lang, "feeds/")))

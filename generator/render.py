@@ -22,6 +22,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +84,9 @@ class Collector:
 
     def keep_whole(self, name: str) -> bool:
         return False
+
+    def keep_all(self, names: list[str], items: list) -> list:
+        return items
 
     def emit_document(self, name, decisive, emit) -> None:
         emit(self)
@@ -195,6 +200,21 @@ class RenderPath(RenderProcesses):
         self.record.groups[name] = self.spare.groups[name]
         self.record.group_keys[name] = self.spare.group_keys[name]
         return True
+
+    def keep_all(self, names: list[str], items: list) -> list:
+        """:meth:`keep_whole` of each of the documents ``names`` at once (by calls in C:
+        40,000 a rebuild at 20,000 documents); the ``items`` (one a name) not kept."""
+        whole = self._whole
+        if not whole:
+            return items
+        kept = list(filter(whole.__contains__, names))
+        if kept:
+            groups, group_keys = self.spare.groups, self.spare.group_keys
+            found = list(map(groups.__getitem__, kept))
+            self._kept += found
+            self.record.groups.update(zip(kept, found))
+            self.record.group_keys.update(zip(kept, map(group_keys.__getitem__, kept)))
+        return list(compress(items, map(not_, map(whole.__contains__, names))))
 
     def _take_kept(self) -> None:
         """Enter the documents' outputs kept whole (:meth:`keep_whole`) in the record."""
