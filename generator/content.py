@@ -19,7 +19,7 @@ from ashyq.doctypes import (
     BUDGET_TYPES, CITIZENS_BUDGET_STAGES, DOC_TYPES, LANGUAGES, PART_ID, UID, DocType,
     discussion_status, page_url,
 )
-from ashyq.workdays import CalendarError, WorkingCalendar, load_calendar
+from ashyq.workdays import CalendarError, WorkingCalendar, calendar_source, load_calendar
 from generator.content_cache import LOOSE, ContentCache, TreeScan, stat_key
 from generator.content_file import content_hash, parse_file, shared
 from generator.content_kept import keep_shards, kept_shards, with_kept
@@ -365,7 +365,10 @@ def load_content(content_dir: Path, today: dt.date,
     except CalendarError as exc:
         raise ContentInvalid([Problem(str(content_dir / DECREES_FILE), "-", "R9", str(exc))]) from exc
     admins = load_administrators(content_dir, problems)
-    context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)), today)
+    # what every document's checks read beyond its files: the state bodies' codes, the decrees
+    # and the calendar package (R9, R10: a discussion's end), the day (its status)
+    context = (tuple(sorted(admins)), stat_key(str(content_dir / DECREES_FILE)),
+               calendar_source(calendar)["version"], today)
     served = served or {}
     # the documents of the shards of folders whose files are as an earlier build read them
     kept = kept_shards(scan, cache, context, served) if strict and keep else {}
