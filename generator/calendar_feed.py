@@ -57,7 +57,7 @@ def discussions_calendar(discussions: list[Document], lang: str, site_url: str, 
     events = "".join(event(doc, lang, site_url) + "\r\n" for doc in ordered) if rows is None \
         else rows.each(ordered, lambda doc: row_key(doc, index),
                        lambda doc: event(doc, lang, site_url) + "\r\n")
-    return ("\r\n".join(head) + events + "END:VCALENDAR\r\n").encode("utf-8")
+    return "".join(["\r\n".join(head), events, "END:VCALENDAR\r\n"]).encode("utf-8")
 
 
 def event(doc: Document, lang: str, site_url: str) -> str:

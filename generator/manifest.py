@@ -60,4 +60,5 @@ def manifest_json(index: SiteIndex, generated: dt.datetime | None = None,
     head = json.dumps({"generated": generated.isoformat(timespec="seconds")}, ensure_ascii=False)
     entries = rows.each(index.discussions, lambda doc: row_key(doc, index), lambda doc: b", "
                         + json.dumps(manifest_entry(doc, index), ensure_ascii=False).encode())
-    return head[:-1].encode() + b', "documents": [' + entries[2:] + b"]}\n"
+    # (one copy of the 46 MB at 20,000, not four: joined, the first ", " skipped in place)
+    return b"".join([head[:-1].encode(), b', "documents": [', memoryview(entries)[2:], b"]}\n"])

@@ -71,14 +71,14 @@ def table_files(table: Table, index: SiteIndex, snapshot: dict | None,
     key = [f"{row_key(doc, index)}\0{shown(doc)}" for doc in documents]  # (each's keys)
     files: dict[str, bytes] = {}
     csv_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.csv", binary=True)
-    files[f"{table.name}.csv"] = tabular.csv_text([names]).encode() + csv_lines.each(
-        documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))).encode())
+    files[f"{table.name}.csv"] = b"".join([tabular.csv_text([names]).encode(), csv_lines.each(
+        documents, key, lambda doc: tabular.csv_text(csv_values(names, rows_of(doc))).encode())])
     csv_lines.save()
     if table.json:
         json_lines = Rows(rows_dir, f"{OPENDATA_DIR}/{table.name}.json", binary=True)
         items = json_lines.each(documents, key,
                                 lambda doc: json_items(names, rows_of(doc)).encode())
-        files[f"{table.name}.json"] = b"[" + items[2:] + b"]\n"
+        files[f"{table.name}.json"] = b"".join([b"[", memoryview(items)[2:], b"]\n"])  # a copy
         json_lines.save()
     return files
 

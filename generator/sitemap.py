@@ -65,7 +65,7 @@ def sitemap_xml(site: str, paths: list[str], open_data: bool = True) -> bytes:
             f'<urlset xmlns="{NAMESPACE}" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n')
     lines = "".join(map(page_lines(site), paths))
     tail = f"<url><loc>{escape(site)}/opendata/</loc></url>\n" if open_data else ""
-    return (head + lines + tail + "</urlset>\n").encode("utf-8")
+    return "".join([head, lines, tail, "</urlset>\n"]).encode("utf-8")
 
 
 #: A path nothing in a page's lines escapes or quotes (``escape``, ``quoteattr``): almost
