@@ -22,7 +22,7 @@ from ashyq.doctypes import (
 from ashyq.workdays import CalendarError, WorkingCalendar, calendar_source, load_calendar
 from generator.content_cache import LOOSE, ContentCache, TreeScan, stat_key
 from generator.content_file import content_hash, parse_file, shared
-from generator.content_kept import keep_shards, kept_shards, with_kept
+from generator.content_kept import distinct, keep_shards, kept_shards, with_kept
 from generator.letters import LetterCounts
 from generator.publication import version_of
 
@@ -411,8 +411,9 @@ def load_content(content_dir: Path, today: dt.date,
                                     f"uid {uid} is also used by {versions[lang][0]}"))
             continue
         versions[lang] = (name, meta, parts)  # (strings: paths are made when asked)
-    if any(not by_uid.keys().isdisjoint(docs) for docs in kept.values()):
-        # a uid of a kept document in a file read now: what is wrong is told as if all
+    if kept and not distinct(kept, by_uid):
+        # a uid of a kept document in a file read now, or in two shards kept: what is wrong
+        # is told as reading every file tells it
         return load_content(content_dir, today, served, strict, cache, scan, workers, False)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
@@ -467,11 +468,12 @@ def load_content(content_dir: Path, today: dt.date,
                               doc.declared_posted, doc.first_served, doc.version)),
                     in_shard[names[0]])
         documents[uid] = doc
-    if strict and keep and not problems:
-        keep_shards(scan, cache, context, served, documents, shards, in_shard)
+    read = documents
     if kept:
         documents = with_kept(documents, kept)
     _check_links(documents, problems)
+    if strict and keep and not problems:
+        keep_shards(scan, cache, context, served, read, shards, in_shard)
     if problems and strict:
         raise ContentInvalid(problems)
     if problems:

@@ -198,7 +198,7 @@ class ContentCache:
         self._used: dict[int, tuple[dict, dict]] = {}  # shard -> its entries used (files, docs)
         self._loaded: dict[int, tuple[int, int]] = {}  # shard -> its numbers of entries read
         self._read: dict[str, tuple] = {}  # read beforehand, not yet asked for
-        self._whole: dict[int, tuple] = {}  # shard -> its documents to keep whole (save)
+        self._whole: dict[int, tuple | None] = {}  # shard -> its documents to keep (save)
         self._documents: dict[int, tuple] = {}  # shard -> its documents kept, read beforehand
 
     def _file_of(self, shard: int, kind: str = "entries") -> Path:
@@ -323,6 +323,11 @@ class ContentCache:
         self._whole[shard] = ((self.salt, digest, context, uids, tuple(map(served.get, uids))),
                               documents)
 
+    def forget_documents(self, shard: int) -> None:
+        """Keep no documents of ``shard`` whole (those an earlier build kept go at :meth:`save`:
+        its files may come back as they were then, its other documents not)."""
+        self._whole[shard] = None
+
     def save(self) -> None:
         """Keep the entries this build used in the shards it read; only the shards whose
         entries changed are written again (an edit rewrites one or two, not 60,000
@@ -341,10 +346,13 @@ class ContentCache:
                     protocol=pickle.HIGHEST_PROTOCOL))
             if not files and shard not in self._whole:  # its folders gone
                 self._file_of(shard, "docs").unlink(missing_ok=True)
-        for shard, (head, documents) in self._whole.items():
+        for shard, whole in self._whole.items():
+            if whole is None:
+                self._file_of(shard, "docs").unlink(missing_ok=True)
+                continue
             atomic_write(self._file_of(shard, "docs"), pickle.dumps(
-                head, protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
-                documents, protocol=pickle.HIGHEST_PROTOCOL))
+                whole[0], protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
+                whole[1], protocol=pickle.HIGHEST_PROTOCOL))
         self._whole = {}
 
 

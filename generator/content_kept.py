@@ -37,6 +37,13 @@ def kept_shards(scan: TreeScan, cache: ContentCache, context: tuple,
     return kept
 
 
+def distinct(kept: dict[int, dict[str, tuple]], read: dict[str, object]) -> bool:
+    """Whether no uid is in two of the ``kept`` shards, nor in one of them and among the uids
+    ``read`` now (each shard was kept without problems, but perhaps by different builds)."""
+    uids = set().union(*kept.values())
+    return len(uids) == sum(map(len, kept.values())) and uids.isdisjoint(read)
+
+
 def first_file(doc: "Document") -> str:
     """What orders ``doc`` among the documents as reading the files in path order met them:
     its first file's :func:`path_order`."""
@@ -57,12 +64,14 @@ def keep_shards(scan: TreeScan, cache: ContentCache, context: tuple, served: dic
         else:
             spread |= found
     for shard in shards:
-        if shard == LOOSE or shard in scan.linked or shard in spread or not scan.groups.get(
-                shard):
-            continue
+        if shard == LOOSE or not scan.groups.get(shard):
+            continue  # (no files: the cache lets its documents go, ``ContentCache.save``)
         docs = mine.get(shard, [])
         files = sum(name.endswith(".md") for name in scan.groups[shard])
-        if files == sum(len(doc.source_names) for _, doc in docs):
+        if shard in scan.linked or shard in spread or files != sum(
+                len(doc.source_names) for _, doc in docs):
+            cache.forget_documents(shard)
+        else:
             cache.keep_documents(shard, scan.digests[shard], context, served, docs)
 
 

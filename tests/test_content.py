@@ -352,3 +352,38 @@ def test_documents_of_unchanged_folders_are_taken_whole_as_they_were_read(
     monkeypatch.setattr(holidays, "__version__", holidays.__version__ + "+other")
     assert "BP-2026-225-104" in load(served={"BP-2026-225-103": dt.date(2025, 2, 27)})
     assert "BP-2026-225-104" in load(dt.date(2025, 3, 6))  # a new day: all read
+
+
+def test_a_uid_in_two_shards_kept_is_told_as_reading_every_file_tells_it(small_content,
+                                                                         tmp_path):
+    """issue 10: two shards kept whole by different builds could hold one uid (a folder
+    moved out and back with its files untouched, the cache's documents of then put back):
+    the build reads every file and reports the uid twice (R3), as a full read does."""
+    import shutil
+
+    from generator.content_cache import ContentCache, shard_of
+
+    here, there = next((a, b) for a in ("dir-a", "dir-b", "dir-c") for b in ("dir-d", "dir-e")
+                       if shard_of(a) != shard_of(b))
+    folder = small_content / "discussions"
+    write_document(small_content, "BP-2026-225-700", folder=f"discussions/{here}")
+    write_document(small_content, "BP-2026-225-701", folder=f"discussions/{there}")
+    cache_dir = tmp_path / "cache"
+
+    def load():
+        cache = ContentCache(cache_dir)
+        index = load_content(small_content, TODAY, cache=cache)
+        cache.save()
+        return index
+    load()
+    kept_then = (cache_dir / f"{shard_of(here):02d}.docs").read_bytes()
+    shutil.move(folder / here, tmp_path / here)  # out of the tree, files untouched
+    shutil.copytree(tmp_path / here / "BP-2026-225-700", folder / there / "BP-2026-225-700")
+    load()  # the uid now only in the other folder
+    shutil.move(tmp_path / here, folder / here)  # back: the same files as the first time
+    (cache_dir / f"{shard_of(here):02d}.docs").write_bytes(kept_then)
+    with pytest.raises(ContentInvalid) as kept:
+        load()
+    assert kept.value.problems == problems_of(small_content)
+    assert any("BP-2026-225-700" in p.message and "also used" in p.message
+               for p in kept.value.problems)
