@@ -4,13 +4,15 @@ Reading the content of 20,000 passports from the content cache still made 20,000
 from 40,000 cached file entries on every rebuild (0.7 s of an added passport's 3.4 s). The
 tree scan groups the files by the shard of the document folder they are in
 (``TreeScan.groups``) and hashes each group; a group whose hash, context (the state bodies'
-codes, the working-day calendar, the day) and documents' first-serving days are as when its
-documents were read holds the same documents, so they are unpickled as they were kept
-(``ContentCache.kept_documents``) and only the other groups' files are read. A group is kept
-only when every Markdown file in it belongs to a document whose files are all in it (a
-document spread over two groups is read each time), the content had no problem at all, and
-no link to a folder is among its files (what such a link holds is not in the scan). The
-files above the documents' folders (``LOOSE``) are always read.
+codes, the decrees, the calendar package's version, the day) and documents' first-serving
+days are as when its documents were read holds the same documents, so they are unpickled as
+they were kept (``ContentCache.kept_documents``) and only the other groups' files are read.
+A group is kept only when every Markdown file in it belongs to a document whose files are
+all in it (a document spread over two groups is read each time), the content had no problem
+at all, and no link to a folder is among its files (what such a link holds is not in the
+scan). The files above the documents' folders (``LOOSE``) are always read. A uid met in two
+kept groups, or in one and a file read now, makes the build read every file (:func:`distinct`),
+so that what is wrong is told as it always was.
 """
 from __future__ import annotations
 

@@ -203,6 +203,7 @@ class Rows:
         for number, part in sorted(parts.items()):
             atomic_write(self.path / f"{number:02d}", marshal.dumps(part))
 
+
 def with_rows(rows: Rows, make: Callable[[Rows], T]) -> T:
     """``make(rows)``, the rows it used then kept for the next build (:meth:`Rows.save`)."""
     made = make(rows)
