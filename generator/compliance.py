@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 from collections.abc import Iterable
 import dataclasses
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import TypeVar
 from ashyq.doctypes import LANGUAGES
 from ashyq.workdays import DISCUSSION_WORKING_DAYS
 from generator.content import Document, SiteIndex
+from generator.content_cache import collector_paused
 
 T = TypeVar("T")
 
@@ -173,16 +173,11 @@ def check(index: SiteIndex, snapshot: dict | None = None, problems=()) -> list[C
 
     # (100,000 checks at 20,000 passports, none in a cycle: the cyclic collector, on while a
     # build renders many pages, walked them over and over - a fifth of the check's time)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         checks = (_problems(problems) + _languages(index) + _statements(index) + _audits(index)
                   + _discussions(index) + _press_releases(index) + order_checks(index)
                   + record_checks(index, snapshot))
         return sorted(checks, key=order_key)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @functools.lru_cache(maxsize=64)

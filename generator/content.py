@@ -162,26 +162,29 @@ class SiteIndex:
     #: by generator.press, so an entry is kept with the number of documents it was made from)
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def derived(self, key, make):
+        """``make()``, made once per number of documents (:attr:`memo`, under ``key``); the
+        answer is shared: not to be changed."""
+        known = self.memo.get(key)
+        if known is None or known[0] != len(self.documents):
+            known = self.memo[key] = (len(self.documents), make())
+        return known[1]
+
     def of_type(self, *types: str) -> list[Document]:
         """Documents of the given types, newest first, then by uid (a stable order)."""
-        known = self.memo.get(("of_type", types))
-        if known is None or known[0] != len(self.documents):
-            by_type = self._by_type()
-            docs = [d for name in dict.fromkeys(types) for d in by_type.get(name, ())]
-            known = self.memo[("of_type", types)] = (
-                len(self.documents), sorted(docs, key=lambda d: (-d.date.toordinal(), d.uid)))
-        return list(known[1])
+        return list(self.derived(("of_type", types), lambda: sorted(
+            (d for name in dict.fromkeys(types) for d in self._by_type().get(name, ())),
+            key=lambda d: (-d.date.toordinal(), d.uid))))
 
     def _by_type(self) -> dict[str, list[Document]]:
         """The documents by type, in the index's order (found once per number of documents:
         17 lists asked of 60,000 documents were 0.1 s of an edit)."""
-        known = self.memo.get("by type")
-        if known is None or known[0] != len(self.documents):
+        def grouped() -> dict[str, list[Document]]:
             found: dict[str, list[Document]] = {}
             for doc in self.documents.values():
                 found.setdefault(doc.type, []).append(doc)
-            known = self.memo["by type"] = (len(self.documents), found)
-        return known[1]
+            return found
+        return self.derived("by type", grouped)
 
     def in_section(self, section: str) -> list[Document]:
         return self.of_type(*(n for n, t in DOC_TYPES.items() if t.section == section))

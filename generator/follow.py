@@ -137,17 +137,15 @@ def follow_feeds(index: SiteIndex, public: PublicState, reports_dir: str | None,
     def events(doc: Document) -> list[FeedItem]:
         return document_events(doc, index, public, reports_dir, lang, site, _)
 
-    memo = ("feeds of state bodies", len(index.documents))  # (as SiteIndex.memo asks)
-    found = index.memo.get(memo)
-    if found is None:  # once a build: each language's feeds list the same documents
+    def found() -> tuple:  # once a build: each language's feeds list the same documents
         discussed = by_administrator(d for d in index.discussions if d.status != "scheduled")
         published = by_administrator(d for d in index.documents.values()
                                      if not d.doc_type.discussion and not d.generated)
-        found = index.memo[memo] = (discussed, published, {
+        return discussed, published, {
             code: tuple(sorted({f"admin:{code}"}.union(*(
                 feed_keys(doc) for doc in discussed.get(code, []) + published.get(code, [])))))
-            for code in index.administrators})
-    discussed, published, body_keys = found
+            for code in index.administrators}
+    discussed, published, body_keys = index.derived("feeds of state bodies", found)
     out = []
     for code, admin in sorted(index.administrators.items()):
         mine, materials = discussed.get(code, []), published.get(code, [])

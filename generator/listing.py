@@ -119,17 +119,8 @@ def document_outputs(gen, doc: Document, sink) -> None:
             sink.emit_copy(f"files/{doc.uid}/{attachment.name}", (f"src:{doc.uid}",), src)
 
 
-def both_languages(index, name: str, make):
-    """``make()``, made once for both languages' lists (kept in ``index.memo`` with the
-    number of documents it was made from: documents are only added); not to be changed."""
-    known = index.memo.get(("listing", name))
-    if known is None or known[0] != len(index.documents):
-        known = index.memo[("listing", name)] = (len(index.documents), make())
-    return known[1]
-
-
 def visible_press(index) -> list[Document]:
-    return both_languages(index, "press", lambda: [
+    return index.derived(("listing", "press"), lambda: [
         d for d in index.of_type("press_release") if d.date <= index.today])
 
 
@@ -141,26 +132,28 @@ def emit_site(gen, sink) -> None:
         sink.emit(page_name(lang, path), keys,
                   gen.later(lambda: gen.page(path, template, **values)))
 
+    # what both languages' lists take of the index alike: made once (``SiteIndex.derived``)
     press, discussions = visible_press(index), index.discussions
-    opened = both_languages(index, "open", lambda: [d for d in discussions if d.status == "open"])
+    opened = index.derived(("listing", "open"),
+                           lambda: [d for d in discussions if d.status == "open"])
     page("", "home.html", open_discussions=home_open(opened), open_count=len(opened),
          press=press[:HOME_LIMIT], citizens_budget=index.in_section("citizens-budget")[:1])
     # bounded lists (generator.long_lists): the first LIST_LIMIT, every one on its body's page
     page("discussions/", "discussions.html",
-         documents=both_languages(index, "first", lambda: first_discussions(discussions)),
+         documents=index.derived(("listing", "first"), lambda: first_discussions(discussions)),
          total=len(discussions),
-         bodies=both_languages(index, "bodies", lambda: bodies_with_discussions(
+         bodies=index.derived(("listing", "bodies"), lambda: bodies_with_discussions(
              discussions, index.administrators)),
-         years=both_languages(index, "years", lambda: sorted(
+         years=index.derived(("listing", "years"), lambda: sorted(
              {d.posted.year for d in discussions}, reverse=True)),
          rows=gen.rows(page_name(lang, "discussions/")))
     emit_documents(gen, discussions, sink)
     admins = sorted(index.administrators.values(), key=lambda a: a.code)
     page("administrators/", "administrators.html", administrators=admins)
-    by_admin = both_languages(index, "by body", lambda: compliance.by_administrator(
+    by_admin = index.derived(("listing", "by body"), lambda: compliance.by_administrator(
         d for d in index.documents.values() if not d.generated))
-    discussed = both_languages(index, "discussions by body",
-                               lambda: compliance.by_administrator(discussions))
+    discussed = index.derived(("listing", "discussions by body"),
+                              lambda: compliance.by_administrator(discussions))
     for admin in index.administrators.values():
         mine = by_admin.get(admin.code, [])
         page(f"administrators/{admin.code}/", "administrator.html", (f"body:{admin.code}",),
