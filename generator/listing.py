@@ -60,8 +60,6 @@ def emit_document(gen, doc: Document, sink) -> None:
     there are: the document's files and metadata (type, status, attachments, the linked
     passport of a press release) and its final report (R17)."""
     name = f"{gen.lang}:{doc.uid}"
-    if sink.keep_whole(name):  # in the recycled directory as they would be made now
-        return
     linked = announced(doc, gen.lang) if doc.type == "press_release" else None
     sink.emit_document(name,
                        (f"src:{doc.uid}", f"meta:{doc.uid}", f"report:{doc.uid}",
@@ -70,8 +68,8 @@ def emit_document(gen, doc: Document, sink) -> None:
 
 
 def emit_documents(gen, docs: list[Document], sink) -> None:
-    """:func:`emit_document` of each of ``docs``, those the render path keeps whole taken
-    at once (``keep_all``)."""
+    """:func:`emit_document` of each of ``docs`` but those whose outputs are in the recycled
+    directory as they would be made now (``keep_all``: taken whole, at once)."""
     for doc in sink.keep_all([f"{gen.lang}:{doc.uid}" for doc in docs], docs):
         emit_document(gen, doc, sink)
 

@@ -82,9 +82,6 @@ class Collector:
     def emit_copy(self, path, keys, source) -> None:
         self.outputs[path] = Output(path, record_keys(keys), None, Path(source))
 
-    def keep_whole(self, name: str) -> bool:
-        return False
-
     def keep_all(self, names: list[str], items: list) -> list:
         return items
 
@@ -134,7 +131,7 @@ class RenderPath(RenderProcesses):
             self._spare_moved = self.spare.moved_keys(record.inputs, self._spare_changed) \
                 if self.spare else set()
         # the documents whose outputs the recycled directory holds made as they would be now
-        # (:meth:`keep_whole`; one set lookup each, not a listing of their keys)
+        # (:meth:`keep_all`; one set lookup each, not a listing of their keys)
         self._whole = {name for name, keys in self.spare.group_keys.items()
                        if self._spare_moved.isdisjoint(keys) and name in self.spare.groups} \
             if self.spare else set()
@@ -187,23 +184,14 @@ class RenderPath(RenderProcesses):
         return sum(path.endswith("index.html") for paths in (self.record.outputs, *self._kept)
                    for path in paths)
 
-    def keep_whole(self, name: str) -> bool:
-        """Keep the outputs of the document ``name`` (``<lang>:<uid>``) where they are when
-        the recycled directory holds them all and none of the keys they name, nor those that
-        decide which there are (a group's keys hold both), changed since the build it was:
-        taken whole from its record at the next :meth:`flush`, not one output at a time
-        (130,000 at 20,000 documents), and before the caller lists its keys. False, nothing
-        kept, otherwise (then :meth:`emit_document`)."""
-        if name not in self._whole:
-            return False
-        self._kept.append(self.spare.groups[name])
-        self.record.groups[name] = self.spare.groups[name]
-        self.record.group_keys[name] = self.spare.group_keys[name]
-        return True
-
     def keep_all(self, names: list[str], items: list) -> list:
-        """:meth:`keep_whole` of each of the documents ``names`` at once (by calls in C:
-        40,000 a rebuild at 20,000 documents); the ``items`` (one a name) not kept."""
+        """Keep the outputs of each document of ``names`` (``<lang>:<uid>``) where they are
+        when the recycled directory holds them all and none of the keys they name, nor those
+        that decide which there are (a group's keys hold both), changed since the build it
+        was: taken whole from its record at the next :meth:`flush`, not one output at a time
+        (130,000 at 20,000 documents), and before the caller lists their keys; found by calls
+        in C (40,000 documents' names a rebuild at 20,000). Returns the ``items`` (one a
+        name) not kept (for :meth:`emit_document`)."""
         whole = self._whole
         if not whole:
             return items
@@ -217,7 +205,7 @@ class RenderPath(RenderProcesses):
         return list(compress(items, map(not_, map(whole.__contains__, names))))
 
     def _take_kept(self) -> None:
-        """Enter the documents' outputs kept whole (:meth:`keep_whole`) in the record."""
+        """Enter the documents' outputs kept whole (:meth:`keep_all`) in the record."""
         if not self._kept:
             return
         paths = [path for group in self._kept for path in group]
