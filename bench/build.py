@@ -14,7 +14,9 @@ these scenarios one after the other on the same output:
   the oldest kept build directory: the steady state of an editor's day);
 * ``day``: the next day (statuses change);
 
-and ``hugo --quiet -d OUT`` with a fresh ``--cacheDir`` (skipped when ``hugo`` is missing).
+and, before them, ``hugo --quiet -d OUT`` with a fresh ``--cacheDir`` (skipped when ``hugo``
+is missing). The folders stay until the whole run is over (deleting them slows the next
+build's new files on this machine's file system: ``bench_size``).
 
 Wall time is measured around each child (the site is swapped in when it exits). The incremental
 scenarios re-index the search in a detached background process; its lag (child exit to the
@@ -27,6 +29,7 @@ the child, its render processes, Pagefind, and the detached indexer - sampled ev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -260,6 +263,24 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
     write_synthetic_content(content, n, seed)
     row = Row(n, tree_mb(content))
     print(f"N={n}: {row.content_mb:.0f} MB of content", flush=True)
+    # Hugo first, and nothing deleted until the whole run is over (main): on a file system
+    # without a journal (this machine's ext4) every new file or folder is slow for a minute
+    # or more after many are deleted (ext4 skips the inodes freed in that time, looking each
+    # one up), so a build measured after the previous size's folders were removed paid for
+    # the benchmark's own cleanup - Ashyq's cold build at 20,000 more than Hugo's.
+    if hugo:
+        site = work / "hugo-site"
+        shutil.copytree(HUGO_SKELETON, site)
+        write_hugo_content(site, n, seed, BENCH_TODAY)
+        hugo_out = work / "hugo-out"
+        measure = run_child(["hugo", "--quiet", "-s", str(site), "-d", str(hugo_out),
+                             "--cacheDir", str(work / "hugo-cache")], site, work / "hugo.log",
+                            str(work / "hugo-"))
+        row.hugo = Scenario("hugo", measure.seconds, measure.rss_mb, measure.pss_mb,
+                            cpu=measure.cpu)
+        row.hugo_pages = count_pages(hugo_out)
+        print(f"  hugo: {measure.seconds:.1f} s ({measure.cpu:.1f} s CPU), peak {measure.rss_mb:.0f} MB RSS / "
+              f"{measure.pss_mb:.0f} MB PSS, {row.hugo_pages} pages", flush=True)
     cache, out = work / "ashyq-cache", work / "ashyq-out"
     today = BENCH_TODAY
     for name in ("cold", *[s for s in SCENARIOS[1:] if s in scenarios]):
@@ -280,21 +301,6 @@ def bench_size(n: int, work: Path, seed: int, *, scenarios: tuple[str, ...],
               f"{scenario.pss_mb:.0f} MB PSS, {scenario.rendered} rendered, "
               f"{scenario.carried} carried; search index {scenario.search_lag:.1f} s later",
               flush=True)
-    out.unlink(missing_ok=True)
-    shutil.rmtree(work / ".ashyq-out.builds", ignore_errors=True)
-    if hugo:
-        site = work / "hugo-site"
-        shutil.copytree(HUGO_SKELETON, site)
-        write_hugo_content(site, n, seed, BENCH_TODAY)
-        hugo_out = work / "hugo-out"
-        measure = run_child(["hugo", "--quiet", "-s", str(site), "-d", str(hugo_out),
-                             "--cacheDir", str(work / "hugo-cache")], site, work / "hugo.log",
-                            str(work / "hugo-"))
-        row.hugo = Scenario("hugo", measure.seconds, measure.rss_mb, measure.pss_mb,
-                            cpu=measure.cpu)
-        row.hugo_pages = count_pages(hugo_out)
-        print(f"  hugo: {measure.seconds:.1f} s ({measure.cpu:.1f} s CPU), peak {measure.rss_mb:.0f} MB RSS / "
-              f"{measure.pss_mb:.0f} MB PSS, {row.hugo_pages} pages", flush=True)
     return row
 
 
@@ -340,8 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baseline: {version}", flush=True)
     print(f"load average before: {os.getloadavg()}", flush=True)
     rows = []
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory(prefix=f"ashyq-bench-{n}-", dir=args.workdir) as tmp:
+    with contextlib.ExitStack() as folders:  # removed at the end (see bench_size)
+        for n in args.sizes:
+            tmp = folders.enter_context(tempfile.TemporaryDirectory(
+                prefix=f"ashyq-bench-{n}-", dir=args.workdir))
             rows.append(bench_size(n, Path(tmp), args.seed, scenarios=tuple(args.scenarios),
                                    hugo=hugo))
     print(f"load average after: {os.getloadavg()}\n")
