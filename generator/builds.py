@@ -101,7 +101,7 @@ def one_build_at_a_time(output: Path):
 def older_builds(output: Path) -> list[Path]:
     """The build directories beside the served one, newest first (search bundles, the index's
     parts, large files set aside and what is being deleted left out)."""
-    from generator.search import PARTS_STORE
+    from generator.search_parts import PARTS_STORE
 
     current = output.resolve() if output.is_symlink() else None
     folder = builds_dir(output)
@@ -148,7 +148,7 @@ def recycle(build_dir: Path, found: tuple[Path, Record] | None) -> Record | None
     leaves a folder no later build trusts. Its unchanged files stay; making 70,000 folders
     and linking 130,000 files again was most of an edit at 20,000 documents.
     Returns its record, or None (``build_dir`` made empty)."""
-    from generator.search import BUNDLE_DIR
+    from generator.search_parts import BUNDLE_DIR
 
     if found is None or not found[0].is_dir():
         build_dir.mkdir()
@@ -266,7 +266,7 @@ def prune(output: Path) -> None:
 
     What goes is first renamed ``trash-*`` (instant, and never served), then deleted by a
     detached process: deleting 70,000 files must not hold up the next build."""
-    from generator.search import BUNDLE_DIR, PARTS_STORE, bundle_parts
+    from generator.search_parts import BUNDLE_DIR, PARTS_STORE, bundle_parts
 
     folder = builds_dir(output)
     doomed = older_builds(output)[KEEP_PREVIOUS_BUILDS:]

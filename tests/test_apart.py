@@ -60,10 +60,10 @@ def test_a_large_cold_build_is_made_apart_and_equals_one_made_here(small_content
     index_into = generator.search.index_into
     indexed_in = []
 
-    def indexing(build_dir, record):
+    def indexing(build_dir, record, **options):
         indexed_in.append(os.getpid())
         assert not (build_dir / RECORD).exists() and (build_dir / MADE_RECORD).exists()
-        return index_into(build_dir, record)
+        return index_into(build_dir, record, **options)
     monkeypatch.setattr(generator.search, "index_into", indexing)
     made = build(small_content, tmp_path / "apart", cache_dir=tmp_path / "cache-apart",
                  site_url=SITE, workers=2)
@@ -136,11 +136,11 @@ def test_the_build_lets_go_of_the_content_before_indexing(small_content, build_s
         return index
     index_into = generator.search.index_into
 
-    def checked(build_dir, record):
+    def checked(build_dir, record, **options):
         seen["alive"] = held[0]() is not None
         seen["collector"] = gc.get_freeze_count() == 0  # nothing kept from it
         seen["cache saved"] = any((build_dir.parent.parent / "cache" / "content").iterdir())
-        return index_into(build_dir, record)
+        return index_into(build_dir, record, **options)
     monkeypatch.setattr(generator.content, "load_content", load_content)
     monkeypatch.setattr(generator.search, "index_into", checked)
     out = build_site(small_content)

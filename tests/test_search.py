@@ -266,12 +266,13 @@ def test_a_build_pruned_while_indexed_ends_its_indexer_quietly(small_content, bu
     import os
 
     import generator.search as search
+    import generator.search_parts as search_parts
 
     site = build_site(small_content)
     build_dir = site.resolve()
-    shutil.rmtree(search.bundle_dir(build_dir))  # to be indexed again, as a new build is
-    monkeypatch.setattr(search, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
-    link, store = os.link, build_dir.parent / search.PARTS_STORE
+    shutil.rmtree(search_parts.bundle_dir(build_dir))  # to be indexed again, as a new build is
+    monkeypatch.setattr(search_parts, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
+    link, store = os.link, build_dir.parent / search_parts.PARTS_STORE
 
     def pruned_meanwhile(source, target):  # prune() renames the build after the first page
         if build_dir.is_dir() and list(store.glob("new-part.*.site")):
@@ -284,7 +285,7 @@ def test_a_build_pruned_while_indexed_ends_its_indexer_quietly(small_content, bu
         assert search.main(str(build_dir)) == 0
     assert "superseded" in caplog.text and not build_dir.is_dir()
     assert not search.pending_file(build_dir).exists()
-    assert not list((build_dir.parent / search.PARTS_STORE).glob("new-part*"))
+    assert not list((build_dir.parent / search_parts.PARTS_STORE).glob("new-part*"))
 
 
 def test_a_build_after_one_still_indexed_indexes_its_own(small_content, build_site, tmp_path):
@@ -312,6 +313,7 @@ def test_the_indexer_of_a_build_no_longer_served_stops(small_content, build_site
     makes no more parts (two cores shared by two Pagefind runs slowed the served build's
     own index and the next build)."""
     import generator.search as search
+    import generator.search_parts as search_parts
 
     site = build_site(small_content)
     older = site.resolve()
@@ -319,11 +321,11 @@ def test_the_indexer_of_a_build_no_longer_served_stops(small_content, build_site
     build_site(small_content)
     assert site.resolve() != older and older.is_dir()
     wait_for_search(site.resolve())
-    monkeypatch.setattr(search, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
+    monkeypatch.setattr(search_parts, "index_parts", lambda record: {"new-part": sorted(record.indexed)})
     with caplog.at_level("INFO", "generator.search"):
         assert search.main(str(older)) == 0
     assert "superseded" in caplog.text
-    assert not list((older.parent / search.PARTS_STORE).glob("new-part*"))
+    assert not list((older.parent / search_parts.PARTS_STORE).glob("new-part*"))
     assert not search.pending_file(older).exists()
 
 
@@ -387,7 +389,7 @@ def test_parts_are_indexed_by_pagefind_runs_side_by_side(small_content, tmp_path
     import os
 
     from generator.build import build
-    from generator.search import pagefind_command
+    from generator.search_parts import pagefind_command
 
     log = tmp_path / "runs.log"
     wrapper = tmp_path / "pagefind"
@@ -428,6 +430,78 @@ exit $code
         build(small_content, tmp_path / "none", cache_dir=tmp_path / "none-cache",
               today=dt.date(2025, 3, 5), search="wait")
 
+def bundle_files(site: Path) -> dict[str, bytes]:
+    """The files a site's search bundle serves (its parts are links: followed)."""
+    import os
+
+    bundle = site / "pagefind"
+    return {os.path.relpath(os.path.join(folder, name), bundle): Path(folder, name).read_bytes()
+            for folder, _, names in os.walk(bundle, followlinks=True) for name in names}
+
+
+def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, monkeypatch):
+    """Issue 10 (target 4: the search at most 60 s behind the pages): a site's first index
+    that would take longer than ``ASHYQ_SEARCH_AFTER_SWAP`` seconds is begun before the swap
+    and left to the background indexer once the parts not begun take no longer. Meanwhile
+    no index is served - never a part of one; then the same index as one made whole."""
+    import generator.search as search
+    import generator.search_parts as search_parts
+    from generator.build import build
+
+    monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
+    for n in range(31, 37):
+        write_document(small_content, f"BP-2026-225-0{n}", posted="2025-02-25")
+    whole = build(small_content, tmp_path / "whole", cache_dir=tmp_path / "whole-cache",
+                  today=dt.date(2025, 3, 5), search="wait")
+    # the pace made one second a page (this machine's varies): the rule, not the clock
+    rule = search_parts.leaves_the_rest
+    monkeypatch.setattr(search_parts, "leaves_the_rest", lambda elapsed, made, *rest:
+                        rule(float(made), made, *rest))
+    monkeypatch.setenv("ASHYQ_SEARCH_AFTER_SWAP", "7")
+    index_into, seen = search.index_into, {}
+
+    def indexing(build_dir, record, **options):
+        seen["answer"] = index_into(build_dir, record, **options)
+        store = build_dir.parent / search_parts.PARTS_STORE
+        seen["made"] = sorted(len(pages) for key, pages in search_parts.index_parts(record).items()
+                              if (store / key).is_dir())
+        seen["all"] = sorted(map(len, search_parts.index_parts(record).values()))
+        seen["served"] = (build_dir / "pagefind").exists()
+        return seen["answer"]
+    monkeypatch.setattr(search, "index_into", indexing)
+    first = build(small_content, tmp_path / "first", cache_dir=tmp_path / "first-cache",
+                  today=dt.date(2025, 3, 5))
+    assert seen["answer"] is None and not seen["served"]
+    assert 0 < sum(seen["made"]) < sum(seen["all"])  # begun, not finished, before the swap
+    assert sum(seen["all"]) - sum(seen["made"]) <= 7 < sum(seen["all"])  # what was left
+    wait_for_search(first.build_dir)
+    assert not search.search_pending(first.build_dir)
+    assert bundle_files(tmp_path / "first") == bundle_files(tmp_path / "whole")
+    assert len(parts(tmp_path / "first")) == len(seen["all"]) >= 4
+    # the whole index before the swap when it takes no longer than allowed
+    seen.clear()
+    monkeypatch.setenv("ASHYQ_SEARCH_AFTER_SWAP", "1000")
+    build(small_content, tmp_path / "short", cache_dir=tmp_path / "short-cache",
+          today=dt.date(2025, 3, 5))
+    assert seen["answer"] is not None and seen["served"] and seen["made"] == seen["all"]
+    monkeypatch.setenv("ASHYQ_SEARCH_AFTER_SWAP", "soon")
+    with pytest.raises(BuildFailed, match="ASHYQ_SEARCH_AFTER_SWAP='soon'"):
+        build(small_content, tmp_path / "never", cache_dir=tmp_path / "never-cache",
+              today=dt.date(2025, 3, 5))
+
+
+def test_the_rule_for_leaving_parts_after_the_swap():
+    """``leaves_the_rest``: only an index longer than allowed, only once a part gave the
+    pace, only when what is left fits; none without a limit."""
+    from generator.search_parts import leaves_the_rest
+
+    assert not leaves_the_rest(10.0, 0, 100, 100, 40)  # no pace yet
+    assert not leaves_the_rest(10.0, 10, 90, 100, None) and not leaves_the_rest(10.0, 10, 3, 100, 0)
+    assert not leaves_the_rest(1.0, 10, 90, 100, 40)  # 10 s in all: before the swap
+    assert not leaves_the_rest(10.0, 10, 41, 100, 40)  # 41 s left: more before the swap
+    assert leaves_the_rest(10.0, 10, 40, 100, 40)  # 40 s left of 100 s: after it
+
+
 # -- real searches in Chromium -------------------------------------------------------------
 @pytest.fixture(scope="module", params=["one part", "in parts"])
 def served(request, sample_site, tmp_path_factory):
@@ -437,7 +511,7 @@ def served(request, sample_site, tmp_path_factory):
 
     from generator.build import build
     from generator.deps import Record
-    from generator.search import index_parts
+    from generator.search_parts import index_parts
     from portal.web import DEFAULT_CSP
     from tests.helpers import DEMO_TODAY, SAMPLE_CONTENT
 
@@ -535,7 +609,7 @@ def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_cont
     their quarter only (and pages of no document), and the index is a cold build's."""
     from generator.build import build
     from generator.deps import Record
-    from generator.search import PARTS_STORE, index_parts
+    from generator.search_parts import PARTS_STORE, index_parts
 
     monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
     for n in range(41, 47):  # scheduled, in the second quarter; the others are in the first

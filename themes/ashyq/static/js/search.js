@@ -35,6 +35,10 @@
                 return pf;
               });
           });
+        })
+        .catch(function (error) {
+          engine = null; // a site's first index may follow its pages by a minute: try again
+          throw error;
         });
     }
     return engine;
