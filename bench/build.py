@@ -105,8 +105,11 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
+        """The cold build's time to its swap (the site served) over Hugo's wall time."""
         cold = self.scenarios.get("cold")
-        return cold.seconds / self.hugo.seconds if cold and self.hugo else None
+        if not cold or not self.hugo:
+            return None
+        return (cold.swapped if cold.swapped is not None else cold.seconds) / self.hugo.seconds
 
 
 def _kib(path: str, field_name: str) -> int:
@@ -233,8 +236,9 @@ def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date
     started, started_epoch = time.perf_counter(), time.time()
     measure = run_child(cmd, PROJECT_ROOT, log, str(work), until=search_done)
     result = json.loads(measure.stdout.strip().splitlines()[-1])
-    lag = indexed["at"] - started - measure.seconds
     swapped = result["swapped_at"] - started_epoch if result["swapped_at"] else None
+    # from the swap (the pages served) to the index linked; from the child's end if no swap
+    lag = indexed["at"] - started - (swapped if swapped is not None else measure.seconds)
     return Scenario(log.stem, measure.seconds, measure.rss_mb, measure.pss_mb,
                     result["rendered"], result["carried"], max(0.0, lag), measure.cpu, swapped)
 
@@ -309,15 +313,17 @@ def fmt(value, spec: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| N | scenario | Ashyq s (CPU s) | rendered / carried | peak MB RSS / PSS (tree) "
-            "| search index later s | Hugo cold s (CPU s) | Hugo peak MB | Ashyq / Hugo |\n"
+    head = ("| N | scenario | Ashyq s: wall / swapped in (CPU) | rendered / carried "
+            "| peak MB RSS / PSS (tree) | search index after the swap s | Hugo cold s (CPU s) "
+            "| Hugo peak MB | Ashyq swapped in / Hugo |\n"
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
     lines = []
     for r in rows:
         for name, s in r.scenarios.items():
             cold = name == "cold"
             lines.append(
-                f"| {r.n:,} | {name} | {s.seconds:.1f} ({fmt(s.cpu, '.1f')}) "
+                f"| {r.n:,} | {name} | {s.seconds:.1f} / {fmt(s.swapped, '.1f')} "
+                f"({fmt(s.cpu, '.1f')}) "
                 f"| {fmt(s.rendered, ',')} / "
                 f"{fmt(s.carried, ',')} | {s.rss_mb:.0f} / {s.pss_mb:.0f} "
                 f"| {fmt(s.search_lag, '.1f')} "
