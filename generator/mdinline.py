@@ -50,17 +50,38 @@ class QuickInlineProcessor(InlineProcessor):
     """The stock inline pass; a text no pattern can match is returned as it is."""
 
     _may_match: re.Pattern | None | bool = False  # False: not looked at yet
+    _needs: list[tuple[str, ...]] = []  # by the patterns' order: what each needs literally
 
     def run(self, tree, ancestors=None):  # noqa: ANN001 - Python-Markdown's signature
         if self._may_match is False:  # the registry is complete once a conversion runs
-            self._may_match = may_match([item.name for item in self.inlinePatterns._priority])
+            self.inlinePatterns._sort()  # the order the patterns are tried in (by index)
+            names = [item.name for item in self.inlinePatterns._priority]
+            self._may_match = may_match(names)
+            if self._may_match is not None:
+                self._needs = [(NEEDS[name],) if name == "linebreak" else tuple(NEEDS[name])
+                               for name in names]
         return super().run(tree, ancestors)
 
     # The stock method is private (name-mangled); this is the name it is called by.
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        """The stock loop over the patterns, passing over each pattern whose literal is not
+        in the text: its search would find no match (a match puts only a placeholder of
+        letters and digits in the text, so no literal appears later)."""
         if self._may_match and self._may_match.search(data) is None:
             return data
-        return super()._InlineProcessor__handleInline(data, patternIndex)
+        if not self._may_match or isinstance(data, util.AtomicString):
+            return super()._InlineProcessor__handleInline(data, patternIndex)
+        needs, apply = self._needs, self._InlineProcessor__applyPattern
+        start, count = 0, len(needs)
+        while patternIndex < count:
+            if not any(need in data for need in needs[patternIndex]):
+                patternIndex, start = patternIndex + 1, 0
+                continue
+            data, matched, start = apply(self.inlinePatterns[patternIndex], data, patternIndex,
+                                         start)
+            if not matched:
+                patternIndex += 1
+        return data
 
 
 class QuickInlineExtension(Extension):
