@@ -231,14 +231,17 @@ def ashyq_build(content: Path, out: Path, cache: Path, log: Path, today: dt.date
         build_dir = Path(json.loads(text.strip().splitlines()[-1])["build_dir"])
         if (build_dir.parent / f"search-{build_dir.name}.pending").exists():
             return False
-        indexed.setdefault("at", time.perf_counter())
+        # when the index was linked (the link is made in one rename: its time is that of the
+        # rename), which may be before the child ended - even before its swap
+        link = build_dir / "pagefind"
+        indexed.setdefault("at", link.lstat().st_mtime if link.is_symlink() else time.time())
         return True
-    started, started_epoch = time.perf_counter(), time.time()
+    started_epoch = time.time()
     measure = run_child(cmd, PROJECT_ROOT, log, str(work), until=search_done)
     result = json.loads(measure.stdout.strip().splitlines()[-1])
     swapped = result["swapped_at"] - started_epoch if result["swapped_at"] else None
     # from the swap (the pages served) to the index linked; from the child's end if no swap
-    lag = indexed["at"] - started - (swapped if swapped is not None else measure.seconds)
+    lag = indexed["at"] - started_epoch - (swapped if swapped is not None else measure.seconds)
     return Scenario(log.stem, measure.seconds, measure.rss_mb, measure.pss_mb,
                     result["rendered"], result["carried"], max(0.0, lag), measure.cpu, swapped)
 
