@@ -66,8 +66,11 @@ def served_bundle(build_dir: Path | None) -> Path | None:
 
 def indexes_before_swap(previous: Path | None, mode: str = "auto") -> bool:
     """Whether a build after ``previous`` runs Pagefind before its swap, if its pages changed
-    (:func:`search_index`)."""
-    return mode == "wait" or (mode == "auto" and served_bundle(previous) is None)
+    (:func:`search_index`): with no index served - unless the previous build's first index
+    is still being finished after its swap (an edit right after a site's first build is
+    swapped in as any edit; its own indexer follows)."""
+    return mode == "wait" or (mode == "auto" and served_bundle(previous) is None
+                              and not (previous is not None and search_pending(previous)))
 
 
 def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,

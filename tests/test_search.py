@@ -490,6 +490,20 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
               today=dt.date(2025, 3, 5))
 
 
+def test_a_build_after_a_first_index_still_on_its_way_indexes_after_its_swap(tmp_path):
+    """A site's first index finished after the swap: a build made meanwhile (an editor's
+    fix right after the first deploy) does not make an index before its own swap - it is
+    swapped in as any rebuild, and its own indexer follows."""
+    import generator.search as search
+
+    previous = tmp_path / "build-first"
+    previous.mkdir()
+    assert search.indexes_before_swap(previous)  # nothing served, nothing on its way
+    search.pending_file(previous).write_text(f"0 {search._boot_id()}", encoding="utf-8")
+    assert not search.indexes_before_swap(previous)
+    assert search.indexes_before_swap(previous, "wait")
+
+
 def test_the_rule_for_leaving_parts_after_the_swap():
     """``leaves_the_rest``: only an index longer than allowed, only once a part gave the
     pace, only when what is left fits; none without a limit."""
