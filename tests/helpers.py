@@ -504,3 +504,20 @@ def sitemap_urls(out: Path, site: str) -> dict[str, ET.Element]:
         assert not found.keys() & urls.keys()  # each address in one file
         urls.update(found)
     return urls
+
+
+# -- a built site's search index -------------------------------------------------------------
+def search_parts(site: Path) -> list[str]:
+    """The parts of the site's search index, as its bundle lists them."""
+    return json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"]
+
+
+def search_entries(site: Path) -> list[dict]:
+    """The Pagefind entry file of each part of the site's index, in the order it lists them."""
+    return [json.loads((site / "pagefind" / key / "pagefind-entry.json").read_text("utf-8"))
+            for key in search_parts(site)]
+
+
+def search_page_count(site: Path, lang: str) -> int:
+    """The pages the site's index holds in ``lang``, over its parts."""
+    return sum(e["languages"].get(lang, {}).get("page_count", 0) for e in search_entries(site))

@@ -17,7 +17,8 @@ from werkzeug.test import Client
 from portal.web import StaticSite
 from generator.build import BuildFailed
 from generator.search import search_policy, wait_for_search
-from tests.helpers import served as serve_app, write_document
+from tests.helpers import (search_entries as entries, search_page_count as page_count,
+                           search_parts as parts, served as serve_app, write_document)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,21 +57,6 @@ class Forms(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "label":
             self._label = None
-
-
-def parts(site: Path) -> list[str]:
-    """The parts of the site's search index, as its bundle lists them."""
-    return json.loads((site / "pagefind/parts.json").read_text(encoding="utf-8"))["parts"]
-
-
-def entries(site: Path) -> list[dict]:
-    """The Pagefind entry file of each part of the site's index, in the order it lists them."""
-    return [json.loads((site / "pagefind" / key / "pagefind-entry.json").read_text("utf-8"))
-            for key in parts(site)]
-
-
-def page_count(site: Path, lang: str) -> int:
-    return sum(e["languages"].get(lang, {}).get("page_count", 0) for e in entries(site))
 
 
 def first_part(site: Path) -> str:

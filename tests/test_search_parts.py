@@ -11,8 +11,8 @@ import pytest
 
 from generator.build import BuildFailed
 from generator.search import wait_for_search
-from tests.helpers import write_document
-from tests.test_search import page_count, parts
+from tests.helpers import (search_page_count as page_count, search_parts as parts,
+                           write_document)
 
 
 def test_a_rebuild_indexes_again_only_the_parts_whose_pages_changed(small_content, tmp_path,
