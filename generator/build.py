@@ -110,8 +110,7 @@ def pelican_settings(index: SiteIndex, build_dir: Path, cache_dir: Path,
     overrides.update({"ASHYQ_SNAPSHOT": str(snapshot)} if snapshot else {})
     overrides.update(extra or {})
     settings = read_settings(str(SETTINGS_FILE), override=overrides)
-    # Templates compiled once and kept (a rebuild of two pages spent 1.7 s compiling them);
-    # Jinja checks each cached template against its source.
+    # Templates compiled once and kept, each checked against its source (1.7 s a rebuild).
     (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
     compiled = FileSystemBytecodeCache(str(cache_dir / "jinja"))
     settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"], "bytecode_cache": compiled}
@@ -136,8 +135,7 @@ def render(index: SiteIndex, build_dir: Path, cache_dir: Path, site_url: str | N
         Pelican(settings).run()
     finally:
         pelican_console.quiet = quiet
-        # The plugin keeps the run's settings and generators (so the index) until the next
-        # run; nothing reads them after this one.
+        # The plugin keeps the run's settings and generators (so the index) to the next run.
         i18n_subsites._MAIN_SETTINGS = None  # noqa: SLF001
         i18n_subsites._GENERATOR_DB.clear()  # noqa: SLF001
 
@@ -314,8 +312,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     known = read_quick(current)
     root = Path(content_dir).resolve()
     # The tree is walked once (the quick key, the index): for a large site by forked processes
-    # (40,000 stat calls at 20,000 passports, 0.2-1.3 s: more when the system has let its cache
-    # of the folders go), while this one imports what a build needs.
+    # (40,000 stat calls at 20,000 passports, 0.2-1.3 s), while this one imports what it needs.
     walking = [start_apart(TreeScan, root, (n, SCAN_SHARES)) for n in range(SCAN_SHARES)] if (
         forking_is_safe() and known.get("documents", -1) >= SCAN_APART_FROM) else []
     cache_dir = Path(cache_dir or PROJECT_ROOT / "var" / "cache").absolute()
@@ -377,9 +374,8 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         raise
     swap_in(output, build_dir)
     swapped_at = time.time()
-    # After the swap (a second at 20,000 documents): killed before it, the build is served
-    # without a record and the next build renders everything; no build trusts it meanwhile
-    # (recycle() and the quick key need the record, the worker's updates skip a build without).
+    # After the swap (a second at 20,000): killed before it, the build is served without a
+    # record, which recycle(), the quick key and the worker's updates need; the next renders all.
     if made.record is None:
         os.replace(build_dir / MADE_RECORD, build_dir / RECORD)
     else:
@@ -410,6 +406,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     from generator.content import load_content
     from generator.listing import emit_open_data, emit_open_data_rows
     from generator.manifest import MANIFEST_PATH
+    from generator.markdown_warm import warm_ahead
     from generator.publication import first_served_dates, record_from_snapshot, write_served
     from generator.rows import rows_folder
     from generator.site import prepare_index
@@ -424,6 +421,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
                          workers=workers)
+    stop_warming = warm_ahead(index, job.build_dir, job.cache_dir / PELICAN_CACHE, current is None)
     forks = (workers > 1 and current is not None and forking_is_safe()
              and len(index.documents) >= FINGERPRINTS_APART_FROM)
     # the texts hashed there when this process also reads a kept build's record (0.2 s)
@@ -497,4 +495,6 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         sink.stop_beside()
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
+    finally:
+        stop_warming()
     return made
