@@ -26,9 +26,13 @@ class MarkdownCache:
     def key(self, data: bytes) -> str:
         return hashlib.blake2b(self.salt + b"\0" + data, digest_size=20).hexdigest()
 
+    def entry(self, source: Path) -> Path:
+        """Where the HTML of ``source`` (as its bytes are now) is kept."""
+        return self.folder / self.key(Path(source).read_bytes())
+
     def get(self, source: Path, render: Callable[[Path], str]) -> str:
         """The HTML of ``source``, from the cache or from ``render(source)``."""
-        entry = self.folder / self.key(Path(source).read_bytes())
+        entry = self.entry(source)
         try:
             return entry.read_text(encoding="utf-8")
         except FileNotFoundError:

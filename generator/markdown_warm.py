@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -35,12 +36,12 @@ def start_warming(content_dir: Path, cache_dir: Path, sources: list[tuple[str, P
     work.mkdir(parents=True, exist_ok=True)
     (work / "sources").write_text("".join(f"{lang}\t{path}\n" for lang, path in sources),
                                   encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    return subprocess.Popen([sys.executable, "-m", "generator.markdown_warm", str(content_dir),
-                             str(cache_dir), str(work), str(os.getpid())], cwd=root, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    from generator.apart import module_process
+
+    command, root, env = module_process("generator.markdown_warm", str(content_dir),
+                                        str(cache_dir), str(work), str(os.getpid()))
+    return subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
 
 
 def warm_ahead(index, build_dir: Path, cache_dir: Path, cold: bool):  # noqa: ANN001, ANN201
@@ -60,8 +61,6 @@ def warm_ahead(index, build_dir: Path, cache_dir: Path, cold: bool):  # noqa: AN
 def stop_warming(process: subprocess.Popen, work: Path) -> None:
     """Tell the process to stop after its file (killed if it has not within a few seconds)
     and remove its folder."""
-    import shutil
-
     (work / "stop").touch()
     try:
         process.wait(timeout=5)
@@ -100,7 +99,7 @@ def warm(content_dir: Path, cache_dir: Path, sources: list[tuple[str, Path]],
     for lang, source in sources:
         if (stop is not None and stop.exists()) or (parent and os.getppid() != parent):
             break
-        entry = caches[lang].folder / caches[lang].key(Path(source).read_bytes())
+        entry = caches[lang].entry(source)
         if entry.exists():
             continue
         html, _metadata = reader.read(str(source))

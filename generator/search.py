@@ -101,15 +101,12 @@ def search_index(build_dir: Path, previous: Path | None, pages_changed: bool,
 def start_background_index(build_dir: Path) -> None:
     """Index ``build_dir`` in a process of its own, detached (``setsid -f``): it outlives
     this call and the caller never has to wait for it."""
-    import sys
+    from generator.apart import module_process
 
-    root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    command, root, env = module_process("generator.search", str(build_dir))
     with open(build_dir.parent / "search.log", "ab") as log_file:
-        subprocess.run(["setsid", "-f", sys.executable, "-m", "generator.search", str(build_dir)],
-                       cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-                       stderr=subprocess.STDOUT, check=True)
+        subprocess.run(["setsid", "-f", *command], cwd=root, env=env, stdin=subprocess.DEVNULL,
+                       stdout=log_file, stderr=subprocess.STDOUT, check=True)
 
 
 def search_pending(build_dir: Path) -> bool:

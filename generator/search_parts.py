@@ -41,7 +41,6 @@ class Superseded(Exception):
     "Another build was swapped in: the background index of this one would serve no one"
 
 
-
 def pagefind_command() -> list[str]:
     """How to run Pagefind: the binary of the installed ``pagefind_bin`` package."""
     if os.environ.get("PAGEFIND_BINARY_PATH"):
