@@ -165,7 +165,7 @@ def _die_with(parent: int) -> None:
 def module_process(module: str, *args: str) -> tuple[list[str], str, dict[str, str]]:
     """The command, folder and environment that run ``python -m module args`` from this
     checkout in a process of its own - started, not forked: it shares no memory with this
-    one (the background indexer, the Markdown rendered ahead)."""
+    one (the background indexer)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])]))

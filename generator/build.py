@@ -406,7 +406,6 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     from generator.content import load_content
     from generator.listing import emit_open_data, emit_open_data_rows
     from generator.manifest import MANIFEST_PATH
-    from generator.markdown_warm import warm_ahead
     from generator.publication import first_served_dates, record_from_snapshot, write_served
     from generator.rows import rows_folder
     from generator.site import prepare_index
@@ -421,7 +420,6 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     workers = job.workers or os.cpu_count() or 1
     index = load_content(job.content_dir, job.today, used, cache=cache, scan=job.scan,
                          workers=workers)
-    stop_warming = warm_ahead(index, job.build_dir, job.cache_dir / PELICAN_CACHE, current is None)
     forks = (workers > 1 and current is not None and forking_is_safe()
              and len(index.documents) >= FINGERPRINTS_APART_FROM)
     # the texts hashed there when this process also reads a kept build's record (0.2 s)
@@ -495,6 +493,4 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
         sink.stop_beside()
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
-    finally:
-        stop_warming()
     return made

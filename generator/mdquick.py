@@ -17,6 +17,7 @@ and on generated documents that mix every construct accepted here with those tha
 """
 from __future__ import annotations
 
+import os
 import re
 
 import markdown
@@ -62,6 +63,16 @@ def render(text: str) -> tuple[str, dict[str, list[str]]] | None:
         return render_blocks(blocks_of(body)), meta
     except NotQuick:
         return None
+
+
+def render_file(path: str | os.PathLike) -> str | None:
+    """The HTML of the Markdown file at ``path``, read as Pelican reads it (UTF-8 without its
+    byte-order mark, universal newlines), or ``None``: it is not in the part rendered here.
+    Such a file has no link to another file of the site (Pelican's ``{filename}`` links are
+    in brackets), so Pelican's reader would give this HTML unchanged."""
+    with open(path, encoding="utf-8-sig") as f:
+        answer = render(f.read())
+    return None if answer is None else answer[0]
 
 
 def read_meta(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:

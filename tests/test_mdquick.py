@@ -65,6 +65,36 @@ def test_the_synthetic_passports_all_render_quickly_and_the_same(stock):
             assert answer == stock(body), (passport.uid, lang)
 
 
+def test_the_site_gets_the_html_pelicans_reader_gives(tmp_path):
+    """What a page shows (``SiteGenerator.read_html``, rendered here when it can be, not
+    cached) is what Pelican's reader and page make of the file (``read_markdown``) - also
+    for a file saved with a byte-order mark and Windows line ends."""
+    import types
+
+    from pelican.readers import Readers
+    from pelican.settings import read_settings
+
+    import generator.site
+    from generator.site import SiteGenerator
+
+    generator.site.register()
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
+    site = types.SimpleNamespace(readers=Readers(settings), path=str(tmp_path), context={},
+                                 markdown=types.SimpleNamespace(get=lambda s, r: r(s)))
+    site.read_markdown = lambda source: SiteGenerator.read_markdown(site, source)
+    texts = [p.read_text(encoding="utf-8") for p in sample_files()]
+    texts.append(("\ufeff" + texts[0]).replace("\n", "\r\n"))
+    quick = 0
+    for number, text in enumerate(texts):
+        source = tmp_path / f"{number}.md"
+        source.write_bytes(text.encode("utf-8"))
+        html = SiteGenerator.read_html(site, source)
+        assert html == SiteGenerator.read_markdown(site, source), number
+        quick += mdquick.render_file(source) is not None
+    assert quick >= len(texts) * 3 // 4
+    assert mdquick.render_file(source) is not None  # the BOM and CRLF copy too
+
+
 def test_part_anchors_and_tables_come_out_as_the_site_expects():
     """R14: each structural part is an ``h2`` with its ``{#id}``; a table is in its scrolling
     region named by the heading above it, numbers whole, columns aligned by class."""
