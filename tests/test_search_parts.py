@@ -130,9 +130,11 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
     that would take longer than ``ASHYQ_SEARCH_AFTER_SWAP`` seconds is begun before the swap
     and left to the background indexer once the parts not begun take no longer. Meanwhile
     no index is served - never a part of one; then the same index as one made whole."""
+    import generator.build
     import generator.search as search
     import generator.search_parts as search_parts
     from generator.build import build
+    from generator.deps import RECORD
 
     monkeypatch.setenv("ASHYQ_SEARCH_PART_PAGES", "3")
     for n in range(31, 37):
@@ -155,13 +157,18 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
         seen["served"] = (build_dir / "pagefind").exists()
         return seen["answer"]
     monkeypatch.setattr(search, "index_into", indexing)
+    spares = []  # the spare build for the next one: made by the indexer after the index
+    monkeypatch.setattr(generator.build, "prepare_spare", lambda *args: spares.append(args))
     first = build(small_content, tmp_path / "first", cache_dir=tmp_path / "first-cache",
                   today=dt.date(2025, 3, 5))
-    assert seen["answer"] is None and not seen["served"]
+    assert seen["answer"] is None and not seen["served"] and not spares
     assert 0 < sum(seen["made"]) < sum(seen["all"])  # begun, not finished, before the swap
     assert sum(seen["all"]) - sum(seen["made"]) <= 7 < sum(seen["all"])  # what was left
     wait_for_search(first.build_dir)
     assert not search.search_pending(first.build_dir)
+    beside = [p for p in first.build_dir.parent.glob("build-*") if p != first.build_dir]
+    assert len(beside) == 1 and (beside[0] / RECORD).read_bytes() == (
+        first.build_dir / RECORD).read_bytes()
     assert bundle_files(tmp_path / "first") == bundle_files(tmp_path / "whole")
     assert len(parts(tmp_path / "first")) == len(seen["all"]) >= 4
     # the whole index before the swap when it takes no longer than allowed
@@ -170,6 +177,7 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
     build(small_content, tmp_path / "short", cache_dir=tmp_path / "short-cache",
           today=dt.date(2025, 3, 5))
     assert seen["answer"] is not None and seen["served"] and seen["made"] == seen["all"]
+    assert len(spares) == 1  # no background indexer: the build made its spare itself
     monkeypatch.setenv("ASHYQ_SEARCH_AFTER_SWAP", "soon")
     with pytest.raises(BuildFailed, match="ASHYQ_SEARCH_AFTER_SWAP='soon'"):
         build(small_content, tmp_path / "never", cache_dir=tmp_path / "never-cache",
