@@ -239,7 +239,10 @@ class RenderPath(RenderProcesses):
     def flush(self, beside: bool = False) -> None:
         """Carry over the unchanged outputs emitted so far and render the rest, then wait for
         those rendered beside. ``beside``: a rebuild renders them in a forked process while
-        this one goes on listing (:meth:`wait_beside`; the next flush takes its answer)."""
+        this one goes on listing (:meth:`wait_beside`; the next flush takes its answer); a
+        full build takes them with all the rest, its render processes beside them."""
+        if beside and self.previous is None and self.spare is None:
+            return
         self._take_kept()
         pending, self.pending = self.pending, []
         kept, fresh, dirty = [], [], []

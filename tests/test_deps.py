@@ -534,8 +534,9 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     """issue 10: a cold build renders in short-lived forked processes, a chunk of outputs
     each, ``workers`` at a time (long-lived ones copied the whole index and kept what
     rendering left behind); the outputs that read every document are written by the build's
-    own process first (written beside a child, either copies the index). Chunks of 7 outputs: the same files as one process
-    writes, and the same pages listed for the search index."""
+    own process meanwhile, one render process beside it (its lists on one core left the other
+    idle for 15 s at 20,000), each ended one replaced. Chunks of 7 outputs: the same files as
+    one process writes, and the same pages listed for the search index."""
     from generator import render, render_procs
 
     one = run(small_content, tmp_path / "one", tmp_path / "cache-one", theme, workers=1)
@@ -543,12 +544,22 @@ def test_chunked_render_processes_write_what_one_process_writes(small_content, t
     monkeypatch.setattr(render_procs, "RENDER_CHUNK", 7)
     # render forks only when no other thread runs; a test worker may keep an idle one
     monkeypatch.setattr(threading, "active_count", lambda: 1)
-    forks = count_forks(monkeypatch)
+    forks, parent, own_written = count_forks(monkeypatch), os.getpid(), []
+    real_write = render.RenderPath._write
+
+    def write(self, output):  # this process's own outputs, slowed: chunks end meanwhile
+        if os.getpid() == parent and not render.of_one_document(output.keys):
+            time.sleep(0.02)
+            own_written.append(len(forks))
+        real_write(self, output)
+    monkeypatch.setattr(render.RenderPath, "_write", write)
     many = run(small_content, tmp_path / "many", tmp_path / "cache-many", theme, workers=2)
+    monkeypatch.setattr(render.RenderPath, "_write", real_write)
     record = Record.load(many.build_dir)
     documents_outputs = sum(map(render.of_one_document, record.outputs.values()))
     # a process per chunk of documents' outputs, none kept; the site's lists written here
     assert len(forks) == -(-documents_outputs // 7) > 2
+    assert own_written[0] == 1 and own_written[-1] > 2  # render processes beside, renewed
     assert documents_outputs < many.rendered
     assert site_files(tmp_path / "many") == site_files(tmp_path / "one")
     assert record.indexed.keys() == Record.load(one.build_dir).indexed.keys()
