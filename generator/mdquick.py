@@ -109,6 +109,9 @@ def blocks_of(lines: list[str]) -> list[list[str]]:
 
 
 def render_blocks(blocks: list[list[str]]) -> str:
+    """The HTML of the body's blocks, one element each, a line break between them (the
+    serialized tree of Python-Markdown's prettify step); :class:`NotQuick` if a block is not
+    one this module renders with certainty."""
     out: list[str] = []
     heading = ""  # the text of the last h1-h4 (mdtables names a table's region by it)
     last = None  # the tag of the last element (a list after a list continues it, loosely)
@@ -132,9 +135,8 @@ def render_blocks(blocks: list[list[str]]) -> str:
             tag = "ul" if first[0] == "-" else "ol"
             out.append(items(block, UL_ITEM if tag == "ul" else OL_ITEM, tag))
         else:
-            for line in block:
-                plain_line(line)
-            out.append(f"<p>{inline(chr(10).join(block))[0]}</p>")
+            text = "\n".join(plain_line(line) for line in block)
+            out.append(f"<p>{inline(text)[0]}</p>")
             tag = "p"
         last = tag
     return "\n".join(out)
