@@ -141,6 +141,11 @@ def memoize_gettext(env) -> None:
     installed = env.globals.get("gettext")
     if installed is not None and not hasattr(installed, "memoizes"):
         env.globals["gettext"] = memoized_gettext(installed)
+    if installed is not None:
+        # ``_`` straight to it: the i18n extension's ``_`` looks ``gettext`` up in the page's
+        # context and calls it through one more context call - 1 us a string, 70 a page,
+        # 70,000 pages at 20,000 documents (issue 10). No page's context names ``gettext``.
+        env.globals["_"] = env.globals["gettext"]
 
 
 class SiteGenerator(Generator):
