@@ -7,16 +7,13 @@ passports about a millisecond for each of its 40,000 files. This reader builds i
 abbreviations, references and the metadata are cleared). The HTML is the same byte for byte
 (``tests/test_markdown.py`` reads every sample file after a file that defines footnotes,
 abbreviations and references). Registered for Pelican's Markdown extensions through its
-``readers_init`` signal (``generator.site``). A file in the part of the format
-``generator.mdquick`` renders is not given to Python-Markdown at all (same HTML and metadata).
+``readers_init`` signal (``generator.site``).
 """
 from __future__ import annotations
 
 from markdown import Markdown
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
-
-from generator import mdquick
 
 #: The priority of the ``meta`` preprocessor (Python-Markdown's meta extension, documented):
 #: Pelican's metadata parsing takes it out of the instance; it is put back before the next file.
@@ -41,12 +38,8 @@ class KeptMarkdownReader(MarkdownReader):
         self._source_path, self._md = source_path, md
         try:
             with pelican_open(source_path) as text:
-                quick = mdquick.render(text)
-                if quick is None:
-                    content, meta = md.convert(text), getattr(md, "Meta", None)
-                else:  # the same HTML and metadata, without Python-Markdown
-                    content, meta = quick
-            metadata = self._parse_metadata(meta) if meta is not None else {}
+                content = md.convert(text)
+            metadata = self._parse_metadata(md.Meta) if hasattr(md, "Meta") else {}
         except BaseException:  # reset() does not clear a parser stopped half-way: a new one
             self._kept = None
             raise

@@ -67,8 +67,9 @@ def test_the_synthetic_passports_all_render_quickly_and_the_same(stock):
 
 def test_the_site_gets_the_html_pelicans_reader_gives(tmp_path):
     """What a page shows (``SiteGenerator.read_html``, rendered here when it can be, not
-    cached) is what Pelican's reader and page make of the file (``read_markdown``) - also
-    for a file saved with a byte-order mark and Windows line ends."""
+    cached) is what Pelican's reader and page make of the file with Python-Markdown
+    (``read_markdown``, reached only when this module gives up) - also for a file saved with
+    a byte-order mark and Windows line ends."""
     import types
 
     from pelican.readers import Readers
