@@ -386,8 +386,10 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     if background:  # (with a cold build's spare, made after the index: not beside it)
         start_background_index(build_dir, spare=made.held is None)
     prune(output)
-    if made.held is None and not background \
-            or made.held is not None and not keep_mirror(output, build_dir, record, *made.held):
+    if made.held is not None:
+        if not keep_mirror(output, build_dir, record, *made.held):
+            prepare_spare(output, build_dir, record)
+    elif not background:
         prepare_spare(output, build_dir, record)
     seconds = time.perf_counter() - started
     log.info("built %d pages of %d documents into %s in %.1f s (%d rendered, %d carried over)",

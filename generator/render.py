@@ -136,6 +136,11 @@ class RenderPath(RenderProcesses):
                        if self._spare_moved.isdisjoint(keys) and name in self.spare.groups} \
             if self.spare else set()
 
+    @property
+    def full(self) -> bool:
+        """A full build: no previous build to carry outputs over from, none recycled."""
+        return self.previous is None and self.spare is None
+
     # -- listing ---------------------------------------------------------------------------
     def emit(self, path: str, keys: tuple[str, ...] | list[str], make: Make,
              group: str = "", together: str = "", waits: bool = False) -> None:
@@ -241,7 +246,7 @@ class RenderPath(RenderProcesses):
         those rendered beside. ``beside``: a rebuild renders them in a forked process while
         this one goes on listing (:meth:`wait_beside`; the next flush takes its answer); a
         full build takes them with all the rest, its render processes beside them."""
-        if beside and self.previous is None and self.spare is None:
+        if beside and self.full:
             return
         self._take_kept()
         pending, self.pending = self.pending, []
@@ -265,8 +270,7 @@ class RenderPath(RenderProcesses):
             dirty = sorted(dirty + lost, key=lambda o: order[id(o)])
         gone = {id(o) for o in lost}
         carried = [o for o in fresh if id(o) not in gone]
-        if beside and dirty and self._beside is None and self.workers > 1 \
-                and forking_is_safe() and not (self.previous is None and self.spare is None):
+        if beside and dirty and self._beside is None and self.workers > 1 and forking_is_safe():
             self._beside = (start_apart(self._write_beside, dirty), dirty)
             self._note_searched([], carried, kept)
             self.rendered += [o.path for o in dirty]

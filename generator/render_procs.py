@@ -29,7 +29,7 @@ class RenderFailed(Exception):
 
 class RenderProcesses:
     """The forked processes of a :class:`generator.render.RenderPath` (its ``workers``,
-    ``build_dir``, ``_write`` and ``_searched``)."""
+    ``build_dir``, ``full``, ``_write`` and ``_searched``)."""
 
     _beside: "tuple[Apart, list[Output]] | None" = None  # rendering beside (flush)
 
@@ -102,7 +102,7 @@ class RenderProcesses:
         while another has work (each process that reads the whole index holds a copy of it,
         so this one works rather than waits).
         """
-        if self.previous is None and self.spare is None:  # a full build: memory's peak
+        if self.full:  # a full build: memory's peak
             own = [o for o in dirty if not of_one_document(o.keys)]
             rest = [o for o in dirty if of_one_document(o.keys)]
             chunks = [rest[i:i + RENDER_CHUNK] for i in range(0, len(rest), RENDER_CHUNK)]
