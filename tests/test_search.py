@@ -125,6 +125,12 @@ def test_index_depends_on_the_content_alone(small_content, tmp_path):
     assert first == index_of("decided", SNAPSHOT)
     page = (tmp_path / "decided/ru/discussions/BP-2026-225-001/index.html").read_text("utf-8")
     assert "Принято, задача будет добавлена." in page  # shown on the page, not indexed
+    # a closed discussion's result (its totals) neither: answers come after it closes
+    closed = {**SNAPSHOT, "documents": {**SNAPSHOT["documents"],
+                                        "BP-2026-261-002": {"for": 4321, "against": 17}}}
+    assert first == index_of("closed", closed)
+    page = (tmp_path / "closed/ru/discussions/BP-2026-261-002/index.html").read_text("utf-8")
+    assert re.search(r'id="result".*>4\s321<', page, re.S)
 
 
 def indexed_texts(site: Path) -> dict[str, str]:
@@ -138,6 +144,29 @@ def indexed_texts(site: Path) -> dict[str, str]:
             data = json.loads(raw[raw.index(b"{"):])
             texts[data["url"]] = data["content"]
     return texts
+
+
+def test_the_index_keeps_a_documents_words_not_its_figures_nor_what_every_page_says(
+        small_content, build_site):
+    """issue 10: the figures in tables (Pagefind splits "12 345" into two words found
+    anywhere; a third of a passport's words) and what every document page says alike (its
+    feed links, following by e-mail) are not indexed; a table's row and column names are."""
+    for lang, label, unit in (("kk", "Салынған мектептер", "бірлік"),
+                              ("ru", "Построено школ", "единиц")):
+        path = small_content / "discussions/BP-2026-225-001" / f"BP-2026-225-001.{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n| Показатель | Ед. | 2027 |\n"
+                        f"|---|---|---:|\n| {label} | {unit} | 12 345 678 |\n", encoding="utf-8")
+    site = build_site(small_content)
+    texts = indexed_texts(site)
+    page = texts["/ru/discussions/BP-2026-225-001/"]
+    html = (site / "ru/discussions/BP-2026-225-001/index.html").read_text(encoding="utf-8")
+    assert re.search(r'<td class="num">12\s345\s678</td>', html) and "RSS" in html
+    assert "Построено школ" in page and "единиц" in page and "2027" in page
+    assert "345" not in page and "678" not in page  # the figures: on the page, not indexed
+    assert "RSS" not in page and "Atom" not in page  # the feed links
+    follow = re.search(r'<h2 id="follow-h">([^<]+)<', html).group(1)
+    assert follow not in page
+    assert "Салынған мектептер" in texts["/kk/discussions/BP-2026-225-001/"]
 
 
 def test_indexed_facts_keep_their_words_apart(small_content, build_site):
@@ -169,6 +198,8 @@ def test_only_content_pages_are_indexed(small_content, build_site):
     for lang in ("kk", "ru"):
         for path, indexed in (("discussions/BP-2026-225-001/index.html", True),
                               ("press/PR-2025-001/index.html", True),
+                              # generated (R12): its discussion's title and dates, found there
+                              ("press/PR-BP-2026-261-002/index.html", False),
                               ("administrators/225/index.html", True),
                               ("index.html", False), ("discussions/index.html", False),
                               ("search/index.html", False), ("404.html", False)):

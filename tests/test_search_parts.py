@@ -143,8 +143,9 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
           today=dt.date(2025, 3, 5), search="wait")
     # the pace made one second a page (this machine's varies): the rule, not the clock
     rule = search_parts.leaves_the_rest
-    monkeypatch.setattr(search_parts, "leaves_the_rest", lambda elapsed, made, *rest:
-                        rule(float(made), made, *rest))
+    monkeypatch.setattr(search_parts, "leaves_the_rest",
+                        lambda seconds, made, left, total, runs, within:
+                        rule(float(made * runs), made, left, total, runs, within))
     monkeypatch.setenv("ASHYQ_SEARCH_AFTER_SWAP", "7")
     index_into, seen = search.index_into, {}
 
@@ -203,11 +204,16 @@ def test_the_rule_for_leaving_parts_after_the_swap():
     pace, only when what is left fits; none without a limit."""
     from generator.search_parts import leaves_the_rest
 
-    assert not leaves_the_rest(10.0, 0, 100, 100, 40)  # no pace yet
-    assert not leaves_the_rest(10.0, 10, 90, 100, None) and not leaves_the_rest(10.0, 10, 3, 100, 0)
-    assert not leaves_the_rest(1.0, 10, 90, 100, 40)  # 10 s in all: before the swap
-    assert not leaves_the_rest(10.0, 10, 41, 100, 40)  # 41 s left: more before the swap
-    assert leaves_the_rest(10.0, 10, 40, 100, 40)  # 40 s left of 100 s: after it
+    assert not leaves_the_rest(10.0, 0, 100, 100, 1, 40)  # no pace yet
+    assert not leaves_the_rest(10.0, 10, 90, 100, 1, None)
+    assert not leaves_the_rest(10.0, 10, 3, 100, 1, 0)
+    assert not leaves_the_rest(1.0, 10, 90, 100, 1, 40)  # 10 s in all: before the swap
+    assert not leaves_the_rest(10.0, 10, 41, 100, 1, 40)  # 41 s left: more before the swap
+    assert leaves_the_rest(10.0, 10, 40, 100, 1, 40)  # 40 s left of 100 s: after it
+    # two runs at a time, each part taking 1 s a page: twice as fast as one
+    assert not leaves_the_rest(20.0, 20, 81, 100, 2, 40)  # 40.5 s left
+    assert leaves_the_rest(20.0, 20, 80, 100, 2, 40)  # 40 s left of 50 s: after it
+    assert not leaves_the_rest(20.0, 20, 80, 80, 2, 40)  # 40 s in all: before the swap
 
 
 def test_a_new_day_re_indexes_only_parts_whose_pages_read_differently(small_content, tmp_path,
