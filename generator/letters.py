@@ -46,10 +46,21 @@ class LetterCounts(NamedTuple):
         return self.kazakh / self.cyrillic if self.cyrillic else 0.0
 
 
+#: ASCII characters that are no letters, to delete (``str.translate``).
+_ASCII_NON_LETTERS = {code: None for code in range(128) if not chr(code).isalpha()}
+
+
 def letter_counts(text: str) -> LetterCounts:
-    return LetterCounts(sum(map(str.isalpha, text)),
-                        sum(map(len, _CYRILLIC_RUNS.findall(text))),
-                        sum(map(text.count, _KAZAKH)))
+    """The letters of ``text`` (``str.isalpha``), its Cyrillic and its Kazakh letters. Counted
+    in C: the Cyrillic letters are deleted, then the ASCII characters that are no letters;
+    what is left is ASCII letters, or else asked one by one (a Latin accent, a CJK name).
+    Asking every character cost 93 µs of a passport file's 126 (5 s of a cold build at
+    20,000 documents: 40,000 files)."""
+    rest = _CYRILLIC_RUNS.sub("", text)
+    cyrillic = len(text) - len(rest)
+    rest = rest.translate(_ASCII_NON_LETTERS)
+    others = len(rest) if rest.isascii() else sum(map(str.isalpha, rest))
+    return LetterCounts(cyrillic + others, cyrillic, sum(map(text.count, _KAZAKH)))
 
 
 def language_verdict(counts: LetterCounts, lang: str) -> tuple[bool, str] | None:
