@@ -8,6 +8,10 @@ killed writer leaves at most a stray temporary file (``.<name>.<pid>.<thread>.tm
 Replacing by rename also keeps hard links safe: a build directory may share a file's inode
 with the previous build (``generator.build`` carries unchanged files over by hard link); a new
 inode for the new bytes leaves the old build's copy untouched.
+
+A build writing a directory no one reads yet (:func:`write_new`) creates a file that is not
+there in place: the directory is swapped in whole once complete, and a killed build's
+directory is never served.
 """
 from __future__ import annotations
 
@@ -45,4 +49,22 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = 
     finally:
         if tmp.exists():
             tmp.unlink()
+    return True
+
+
+def write_new(path: str, data: bytes) -> bool:
+    """Create ``path`` with ``data`` unless it exists (False: the caller replaces it with
+    :func:`atomic_write`, never in place - it may be a hard link to a served file); its folder
+    is made if missing. Only for a directory not served while it is written (a new build):
+    a reader could see half of the file. No temporary file, no rename, no stat of the folder:
+    a fifth of writing the 130,000 files of a cold build at 20,000 documents."""
+    try:
+        out = open(path, "xb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        out = open(path, "xb")
+    except FileExistsError:
+        return False
+    with out:
+        out.write(data)
     return True

@@ -461,7 +461,7 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     spare = recycle(build_dir, candidate if child else recyclable(job.output, previous))
     sink = RenderPath(build_dir, record, previous=previous, previous_dir=current,
-                      workers=workers, spare=spare)
+                      workers=workers, spare=spare, unserved=True)
     rows = rows_folder(job.cache_dir / PELICAN_CACHE, record.global_key)
     try:
         names = emit_open_data_rows(sink, index, shown, rows)  # made beside the listing

@@ -27,7 +27,7 @@ from operator import not_
 from pathlib import Path
 from typing import Callable
 
-from ashyq.files import atomic_write
+from ashyq.files import atomic_write, write_new
 from generator import retired
 from generator.apart import forking_is_safe, start_apart
 from generator.deps import Record, index_version
@@ -94,9 +94,11 @@ class RenderPath(RenderProcesses):
 
     def __init__(self, build_dir: Path, record: Record, *, previous: Record | None = None,
                  previous_dir: Path | None = None, workers: int = 1,
-                 spare: Record | None = None):
+                 spare: Record | None = None, unserved: bool = False):
         """``spare``: the record of an older build whose directory ``build_dir`` now is
-        (``generator.build.recycle``): its unchanged files stay, its folders are there."""
+        (``generator.build.recycle``): its unchanged files stay, its folders are there.
+        ``unserved``: no one reads ``build_dir`` before it is complete (a new build, swapped
+        in whole): a file not there yet is written in place (``ashyq.files.write_new``)."""
         self.build_dir = Path(build_dir)
         self.record = record
         self.previous = previous if previous and previous.global_key == record.global_key \
@@ -105,6 +107,7 @@ class RenderPath(RenderProcesses):
         self._recycled = spare is not None  # a directory made from an older build: not served
         self._held = spare.outputs if spare else {}  # files the recycled directory holds
         self.previous_dir = Path(previous_dir) if previous_dir else None
+        self.unserved = unserved and self.build_dir != self.previous_dir
         self.workers = max(1, workers)
         self.pending: list[Output] = []
         self.carried = 0
@@ -350,7 +353,8 @@ class RenderPath(RenderProcesses):
                 if self._recycled:  # its own old version goes now (never a served file)
                     retired.retire(target, self.build_dir.parent)
                 retired.release(self.build_dir.parent, len(raw))
-            atomic_write(target, raw)
+            if not (self.unserved and write_new(str(target), raw)):
+                atomic_write(target, raw)
         if output.path.endswith(".html") and SEARCH_MARK in (
                 data if isinstance(data, str) else data.decode("utf-8", "replace")):
             # The same bytes index the same: the version they were indexed under stays.

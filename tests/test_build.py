@@ -225,6 +225,28 @@ def test_incomplete_output_is_never_swapped_in(small_content, build_site, monkey
     assert site.resolve() == before
 
 
+def test_a_new_build_creates_its_files_in_place_and_never_writes_through_a_link(tmp_path):
+    """issue 10: a build writes a file not there yet where it goes (its directory is served
+    only once complete); a file there - in a recycled directory, a hard link to a served
+    build's file - is left to ``atomic_write``, which gives it a new inode."""
+    import os
+
+    from ashyq.files import atomic_write, write_new
+
+    served = tmp_path / "served" / "index.html"
+    served.parent.mkdir()
+    served.write_bytes(b"served")
+    recycled = tmp_path / "build" / "index.html"
+    recycled.parent.mkdir()
+    os.link(served, recycled)
+    assert not write_new(str(recycled), b"new") and served.read_bytes() == b"served"
+    atomic_write(recycled, b"new")
+    assert recycled.read_bytes() == b"new" and served.read_bytes() == b"served"
+    fresh = tmp_path / "build" / "kk" / "discussions" / "BP-1" / "index.html"
+    assert write_new(str(fresh), b"page") and fresh.read_bytes() == b"page"
+    assert not list(fresh.parent.glob(".*"))  # no temporary file
+
+
 def test_attachments_are_published_beside_the_document(small_content, build_site):
     base = write_document(small_content, "IR-2024-225-005", doc_type="implementation_report",
                           posted="2025-03-14", extra={"attachments": "akt.txt | Акт"})
