@@ -122,9 +122,12 @@ SEARCH_RUNS = 2
 #: only until what is left would take no more than this many seconds, which are made after it
 #: (``ASHYQ_SEARCH_AFTER_SWAP``): the search is at most a minute behind the pages (issue 10).
 #: The rest is indexed with the machine otherwise idle (the spare build is prepared after it):
-#: at 20,000 documents 35 s left were indexed 41 s after the swap; 45 s left, 46-52 s after
-#: it - and 61 s once, with the file system slowed by a mass deletion: 40 keep a margin.
-AFTER_SWAP = 40
+#: with one run at a time, at 20,000 documents 35 s left were indexed 41 s after the swap;
+#: 45 s left, 46-52 s after it - and 61 s once, with the file system slowed by a mass
+#: deletion. With two runs the pace of the parts made before the swap (beside the build's
+#: own process) undervalues the indexer's: 40 s left were indexed 27-32 s after it in five
+#: runs; 45 leave as much margin as 40 did with one run.
+AFTER_SWAP = 45
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
 
