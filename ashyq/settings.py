@@ -178,8 +178,9 @@ ENVIRONMENT_ONLY: dict[str, str] = {
     "NOW": "Pins \"now\" (ISO date-time, Asia/Almaty) for discussion windows and deadlines "
            "(ashyq.clock); the demo and the tests use it.",
     "SEARCH_AFTER_SWAP": "Seconds of a site's first search index left for after the swap "
-                         "(generator.search_parts; default 45; 0: all before): a long first "
-                         "index is finished in the background, at most a minute behind.",
+                         "(generator.search_parts; default 40; 0: all before): once the parts "
+                         "of a first index not begun would take no longer, they are made in the "
+                         "background, at most a minute behind.",
     "SEARCH_PART_PAGES": "Pages per part of the search index (generator.search_parts; default 3000): "
                          "each part is one Pagefind run, whose memory grows with its pages.",
     "SEARCH_RUNS": "Pagefind runs at a time while the search index is made (generator.search_parts; "

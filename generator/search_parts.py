@@ -118,16 +118,15 @@ PART_PAGES = 3000
 #: grows with the words it indexes: up to 550 MB at 3,000 pages took two runs over the 1 GB
 #: of issue 10; without the figures and the repeated words (EXCLUDE_SELECTORS) ~370 MB.
 SEARCH_RUNS = 2
-#: A site's first index (nothing served before it) is made before the swap - but a long one
-#: only until what is left would take no more than this many seconds, which are made after it
-#: (``ASHYQ_SEARCH_AFTER_SWAP``): the search is at most a minute behind the pages (issue 10).
-#: The rest is indexed with the machine otherwise idle (the spare build is prepared after it):
-#: with one run at a time, at 20,000 documents 35 s left were indexed 41 s after the swap;
-#: 45 s left, 46-52 s after it - and 61 s once, with the file system slowed by a mass
-#: deletion. With two runs the pace of the parts made before the swap (beside the build's
-#: own process) undervalues the indexer's: 40 s left were indexed 27-32 s after it in five
-#: runs; 45 leave as much margin as 40 did with one run.
-AFTER_SWAP = 45
+#: A site's first index (nothing served before it) is begun before the swap: once the parts
+#: not begun would take no more than this many seconds (``ASHYQ_SEARCH_AFTER_SWAP``), they are
+#: made after it - the search is at most a minute behind the pages (issue 10; a site of one
+#: part is indexed whole before its swap). The rest is indexed with the machine otherwise idle
+#: (the spare build is prepared after it). At 20,000 documents, two runs at a time, the
+#: indexer made 25,000 pages in 31 s after the swap (1.2 ms a page, its start included; the
+#: parts before the swap gave 1.1): 40 s leave a third for a slower file system (one run at a
+#: time once took 61 s for 45 s left, the file system slowed by a mass deletion).
+AFTER_SWAP = 40
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
 
@@ -253,6 +252,9 @@ def index_part(build_dir: Path, pages: list[str], dest: Path, linked: Future | N
         except OSError:
             if not dest.is_dir():  # else the other indexer made the same part first
                 raise
+        # named now, beside the other run: named together once all were made, the 17 parts
+        # of 20,000 documents (41,820 files read) kept the index from the pages up to 3 s longer
+        part_name(dest)
     finally:
         for folder in (work, site):
             if remover is None:
@@ -270,18 +272,17 @@ def after_swap() -> int:
     return int(text)
 
 
-def leaves_the_rest(run_seconds: float, pages_made: int, pages_left: int, pages_all: int,
-                    runs: int, within: float | None) -> bool:
+def leaves_the_rest(run_seconds: float, made: int, left: int, runs: int,
+                    within: float | None) -> bool:
     """Whether to begin no more parts before the swap: at the pace of the parts made so far
-    (``run_seconds``: the time each took, summed; ``runs`` at a time), the whole index would
-    have taken longer than ``within`` seconds and the parts not begun take no longer (target 4
-    of issue 10: the index at most 60 s behind the pages). Each part's own time, not the time
-    since the first began: with parts still running, that gave twice the pace (two runs) and
-    left 27 s of 40 for after the swap."""
-    if not within or not pages_made:
+    (``made`` bytes of pages in ``run_seconds``, the time each part took, summed; ``runs`` at
+    a time), the ``left`` bytes of the parts not begun take no longer than ``within`` seconds
+    (target 4 of issue 10: the index at most 60 s behind the pages). Each part's own time,
+    not the time since the first began: with parts still running, that gave twice the pace
+    (two runs)."""
+    if not within or not made:
         return False
-    pace = run_seconds / pages_made / runs
-    return pace * pages_all > within and pace * pages_left <= within
+    return run_seconds / made / runs * left <= within
 
 
 def index_into(build_dir: Path, record=None, stop=None, *,
@@ -290,7 +291,7 @@ def index_into(build_dir: Path, record=None, stop=None, *,
     its own bundle, re-using the parts whose pages did not change, and link it. Raises
     SearchIndexFailed; or Superseded, before a part, once ``stop()`` is true.
 
-    With ``swap_within`` (seconds), a long index is only begun: once the parts not yet begun
+    With ``swap_within`` (seconds), the index is only begun: once the parts not yet begun
     would take no longer than that (:func:`leaves_the_rest`), none is begun, those running
     are finished and None is returned - the background indexer makes the rest (re-using the
     parts made here) and links the bundle then. The next part's pages are linked into its
@@ -307,8 +308,14 @@ def index_into(build_dir: Path, record=None, stop=None, *,
     store = build_dir.parent / PARTS_STORE
     store.mkdir(exist_ok=True)
     parts = index_parts(record)
-    todo = [(pages, store / key) for key, pages in parts.items() if not (store / key).is_dir()]
-    runs, pages_all, pages_made, run_seconds = search_runs(), sum(len(p) for p, _ in todo), 0, 0.0
+    # (pages, folder, bytes of HTML): Pagefind reads every byte of a page, indexes only some
+    # (a state body's page: 1 MB, mostly its list, not indexed), so its pace is by the byte;
+    # the largest parts first, the first pace the surest
+    todo = sorted(((pages, store / key, sum(os.path.getsize(build_dir / p) for p in pages))
+                   for key, pages in parts.items() if not (store / key).is_dir()),
+                  key=lambda part: -part[2])
+    runs, pages_all, pages_made = search_runs(), sum(len(p) for p, *_ in todo), 0
+    bytes_made, run_seconds = 0, 0.0
     linked: dict[Path, Future] = {}
 
     def make(pages: list[str], dest: Path) -> None:
@@ -317,25 +324,26 @@ def index_into(build_dir: Path, record=None, stop=None, *,
         index_part(build_dir, pages, dest, linked[dest], files)
     try:
         with ThreadPoolExecutor(1) as files, ThreadPoolExecutor(runs) as pool:
-            running: dict[Future, tuple[int, float]] = {}  # its pages, when it began
+            running: dict[Future, tuple[int, int, float]] = {}  # pages, bytes, when begun
             while todo or running:
                 while todo and len(running) < runs:
-                    if leaves_the_rest(run_seconds, pages_made, sum(len(p) for p, _ in todo),
-                                       pages_all, runs, swap_within):
+                    if leaves_the_rest(run_seconds, bytes_made, sum(b for *_, b in todo),
+                                       runs, swap_within):
                         todo.clear()
                         break
-                    for pages, dest in todo[:runs + 1]:  # this part's, and the next's
+                    for pages, dest, _ in todo[:runs + 1]:  # this part's, and the next's
                         if dest not in linked:
                             linked[dest] = files.submit(link_pages, build_dir, pages,
                                                         part_site(dest))
-                    pages, dest = todo.pop(0)
-                    running[pool.submit(make, pages, dest)] = (len(pages), time.monotonic())
+                    pages, dest, size = todo.pop(0)
+                    running[pool.submit(make, pages, dest)] = (len(pages), size,
+                                                               time.monotonic())
                 if running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for run in done:
-                        made, began = running.pop(run)
-                        pages_made, run_seconds = pages_made + made, \
-                            run_seconds + time.monotonic() - began
+                        made, size, began = running.pop(run)
+                        pages_made, bytes_made = pages_made + made, bytes_made + size
+                        run_seconds += time.monotonic() - began
                         run.result()  # a failure: no part is begun after it
     finally:
         for dest in linked:  # prepared for a part not begun (a failure, or left for later)
