@@ -31,8 +31,8 @@ BUNDLE_DIR = "pagefind"
 #: Also what every document page says alike (the feed links, following by e-mail: a search
 #: for "RSS" found every discussion) and the figures in tables (``td.num``: Pagefind splits
 #: "30 439 963" into three words found anywhere - no amount can be searched for - and they
-#: were a third of a passport's words: issue 10, the index of 20,000 passports took 40 % less
-#: memory and 25 % less time without them). A table's row and column names stay indexed.
+#: were a third of a passport's words: issue 10, a part of 2,502 passport pages took 35 % less
+#: memory and 28 % less time without these). A table's row and column names stay indexed.
 EXCLUDE_SELECTORS = (".crumbs", ".toc", ".take-part", ".proposals-h", ".proposals", ".anchor",
                      "form", "noscript", ".result", ".follow", ".feed-links", "td.num")
 TIMEOUT = 600  # seconds; Pagefind takes a few seconds per 10,000 pages
@@ -122,10 +122,10 @@ SEARCH_RUNS = 2
 #: not begun would take no more than this many seconds (``ASHYQ_SEARCH_AFTER_SWAP``), they are
 #: made after it - the search is at most a minute behind the pages (issue 10; a site of one
 #: part is indexed whole before its swap). The rest is indexed with the machine otherwise idle
-#: (the spare build is prepared after it). At 20,000 documents, two runs at a time, the
-#: indexer made 25,000 pages in 31 s after the swap (1.2 ms a page, its start included; the
-#: parts before the swap gave 1.1): 40 s leave a third for a slower file system (one run at a
-#: time once took 61 s for 45 s left, the file system slowed by a mass deletion).
+#: (the spare build is prepared after it). At 20,000 documents, two runs at a time, 40 s
+#: estimated were indexed 46.7-48.5 s after the swap in three runs (one with the file system
+#: busy): the indexer's start and its smaller last parts; 11 s of margin are left (one run at
+#: a time once took 61 s for 45 s left, the file system slowed by a mass deletion).
 AFTER_SWAP = 40
 PARTS_STORE = "searchparts"
 PARTS_FILE = "parts.json"
