@@ -117,6 +117,7 @@ def one_period(text: str) -> str:
     return re.sub(r"\.\.(?=\s|$|<)", ".", str(text))
 
 
+@lru_cache(maxsize=8192, typed=True)  # pure; Babel takes 12 µs: 2-5 counts on each of 40,000 pages
 def number(value: int | float, lang: str) -> str:
     """A count as the language writes it, digit groups joined by no-break spaces (Babel)."""
     return format_decimal(value, locale=lang)

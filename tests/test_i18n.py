@@ -122,3 +122,16 @@ def test_the_site_memoizes_what_i18n_subsites_installs(tmp_path):
     memoize_gettext(env)
     assert env.globals["_"] is env.globals["gettext"] and env.globals["_"].memoizes is not stock
     assert template.render() == "Іздеу"  # the new one, wrapped (a template made before too)
+
+
+def test_counts_are_written_as_each_language_writes_them_and_remembered():
+    """Babel's digit groups (no-break spaces, a decimal comma); pages ask for the same few
+    counts tens of thousands of times, so they are remembered - by value and type."""
+    from ashyq.i18n import number
+
+    assert number(1234567, "ru") == number(1234567, "kk") == "1\xa0234\xa0567"
+    assert number(2.5, "ru") == "2,5"
+    number.cache_clear()
+    assert number(7, "ru") == number(7, "ru") == "7"
+    assert number.cache_info().hits == 1
+    assert number(7.0, "ru") == "7" and number.cache_info().misses == 2  # (another type)
