@@ -25,8 +25,7 @@ from ashyq.files import atomic_write
 from generator.apart import forking_is_safe
 from generator.builds import (
     builds_dir, keep_mirror, one_build_at_a_time, prepare_spare, prune, read_quick,
-    reads_a_spare_record, recyclable, recycle, swap_in, write_build_state, write_quick,
-)
+    reads_a_spare_record, recyclable, recycle, swap_in, write_build_state, write_quick)
 from generator.content_cache import ContentCache, TreeScan, stat_key, tree_stats
 from generator.deps import (
     RECORD, Record, compliance_texts, day_fingerprints, digest, file_digest,
@@ -223,8 +222,7 @@ def build(content_dir: Path, output: Path, **options) -> BuildResult:
 
 @dataclass
 class Job:
-    """What making a build directory needs (:func:`make_build_dir`), found before the content
-    is read."""
+    """What making a build directory needs (:func:`make_build_dir`), found before reading."""
 
     content_dir: Path
     output: Path
@@ -363,7 +361,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                            made.outputs)
     build_dir = made.build_dir
     try:
-        record = made.record or Record.from_bytes((build_dir / MADE_RECORD).read_bytes())
+        record = made.record or Record.from_bytes((build_dir / MADE_RECORD).read_bytes(), True)
         background = search_index(build_dir, current, made.pages_changed, search, record,
                                   made.let_go)
     except SearchIndexFailed as exc:
@@ -386,6 +384,8 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     if background:  # (with a cold build's spare, made after the index: not beside it)
         start_background_index(build_dir, spare=made.held is None)
     prune(output)
+    if made.record is None and (made.held is not None or not background):
+        record = Record.load(build_dir)  # the whole (the index read only its part: 1 GB)
     if made.held is not None:
         if not keep_mirror(output, build_dir, record, *made.held):
             prepare_spare(output, build_dir, record)
@@ -402,7 +402,8 @@ def make_build_dir(job: Job, apart: bool = False) -> Made:
     """Read and check the content, and make the new build directory from it (only the
     outputs whose inputs changed rendered, the others carried over), or renew the served
     build's quick key when nothing any output depends on changed. ``apart``: in a child
-    process (``run_apart``) that exits after it: the content cache is saved and the record written as MADE_RECORD."""
+    process (``run_apart``) that exits after it: the content cache is saved and the record
+    written as MADE_RECORD."""
     from ashyq.i18n import compile_catalogs
     from generator.apart import ApartFailed, start_apart
     from generator.assets import serve_theme

@@ -298,7 +298,7 @@ def index_into(build_dir: Path, record=None, stop=None, *,
     folder while a part is indexed, and the folders of the last removed meanwhile."""
     from generator.deps import Record
 
-    record = record or Record.load(build_dir)
+    record = record or Record.load(build_dir, index_only=True)
     if record is None or not record.indexed:
         raise SearchIndexFailed(f"{build_dir} lists no page to index")
     missing = [lang for lang in LANGUAGES

@@ -23,7 +23,7 @@ import generator.search
 from generator.build import MADE_RECORD, BuildFailed, build
 from generator.builds import QUICK_STATE
 from generator.content import ContentInvalid
-from generator.deps import RECORD
+from generator.deps import RECORD, Record
 from tests.helpers import site_files, write_document
 
 SITE = "https://budget.example"
@@ -63,6 +63,8 @@ def test_a_large_cold_build_is_made_apart_and_equals_one_made_here(small_content
     def indexing(build_dir, record, **options):
         indexed_in.append(os.getpid())
         assert not (build_dir / RECORD).exists() and (build_dir / MADE_RECORD).exists()
+        # issue 10 (1 GB): what the index reads of the record, not the whole, beside Pagefind
+        assert record.index_only and record.indexed and not record.outputs
         return index_into(build_dir, record, **options)
     monkeypatch.setattr(generator.search, "index_into", indexing)
     made = build(small_content, tmp_path / "apart", cache_dir=tmp_path / "cache-apart",
@@ -76,6 +78,11 @@ def test_a_large_cold_build_is_made_apart_and_equals_one_made_here(small_content
         (here.documents, here.pages, here.rendered, here.carried)
     assert not (made.build_dir / MADE_RECORD).exists()
     assert site_files(tmp_path / "apart") == site_files(tmp_path / "here")
+    # the spare build for the next one was made from the whole record: every file it lists
+    spare, = (p for p in made.build_dir.parent.glob("build-*") if p != made.build_dir)
+    assert (spare / RECORD).read_bytes() == (made.build_dir / RECORD).read_bytes()
+    outputs = Record.load(made.build_dir).outputs
+    assert outputs and all((spare / path).is_file() for path in outputs)
     assert any((tmp_path / "cache-apart" / "content").iterdir())  # saved by the child
     # nothing changed: the next build reads the record and the quick key the child wrote
     again = build(small_content, tmp_path / "apart", cache_dir=tmp_path / "cache-apart",

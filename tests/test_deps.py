@@ -860,3 +860,17 @@ def test_generated_releases_are_fingerprinted_alike_before_and_after_they_are_ma
     assert {f"src:{uid}" for uid in made} <= before.keys()
     assert before["announce:BP-2026-225-001"] == "PR-2025-001"
     assert before["announce:BP-2026-261-002"] == "PR-BP-2026-261-002"
+
+
+def test_a_record_read_for_the_search_index_alone_is_never_saved(tmp_path):
+    """issue 10 (1 GB): the build and the background indexer read only what the index needs
+    of a record while Pagefind runs beside them; such a record cannot overwrite a whole one."""
+    record = Record("key", {"doc:A": "1"}, {"kk/a/index.html": ("doc:A",)},
+                    {"kk/a/index.html": "2026Q1/x"})
+    record.save(tmp_path)
+    part = Record.load(tmp_path, index_only=True)
+    assert (part.global_key, part.indexed) == ("key", record.indexed)
+    assert part.index_only and not part.outputs and not part.inputs
+    with pytest.raises(ValueError):
+        part.save(tmp_path)
+    assert Record.load(tmp_path) == record
