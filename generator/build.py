@@ -361,7 +361,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
                            made.outputs)
     build_dir = made.build_dir
     try:
-        record = made.record or Record.from_bytes((build_dir / MADE_RECORD).read_bytes(), True)
+        record = made.record or Record.from_bytes((build_dir / MADE_RECORD).read_bytes(), index_only=True)
         background = search_index(build_dir, current, made.pages_changed, search, record,
                                   made.let_go)
     except SearchIndexFailed as exc:
