@@ -64,8 +64,11 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "var/cache/pelican"
 THEME_STATIC_DIR = "theme"
-# Templates name theme files through it: content-hashed names, cached a year (ashyq/theme.py).
-from ashyq.theme import theme_url as _theme_url  # noqa: E402
+# Templates name theme files through it: content-hashed names, cached a year (ashyq/theme.py),
+# each looked up once a build; the layout's menu and footer are made once a language
+# (generator/chrome.py).
+from generator.chrome import kept_theme_url as _theme_url, once_per_language as _once  # noqa: E402
 
 JINJA_FILTERS = {"theme_url": _theme_url}
+JINJA_GLOBALS = {"once_per_language": _once}
 DELETE_OUTPUT_DIRECTORY = False

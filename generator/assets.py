@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ashyq import theme
 from ashyq.files import atomic_write
+from generator.chrome import forget_theme_urls
 
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
@@ -49,4 +50,6 @@ def serve_theme(site: Path) -> dict[str, str]:
     """The theme under ``site/theme`` as served: compacted, then each file also under its
     content-hashed name (``ashyq.theme.publish``); returns source name -> served name."""
     compact_theme(site, theme.THEME_DIR)
-    return theme.publish(site)
+    names = theme.publish(site)
+    forget_theme_urls()  # the names a build's templates kept (generator.chrome)
+    return names

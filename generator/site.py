@@ -25,8 +25,8 @@ from ashyq import clock
 from ashyq.doctypes import LANGUAGES, MATERIAL_SECTIONS
 from ashyq.i18n import (compile_catalogs, date_long, date_short, file_size, number, one_period,
                         translations)
-from ashyq.theme import theme_url
 from generator import follow, mdquick
+from generator.chrome import kept_theme_url
 from generator.content import Document, SiteIndex, load_content
 from generator.markdown_cache import MarkdownCache
 from generator.press import add_generated_press_releases, releases_by_discussion
@@ -99,7 +99,7 @@ def iso_date(value) -> dt.date:
 #: The filters every page template may use (the report benchmark renders with these too).
 TEMPLATE_FILTERS = {"date_long": date_long, "date_short": date_short, "filesize": file_size,
                     "one_period": one_period, "number": number, "iso_date": iso_date,
-                    "theme_url": theme_url}  # also every generator's (pelicanconf.JINJA_FILTERS)
+                    "theme_url": kept_theme_url}  # also every generator's (pelicanconf.JINJA_FILTERS)
 
 
 def memoized_gettext(gettext):
