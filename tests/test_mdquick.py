@@ -9,6 +9,7 @@ generated documents mixing what it renders with near misses it must leave alone.
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -232,3 +233,21 @@ def test_generated_documents_render_as_python_markdown_or_not_at_all(stock):
         quick += 1
     # both sides were exercised: many documents rendered here, many left to Python-Markdown
     assert quick > 600 and fallback > 600, (quick, fallback)
+
+
+def test_the_body_check_is_the_one_pattern_it_replaced():
+    """``plain_body`` (a character class, ``***`` and each line's edges) answers as the one
+    pattern anchored at every line's edges did, on random lines of the characters that
+    matter: spaces of every kind at the edges, stars, and the characters left to Markdown."""
+    pattern = re.compile(r"[<&\\`_\[\]\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]|\*\*\*"
+                         r"|^[^\S\n]|[^\S\n]$", re.M)
+    alphabet = ["а", "1", " ", "\u00a0", "\u202f", "\u3000", "*", "**", "|", "<", "_", "\x0c"]
+    rng = random.Random(20261206)
+    answers = set()
+    for _ in range(20000):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+                 for _ in range(rng.randint(0, 3))]
+        expected = pattern.search("\n".join(lines)) is None
+        assert mdquick.plain_body(lines) is expected, lines
+        answers.add(expected)
+    assert answers == {True, False}
