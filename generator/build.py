@@ -36,8 +36,7 @@ from generator.render import RenderPath
 if TYPE_CHECKING:
     from generator.content import SiteIndex
 
-# Pelican, Jinja, Babel and the rest of the generator are imported where they are used: a
-# rebuild with nothing changed (``quick_key``) needs none of them (a second of start-up).
+# Pelican, Jinja, Babel, most of the generator: imported where used (``quick_key``: none)
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +301,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
     Raises :class:`generator.content.ContentInvalid` (nothing built) or :class:`BuildFailed`
     (previous output untouched).
     """
-    from generator.apart import ApartFailed, run_apart, start_apart
+    from generator.apart import ApartFailed, reap_answered, run_apart, start_apart
 
     started = time.perf_counter()
     output = Path(output).absolute()
@@ -372,6 +371,7 @@ def _build(content_dir: Path, output: Path, *, cache_dir: Path | None = None,
         raise
     swap_in(output, build_dir)
     swapped_at = time.time()
+    reap_answered()  # (the process that made it, if apart: ended by now)
     # After the swap (a second at 20,000): killed before it, the build is served without a
     # record, which recycle(), the quick key and the worker's updates need; the next renders all.
     if made.record is None:

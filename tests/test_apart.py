@@ -240,3 +240,18 @@ def test_a_walk_apart_that_dies_fails_the_build_and_keeps_the_site(small_content
     with pytest.raises(BuildFailed, match="walking the content failed"):
         build(small_content, site, cache_dir=tmp_path / "cache", today=TODAY, site_url=SITE)
     assert site_files(site) == before
+
+
+def test_an_answer_is_taken_before_its_process_has_ended_and_that_is_reaped():
+    """The answer is read as soon as the child hands it (its memory goes meanwhile: 0.6 s of
+    a cold build at 20,000 documents, issue 10); the child is reaped after, not left a zombie;
+    an exception still comes back."""
+    child = generator.apart.start_apart(sum, [1, 2, 3])
+    assert child.result() == 6
+    generator.apart.reap_answered()
+    with pytest.raises(ChildProcessError):  # reaped: no longer this process's child
+        os.waitpid(child.pid, os.WNOHANG)
+    with pytest.raises(ZeroDivisionError):
+        generator.apart.run_apart(divmod, 1, 0)
+    generator.apart.reap_answered()
+    assert not generator.apart._answered  # noqa: SLF001

@@ -159,6 +159,9 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
         seen["made"] = sorted(size for key, size in found.items() if (store / key).is_dir())
         seen["all"] = sorted(found.values())
         seen["served"] = (build_dir / "pagefind").exists()
+        # a part's pages linked for it, not begun: moved out for builds.prune to remove
+        seen["sites"] = list(store.glob("*.site"))
+        seen["trash"] = [p for p in build_dir.parent.glob("trash-*.site") if p.is_dir()]
         return seen["answer"]
     monkeypatch.setattr(search, "index_into", indexing)
     spares = []  # the spare build for the next one: made by the indexer after the index
@@ -166,6 +169,7 @@ def test_a_long_first_index_is_finished_after_the_swap(small_content, tmp_path, 
     first = build(small_content, tmp_path / "first", cache_dir=tmp_path / "first-cache",
                   today=dt.date(2025, 3, 5))
     assert seen["answer"] is None and not seen["served"] and not spares
+    assert not seen["sites"] and seen["trash"]
     assert 0 < sum(seen["made"]) < sum(seen["all"])  # begun, not finished, before the swap
     assert sum(seen["all"]) - sum(seen["made"]) <= 120_000 < sum(seen["all"])  # what was left
     left = list(seen["all"])
