@@ -239,7 +239,7 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def _attachments(doc_dir: Path, meta: dict[str, dict[str, str]], src: Path,
+def _attachments(doc_dir: str, meta: dict[str, dict[str, str]], src: str,
                  problems: list[Problem]) -> list[Attachment]:
     """Parse ``attachments: name | caption; ...`` per language; files live in ``files/``."""
     per_lang = {}
@@ -253,10 +253,10 @@ def _attachments(doc_dir: Path, meta: dict[str, dict[str, str]], src: Path,
         return []
     result = []
     for i, name in enumerate(names):
-        path = doc_dir / ATTACHMENTS_DIR / name
+        path = Path(doc_dir, ATTACHMENTS_DIR, name)
         if "/" in name or name.startswith(".") or not path.is_file():
             problems.append(Problem(str(src), "attachments", "R10",
-                                    f"{name!r} is not a file in {doc_dir / ATTACHMENTS_DIR}"))
+                                    f"{name!r} is not a file in {Path(doc_dir, ATTACHMENTS_DIR)}"))
             continue
         captions = {lang: per_lang[lang][i][1] or name for lang in LANGUAGES}
         result.append(Attachment(name, captions, path.stat().st_size))
@@ -268,8 +268,9 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
                     parts_by_lang: dict[str, list], problems: list[Problem],
                     served: dict[str, dt.date] | None = None) -> None:
     t = doc.doc_type
+    names = doc.source_names  # (strings: making 40,000 paths was a second of a cold build)
     for lang in LANGUAGES:
-        src = str(doc.sources[lang])
+        src = names[lang]
         meta = doc.meta[lang]
         for name in t.required:
             if not meta.get(name):
@@ -290,7 +291,7 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
     first, second = (doc.meta[lang] for lang in LANGUAGES)
     for name in t.shared:
         if first.get(name, "") != second.get(name, ""):
-            problems.append(Problem(str(doc.sources[LANGUAGES[1]]), name, "R3",
+            problems.append(Problem(names[LANGUAGES[1]], name, "R3",
                                     f"{second.get(name, '')!r} differs from "
                                     f"{first.get(name, '')!r} in the {LANGUAGES[0]} file"))
     declared = _parse_date(first.get("posted", "")) if "posted" in t.required else None
@@ -304,7 +305,7 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
     # R14: every structural part carries a stable id, the same in both languages.
     ids_by_lang = {}
     for lang in LANGUAGES:
-        src = doc.sources[lang]
+        src = names[lang]
         ids = []
         for part_id, title, line in parts_by_lang[lang]:
             if part_id is None:
@@ -318,11 +319,11 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
                                         f"{part_id!r} is used twice"))
             ids.append(part_id)
         if not parts_by_lang[lang]:
-            problems.append(Problem(str(src), "parts", "R14",
+            problems.append(Problem(src, "parts", "R14",
                                     "a passport or report needs '## ... {#id}' structural parts"))
         ids_by_lang[lang] = ids
     if ids_by_lang[LANGUAGES[0]] != ids_by_lang[LANGUAGES[1]]:
-        problems.append(Problem(str(doc.sources[LANGUAGES[1]]), "part id", "R14",
+        problems.append(Problem(names[LANGUAGES[1]], "part id", "R14",
                                 f"parts {ids_by_lang[LANGUAGES[1]]} differ from "
                                 f"{ids_by_lang[LANGUAGES[0]]} in the {LANGUAGES[0]} file"))
     else:
@@ -337,7 +338,7 @@ def _check_document(doc: Document, admins: dict[str, Administrator],
     try:
         doc.discussion_end = calendar.discussion_end(declared, requested)  # R9, R10
     except ValueError as exc:
-        problems.append(Problem(str(doc.sources[LANGUAGES[0]]), "discussion_end", t.rule, str(exc)))
+        problems.append(Problem(names[LANGUAGES[0]], "discussion_end", t.rule, str(exc)))
         return
     if posted != declared:  # first served later than declared: count from the first serving
         doc.discussion_end = max(doc.discussion_end, calendar.discussion_end(posted))
@@ -452,8 +453,8 @@ def load_content(content_dir: Path, today: dt.date,
             before = len(problems)
             _check_document(doc, admins, calendar, today,
                             {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
-            doc.attachments = _attachments(doc.sources[LANGUAGES[0]].parent, doc.meta,
-                                           doc.sources[LANGUAGES[0]], problems)
+            doc.attachments = _attachments(os.path.dirname(names[0]), doc.meta, names[0],
+                                           problems)
             doc.source_digest = content_hash("\0".join(
                 [digests[n] for n in names]
                 + [f"{a.name}:{content_hash(Path(folder, a.name).read_bytes())}"
