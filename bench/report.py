@@ -117,13 +117,15 @@ def report_page_renderer():
     from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
     from ashyq import annex
-    from generator.site import TEMPLATE_FILTERS
+    from generator.chrome import once_per_language
+    from generator.site import NAV_SECTIONS, TEMPLATE_FILTERS
 
     env = Environment(loader=FileSystemLoader(PROJECT_ROOT / "themes" / "ashyq" / "templates"),
                       extensions=["jinja2.ext.i18n"], autoescape=True,
                       undefined=ChainableUndefined)
     env.install_null_translations(newstyle=True)
     env.filters.update(TEMPLATE_FILTERS)
+    env.globals.update(once_per_language=once_per_language, NAV_SECTIONS=NAV_SECTIONS)
     template = env.get_template("report.html")
 
     class Doc:
@@ -136,6 +138,7 @@ def report_page_renderer():
     def render_page(data: dict, lang: str) -> str:
         return template.render(
             lang=lang, LANGUAGES=LANGUAGES, alternates={"kk": "/kk/", "ru": "/ru/"}, doc=Doc(),
+            here=f"/{lang}/discussions/{UID}/report/",
             report=data, form=annex.annex("passport"), version=1, signed=True, versions=[],
             files=[("report.pdf", 1)], budget_type_label="", no_answer="-",
             decision_labels={"accept": "+", "reject": "-"})
