@@ -349,10 +349,13 @@ def index_into(build_dir: Path, record=None, stop=None, *,
     finally:
         for dest in linked:  # prepared for a part not begun (a failure, or left for later)
             site = part_site(dest)
-            if left and site.is_dir():  # removed after the swap (builds.prune): 0.6 s
-                site.rename(build_dir.parent / f"trash-{site.name}")
-            else:
-                shutil.rmtree(site, ignore_errors=True)
+            if left and site.is_dir():  # removed after the swap, by builds.prune's remover
+                try:  # (0.6 s before the swap at 20,000)
+                    site.rename(build_dir.parent / f"trash-{site.name}")
+                    continue
+                except OSError:  # a trash of that name not yet removed
+                    pass
+            shutil.rmtree(site, ignore_errors=True)
     if pages_made < pages_all:
         log.info("search index: %d of %d pages indexed before the swap, the rest after it",
                  pages_made, pages_all)
