@@ -65,7 +65,7 @@ class Apart:
             raise
         if data:  # answered: reaped later (its memory goes meanwhile: 0.6 s at 20,000)
             _answered.add(self.pid)
-            reap_answered(wait=False)
+            reap_answered(wait=False)  # (those answered before, ended by now)
         else:
             _, status = os.waitpid(self.pid, 0)
             raise ApartFailed(f"the build process {self.pid} ended without a result "
@@ -163,8 +163,11 @@ def _child(parent: int, writable: int, func, args, kwargs) -> None:
     except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
         data = pickle.dumps((True, ApartFailed(f"{answer[1]!r} cannot be handed over: {exc}")))
     try:
-        sys.stdout.flush()  # (before the answer: the parent goes on at once)
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # before the answer: the parent goes on at once
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - closed, or gone (None): the answer still goes
+                pass
         with os.fdopen(writable, "wb") as pipe:
             pipe.write(data)
     finally:

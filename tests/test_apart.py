@@ -255,3 +255,20 @@ def test_an_answer_is_taken_before_its_process_has_ended_and_that_is_reaped():
         generator.apart.run_apart(divmod, 1, 0)
     generator.apart.reap_answered()
     assert not generator.apart._answered  # noqa: SLF001
+
+
+def test_an_answer_comes_back_though_the_output_cannot_be_flushed(monkeypatch):
+    """The child flushes its output before it answers: a closed output (None: started with
+    stdout closed) or a reader gone (a broken pipe) must not cost the answer."""
+    import sys
+
+    class Gone:
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+    monkeypatch.setattr(sys, "stdout", Gone())
+    monkeypatch.setattr(sys, "stderr", None)
+    assert generator.apart.run_apart(sum, [1, 2]) == 3
+    generator.apart.reap_answered()
