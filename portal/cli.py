@@ -158,8 +158,17 @@ def worker(content_dir: Path | None, output: Path | None, site_url: str | None) 
         config["SITE_URL"] = site_url
     api = create_app(ashyq_settings.resolve_places(config))  # checks a production configuration
     click.echo(f"rebuild worker on {config['OUTPUT']} (SIGTERM stops)")
+    rebuild = RebuildWorker.from_settings(api.config)
+
+    def stop(*_) -> None:
+        # The exit is raised wherever the process is; raised inside a finalizer (a file's, a
+        # weak reference's callback) Python prints it and goes on - then the loop's next pass
+        # ends it (a worker once outlived its SIGTERM by a minute in the stack test).
+        rebuild.stopping = True
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop)
     try:
-        RebuildWorker.from_settings(api.config).run()
+        rebuild.run()
     except KeyboardInterrupt:
         pass
 

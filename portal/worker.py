@@ -112,6 +112,9 @@ class RebuildWorker:
         self.served_stamp: tuple[int, int] | None = None
         self.totals_checked = 0.0
         self._stop = threading.Event()
+        #: set by a signal handler (a plain assignment: an Event's lock may be held by the very
+        #: thread the handler interrupts); the loop ends at its next pass (``ashyq worker``)
+        self.stopping = False
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -283,7 +286,7 @@ class RebuildWorker:
             self.catch_up()
         except Exception:  # noqa: BLE001 - the passes below try again on a new day
             log.exception("catching up at start failed")
-        while not self._stop.is_set():
+        while not (self._stop.is_set() or self.stopping):
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - keep serving; the next pass tries again

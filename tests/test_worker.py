@@ -166,3 +166,23 @@ def test_r8_ingested_content_triggers_a_full_build(app, small_content, tmp_path)
     flag.write_text("{}")
     worker.tick()
     assert site.resolve() != first and not flag.exists()
+
+
+def test_a_stop_asked_by_a_signal_ends_the_loop_at_its_next_pass(tmp_path, monkeypatch):
+    """``ashyq worker``'s SIGTERM handler raises the exit wherever the process is; raised in
+    a finalizer it is only printed. The flag it sets first (a plain assignment: no lock)
+    ends the loop at its next pass all the same."""
+    import threading
+
+    worker = RebuildWorker(tmp_path / "db.sqlite3", tmp_path, tmp_path / "out",
+                           tmp_path / "cache", poll=0.01)
+    passes = []
+    monkeypatch.setattr(worker, "catch_up", lambda: None)
+    monkeypatch.setattr(worker, "tick", lambda: passes.append(1))
+    loop = threading.Thread(target=worker.run, daemon=True)
+    loop.start()
+    while not passes:
+        time.sleep(0.01)
+    worker.stopping = True  # (what the handler does before its exit, which may be lost)
+    loop.join(timeout=5)
+    assert not loop.is_alive()
