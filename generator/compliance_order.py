@@ -171,9 +171,8 @@ def _materials(index: SiteIndex) -> list[Check]:
         if declared_none and not meta.get("investment_projects_reason", "").strip():
             checks.append(Check("R10", "materials_absent_without_reason", doc.administrator,
                                 False, doc.uid))
-        folder = Path(doc.sources[LANGUAGES[0]]).parent / "files"
         for attachment in doc.attachments:
-            if not is_document(folder / attachment.name):
+            if not is_document(Path(doc.attachments_dir, attachment.name)):
                 checks.append(Check("R10", "material_not_a_document", doc.administrator, False,
                                     doc.uid, detail={"file": attachment.name}))
     return checks

@@ -123,6 +123,10 @@ class Document:
         return {lang: Path(name) for lang, name in self.source_names.items()}
 
     @property
+    def attachments_dir(self) -> str:  # R10: the folder of its attachments, beside its files
+        return os.path.join(os.path.dirname(self.source_names[LANGUAGES[0]]), ATTACHMENTS_DIR)
+
+    @property
     def type(self) -> str:
         return self.doc_type.name
 
@@ -239,7 +243,7 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def _attachments(doc_dir: str, meta: dict[str, dict[str, str]], src: str,
+def _attachments(folder: str, meta: dict[str, dict[str, str]], src: str,
                  problems: list[Problem]) -> list[Attachment]:
     """Parse ``attachments: name | caption; ...`` per language; files live in ``files/``."""
     per_lang = {}
@@ -253,10 +257,10 @@ def _attachments(doc_dir: str, meta: dict[str, dict[str, str]], src: str,
         return []
     result = []
     for i, name in enumerate(names):
-        path = Path(doc_dir, ATTACHMENTS_DIR, name)
+        path = Path(folder, name)
         if "/" in name or name.startswith(".") or not path.is_file():
             problems.append(Problem(str(src), "attachments", "R10",
-                                    f"{name!r} is not a file in {Path(doc_dir, ATTACHMENTS_DIR)}"))
+                                    f"{name!r} is not a file in {folder}"))
             continue
         captions = {lang: per_lang[lang][i][1] or name for lang in LANGUAGES}
         result.append(Attachment(name, captions, path.stat().st_size))
@@ -416,8 +420,7 @@ def load_content(content_dir: Path, today: dt.date,
             continue
         versions[lang] = (name, meta, parts)  # (strings: paths are made when asked)
     if kept and not distinct(kept, by_uid):
-        # a uid of a kept document in a file read now, or in two shards kept: what is wrong
-        # is told as reading every file tells it
+        # a kept document's uid in a file read now, or in two kept shards: told as a full read
         return load_content(content_dir, today, served, strict, cache, scan, workers, False)
     documents: dict[str, Document] = {}
     for uid, versions in by_uid.items():
@@ -440,10 +443,9 @@ def load_content(content_dir: Path, today: dt.date,
                        {lang: versions[lang][1] for lang in LANGUAGES})
         names = [versions[lang][0] for lang in LANGUAGES]
         doc.letters = dict(zip(LANGUAGES, map(letters.__getitem__, names)))
-        folder = os.path.join(os.path.dirname(names[0]), ATTACHMENTS_DIR)  # (strings: faster)
-        # (the files' stat keys: those the cache entries were taken under)
+        folder = doc.attachments_dir
         key = (*context, served.get(uid), tuple(map(sources.__getitem__, names)),
-               scan.folder(folder))
+               scan.folder(folder))  # (the stat keys the cache entries were taken under)
         known = cache.document(uid, key, in_shard[names[0]])
         if known is not None:
             (doc.posted, doc.discussion_end, doc.status, doc.parts, doc.attachments,
@@ -453,8 +455,7 @@ def load_content(content_dir: Path, today: dt.date,
             before = len(problems)
             _check_document(doc, admins, calendar, today,
                             {lang: versions[lang][2] for lang in LANGUAGES}, problems, served)
-            doc.attachments = _attachments(os.path.dirname(names[0]), doc.meta, names[0],
-                                           problems)
+            doc.attachments = _attachments(folder, doc.meta, names[0], problems)
             doc.source_digest = content_hash("\0".join(
                 [digests[n] for n in names]
                 + [f"{a.name}:{content_hash(Path(folder, a.name).read_bytes())}"

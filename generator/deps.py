@@ -270,7 +270,7 @@ def source_fingerprint(doc) -> str:
     """``src:<uid>``: the document's files and attachments."""
     return doc.source_digest or file_digest(
         *[doc.sources[lang] for lang in LANGUAGES],
-        *[doc.sources[LANGUAGES[0]].parent / "files" / a.name for a in doc.attachments])
+        *[Path(doc.attachments_dir, a.name) for a in doc.attachments])
 
 
 def compliance_inputs(index) -> dict[str | None, list]:

@@ -113,7 +113,7 @@ def document_outputs(gen, doc: Document, sink) -> None:
                       admin=index.administrators.get(doc.administrator or ""))), group)
     if lang == DEFAULT_LANGUAGE:
         for attachment in doc.attachments:  # R10: shared by both languages
-            src = doc.sources[DEFAULT_LANGUAGE].parent / "files" / attachment.name
+            src = Path(doc.attachments_dir, attachment.name)
             sink.emit_copy(f"files/{doc.uid}/{attachment.name}", (f"src:{doc.uid}",), src)
 
 

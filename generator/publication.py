@@ -51,9 +51,8 @@ def version_of(doc) -> str:
     for lang in LANGUAGES:  # (names, not paths: 60,000 paths were made for it at 20,000)
         with open(doc.source_names[lang], "rb") as f:
             digest.update(lang.encode() + b"\0" + f.read() + b"\0")
-    folder = os.path.join(os.path.dirname(doc.source_names[LANGUAGES[0]]), "files")
     for attachment in doc.attachments:
-        with open(os.path.join(folder, attachment.name), "rb") as f:
+        with open(os.path.join(doc.attachments_dir, attachment.name), "rb") as f:
             digest.update(attachment.name.encode() + b"\0" + f.read())
     return digest.hexdigest()
 
